@@ -1,0 +1,54 @@
+# StudyHub — the commands a developer needs. Everything runs inside .venv,
+# which the first command creates.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run serve test lint format bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet ".[dev]"
+	touch $(STAMP)
+
+## Create the virtualenv, migrate, load the question bank and demo team, serve.
+run: $(STAMP)
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py load_question_bank
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py load_demo_data
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## Production: collect static files, migrate, serve with gunicorn (gunicorn.conf.py).
+## Needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS; docs/deploy.md lists the rest.
+## SERVE_MIGRATE=0 skips migrating (on all but one of several app servers).
+SERVE_MIGRATE ?= 1
+serve: $(STAMP)
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	if [ "$(SERVE_MIGRATE)" = 1 ]; then $(BIN)/python manage.py migrate --noinput; fi
+	exec $(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) studyhub.wsgi
+
+## Run the whole suite, browser tests included.
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Benchmark StudyHub as in production (docs/performance.md): gunicorn, wrk, budgets.
+## Uses PostgreSQL when DATABASE_URL is set (database <name>_bench), else SQLite.
+bench: $(STAMP)
+	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3*

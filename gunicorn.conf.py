@@ -1,0 +1,39 @@
+"""Gunicorn settings for `make serve` (docs/deploy.md).
+
+Threaded workers sized from the machine's cores; every number can be set from the
+environment. Each worker thread keeps its own persistent database connection, so
+PostgreSQL needs at least workers × threads connections per app server.
+"""
+
+import os
+
+_cores = os.cpu_count() or 1
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+worker_class = "gthread"
+# Gunicorn's rule of thumb: (2 × cores) + 1 processes; threads cover waiting on the database.
+workers = int(os.environ.get("GUNICORN_WORKERS", 2 * _cores + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+
+# A request that takes longer is stuck: the worker is restarted. The database's own
+# statement_timeout (DJANGO_DB_STATEMENT_TIMEOUT_MS) ends slow queries well before this.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then, staggered, so slow leaks cannot build up.
+# (0 turns recycling off: bench/run.py does, as a restart drops keep-alive connections.)
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
+max_requests_jitter = 200 if max_requests else 0
+
+# Django writes one JSON line per request (studyhub.middleware.RequestLogMiddleware),
+# so gunicorn's own access log would only repeat it.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+# Trust X-Forwarded-Proto from these proxy addresses only (gunicorn's default:
+# the same machine). Set FORWARDED_ALLOW_IPS for a proxy on another machine.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# No control socket: several servers (and test runs) on one machine would share its path.
+control_socket_disable = True

@@ -1,0 +1,142 @@
+"""Project-wide middleware: the request log, the database-down page, private caching."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import DataError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
+
+from studyhub.security import client_ip
+from studyhub.views import bad_request, is_database_unavailable, service_unavailable
+
+request_logger = logging.getLogger("studyhub.request")
+
+#: URL parameters that are secrets (a password-reset token, an invite code): the
+#: request log shows the parameter's name instead of its value.
+SECRET_URL_PARAMETERS = ("uidb64", "token", "code")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+#: The range of the largest integer column (BigAutoField ids).
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
+
+
+class RequestLogMiddleware:
+    """One structured line per request: method, path, status, time taken, who, and an id.
+
+    The id comes from the proxy's X-Request-ID when it sends a sane one, so a request
+    can be followed from the proxy's log into ours; it is sent back on the response.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+
+        status = response.status_code
+        level = logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else 0
+        path = logged_path(request)
+        request_logger.log(
+            level or logging.INFO,
+            "%s %s %s",
+            request.method,
+            path,
+            status,
+            extra={
+                "request_id": request_id,
+                "method": request.method,
+                "path": path,
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "user_id": _user_id(request),
+                "client_ip": client_ip(request),
+                "htmx": request.headers.get("HX-Request") == "true",
+            },
+        )
+        return response
+
+
+def logged_path(request: HttpRequest) -> str:
+    """The request path without its query string, secrets replaced by their names."""
+    path = request.path
+    match = getattr(request, "resolver_match", None)
+    if match is not None:
+        for name in SECRET_URL_PARAMETERS:
+            if value := match.kwargs.get(name):
+                path = path.replace(str(value), f"<{name}>")
+    return path
+
+
+def _user_id(request: HttpRequest) -> int | None:
+    # Only a user the request already looked up: the log must not query the database.
+    user = getattr(request, "_cached_user", None)
+    return user.pk if user is not None and user.is_authenticated else None
+
+
+class DatabaseErrorsMiddleware:
+    """What the database cannot do becomes a clear answer instead of a 500.
+
+    - Unreachable (down, restarting, too slow): 503 with a friendly page. Errors raised
+      outside views (in other middleware) reach the same page through ``handler500``
+      (studyhub.views.server_error).
+    - An id in the address beyond any integer column, or with a NUL character: 404
+      before the view runs, as no such object can exist (SQLite would raise
+      OverflowError, PostgreSQL DataError).
+    - A value in a form or query beyond what a column holds: 400 saying so.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> None:
+        for value in (*view_args, *view_kwargs.values()):
+            if isinstance(value, int) and not BIGINT_MIN <= value <= BIGINT_MAX:
+                raise Http404("No such object.")
+            if isinstance(value, str) and "\x00" in value:
+                raise Http404("No such object.")
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if is_database_unavailable(exception):
+            return service_unavailable(request, exception)
+        if isinstance(exception, (OverflowError, DataError)):
+            return bad_request(request, exception)
+        return None
+
+
+class PrivatePagesMiddleware:
+    """Pages for a signed-in person are never stored by browsers or proxies.
+
+    ``Cache-Control: no-store`` keeps private pages out of shared caches and off the
+    disk, and makes the back button after log-out fetch the page again (and find a
+    log-in page) instead of showing it from the cache.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if _is_private(request):
+            patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+def _is_private(request: HttpRequest) -> bool:
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return True
+    user = getattr(request, "_cached_user", None)
+    return user is not None and user.is_authenticated

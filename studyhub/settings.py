@@ -1,0 +1,307 @@
+"""StudyHub settings: one module, driven by environment variables.
+
+DJANGO_DEBUG          "1"/"true" turns debug on (default off).
+DJANGO_SECRET_KEY     required when debug is off.
+DJANGO_ALLOWED_HOSTS  comma-separated host names (default: localhost names in debug).
+DATABASE_URL          any dj-database-url URL (default: SQLite under var/ in WAL mode).
+
+Production (README.md and docs/deploy.md list every variable): DJANGO_HTTPS,
+DJANGO_HSTS_SECONDS, DJANGO_SECURE_PROXY_SSL_HEADER, DJANGO_PROXY_COUNT,
+DJANGO_CSRF_TRUSTED_ORIGINS, DJANGO_DB_CONN_MAX_AGE, DJANGO_DB_STATEMENT_TIMEOUT_MS,
+DJANGO_DB_CONNECT_TIMEOUT, REDIS_URL, DJANGO_SESSION_ENGINE, DJANGO_STATIC_URL,
+DJANGO_STATIC_ROOT, DJANGO_LOG_LEVEL, DJANGO_LOG_FORMAT.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+from studyhub.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
+
+#: Set by bench/run.py only: mounts the benchmark's floor view (studyhub/bench_views.py).
+BENCHMARK = env_bool("DJANGO_BENCHMARK", default=False)
+
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. Set it to a long random string "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+            "or set DJANGO_DEBUG=1 for local development."
+        )
+    SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+
+ALLOWED_HOSTS = env_list(
+    "DJANGO_ALLOWED_HOSTS",
+    default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [],
+)
+# Origins (scheme://host) trusted for form posts when a proxy changes the host.
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
+    "csp",
+    "axes",
+    "accounts",
+    "questions",
+    "progress",
+]
+
+MIDDLEWARE = [
+    # First, so it times and logs every request, redirects and static files included.
+    "studyhub.middleware.RequestLogMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "studyhub.middleware.DatabaseErrorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "studyhub.middleware.PrivatePagesMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the 429 page.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "studyhub.urls"
+WSGI_APPLICATION = "studyhub.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "builtins": ["studyhub.form_tags"],
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.teams",
+                "studyhub.context_processors.csp_nonce",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------
+(BASE_DIR / "var").mkdir(exist_ok=True)
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'studyhub.sqlite3'}"),
+        # Persistent connections, checked before a request reuses them, so a
+        # restarted database server costs no failed request.
+        conn_max_age=env_int("DJANGO_DB_CONN_MAX_AGE", default=60),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            # A database that is down answers within seconds (a 503), not never.
+            "connect_timeout": env_int("DJANGO_DB_CONNECT_TIMEOUT", default=5),
+            # A runaway query is cancelled instead of holding a worker thread.
+            "options": "-c statement_timeout="
+            + str(env_int("DJANGO_DB_STATEMENT_TIMEOUT_MS", default=30_000)),
+            "application_name": "studyhub",
+        }
+    )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets readers carry on while one request writes; IMMEDIATE takes
+        # the write lock at BEGIN so concurrent writers wait instead of failing.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+
+# Lets several test runs share one PostgreSQL server, each with its own test database.
+# (SQLite tests run in memory and need no name.)
+test_database_name = env_str("DJANGO_TEST_DATABASE_NAME", default="")
+if test_database_name and DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": test_database_name}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Accounts -------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "progress:dashboard"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# django-axes checks every log-in first: after AXES_FAILURE_LIMIT failures for one
+# username from one address, that pair waits AXES_COOLOFF_TIME (the 429 page);
+# the same username from another address, and other usernames, are not affected.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=10)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_CALLABLE = "studyhub.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "studyhub.security.client_ip"
+AXES_RESET_ON_SUCCESS = True
+# Tries during a cool-off do not extend it, so the page can say when it ends.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Only failures are kept (for the cool-off); StudyHub keeps no log of log-ins.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False  # unlock with: python manage.py axes_reset_username NAME
+
+# Sessions live in the database by default; with Redis, "cached_db" reads them
+# from the cache and still survives a cache restart (docs/deploy.md).
+SESSION_ENGINE = env_str("DJANGO_SESSION_ENGINE", default="django.contrib.sessions.backends.db")
+
+# --- Cache ----------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL", default="")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+EMAIL_BACKEND = env_str(
+    "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", default="StudyHub <studyhub@localhost>")
+
+# --- Internationalisation -------------------------------------------------
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = env_str("DJANGO_TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files ---------------------------------------------------------
+# A CDN in front: DJANGO_STATIC_URL=https://cdn.example.com/static/ (the CSP allows it).
+STATIC_URL = env_str("DJANGO_STATIC_URL", default="static/")
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# --- Security -------------------------------------------------------------
+# Production is served over HTTPS (by gunicorn behind a TLS proxy): redirect
+# http to https, keep cookies off plain http, and tell browsers so with HSTS.
+HTTPS = env_bool("DJANGO_HTTPS", default=not DEBUG)
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain http
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", default=31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=True)
+# The header a TLS proxy sets to say the original request was https, e.g.
+# "X-Forwarded-Proto". Set it only if the proxy always overwrites that header.
+if proxy_ssl_header := env_str("DJANGO_SECURE_PROXY_SSL_HEADER", default=""):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + proxy_ssl_header.upper().replace("-", "_"), "https")
+# How many proxies in front of the app append to X-Forwarded-For (0: none; the
+# connection's address is the client's). Log-in throttling and logs use it.
+PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", default=0)
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # htmx sends the token from <body hx-headers>, not the cookie
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+
+def _origin(url: str) -> list[str]:
+    """The scheme://host of an absolute URL (a CDN's), for the CSP; nothing for a path."""
+    parts = urlsplit(url)
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+
+
+STATIC_ORIGIN = _origin(STATIC_URL)
+
+# A strict policy: no inline scripts or styles anywhere, so stored text can
+# never become code. Scripts need 'self' and the nonce {% htmx_script %} puts
+# on its tags (studyhub.context_processors.csp_nonce). htmx is configured for
+# it in templates/base.html.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, *STATIC_ORIGIN, NONCE],
+        "style-src": [SELF, *STATIC_ORIGIN],
+        "img-src": [SELF, *STATIC_ORIGIN, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF, *STATIC_ORIGIN],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Notes are private text of a sensible size; a larger request is refused.
+NOTE_MAX_LENGTH = 20_000
+DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+
+# Question import (questions/import_services.py): the largest file and the most
+# questions one import takes, so a preview stays readable and quick to check.
+IMPORT_MAX_BYTES = 1024 * 1024
+IMPORT_MAX_QUESTIONS = 2000
+
+# One JSON object a line on stderr (studyhub.jsonlog), ready for a log shipper;
+# DJANGO_LOG_FORMAT=text for people reading a terminal (the default in debug).
+LOG_FORMAT = env_str("DJANGO_LOG_FORMAT", default="text" if DEBUG else "json")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {"()": "studyhub.jsonlog.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
+    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # django-axes reports every log-in at INFO; failures and lock-outs are warnings.
+        "axes": {"level": "WARNING"},
+    },
+}
+CSRF_FAILURE_VIEW = "studyhub.views.csrf_failure"

@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from studyhub import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("", include("progress.urls")),
+    path("", include("questions.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("teams/", include("accounts.team_urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.BENCHMARK:  # bench/run.py only: the floor every endpoint is compared with
+    from studyhub.bench_views import floor
+
+    urlpatterns.append(path("bench/floor/", floor, name="bench_floor"))
+
+handler400 = "studyhub.views.bad_request"
+handler404 = "studyhub.views.page_not_found"
+handler500 = "studyhub.views.server_error"
