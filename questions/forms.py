@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+
+from questions.importers import FORMATS, ImportDocument, ParseError, decode_text, parse_import
+from questions.models import Topic
+
+FORMAT_CHOICES = [("auto", "Detect automatically"), *FORMATS.items()]
+
+
+def line_excerpt(text: str, line: int | None, width: int = 120) -> str:
+    """The text of one line (1-based), shortened, to show next to an error about it."""
+    if not line:
+        return ""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if line > len(lines):
+        return ""
+    excerpt = lines[line - 1].strip()
+    return excerpt if len(excerpt) <= width else excerpt[: width - 1] + "…"
+
+
+class ImportUploadForm(forms.Form):
+    """A question file and the topics its questions join. Cleaning reads and parses the
+    file, so every problem with it is a message on the form, never a traceback."""
+
+    file = forms.FileField(
+        label="Question file",
+        help_text="Markdown, CSV, JSON, or a numbered or notebook text file, saved as UTF-8.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".md,.markdown,.txt,.csv,.tsv,.json,text/*,application/json"}
+        ),
+    )
+    format = forms.ChoiceField(label="Format", choices=FORMAT_CHOICES, initial="auto")
+    topics = forms.ModelMultipleChoiceField(
+        label="Add every question to these topics",
+        queryset=Topic.objects.none(),
+        to_field_name="slug",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    new_topic = forms.CharField(
+        label="New topic",
+        required=False,
+        max_length=Topic._meta.get_field("name").max_length,
+        help_text="Optional: a topic to create for every question of the file, "
+        "such as “Week 3: deployment”.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["topics"].queryset = Topic.objects.order_by("position", "name")
+        self.fields["file"].help_text += f" Up to {filesizeformat(settings.IMPORT_MAX_BYTES)}."
+        self.document: ImportDocument | None = None
+        self.text = ""
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"This file is {filesizeformat(upload.size)}; the limit is "
+                f"{filesizeformat(limit)}. Split it into smaller files.",
+                code="too_big",
+            )
+        try:
+            self.text = decode_text(upload.read(), source=upload.name)
+        except ParseError as error:
+            raise forms.ValidationError(str(error), code="unreadable") from error
+        return upload
+
+    def clean_new_topic(self) -> str:
+        return " ".join(self.cleaned_data["new_topic"].split())
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        upload, file_format = cleaned.get("file"), cleaned.get("format")
+        if upload is None or file_format is None or "file" in self.errors:
+            return cleaned
+        try:
+            self.document = parse_import(
+                self.text,
+                source=upload.name,
+                format=file_format,
+                max_questions=settings.IMPORT_MAX_QUESTIONS,
+            )
+        except ParseError as error:
+            self.add_error("file", forms.ValidationError(str(error), code="parse"))
+            if excerpt := line_excerpt(self.text, error.line):
+                self.add_error("file", f"Line {error.line} reads: “{excerpt}”")
+        return cleaned
+
+    @property
+    def chosen_topics(self) -> list[str]:
+        """The topics for every question, as the planner reads them: slugs and a name."""
+        chosen = [topic.slug for topic in self.cleaned_data.get("topics", [])]
+        if new_topic := self.cleaned_data.get("new_topic"):
+            chosen.append(new_topic)
+        return chosen

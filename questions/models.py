@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q
+from django.urls import reverse
+
+#: A question is covered when the learner's latest confidence is at least this.
+COVERED_LEVEL = 3
+
+
+class TopicQuerySet(models.QuerySet["Topic"]):
+    def with_coverage_for(self, user, *, now=None) -> TopicQuerySet:
+        """Each topic with `question_count` and the user's `covered_count`; given `now`,
+        also `fresh_count`: covered and not yet due for review (see ConfidenceMark.fresh_at).
+
+        One query: the learner's marks are joined through a filtered relation,
+        so other users' marks are never read and the count stays in the database.
+        Ordered explicitly because Django drops Meta.ordering from GROUP BY queries.
+        """
+        return (
+            self.alias(
+                my_marks=FilteredRelation(
+                    "questions__confidence_marks",
+                    condition=Q(questions__confidence_marks__user=user),
+                )
+            )
+            .annotate(
+                question_count=Count("questions", distinct=True),
+                covered_count=Count(
+                    "questions", filter=Q(my_marks__level__gte=COVERED_LEVEL), distinct=True
+                ),
+                **(
+                    {
+                        "fresh_count": Count(
+                            "questions",
+                            filter=Q(my_marks__level__gte=COVERED_LEVEL, my_marks__due__gt=now),
+                            distinct=True,
+                        )
+                    }
+                    if now is not None
+                    else {}
+                ),
+            )
+            .order_by("position", "name")
+        )
+
+
+class Topic(models.Model):
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    objects = TopicQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("questions:topic_detail", kwargs={"slug": self.slug})
+
+    @property
+    def coverage_percent(self) -> int:
+        """Needs `with_coverage_for()`; rounded down so 99.9% never shows as 100%."""
+        if not self.question_count:
+            return 0
+        return self.covered_count * 100 // self.question_count
+
+
+class QuestionQuerySet(models.QuerySet["Question"]):
+    def with_confidence_for(self, user) -> QuestionQuerySet:
+        """Annotate `my_level` (None when the user has not rated the question)."""
+        return self.alias(
+            my_mark=FilteredRelation("confidence_marks", condition=Q(confidence_marks__user=user))
+        ).annotate(my_level=F("my_mark__level"))
+
+    def for_topic_page(self, user) -> QuestionQuerySet:
+        """The rows of a topic's question list: my confidence and whether I have a note."""
+        from progress.models import Note
+
+        return self.with_confidence_for(user).annotate(
+            has_note=Exists(Note.objects.filter(user=user, question=OuterRef("pk")))
+        )
+
+    def with_level(self, level: str) -> QuestionQuerySet:
+        """Filter an annotated list by the topic page's confidence filter value."""
+        if level == "unrated":
+            return self.filter(my_level__isnull=True)
+        if level == "covered":
+            return self.filter(my_level__gte=COVERED_LEVEL)
+        if level == "not-covered":
+            return self.filter(Q(my_level__lt=COVERED_LEVEL) | Q(my_level__isnull=True))
+        if level.isdigit() and 1 <= int(level) <= 5:
+            return self.filter(my_level=int(level))
+        return self
+
+    def in_selection(self, *, topic_ids, question_ids) -> QuestionQuerySet:
+        """The questions of the given topics plus the given single questions, each once:
+        what a topic set with that selection holds."""
+        return self.filter(Q(topics__in=topic_ids) | Q(pk__in=question_ids)).distinct()
+
+    def for_question_page(self) -> QuestionQuerySet:
+        """Everything the question page shows about the question itself."""
+        return self.prefetch_related(
+            "answers",
+            "topics",
+            models.Prefetch("related", queryset=Question.objects.only("key", "text", "position")),
+        )
+
+
+class Question(models.Model):
+    key = models.SlugField(
+        max_length=80,
+        unique=True,
+        help_text="Stable identifier; reloading the bank updates the question with this key.",
+    )
+    position = models.PositiveIntegerField(db_index=True)
+    text = models.TextField()
+    topics = models.ManyToManyField(Topic, related_name="questions")
+    related = models.ManyToManyField("self", blank=True, symmetrical=True)
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return f"Q{self.position}. {self.text}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("questions:question_detail", kwargs={"key": self.key})
+
+    @property
+    def concise_answer(self) -> Answer | None:
+        return self._answer(Answer.Kind.CONCISE)
+
+    @property
+    def long_answer(self) -> Answer | None:
+        return self._answer(Answer.Kind.LONG)
+
+    def _answer(self, kind: str) -> Answer | None:
+        # Reads the prefetched answers when there are any, so no extra query.
+        return next((a for a in self.answers.all() if a.kind == kind), None)
+
+
+class Answer(models.Model):
+    class Kind(models.TextChoices):
+        CONCISE = "concise", "Concise answer"
+        LONG = "long", "Long answer"
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    text = models.TextField()
+    source_incomplete = models.BooleanField(
+        default=False,
+        help_text="The source document stops part-way through this answer.",
+    )
+
+    class Meta:
+        ordering = ["question", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "kind"], name="one_answer_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to Q{self.question.position}"
+
+
+class ImportRecord(models.Model):
+    """A question file someone uploaded: kept while they check the preview, then the
+    record of what it added to the bank.
+
+    The preview is always worked out again from `text`, never from anything the
+    browser sends back, so a confirmed import writes exactly what the file says.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for confirmation"
+        DONE = "done", "Imported"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="question_imports"
+    )
+    file_name = models.CharField(max_length=255)
+    format = models.CharField(max_length=12, help_text="The format asked for, or 'auto'.")
+    text = models.TextField()
+    topics = models.JSONField(
+        default=list, blank=True, help_text="Topics chosen for every question of the file."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+    summary = models.JSONField(default=dict, blank=True, help_text="What the import added.")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("questions:import_preview", kwargs={"import_id": self.pk})
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING

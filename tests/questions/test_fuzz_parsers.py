@@ -1,0 +1,283 @@
+"""Every parser, fed anything: it returns a document or raises a ParseError that names
+the source — never another exception, which would reach an instructor as a traceback."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from questions.importers import (
+    CSV_COLUMNS,
+    FORMATS,
+    ImportDocument,
+    ParsedDocument,
+    ParseError,
+    decode_text,
+    detect_format,
+    parse_csv,
+    parse_import,
+    parse_json,
+    parse_markdown,
+    parse_notebook,
+    parse_numbered,
+)
+
+FUZZ = settings(max_examples=200, deadline=None)
+SOURCE = "fuzz.txt"
+
+#: Lines that mean something to one parser or another, to mix with random text.
+FRAGMENTS = [
+    "",
+    "   ",
+    "1. What is a stride?",
+    "2. What is padding?",
+    "3.",
+    "  4. indented item",
+    "12345678901. a very long number",
+    "-----ANSWER-----",
+    "--- ANSWERS ---",
+    "In [ ]:",
+    "In [None]:",
+    "Answer 1: The step.",
+    "Answer 2:",
+    "# Title",
+    "## 1. What is a CNN?",
+    "### Answer",
+    "## Section",
+    "#",
+    "```",
+    "~~~",
+    "<details>",
+    "<summary>Answer</summary>",
+    "**A:** bold answer",
+    "---",
+    "question,answer,topics",
+    "key;question;answer",
+    '"What, with a comma?","An ""answer""",topic',
+    '"never closed',
+    "'=SUM(A1)",
+    "{",
+    "}",
+    "[",
+    '{"questions": [',
+    '{"text": "A?", "answer": "a"}',
+    '"topics": [{"slug": "x", "name": "X"}],',
+    "]}",
+    "null",
+    "Topic [slug]",
+    "\u2028",
+    "\r",
+    "\t",
+]
+
+lines = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=30)), max_size=25)
+shaped_text = lines.map("\n".join)
+
+# Text that is mostly well formed for one format, so the fuzzing reaches past the first
+# check; `mutated` then may slip in a stray line or two.
+TOKENS = ["what", "is", "a", "stride", "?", "CNN", ",", '"', "'", "=", "é", "#", "1.", "-", ";"]
+sentence = st.lists(
+    st.one_of(st.sampled_from(TOKENS), st.text(min_size=1, max_size=12)), min_size=1, max_size=6
+).map(" ".join)
+
+
+@st.composite
+def mutated(draw, document_lines: list[str]) -> str:
+    document_lines = list(document_lines)
+    for _ in range(draw(st.integers(0, 2))):
+        position = draw(st.integers(0, len(document_lines)))
+        stray = draw(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=20)))
+        document_lines.insert(position, stray)
+    return "\n".join(document_lines)
+
+
+@st.composite
+def numbered_documents(draw) -> str:
+    count = draw(st.integers(1, 6))
+    out = [f"{n}. {draw(sentence)}" for n in range(1, count + 1)]
+    if draw(st.booleans()):
+        out.append(draw(st.sampled_from(["-----ANSWER-----", "--- ANSWERS ---"])))
+        for n in range(1, draw(st.integers(0, count)) + 1):
+            out += [f"{n}. {draw(sentence)}", *draw(st.lists(sentence, max_size=2))]
+    return draw(mutated(out))
+
+
+@st.composite
+def notebook_documents(draw) -> str:
+    out = []
+    for n in range(1, draw(st.integers(1, 5)) + 1):
+        out += ["In [ ]:", f"{n}. {draw(sentence)}", ""]
+        if draw(st.booleans()):
+            out += [f"Answer {n}: {draw(sentence)}", *draw(st.lists(sentence, max_size=2))]
+    return draw(mutated(out))
+
+
+@st.composite
+def markdown_documents(draw) -> str:
+    out = []
+    for _ in range(draw(st.integers(1, 8))):
+        kind = draw(st.sampled_from(["question", "item", "section", "body", "code"]))
+        if kind == "question":
+            prefix = draw(st.sampled_from(["", "1. ", "Q: ", "Question 2", "**"]))
+            suffix = draw(st.sampled_from(["?", "", " ##", "?**"]))
+            level = "#" * draw(st.integers(1, 4))
+            out.append(f"{level} {prefix}{draw(sentence)}{suffix}")
+        elif kind == "item":
+            out.append(f"{draw(st.integers(1, 20))}. {draw(sentence)}?")
+        elif kind == "section":
+            out.append(f"## {draw(sentence)}")
+        elif kind == "body":
+            body = st.one_of(
+                sentence,
+                sentence.map(lambda text: "   " + text),
+                st.sampled_from(["<details>", "</details>", "**Answer:**", "---", ""]),
+            )
+            out += draw(st.lists(body, max_size=3))
+        else:
+            out += ["```", draw(sentence), "# not a heading", "1. not an item", "```"]
+    return draw(mutated(out))
+
+
+CELLS = st.one_of(
+    sentence,
+    st.sampled_from(["yes", "no", "", "true", "maybe", "a; b", "Name [slug]", "cnn-01", "'=1"]),
+    st.text(max_size=15),
+)
+
+
+@st.composite
+def csv_documents(draw) -> str:
+    columns = draw(
+        st.lists(st.sampled_from([*CSV_COLUMNS, "notes"]), unique=True, min_size=1, max_size=5)
+    )
+    if "question" not in columns and draw(st.integers(0, 9)):
+        columns.insert(0, "question")
+    rows = draw(st.lists(st.lists(CELLS, min_size=len(columns), max_size=len(columns)), max_size=5))
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=draw(st.sampled_from([",", ";", "\t"])))
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return draw(mutated(out.getvalue().split("\n")))
+
+
+any_text = st.one_of(
+    st.text(),
+    shaped_text,
+    numbered_documents(),
+    notebook_documents(),
+    markdown_documents(),
+    csv_documents(),
+)
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text()),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(
+            st.sampled_from(["text", "question", "answer", "topics", "related", "key", "x"]),
+            children,
+            max_size=4,
+        ),
+    ),
+    max_leaves=12,
+)
+question_objects = st.fixed_dictionaries(
+    {"text": st.one_of(sentence, sentence, st.text(), st.integers(), st.none())},
+    optional={
+        "answer": st.one_of(st.text(), st.none(), st.booleans()),
+        "long_answer_incomplete": st.one_of(st.booleans(), st.text(max_size=3)),
+        "topics": st.one_of(st.lists(st.text(max_size=10), max_size=3), st.text(max_size=10)),
+        "related": st.lists(st.text(max_size=10), max_size=3),
+        "key": st.text(max_size=10),
+    },
+)
+json_documents = st.one_of(
+    json_values.map(json.dumps),
+    st.lists(question_objects, max_size=4).map(json.dumps),
+    st.lists(question_objects, max_size=4).map(lambda qs: json.dumps({"questions": qs}, indent=1)),
+)
+
+PARSERS = {
+    "numbered": parse_numbered,
+    "notebook": parse_notebook,
+    "markdown": parse_markdown,
+    "csv": parse_csv,
+    "json": parse_json,
+}
+
+
+def line_count(text: str) -> int:
+    return len(re.split(r"\r\n|\r|\n", text))
+
+
+def check(parse, text: str) -> None:
+    """Assert the parser's outcome is a sound document or a ParseError about `text`."""
+    try:
+        document = parse(text, source=SOURCE)
+    except ParseError as error:
+        assert str(error).startswith(SOURCE)
+        assert error.reason.strip()
+        assert error.line is None or 1 <= error.line <= line_count(text)
+        return
+    if isinstance(document, ParsedDocument):
+        assert document.questions, "a document without questions must be an error"
+        for question in document.questions:
+            assert question.text and 1 <= question.line <= line_count(text)
+        return
+    assert isinstance(document, ImportDocument)
+    assert document.items, "a document without questions must be an error"
+    for item in document.items:
+        assert item.text == " ".join(item.text.split()) and item.text
+        assert 1 <= item.line <= line_count(text)
+
+
+@pytest.mark.parametrize("name", sorted(PARSERS))
+@FUZZ
+@given(text=any_text)
+def test_every_parser_reads_anything_without_crashing(name, text):
+    check(PARSERS[name], text)
+
+
+SHAPED = {
+    "numbered": numbered_documents(),
+    "notebook": notebook_documents(),
+    "markdown": markdown_documents(),
+    "csv": csv_documents(),
+    "json": json_documents,
+}
+
+
+@pytest.mark.parametrize("name", sorted(PARSERS))
+@FUZZ
+@given(data=st.data())
+def test_every_parser_reads_its_own_shape_of_input(name, data):
+    check(PARSERS[name], data.draw(SHAPED[name]))
+
+
+@FUZZ
+@given(text=st.one_of(any_text, json_documents))
+def test_detection_and_import_of_anything(text):
+    try:
+        detected = detect_format(text, source=SOURCE)
+    except ParseError as error:
+        assert str(error).startswith(SOURCE)
+    else:
+        assert detected in FORMATS
+    check(lambda t, source: parse_import(t, source=source, max_questions=10), text)
+
+
+@FUZZ
+@given(data=st.one_of(st.binary(), st.text().map(lambda t: t.encode("utf-8"))))
+def test_decoding_any_bytes(data):
+    try:
+        text = decode_text(data, source=SOURCE)
+    except ParseError as error:
+        assert str(error).startswith(SOURCE)
+    else:
+        assert isinstance(text, str)

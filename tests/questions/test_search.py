@@ -1,0 +1,490 @@
+"""questions.search and the question list page: search and filters, on SQLite and PostgreSQL.
+
+The suite runs once on each database. Most tests here hold on both; the few that pin
+what only one of them does (PostgreSQL's stemming and ranking, SQLite's substring
+match) are skipped on the other.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from urllib.parse import urlencode
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from progress.models import ConfidenceMark, Note
+from questions.models import Question
+from questions.search import search_questions
+from tests.factories import make_bank, make_question, make_topic, make_user, mark, note
+from tests.questions.test_views import LAYOUT_QUERIES, html, row_positions
+
+URL = "/questions/"
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL full-text search"
+)
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite word match")
+
+#: Exact SQL queries of the search page, whatever the filters, for 5 or 50 questions
+#: and 1 or 20 other users.
+QUERIES = {
+    # + the topics (for the Topic select), the matching questions
+    "page": LAYOUT_QUERIES + 2,
+    # the #question-results fragment: session, user, topics, questions (no navigation)
+    "htmx": 2 + 2,
+}
+
+
+def rows(response) -> list[str]:
+    return re.findall(r'<li class="row">.*?</li>', html(response), re.DOTALL)
+
+
+def status_line(response) -> str:
+    match = re.search(r'<p id="results-status" hx-swap-oob="innerHTML">([^<]*)</p>', html(response))
+    assert match, "no out-of-band #results-status"
+    return match.group(1)
+
+
+def positions(questions) -> list[int]:
+    return [q.position for q in questions]
+
+
+# --- A small bank with known words, marks and notes -------------------------------------
+
+
+@pytest.fixture
+def bank(db, user):
+    """Five questions in two topics; my marks, notes and reviews; someone else's on all.
+
+    | Q | topics         | words                                | level | my review     | note |
+    | 1 | vision         | pooling (question); downsamples (a.) | 4     | in 5 days     |      |
+    | 2 | vision         | pooling (answer only)                | 1     | due yesterday | yes  |
+    | 3 | deploy         | model quantization (question)        | 2     | not scheduled |      |
+    | 4 | vision, deploy | model distillation; teacher (a.)     | —     | —             | yes  |
+    | 5 | deploy         | models; quantization, teacher (a.)   | 3     | a minute ago  |      |
+    """
+    vision = make_topic(slug="vision", name="Vision")
+    deploy = make_topic(slug="deploy", name="Deployment")
+    specs = [
+        ("How does spatial pooling work?", "It downsamples feature maps.", [vision]),
+        (
+            "Why normalise the batch?",
+            "Normalisation steadies training; pooling does not.",
+            [vision],
+        ),
+        ("What is model quantization?", "Weights in lower precision.", [deploy]),
+        ("What is model distillation?", "A teacher trains a smaller student.", [vision, deploy]),
+        ("How do you serve models on phones?", "Quantization, pruning, a teacher.", [deploy]),
+    ]
+    questions = [
+        make_question(key=f"s-{n}", position=n, text=text, concise=answer, topics=topics)
+        for n, (text, answer, topics) in enumerate(specs, start=1)
+    ]
+    q1, q2, q3, q4, q5 = questions
+    now = timezone.now()
+    for question, level, due in [
+        (q1, 4, now + timedelta(days=5)),
+        (q2, 1, now - timedelta(days=1)),
+        (q3, 2, None),
+        (q5, 3, now - timedelta(minutes=1)),
+    ]:
+        mark(user, question, level)
+        ConfidenceMark.objects.filter(user=user, question=question).update(due=due)
+    note(user, q2, "Mine")
+    note(user, q4, "Mine too")
+    # Someone else has rated everything, all due, with notes: none of it may show.
+    someone = make_user()
+    for question in questions:
+        mark(someone, question, 5)
+        note(someone, question, "Not yours")
+    ConfidenceMark.objects.filter(user=someone).update(due=now - timedelta(days=9))
+    return questions
+
+
+# --- Access ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_anonymous_is_sent_to_login(client):
+    response = client.get(URL, {"q": "pooling"})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=/questions/")
+
+
+@pytest.mark.django_db
+def test_search_page_is_read_only(logged_in_client):
+    assert logged_in_client.post(URL).status_code == 405
+
+
+# --- The full page --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_full_page_lists_every_question_with_my_marks(logged_in_client, bank):
+    response = logged_in_client.get(URL)
+
+    assert response.status_code == 200
+    page = html(response)
+    assert page.startswith("<!doctype html>")
+    assert "<h1>Questions</h1>" in page
+    for label in (
+        '<label for="search-text">Search</label>',
+        '<label for="search-topic">Topic</label>',
+        '<label for="search-level">Confidence</label>',
+    ):
+        assert label in page
+    assert '<input type="search" id="search-text" name="q" value=""' in page
+    assert re.search(
+        r'<input type="checkbox" id="search-note" name="note" value="1">\s*Has a note', page
+    )
+    assert re.search(
+        r'<input type="checkbox" id="search-due" name="due" value="1">\s*Due for review', page
+    )
+    assert 'hx-target="#question-results"' in page and 'hx-push-url="true"' in page
+    assert re.findall(r'<option value="([\w-]*)"[^>]*>(?:All topics|Vision|Deployment)<', page) == [
+        "",
+        "vision",
+        "deploy",
+    ]
+    assert row_positions(response) == [1, 2, 3, 4, 5]
+    assert 'Results <span class="count">(5)</span>' in page
+    # The status region is there, empty, to announce the counts of later searches.
+    assert '<p id="results-status" class="visually-hidden" role="status"></p>' in page
+    assert "hx-swap-oob" not in page
+    assert "Vary" in response and "HX-Request" in response["Vary"]
+    # The navigation marks this page, not Topics.
+    assert '<a href="/questions/" aria-current="page">Questions</a>' in page
+    assert '<a href="/topics/">Topics</a>' in page
+
+
+@pytest.mark.django_db
+def test_rows_show_my_confidence_note_and_due_only(logged_in_client, bank):
+    found = rows(logged_in_client.get(URL))
+    badges = [re.search(r"Your confidence: </span>([^<]+)</span>", row).group(1) for row in found]
+    assert badges == ["Confident", "Not yet", "Shaky", "Not rated", "Okay"]
+    assert ["note-badge" in row for row in found] == [False, True, False, True, False]
+    assert ['Due<span class="visually-hidden"> for review</span>' in row for row in found] == [
+        False,
+        True,
+        True,
+        False,
+        True,
+    ]
+    assert 'href="/questions/s-1/"' in found[0]
+
+
+# --- Filters, alone and combined --------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({}, [1, 2, 3, 4, 5]),
+        ({"topic": "vision"}, [1, 2, 4]),
+        ({"topic": "deploy"}, [3, 4, 5]),
+        ({"level": "unrated"}, [4]),
+        ({"level": "1"}, [2]),
+        ({"level": "2"}, [3]),
+        ({"level": "3"}, [5]),
+        ({"level": "4"}, [1]),
+        ({"level": "5"}, []),
+        ({"level": "covered"}, [1, 5]),
+        ({"level": "not-covered"}, [2, 3, 4]),
+        ({"note": "1"}, [2, 4]),
+        # Rated and due: yesterday, never scheduled, a minute ago. Unrated Q4 is no review.
+        ({"due": "1"}, [2, 3, 5]),
+        ({"topic": "vision", "due": "1"}, [2]),
+        ({"topic": "deploy", "level": "not-covered"}, [3, 4]),
+        ({"note": "1", "level": "unrated"}, [4]),
+        ({"note": "1", "due": "1"}, [2]),
+        ({"q": "model", "topic": "deploy", "note": "1"}, [4]),
+        ({"q": "pooling", "topic": "vision", "level": "1", "note": "1", "due": "1"}, [2]),
+        ({"q": "pooling", "topic": "deploy"}, []),
+        # Unknown values are ignored, as on the topic page.
+        ({"topic": "nope", "level": "7", "note": "yes"}, [1, 2, 3, 4, 5]),
+    ],
+)
+def test_filters_alone_and_combined(logged_in_client, bank, params, expected):
+    response = logged_in_client.get(URL, params)
+    assert response.status_code == 200
+    assert row_positions(response) == expected
+    assert f'Results <span class="count">({len(expected)})</span>' in html(response)
+
+
+@pytest.mark.django_db
+def test_row_links_keep_the_topic_filter(logged_in_client, bank):
+    page = html(logged_in_client.get(URL, {"topic": "deploy"}))
+    assert re.findall(r'class="row-link" href="([^"]+)"', page) == [
+        "/questions/s-3/?topic=deploy",
+        "/questions/s-4/?topic=deploy",
+        "/questions/s-5/?topic=deploy",
+    ]
+    page = html(logged_in_client.get(URL, {"topic": "nope"}))
+    assert "?topic=" not in page
+
+
+@pytest.mark.django_db
+def test_due_follows_the_schedule(logged_in_client, user):
+    """A question rated 1 a month ago is due again now; one rated 5 just now is not."""
+    topic = make_topic()
+    early, late = make_question(topics=[topic]), make_question(topics=[topic])
+    mark(user, early, 1, at=timezone.now() - timedelta(days=30))
+    mark(user, late, 5)
+    response = logged_in_client.get(URL, {"due": "1"})
+    assert row_positions(response) == [early.position]
+
+
+@pytest.mark.django_db
+def test_due_at_a_given_moment(bank, user):
+    q1, q2, q3, q4, q5 = bank
+    now = timezone.now()
+    ConfidenceMark.objects.filter(user=user, question=q1).update(due=now)
+
+    due = search_questions(user, due=True, now=now)
+    # Due exactly now counts; a never-scheduled mark counts; an unrated question does not.
+    assert positions(due) == [1, 2, 3, 5]
+    assert all(q.is_due for q in due)
+    assert positions(search_questions(user, due=True, now=now - timedelta(days=2))) == [3]
+    every = {q.position: q.is_due for q in search_questions(user, now=now)}
+    assert every == {1: True, 2: True, 3: True, 4: False, 5: True}
+
+
+@pytest.mark.django_db
+def test_search_is_mine_only(bank, other_user):
+    """A user who has rated nothing sees no level, note or review of anyone else."""
+    found = list(search_questions(other_user, now=timezone.now()))
+    assert [(q.my_level, q.has_note, q.is_due) for q in found] == [(None, False, False)] * 5
+    assert search_questions(other_user, has_note=True, now=timezone.now()).count() == 0
+    assert search_questions(other_user, due=True, now=timezone.now()).count() == 0
+
+
+# --- Text -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("", [1, 2, 3, 4, 5]),
+        ("   ", [1, 2, 3, 4, 5]),
+        # In the question (1) and only in an answer (2): both found, the question's first.
+        ("pooling", [1, 2]),
+        ("POOLING", [1, 2]),
+        # Every word must match, each in the question or an answer.
+        ("pooling downsamples", [1]),
+        ("model quantization", [3, 5]),
+        ("pooling quantization", []),
+        ("gradient", []),
+    ],
+)
+def test_text_search_on_either_database(bank, user, text, expected):
+    assert positions(search_questions(user, text=text, now=timezone.now())) == expected
+
+
+@pytest.mark.django_db
+def test_text_search_in_the_seed_bank(seed_bank, user):
+    """ "distillation" is in the text of questions 10 and 27, and only in the answer of 42."""
+    found = positions(search_questions(user, text="distillation", now=timezone.now()))
+    assert sorted(found) == [10, 27, 42]
+    assert found[-1] == 42
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_postgresql_ranks_question_text_above_answers(bank, user):
+    q5 = bank[4]
+    # Both mention a teacher in an answer only: equal rank, question order.
+    found = list(search_questions(user, text="teacher", now=timezone.now()))
+    assert positions(found) == [4, 5]
+    assert found[0].rank == found[1].rank > 0
+    # Once Q5 asks about it, Q5 comes first although its number is higher.
+    Question.objects.filter(pk=q5.pk).update(text="Which teacher model fits on phones?")
+    found = list(search_questions(user, text="teacher", now=timezone.now()))
+    assert positions(found) == [5, 4]
+    assert found[0].rank > found[1].rank > 0
+
+
+@postgresql_only
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # English stemming: "pools" and "pooling" share the stem "pool".
+        ("pools", [1, 2]),
+        ("quantized models", [3, 5]),
+        # Web-search syntax: a minus excludes, "or" widens, quotes ask for a phrase.
+        ("pooling -downsamples", [2]),
+        ("distillation or quantization", [3, 4, 5]),
+        ('"model quantization"', [3]),
+        # A prefix is not a word.
+        ("quant", []),
+    ],
+)
+def test_postgresql_full_text_search(bank, user, text, expected):
+    found = search_questions(user, text=text, now=timezone.now())
+    assert sorted(positions(found)) == expected
+    assert all(q.rank > 0 for q in found)
+
+
+@sqlite_only
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # A plain substring match in question order: no stemming, no ranking.
+        ("teacher", [4, 5]),
+        ("quant", [3, 5]),
+        ("pools", []),
+        ('"pooling"', [1, 2]),
+    ],
+)
+def test_sqlite_word_match(bank, user, text, expected):
+    found = search_questions(user, text=text, now=timezone.now())
+    assert positions(found) == expected
+    assert "rank" not in found.query.annotations
+
+
+@pytest.mark.django_db
+def test_text_search_is_one_query(bank, user, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        found = list(
+            search_questions(user, text="model teacher", level="not-covered", now=timezone.now())
+        )
+    assert positions(found) == [4]
+
+
+# --- htmx and the URL -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_htmx_returns_only_the_results(logged_in_client, bank, htmx_headers):
+    response = logged_in_client.get(URL, {"q": "pooling"}, headers=htmx_headers)
+
+    assert response.status_code == 200
+    page = html(response).strip()
+    assert page.startswith('<section id="question-results"')
+    assert "<html" not in page and "<h1>" not in page and "search-text" not in page
+    assert row_positions(response) == [1, 2]
+    assert status_line(response) == "2 questions match."
+    assert "HX-Request" in response["Vary"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "params, status",
+    [({"level": "4"}, "1 question matches."), ({"level": "5"}, "0 questions match.")],
+)
+def test_htmx_status_counts(logged_in_client, bank, htmx_headers, params, status):
+    assert status_line(logged_in_client.get(URL, params, headers=htmx_headers)) == status
+
+
+@pytest.mark.django_db
+def test_history_restore_gets_the_full_page(logged_in_client, bank):
+    headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    response = logged_in_client.get(URL, {"q": "pooling"}, headers=headers)
+    assert "<html" in html(response) and "<h1>Questions</h1>" in html(response)
+    assert row_positions(response) == [1, 2]
+
+
+@pytest.mark.django_db
+def test_a_shared_link_shows_the_same_results_and_form(logged_in_client, bank, htmx_headers):
+    """What htmx pushed into the address bar, opened afresh, is the same search."""
+    params = {"q": "model", "topic": "deploy", "level": "not-covered", "note": "1"}
+    fragment = logged_in_client.get(URL, params, headers=htmx_headers)
+    full = logged_in_client.get(f"{URL}?{urlencode(params)}")
+
+    assert row_positions(full) == row_positions(fragment) == [4]
+    assert rows(full) == rows(fragment)
+    page = html(full)
+    assert '<input type="search" id="search-text" name="q" value="model"' in page
+    assert '<option value="deploy" selected>Deployment</option>' in page
+    assert '<option value="not-covered" selected>Not covered yet</option>' in page
+    assert 'id="search-note" name="note" value="1" checked>' in page
+    assert 'id="search-due" name="due" value="1">' in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_nothing_found_says_so(logged_in_client, bank, htmx):
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = logged_in_client.get(URL, {"q": "<b>gradient</b>", "due": "1"}, headers=headers)
+    assert row_positions(response) == []
+    assert (
+        "No questions match “&lt;b&gt;gradient&lt;/b&gt;” with these filters. "
+        "Try fewer words or clear a filter." in html(response)
+    )
+    assert "<b>gradient</b>" not in html(response)
+
+
+@pytest.mark.django_db
+def test_odd_input_is_searched_not_an_error(logged_in_client, bank):
+    response = logged_in_client.get(URL, {"q": "pool\x00ing"})
+    assert response.status_code == 200
+    assert row_positions(response) == [1, 2]
+    assert 'name="q" value="pooling"' in html(response)
+    # Search syntax and operators alone find nothing, on either database.
+    response = logged_in_client.get(URL, {"q": '" - or & | ! ( :* \\'})
+    assert response.status_code == 200
+    assert row_positions(response) == []
+
+
+@pytest.mark.django_db
+def test_empty_bank(logged_in_client):
+    response = logged_in_client.get(URL)
+    assert response.status_code == 200
+    assert "The question bank is empty." in html(response)
+
+
+# --- Query counts -----------------------------------------------------------------------
+
+SIZES = {"small": (5, 1), "large": (50, 20)}  # questions, other users
+
+
+@pytest.fixture(params=list(SIZES))
+def crowd(request, user):
+    """5 or 50 questions in one topic (each with an answer), 1 or 20 other users who have
+    rated and noted every question; I have rated the first three (due) and noted them."""
+    n_questions, n_others = SIZES[request.param]
+    (topic,) = make_bank(topics=1, questions_per_topic=n_questions)
+    questions = list(topic.questions.all())
+    for question in questions[:3]:
+        mark(user, question, 2)
+        note(user, question, "Mine")
+    ConfidenceMark.objects.filter(user=user).update(due=None)
+    now = timezone.now()
+    for _ in range(n_others):
+        other = make_user(password=None)
+        ConfidenceMark.objects.bulk_create(
+            ConfidenceMark(user=other, question=q, level=4, updated_at=now, due=now)
+            for q in questions
+        )
+        Note.objects.bulk_create(Note(user=other, question=q, text="n") for q in questions)
+    assert ConfidenceMark.objects.exclude(user=user).count() == n_others * n_questions
+    return {"topic": topic, "n": n_questions}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+@pytest.mark.parametrize("filtered", [False, True], ids=["all", "filtered"])
+def test_search_query_count(logged_in_client, crowd, htmx, filtered, django_assert_num_queries):
+    params = {}
+    if filtered:
+        params = {
+            "q": "question about",
+            "topic": crowd["topic"].slug,
+            "level": "not-covered",
+            "note": "1",
+            "due": "1",
+        }
+    headers = {"HX-Request": "true"} if htmx else {}
+    with django_assert_num_queries(QUERIES["htmx" if htmx else "page"]):
+        response = logged_in_client.get(URL, params, headers=headers)
+    assert response.status_code == 200
+    expected = 3 if filtered else crowd["n"]
+    assert len(row_positions(response)) == expected
+    assert html(response).count("note-badge") == 3
+    assert ("<html" in html(response)) is not htmx
