@@ -1,0 +1,24 @@
+"""Who may see a team: members only. Everyone else gets a 404, as if it did not exist."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+from accounts.models import Membership
+
+
+def membership_or_404(request: HttpRequest, team_id: int) -> Membership:
+    """The signed-in user's membership of the team, with the team loaded."""
+    try:
+        return request.user.memberships.select_related("team").get(team_id=team_id)
+    except Membership.DoesNotExist:
+        raise Http404("No such team.") from None
+
+
+def instructor_or_403(request: HttpRequest, team_id: int) -> Membership:
+    """For instructor-only pages: non-members get a 404, the team's learners a 403."""
+    membership = membership_or_404(request, team_id)
+    if not membership.is_instructor:
+        raise PermissionDenied("Only the team's instructors can do this.")
+    return membership
