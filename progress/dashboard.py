@@ -1,0 +1,55 @@
+"""The learner dashboard's read model: a fixed handful of queries for any amount of data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from accounts.models import Membership, Team, User
+from progress.teams import assignments_with_progress
+from questions.models import Question, Topic
+
+WEAKEST_TOPIC_COUNT = 3
+RECENT_COUNT = 6
+REVIEW_DAYS = 7
+
+
+def learner_dashboard(user: User, *, now=None) -> dict:
+    now = now or timezone.now()
+    topics = list(Topic.objects.with_coverage_for(user, now=now))
+    totals = user.confidence_marks.coverage_totals(now=now)
+    end_of_today = timezone.localtime(now).replace(hour=23, minute=59, second=59, microsecond=0)
+    upcoming = dict(
+        user.confidence_marks.upcoming_reviews(now, end_of_today + timedelta(days=REVIEW_DAYS))
+    )
+    today = timezone.localdate(now)
+    days = [today + timedelta(days=n) for n in range(REVIEW_DAYS + 1)]
+    due_today = totals["due"] + upcoming.get(today, 0)
+    question_count = Question.objects.count()
+    covered = totals["covered"]
+    unfinished = [t for t in topics if t.covered_count < t.question_count]
+    weakest = sorted(unfinished, key=lambda t: (t.coverage_percent, t.position))[
+        :WEAKEST_TOPIC_COUNT
+    ]
+    return {
+        "topics": topics,
+        "question_count": question_count,
+        "covered_count": covered,
+        "rated_count": totals["rated"],
+        "coverage_percent": covered * 100 // question_count if question_count else 0,
+        "weakest_topics": weakest,
+        "recent_marks": list(user.confidence_marks.recent(RECENT_COUNT)),
+        "note_count": user.notes.count(),
+        "assignments": assignments_with_progress(
+            Team.objects.filter(memberships__user=user, memberships__role=Membership.Role.LEARNER),
+            user,
+        ),
+        "topics_covered": sum(1 for t in topics if t.question_count and t.coverage_percent == 100),
+        "fresh_count": totals["fresh"],
+        "fresh_percent": totals["fresh"] * 100 // question_count if question_count else 0,
+        "due_now": totals["due"],
+        "due_today": due_today,
+        "next_days": [(day, upcoming.get(day, 0)) for day in days[1:]],
+        "resume": user.study_sessions.filter(finished_at__isnull=True).first(),
+    }

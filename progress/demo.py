@@ -1,0 +1,114 @@
+"""Demo people for `make run`: an instructor-to-be and three learners at different stages."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Membership, Team, User
+from accounts.services import create_team, join_team
+from progress.models import Assignment, TopicSet
+from progress.services import record_confidence, save_note
+from questions.models import Question, Topic
+
+DEMO_PASSWORD = "studyhub-demo"
+DEMO_TEAM = "CV interview prep"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    username: str
+    display_name: str
+    role: str
+    #: Share of the bank this person has rated, and how well they tend to rate.
+    share: float
+    skill: float
+
+
+DEMO_PEOPLE = [
+    DemoPerson("ines", "Ines Moreau", "instructor", share=0.0, skill=0.0),
+    DemoPerson("lena", "Lena Park", "learner", share=0.8, skill=0.75),
+    DemoPerson("marco", "Marco Rossi", "learner", share=0.45, skill=0.5),
+    DemoPerson("priya", "Priya Shah", "learner", share=0.15, skill=0.3),
+]
+
+DEMO_NOTES = {
+    "cnn-10": (
+        "**Distillation** = train a small *student* on the soft targets of a big *teacher*.\n\n"
+        "- temperature softens the logits\n- loss mixes hard labels and soft targets"
+    ),
+    "cnn-11": "Quantization: float32 → int8, ~4× smaller. Watch accuracy on edge cases.",
+    "cnn-23": "Anchors: priors of box shapes per feature-map cell; regress offsets from them.",
+}
+
+
+@transaction.atomic
+def load_demo_data(*, seed: int = 2026) -> list[DemoPerson]:
+    """Create the demo people and their study history. Running it again changes nothing."""
+    questions = list(Question.objects.order_by("position"))
+    if not questions:
+        raise RuntimeError("Load the question bank first (python manage.py load_question_bank).")
+    now = timezone.now()
+    for person in DEMO_PEOPLE:
+        user, created = User.objects.get_or_create(
+            username=person.username,
+            defaults={
+                "display_name": person.display_name,
+                "email": f"{person.username}@example.com",
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        if person.share == 0 or user.confidence_events.exists():
+            continue
+        rng = random.Random(f"{seed}-{person.username}")
+        studied = rng.sample(questions, round(len(questions) * person.share))
+        for day_offset, question in enumerate(sorted(studied, key=lambda q: q.position)):
+            when = now - timedelta(days=len(studied) - day_offset, minutes=rng.randint(0, 600))
+            first = max(1, min(5, round(rng.gauss(person.skill * 5, 1))))
+            record_confidence(user=user, question=question, level=first, at=when)
+            if rng.random() < person.skill:
+                later = min(5, first + rng.randint(0, 2))
+                record_confidence(
+                    user=user, question=question, level=later, at=when + timedelta(days=1)
+                )
+        for key, text in DEMO_NOTES.items():
+            if person.skill >= 0.5:
+                save_note(user=user, question=Question.objects.get(key=key), text=text)
+    _load_demo_team(now)
+    return DEMO_PEOPLE
+
+
+def _load_demo_team(now) -> None:
+    """The demo instructor's team: learners, two topic sets and their assignments."""
+    instructor = User.objects.get(username="ines")
+    if Team.objects.filter(name=DEMO_TEAM, memberships__user=instructor).exists():
+        return
+    team = create_team(name=DEMO_TEAM, creator=instructor)
+    for person in DEMO_PEOPLE:
+        if person.role == "learner":
+            join_team(team=team, user=User.objects.get(username=person.username))
+    week3 = TopicSet.objects.create(
+        team=team,
+        name="Week 3: deployment and robustness",
+        description="Getting models into production and keeping them reliable.",
+        created_by=instructor,
+    )
+    week3.topics.set(Topic.objects.filter(slug__in=["deployment", "robustness"]))
+    detection = TopicSet.objects.create(
+        team=team, name="Detection warm-up", description="Three classics.", created_by=instructor
+    )
+    detection.questions.set(Question.objects.filter(key__in=["cnn-05", "cnn-23", "cnn-24"]))
+    today = timezone.localdate(now)
+    Assignment.objects.create(
+        team=team, topic_set=week3, due_date=today + timedelta(days=7), created_by=instructor
+    )
+    Assignment.objects.create(
+        team=team, topic_set=detection, due_date=today - timedelta(days=2), created_by=instructor
+    )
+    assert team.memberships.filter(role=Membership.Role.INSTRUCTOR).exists()

@@ -1,0 +1,74 @@
+"""A learner's own data as a file, to keep or take elsewhere: their confidence, its
+history, their notes and their teams. Only ever built for the signed-in user."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from accounts.models import User
+from progress.models import Confidence
+
+LEARNER_FORMAT = "studyhub-learner-data"
+LEARNER_FORMAT_VERSION = 1
+
+
+def _when(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def learner_data(user: User, *, now: datetime | None = None) -> dict:
+    """Everything StudyHub keeps about `user`'s studying, in four queries."""
+    labels = dict(Confidence.choices)
+    marks = user.confidence_marks.order_by("question__position", "question__pk").values_list(
+        "question__key", "question__text", "level", "updated_at", "due"
+    )
+    events = user.confidence_events.order_by("created_at", "pk").values_list(
+        "question__key", "level", "created_at"
+    )
+    notes = user.notes.order_by("question__position", "question__pk").values_list(
+        "question__key", "question__text", "text", "version", "updated_at"
+    )
+    teams = user.memberships.order_by("team__name", "team__pk").values_list(
+        "team__name", "role", "joined_at"
+    )
+    return {
+        "format": LEARNER_FORMAT,
+        "version": LEARNER_FORMAT_VERSION,
+        "exported_at": _when(now or timezone.now()),
+        "user": {
+            "username": user.username,
+            "display_name": user.display_name,
+            "email": user.email,
+            "date_joined": _when(user.date_joined),
+        },
+        "teams": [
+            {"name": name, "role": role, "joined_at": _when(joined)} for name, role, joined in teams
+        ],
+        "confidence": [
+            {
+                "question": key,
+                "question_text": text,
+                "level": level,
+                "label": labels[level],
+                "updated_at": _when(updated),
+                "next_review": _when(due),
+            }
+            for key, text, level, updated, due in marks
+        ],
+        "history": [
+            {"question": key, "level": level, "label": labels[level], "at": _when(at)}
+            for key, level, at in events
+        ],
+        "notes": [
+            {
+                "question": key,
+                "question_text": question_text,
+                "text": text,
+                "version": version,
+                "updated_at": _when(updated),
+            }
+            for key, question_text, text, version, updated in notes
+        ],
+    }

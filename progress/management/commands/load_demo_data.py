@@ -1,0 +1,16 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from progress.demo import DEMO_PASSWORD, load_demo_data
+
+
+class Command(BaseCommand):
+    help = "Create demo users with some study history (safe to run again) and print their logins."
+
+    def handle(self, *args, **options) -> None:
+        try:
+            people = load_demo_data()
+        except RuntimeError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
+        for person in people:
+            self.stdout.write(f"  {person.username:<8} {person.display_name:<14} {person.role}")

@@ -1,0 +1,32 @@
+"""Give marks made before scheduling existed their FSRS schedule, by replaying each
+learner's confidence events in order (and recording the rating each one had)."""
+
+from django.db import migrations
+
+
+def replay(apps, schema_editor):
+    from progress.scheduling import RATING_FOR_LEVEL, SCHEDULER, card_from_mark
+
+    ConfidenceEvent = apps.get_model("progress", "ConfidenceEvent")
+    ConfidenceMark = apps.get_model("progress", "ConfidenceMark")
+    cards = {}
+    events = ConfidenceEvent.objects.order_by("user_id", "question_id", "created_at", "pk")
+    for event in events.iterator(chunk_size=2000):
+        key = (event.user_id, event.question_id)
+        rating = RATING_FOR_LEVEL[event.level]
+        card = cards.get(key) or card_from_mark(None)
+        cards[key], _ = SCHEDULER.review_card(card, rating, event.created_at)
+        event.rating = int(rating)
+        event.save(update_fields=["rating"])
+    for mark in ConfidenceMark.objects.filter(due__isnull=True).iterator():
+        card = cards.get((mark.user_id, mark.question_id))
+        if card is None:
+            continue
+        mark.due, mark.stability, mark.difficulty = card.due, card.stability, card.difficulty
+        mark.last_review, mark.fsrs_state, mark.fsrs_step = card.last_review, int(card.state), card.step
+        mark.save(update_fields=["due", "stability", "difficulty", "last_review", "fsrs_state", "fsrs_step"])
+
+
+class Migration(migrations.Migration):
+    dependencies = [("progress", "0003_fsrs_schedule")]
+    operations = [migrations.RunPython(replay, migrations.RunPython.noop)]

@@ -1,0 +1,262 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from accounts.models import Membership
+from questions.models import COVERED_LEVEL, Question
+
+
+class Confidence(models.IntegerChoices):
+    NOT_YET = 1, "Not yet"
+    SHAKY = 2, "Shaky"
+    OKAY = 3, "Okay"
+    CONFIDENT = 4, "Confident"
+    MASTERED = 5, "Mastered"
+
+
+class ConfidenceMarkQuerySet(models.QuerySet["ConfidenceMark"]):
+    def recent(self, limit: int = 5) -> ConfidenceMarkQuerySet:
+        """The latest questions a learner rated, newest first, with the question loaded."""
+        return self.select_related("question").order_by("-updated_at")[:limit]
+
+    def due_by(self, moment) -> ConfidenceMarkQuerySet:
+        """Marks whose review is due at `moment` (never-scheduled marks count as due)."""
+        return self.filter(Q(due__lte=moment) | Q(due__isnull=True))
+
+    def fresh_at(self, moment) -> ConfidenceMarkQuerySet:
+        """Covered and not yet due: FSRS puts `due` where retrievability falls to the
+        desired retention (0.9), so these are remembered with at least that probability."""
+        return self.filter(level__gte=COVERED_LEVEL, due__gt=moment)
+
+    def coverage_totals(self, *, now=None) -> dict[str, int]:
+        """How many questions these marks cover and rate; given `now`, also how many of
+        the covered are fresh and how many reviews are due by then."""
+        extra = {}
+        if now is not None:
+            extra = {
+                "fresh": Count("pk", filter=Q(level__gte=COVERED_LEVEL, due__gt=now)),
+                "due": Count("pk", filter=Q(due__lte=now) | Q(due__isnull=True)),
+            }
+        return self.aggregate(
+            covered=Count("pk", filter=Q(level__gte=COVERED_LEVEL)), rated=Count("pk"), **extra
+        )
+
+    def upcoming_reviews(self, start, end) -> list[tuple]:
+        """(local date, count) of reviews falling due after `start` up to `end`."""
+        return list(
+            self.filter(due__gt=start, due__lte=end)
+            .annotate(day=TruncDate("due", tzinfo=timezone.get_current_timezone()))
+            .values("day")
+            .annotate(n=Count("pk"))
+            .order_by("day")
+            .values_list("day", "n")
+        )
+
+
+class ConfidenceMark(models.Model):
+    """A learner's current confidence on a question: one row per user and question."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="confidence_marks"
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="confidence_marks"
+    )
+    level = models.PositiveSmallIntegerField(choices=Confidence.choices)
+    updated_at = models.DateTimeField()
+    # The FSRS schedule of this question for this learner (see progress.scheduling).
+    due = models.DateTimeField(null=True, blank=True)
+    stability = models.FloatField(null=True, blank=True)
+    difficulty = models.FloatField(null=True, blank=True)
+    last_review = models.DateTimeField(null=True, blank=True)
+    fsrs_state = models.PositiveSmallIntegerField(default=1)
+    fsrs_step = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    objects = ConfidenceMarkQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "question"], name="one_mark_per_question"),
+            models.CheckConstraint(
+                condition=Q(level__gte=1, level__lte=5), name="mark_level_1_to_5"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-updated_at"], name="mark_user_recent"),
+            models.Index(fields=["user", "due"], name="mark_user_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · Q{self.question_id} · {self.get_level_display()}"
+
+    def is_due(self, now) -> bool:
+        return self.due is None or self.due <= now
+
+    @property
+    def is_covered(self) -> bool:
+        return self.level >= COVERED_LEVEL
+
+
+class ConfidenceEvent(models.Model):
+    """Every confidence mark ever made, kept for history and scheduling."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="confidence_events"
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="confidence_events"
+    )
+    level = models.PositiveSmallIntegerField(choices=Confidence.choices)
+    #: The FSRS rating this mark was reviewed with (1 Again … 4 Easy): the review log.
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__gte=1, level__lte=5), name="event_level_1_to_5"
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "created_at"], name="event_user_time")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.user} · Q{self.question_id} · {self.level} at {self.created_at:%Y-%m-%d %H:%M}"
+        )
+
+
+class Note(models.Model):
+    """A learner's private Markdown note on one question. Only its author ever sees it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notes"
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "question"], name="one_note_per_question"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Note by {self.user} on Q{self.question_id}"
+
+
+class TopicSetQuerySet(models.QuerySet["TopicSet"]):
+    def taught_by(self, user) -> TopicSetQuerySet:
+        """Topic sets of the teams in which the user is an instructor."""
+        return self.filter(
+            team__memberships__user=user, team__memberships__role=Membership.Role.INSTRUCTOR
+        )
+
+
+class TopicSet(models.Model):
+    """A team's named selection of whole topics and/or single questions."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="topic_sets")
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    topics = models.ManyToManyField("questions.Topic", blank=True, related_name="topic_sets")
+    questions = models.ManyToManyField(
+        Question, blank=True, related_name="topic_sets", verbose_name="single questions"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TopicSetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssignmentQuerySet(models.QuerySet["Assignment"]):
+    def for_member(self, user) -> AssignmentQuerySet:
+        """Assignments of the teams the user belongs to, whatever their role."""
+        return self.filter(team__memberships__user=user)
+
+
+class Assignment(models.Model):
+    """A topic set given to a team, with an optional due date."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="assignments")
+    topic_set = models.ForeignKey(TopicSet, on_delete=models.CASCADE, related_name="assignments")
+    due_date = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = [models.F("due_date").asc(nulls_last=True), "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.topic_set} for {self.team}"
+
+
+class StudySession(models.Model):
+    """One sitting: a fixed list of questions, worked through one at a time.
+
+    The list is fixed when the session starts, so coming back later resumes at the
+    same place even if the source (a topic, what is due) has changed since.
+    """
+
+    class Source(models.TextChoices):
+        TOPIC = "topic", "Topic"
+        TOPIC_SET = "topic_set", "Topic set"
+        ASSIGNMENT = "assignment", "Assignment"
+        DUE = "due", "Due for review"
+        WEAKEST = "weakest", "Weakest first"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="study_sessions"
+    )
+    source = models.CharField(max_length=12, choices=Source.choices)
+    label = models.CharField(max_length=200)
+    question_ids = models.JSONField(default=list)
+    position = models.PositiveIntegerField(default=0)
+    #: question id (as a string, JSON keys are strings) → level rated in this session.
+    ratings = models.JSONField(default=dict)
+    started_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        indexes = [models.Index(fields=["user", "finished_at"], name="study_user_open")]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.user})"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("progress:study_session", kwargs={"session_id": self.pk})
+
+    @property
+    def size(self) -> int:
+        return len(self.question_ids)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.finished_at is not None
+
+    @property
+    def current_question_id(self) -> int | None:
+        if self.is_finished or not self.question_ids:
+            return None
+        return self.question_ids[min(self.position, self.size - 1)]

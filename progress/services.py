@@ -1,0 +1,122 @@
+"""Workflows that write a learner's progress."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from progress.models import Confidence, ConfidenceEvent, ConfidenceMark, Note
+from progress.scheduling import SCHEDULE_FIELDS, review, schedule_fields
+from questions.models import Question
+
+_LOOK_UP = object()
+
+
+def locked_mark_for(user: User, key: str) -> ConfidenceMark | None:
+    """The user's current mark on the question with this key, locked for update, with
+    its question loaded: one query on the hot path of marking. Call inside a transaction."""
+    return (
+        ConfidenceMark.objects.select_for_update(of=("self",))
+        .select_related("question")
+        .filter(user=user, question__key=key)
+        .first()
+    )
+
+
+def record_confidence(
+    *, user: User, question: Question, level: int, at=None, current=_LOOK_UP
+) -> ConfidenceMark:
+    """Keep the mark as an event and make it the current value.
+
+    The current row is written with an upsert on (user, question), so two
+    requests at once still leave exactly one current row and both events.
+    `current`: the learner's current mark (or None), if the caller has already
+    loaded it with select_for_update in this transaction (see locked_mark_for).
+    """
+    # Checked before the transaction: a bad level must not spoil a caller's transaction.
+    if type(level) is not int or level not in Confidence.values:
+        raise ValueError(f"confidence level must be 1–5, not {level!r}")
+    return _record(user=user, question=question, level=level, at=at, current=current)
+
+
+@transaction.atomic(savepoint=False)  # inside a caller's transaction, no savepoint needed
+def _record(*, user: User, question: Question, level: int, at, current) -> ConfidenceMark:
+    when = at or timezone.now()
+    if current is _LOOK_UP:
+        # Lock the current row (PostgreSQL) so concurrent marks schedule one after another.
+        current = (
+            ConfidenceMark.objects.select_for_update()
+            .filter(user=user, question=question)
+            .only(*SCHEDULE_FIELDS)
+            .first()
+        )
+    card, rating = review(current, level, when)
+    ConfidenceEvent.objects.create(
+        user=user, question=question, level=level, rating=int(rating), created_at=when
+    )
+    mark = ConfidenceMark(
+        user=user, question=question, level=level, updated_at=when, **schedule_fields(card)
+    )
+    ConfidenceMark.objects.bulk_create(
+        [mark],
+        update_conflicts=True,
+        unique_fields=["user", "question"],
+        update_fields=["level", "updated_at", *SCHEDULE_FIELDS],
+    )
+    return mark
+
+
+class NoteConflict(Exception):
+    """The note changed after the editor opened it: another tab or device saved first."""
+
+    def __init__(self, saved: Note | None) -> None:
+        super().__init__("the note changed since this edit began")
+        self.saved = saved
+
+
+def note_revision(note: Note | None) -> str:
+    """Which saved state of a note an editor started from; "" for no note.
+
+    The version alone is not enough: an emptied note is deleted, and writing it
+    again starts over at version 1. The time of the save tells the two apart.
+    """
+    if note is None:
+        return ""
+    return f"{note.version}.{note.updated_at.astimezone(UTC):%Y%m%d%H%M%S%f}"
+
+
+@transaction.atomic
+def save_note(
+    *, user: User, question: Question, text: str, base_revision: str | None = None
+) -> Note | None:
+    """Store the learner's note; an empty note is removed. Returns the note, or None.
+
+    With ``base_revision`` (what the editor started from, see ``note_revision``) a
+    note that changed since then is left alone and NoteConflict says so: a stale tab
+    never overwrites newer text. The row is locked (PostgreSQL; SQLite runs one
+    writing transaction at a time), so two saves from the same start cannot both win.
+    """
+    note = Note.objects.select_for_update().filter(user=user, question=question).first()
+    if base_revision is not None and base_revision != note_revision(note):
+        raise NoteConflict(note)
+    if not text.strip():
+        if note is not None:
+            note.delete()
+        return None
+    if note is None:
+        try:
+            with transaction.atomic():
+                return Note.objects.create(user=user, question=question, text=text, version=1)
+        except IntegrityError:
+            # Another request created it between our look-up and our insert.
+            note = Note.objects.select_for_update().get(user=user, question=question)
+            if base_revision is not None:
+                raise NoteConflict(note) from None
+    if note.text != text:
+        note.text = text
+        note.version += 1
+        note.save(update_fields=["text", "version", "updated_at"])
+    return note

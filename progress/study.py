@@ -1,0 +1,118 @@
+"""Study sessions: building a session's question list and working through it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import User
+from progress.models import Confidence, StudySession
+from progress.services import record_confidence
+from progress.teams import question_ids_by_set
+from questions.models import Question, Topic
+
+WEAKEST_SESSION_SIZE = 15
+
+
+class NothingToStudy(Exception):
+    """The chosen source holds no questions right now; the message says so."""
+
+
+def start_topic(*, user: User, topic: Topic) -> StudySession:
+    ids = list(topic.questions.order_by("position").values_list("pk", flat=True))
+    return _start(user, StudySession.Source.TOPIC, topic.name, ids)
+
+
+def start_topic_set(*, user: User, topic_set, source: str, label: str) -> StudySession:
+    held = question_ids_by_set([topic_set.pk]).get(topic_set.pk, set())
+    in_set = Question.objects.filter(pk__in=held).order_by("position")
+    ids = list(in_set.values_list("pk", flat=True))
+    return _start(user, source, label, ids)
+
+
+def start_due(*, user: User, now=None) -> StudySession:
+    """Rated questions whose review is due, most overdue first."""
+    now = now or timezone.now()
+    ids = list(
+        user.confidence_marks.due_by(now)
+        .order_by(F("due").asc(nulls_first=True), "question__position")
+        .values_list("question_id", flat=True)
+    )
+    if not ids:
+        raise NothingToStudy("Nothing is due for review right now. Well done!")
+    return _start(user, StudySession.Source.DUE, "Due for review", ids)
+
+
+def start_weakest(*, user: User) -> StudySession:
+    """Questions not yet mastered, the least confident (and the unrated) first."""
+    ids = list(
+        Question.objects.with_confidence_for(user)
+        # Not exclude(): through the filtered relation it would drop unrated questions too.
+        .filter(Q(my_level__lt=Confidence.MASTERED) | Q(my_level__isnull=True))
+        .order_by(F("my_level").asc(nulls_first=True), "position")
+        .values_list("pk", flat=True)[:WEAKEST_SESSION_SIZE]
+    )
+    if not ids:
+        raise NothingToStudy("You have mastered every question. Nothing is weak!")
+    return _start(user, StudySession.Source.WEAKEST, "Weakest first", ids)
+
+
+def _start(user: User, source: str, label: str, ids: list[int]) -> StudySession:
+    if not ids:
+        raise NothingToStudy(f"“{label}” has no questions to study.")
+    return StudySession.objects.create(user=user, source=source, label=label, question_ids=ids)
+
+
+@transaction.atomic
+def rate(*, session: StudySession, level: int, at=None) -> StudySession:
+    """Record the confidence of the current question and move on to the next one."""
+    question_id = session.current_question_id
+    if question_id is None:
+        raise NothingToStudy("This session is finished.")
+    question = Question.objects.get(pk=question_id)
+    record_confidence(user=session.user, question=question, level=level, at=at)
+    session.ratings[str(question_id)] = level
+    _advance(session, 1, at)
+    return session
+
+
+def move(*, session: StudySession, step: int, at=None) -> StudySession:
+    """Go to the next (step=1) or previous (step=-1) question without rating."""
+    if session.is_finished:
+        return session
+    _advance(session, step, at)
+    return session
+
+
+def _advance(session: StudySession, step: int, at) -> None:
+    position = max(0, session.position + step)
+    if position >= session.size:
+        session.position = session.size - 1
+        session.finished_at = at or timezone.now()
+    else:
+        session.position = position
+    session.save(update_fields=["position", "ratings", "finished_at", "updated_at"])
+
+
+@dataclass
+class SessionSummary:
+    rated: int
+    size: int
+    by_level: list[tuple[int, str, int]]
+    topics: list[Topic]
+
+
+def summarise(session: StudySession) -> SessionSummary:
+    counts = Counter(session.ratings.values())
+    rated_ids = [int(pk) for pk in session.ratings]
+    topics = list(Topic.objects.filter(questions__in=rated_ids).distinct().order_by("position"))
+    return SessionSummary(
+        rated=len(session.ratings),
+        size=session.size,
+        by_level=[(value, label, counts.get(value, 0)) for value, label in Confidence.choices],
+        topics=topics,
+    )

@@ -1,0 +1,152 @@
+"""Study session pages. A session belongs to its learner: anyone else's is a 404."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from progress.forms import ConfidenceForm
+from progress.models import Assignment, Confidence, StudySession, TopicSet
+from progress.study import (
+    NothingToStudy,
+    move,
+    rate,
+    start_due,
+    start_topic,
+    start_topic_set,
+    start_weakest,
+    summarise,
+)
+from questions.models import Question, Topic
+
+SESSION_PAGE = "progress/study_session.html"
+
+
+@require_GET
+@login_required
+def study_home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    now = timezone.now()
+    context = {
+        "resume": user.study_sessions.filter(finished_at__isnull=True).first(),
+        "topics": Topic.objects.order_by("position", "name"),
+        "assignments": Assignment.objects.for_member(user)
+        .select_related("topic_set", "team")
+        .order_by("team__name", "pk"),
+        "topic_sets": TopicSet.objects.taught_by(user)
+        .select_related("team")
+        .order_by("team__name", "name"),
+        "due_count": user.confidence_marks.due_by(now).count(),
+    }
+    return TemplateResponse(request, "progress/study_home.html", context)
+
+
+@require_POST
+@login_required
+def study_start(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    source = request.POST.get("source", "")
+    try:
+        if source == StudySession.Source.TOPIC:
+            topic = get_object_or_404(Topic, slug=request.POST.get("topic", ""))
+            session = start_topic(user=user, topic=topic)
+        elif source == StudySession.Source.ASSIGNMENT:
+            assignment = get_object_or_404(
+                Assignment.objects.for_member(user).select_related("topic_set", "team"),
+                pk=_int_or_404(request.POST.get("assignment")),
+            )
+            session = start_topic_set(
+                user=user,
+                topic_set=assignment.topic_set,
+                source=StudySession.Source.ASSIGNMENT,
+                label=assignment.topic_set.name,
+            )
+        elif source == StudySession.Source.TOPIC_SET:
+            topic_set = get_object_or_404(
+                TopicSet.objects.taught_by(user),
+                pk=_int_or_404(request.POST.get("topic_set")),
+            )
+            session = start_topic_set(
+                user=user,
+                topic_set=topic_set,
+                source=StudySession.Source.TOPIC_SET,
+                label=topic_set.name,
+            )
+        elif source == StudySession.Source.DUE:
+            session = start_due(user=user)
+        elif source == StudySession.Source.WEAKEST:
+            session = start_weakest(user=user)
+        else:
+            messages.error(request, "Choose what to study: a topic, an assignment or a review.")
+            return redirect("progress:study_home")
+    except NothingToStudy as reason:
+        messages.info(request, str(reason))
+        return redirect("progress:study_home")
+    return redirect(session)
+
+
+def _int_or_404(value) -> int:
+    if value is None or not str(value).isdigit():
+        raise Http404("No such item.")
+    return int(value)
+
+
+def _session_context(session: StudySession) -> dict:
+    if session.is_finished:
+        return {"session": session, "summary": summarise(session)}
+    question = Question.objects.for_question_page().get(pk=session.current_question_id)
+    return {
+        "session": session,
+        "question": question,
+        "number": session.position + 1,
+        "levels": Confidence.choices,
+        "rated_level": session.ratings.get(str(question.pk)),
+    }
+
+
+@require_GET
+@login_required
+def study_session(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = get_object_or_404(request.user.study_sessions, pk=session_id)
+    return TemplateResponse(request, SESSION_PAGE, _session_context(session))
+
+
+@require_POST
+@login_required
+@vary_on_headers("HX-Request")
+def study_rate(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = get_object_or_404(request.user.study_sessions, pk=session_id)
+    form = ConfidenceForm(request.POST)
+    if not form.is_valid() or session.is_finished:
+        context = _session_context(session)
+        context["error"] = (
+            form.errors["level"][0] if not form.is_valid() else "This session is finished."
+        )
+        template = SESSION_PAGE + ("#study-card" if request.htmx else "")
+        return TemplateResponse(request, template, context, status=422)
+    rate(session=session, level=form.cleaned_data["level"])
+    return _next(request, session)
+
+
+@require_POST
+@login_required
+@vary_on_headers("HX-Request")
+def study_move(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = get_object_or_404(request.user.study_sessions, pk=session_id)
+    step = {"next": 1, "previous": -1}.get(request.POST.get("direction", ""))
+    if step is None:
+        return TemplateResponse(request, "400.html", status=400)
+    move(session=session, step=step)
+    return _next(request, session)
+
+
+def _next(request: HttpRequest, session: StudySession) -> HttpResponse:
+    if not request.htmx:
+        return redirect(session)
+    return TemplateResponse(request, SESSION_PAGE + "#study-card", _session_context(session))

@@ -1,0 +1,289 @@
+"""Team pages for instructors (topic sets, assignments, the team dashboard, CSV) and
+the assignment page learners open. Non-members get 404; learners get 403 on
+instructor pages."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from accounts.permissions import instructor_or_403, membership_or_404
+from progress.forms import AssignmentForm, TopicSetForm
+from progress.teams import (
+    assignments_with_progress,
+    group_by_state,
+    progress_of_learners,
+    progress_of_learners_by_set,
+    question_ids_by_set,
+    team_matrix,
+    topic_ids_of_set,
+    weakest_questions,
+)
+from questions.models import Question, Topic
+
+# --- Topic sets ---------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def topic_set_list(request: HttpRequest, team_id: int) -> HttpResponse:
+    team = instructor_or_403(request, team_id).team
+    sets = list(team.topic_sets.prefetch_related("topics"))
+    held = question_ids_by_set([s.pk for s in sets])
+    rows = [(s, len(held.get(s.pk, ()))) for s in sets]
+    return TemplateResponse(request, "progress/topic_set_list.html", {"team": team, "rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def topic_set_edit(request: HttpRequest, team_id: int, set_id: int | None = None) -> HttpResponse:
+    team = instructor_or_403(request, team_id).team
+    topic_set = get_object_or_404(team.topic_sets, pk=set_id) if set_id else None
+    form = TopicSetForm(request.POST or None, instance=topic_set)
+    if request.method == "POST" and form.is_valid():
+        topic_set = form.save(commit=False)
+        topic_set.team = team
+        if topic_set.created_by_id is None:
+            topic_set.created_by = request.user
+        topic_set.save()
+        form.save_m2m()
+        messages.success(request, f"Topic set “{topic_set.name}” saved.")
+        return redirect("teams:topic_set_list", team_id=team.pk)
+    context = {"team": team, "form": form, "topic_set": topic_set, **_set_size(form)}
+    status = 422 if form.is_bound else 200
+    return TemplateResponse(request, "progress/topic_set_form.html", context, status=status)
+
+
+@require_GET
+@login_required
+def topic_set_size(request: HttpRequest, team_id: int) -> HttpResponse:
+    """The picker's live count: how many questions the ticked topics and questions hold."""
+    team = instructor_or_403(request, team_id).team
+    form = TopicSetForm(request.GET)
+    context = {"team": team, **_set_size(form)}
+    return TemplateResponse(request, "progress/topic_set_form.html#set-size", context)
+
+
+def _set_size(form: TopicSetForm) -> dict:
+    if form.is_bound:
+        topic_ids = [v for v in form.data.getlist("topics") if v.isdigit()]
+        question_ids = [v for v in form.data.getlist("questions") if v.isdigit()]
+    elif form.instance.pk:
+        topic_ids = list(form.instance.topics.values_list("pk", flat=True))
+        question_ids = list(form.instance.questions.values_list("pk", flat=True))
+    else:
+        topic_ids, question_ids = [], []
+    held = Question.objects.in_selection(topic_ids=topic_ids, question_ids=question_ids)
+    return {"set_size": held.count() if topic_ids or question_ids else 0}
+
+
+@require_POST
+@login_required
+def topic_set_delete(request: HttpRequest, team_id: int, set_id: int) -> HttpResponse:
+    team = instructor_or_403(request, team_id).team
+    topic_set = get_object_or_404(team.topic_sets, pk=set_id)
+    if topic_set.assignments.exists():
+        messages.error(request, "This topic set is assigned; withdraw its assignments first.")
+    else:
+        topic_set.delete()
+        messages.success(request, f"Topic set “{topic_set.name}” deleted.")
+    return redirect("teams:topic_set_list", team_id=team.pk)
+
+
+# --- Assignments --------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def assignment_edit(
+    request: HttpRequest, team_id: int, assignment_id: int | None = None
+) -> HttpResponse:
+    team = instructor_or_403(request, team_id).team
+    assignment = get_object_or_404(team.assignments, pk=assignment_id) if assignment_id else None
+    if not team.topic_sets.exists():
+        messages.error(request, "Build a topic set first; then you can assign it.")
+        return redirect("teams:topic_set_create", team_id=team.pk)
+    form = AssignmentForm(request.POST or None, instance=assignment, team=team)
+    if request.method == "POST" and form.is_valid():
+        assignment = form.save(commit=False)
+        assignment.team = team
+        if assignment.created_by_id is None:
+            assignment.created_by = request.user
+        assignment.save()
+        messages.success(request, f"“{assignment.topic_set.name}” is assigned to {team.name}.")
+        return redirect(team)
+    context = {"team": team, "form": form, "assignment": assignment}
+    status = 422 if form.is_bound else 200
+    return TemplateResponse(request, "progress/assignment_form.html", context, status=status)
+
+
+@require_POST
+@login_required
+def assignment_withdraw(request: HttpRequest, team_id: int, assignment_id: int) -> HttpResponse:
+    team = instructor_or_403(request, team_id).team
+    assignment = get_object_or_404(team.assignments.select_related("topic_set"), pk=assignment_id)
+    assignment.delete()
+    messages.success(
+        request, f"“{assignment.topic_set.name}” withdrawn. Nobody's progress was changed."
+    )
+    return redirect(team)
+
+
+@require_GET
+@login_required
+def assignment_detail(request: HttpRequest, team_id: int, assignment_id: int) -> HttpResponse:
+    """The questions of an assignment with my confidence on each; any member may open it."""
+    membership = membership_or_404(request, team_id)
+    team = membership.team
+    assignment = get_object_or_404(team.assignments.select_related("topic_set"), pk=assignment_id)
+    question_ids = question_ids_by_set([assignment.topic_set_id]).get(
+        assignment.topic_set_id, set()
+    )
+    questions = Question.objects.filter(pk__in=question_ids).for_topic_page(request.user)
+    progress = next(
+        p for p in assignments_with_progress(team, request.user) if p.assignment == assignment
+    )
+    context = {
+        "team": team,
+        "membership": membership,
+        "assignment": assignment,
+        "questions": questions,
+        "progress": progress,
+    }
+    return TemplateResponse(request, "progress/assignment_detail.html", context)
+
+
+# --- The team dashboard -------------------------------------------------------
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
+    team = instructor_or_403(request, team_id).team
+    assignments = list(team.assignments.select_related("topic_set"))
+    selected = _selected_assignment(request, assignments)
+    topic_ids = topic_ids_of_set(selected.topic_set) if selected else None
+    matrix = team_matrix(team, topic_ids=topic_ids, sort=request.GET.get("sort", ""))
+    fragment = request.htmx and not request.htmx.history_restore_request
+    statuses = [] if fragment else _assignment_statuses(team, assignments)
+    context = {
+        "team": team,
+        "matrix": matrix,
+        "assignments": assignments,
+        "selected": selected,
+        "statuses": statuses,
+        "topics": Topic.objects.order_by("position", "name"),
+    }
+    template = "progress/team_dashboard.html" + ("#matrix" if fragment else "")
+    return TemplateResponse(request, template, context)
+
+
+def _assignment_statuses(team, assignments) -> list:
+    held = question_ids_by_set({a.topic_set_id for a in assignments})
+    by_assignment = progress_of_learners_by_set(
+        team, {a.pk: held.get(a.topic_set_id, set()) for a in assignments}
+    )
+    return [(a, group_by_state(by_assignment[a.pk])) for a in assignments]
+
+
+def _selected_assignment(request: HttpRequest, assignments):
+    wanted = request.GET.get("assignment", "")
+    return next((a for a in assignments if str(a.pk) == wanted), None)
+
+
+@require_GET
+@login_required
+def team_topic(request: HttpRequest, team_id: int, slug: str) -> HttpResponse:
+    """“Who has covered deployment?” Learners grouped by their coverage of one topic."""
+    team = instructor_or_403(request, team_id).team
+    topic = get_object_or_404(Topic, slug=slug)
+    question_ids = set(topic.questions.values_list("pk", flat=True))
+    groups = group_by_state(progress_of_learners(team, question_ids))
+    context = {
+        "team": team,
+        "topic": topic,
+        "groups": groups,
+        "question_count": len(question_ids),
+        "weakest": weakest_questions(team, topic),
+        "learner_count": sum(len(g) for g in groups.values()),
+    }
+    return TemplateResponse(request, "progress/team_topic.html", context)
+
+
+# --- CSV exports ----------------------------------------------------------------
+
+
+def safe_cell(value) -> str:
+    """Neutralise spreadsheet formulas: a cell starting = + - @ (or tab/CR) is prefixed with '."""
+    text = "" if value is None else str(value)
+    if text and text[0] in "=+-@\t\r":
+        return "'" + text
+    return text
+
+
+def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow([safe_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+    return response
+
+
+@require_GET
+@login_required
+def team_matrix_csv(request: HttpRequest, team_id: int) -> HttpResponse:
+    team = instructor_or_403(request, team_id).team
+    matrix = team_matrix(team, sort=request.GET.get("sort", ""))
+    header = ["Member", "Username", "Covered", "Questions", "Coverage %", "Last activity"]
+    header += [f"{t.name} (of {t.question_count})" for t in matrix.topics]
+    header.append("Fresh (covered, not yet due)")
+    rows = (
+        [
+            row.user.shown_name,
+            row.user.username,
+            row.covered,
+            row.total,
+            row.percent,
+            timezone.localdate(row.last_activity).isoformat() if row.last_activity else "",
+            *[cell.covered for cell in row.cells],
+            row.fresh,
+        ]
+        for row in matrix.rows
+    )
+    return _csv_response(f"{slugify(team.name) or 'team'}-coverage.csv", header, rows)
+
+
+@require_GET
+@login_required
+def assignment_status_csv(request: HttpRequest, team_id: int, assignment_id: int) -> HttpResponse:
+    team = instructor_or_403(request, team_id).team
+    assignment = get_object_or_404(team.assignments.select_related("topic_set"), pk=assignment_id)
+    ids = question_ids_by_set([assignment.topic_set_id]).get(assignment.topic_set_id, set())
+    header = ["Member", "Username", "Status", "Covered", "Questions", "Coverage %", "Due date"]
+    due = assignment.due_date.isoformat() if assignment.due_date else ""
+    rows = (
+        [
+            s.membership.user.shown_name,
+            s.membership.user.username,
+            s.progress.state,
+            s.progress.covered,
+            s.progress.total,
+            s.progress.percent,
+            due,
+        ]
+        for s in progress_of_learners(team, ids)
+    )
+    filename = f"{slugify(assignment.topic_set.name) or 'assignment'}-status.csv"
+    return _csv_response(filename, header, rows)

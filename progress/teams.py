@@ -1,0 +1,302 @@
+"""Read models for teams: assignment progress and the instructors' team dashboard.
+
+Every function here runs a fixed number of queries whatever the number of members,
+topics, questions or assignments, and counts in the database.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from accounts.models import Membership, Team, User
+from progress.models import Assignment, ConfidenceMark, TopicSet
+from questions.models import COVERED_LEVEL, Question, Topic
+
+COMPLETE, IN_PROGRESS, NOT_STARTED = "complete", "in progress", "not started"
+
+
+def question_ids_by_set(set_ids) -> dict[int, set[int]]:
+    """For each topic set, the ids of the questions it holds (its topics' and its own)."""
+    held: dict[int, set[int]] = defaultdict(set)
+    via_topics = Question.topics.through.objects.filter(topic__topic_sets__in=set_ids)
+    for set_id, question_id in via_topics.values_list("topic__topic_sets", "question_id"):
+        held[set_id].add(question_id)
+    single = TopicSet.questions.through.objects.filter(topicset_id__in=set_ids)
+    for set_id, question_id in single.values_list("topicset_id", "question_id"):
+        held[set_id].add(question_id)
+    return held
+
+
+@dataclass
+class Progress:
+    covered: int
+    total: int
+    rated: int = 0
+
+    @property
+    def percent(self) -> int:
+        return self.covered * 100 // self.total if self.total else 0
+
+    @property
+    def state(self) -> str:
+        if self.total and self.covered >= self.total:
+            return COMPLETE
+        return IN_PROGRESS if self.rated or self.covered else NOT_STARTED
+
+
+@dataclass
+class AssignmentProgress:
+    assignment: Assignment
+    progress: Progress
+
+    @property
+    def is_complete(self) -> bool:
+        return self.progress.state == COMPLETE
+
+    @property
+    def is_overdue(self) -> bool:
+        due = self.assignment.due_date
+        return bool(due and due < timezone.localdate() and not self.is_complete)
+
+
+def assignments_with_progress(team_or_teams, user: User) -> list[AssignmentProgress]:
+    """The assignments of one team (or of several) with the user's progress on each."""
+    assignments = Assignment.objects.select_related("topic_set", "team")
+    if isinstance(team_or_teams, Team):
+        assignments = assignments.filter(team=team_or_teams)
+    else:
+        assignments = assignments.filter(team__in=team_or_teams)
+    assignments = list(assignments)
+    if not assignments:
+        return []
+    held = question_ids_by_set({a.topic_set_id for a in assignments})
+    mine = dict(user.confidence_marks.values_list("question_id", "level"))
+    result = []
+    for assignment in assignments:
+        ids = held.get(assignment.topic_set_id, set())
+        covered = sum(1 for q in ids if mine.get(q, 0) >= COVERED_LEVEL)
+        rated = sum(1 for q in ids if q in mine)
+        result.append(AssignmentProgress(assignment, Progress(covered, len(ids), rated)))
+    return result
+
+
+# --- The team dashboard ------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    topic: Topic
+    covered: int
+    total: int
+    fresh: int = 0
+
+    @property
+    def percent(self) -> int:
+        return self.covered * 100 // self.total if self.total else 0
+
+    @property
+    def band(self) -> int:
+        """0–4, for the cell's colour; the number is always shown too."""
+        if self.covered == 0:
+            return 0
+        if self.percent == 100:
+            return 4
+        return 1 + self.percent // 34
+
+
+@dataclass
+class MemberRow:
+    membership: Membership
+    cells: list[Cell]
+    covered: int
+    total: int
+    last_activity: datetime | None
+    fresh: int = 0
+
+    @property
+    def user(self) -> User:
+        return self.membership.user
+
+    @property
+    def percent(self) -> int:
+        return self.covered * 100 // self.total if self.total else 0
+
+
+@dataclass
+class Matrix:
+    topics: list[Topic]
+    rows: list[MemberRow]
+    sort: str
+    descending: bool
+    question_count: int
+    sort_keys: dict[str, str] = field(default_factory=dict)
+
+
+def learners_of(team: Team):
+    return team.memberships.filter(role=Membership.Role.LEARNER)
+
+
+def team_matrix(
+    team: Team, *, topic_ids: set[int] | None = None, sort: str = "", now=None
+) -> Matrix:
+    """Learners × topics with coverage in each cell, overall coverage and last activity;
+    `fresh` counts covered questions not yet due for review at `now`."""
+    now = now or timezone.now()
+    members = list(learners_of(team).select_related("user"))
+    member_user_ids = learners_of(team).values("user_id")
+    topics = list(
+        Topic.objects.annotate(question_count=Count("questions")).order_by("position", "name")
+    )
+    if topic_ids is not None:
+        topics = [t for t in topics if t.pk in topic_ids]
+    question_count = Question.objects.count()
+
+    covered_by_topic = defaultdict(int)
+    fresh_by_topic = defaultdict(int)
+    per_topic = (
+        ConfidenceMark.objects.filter(user_id__in=member_user_ids, level__gte=COVERED_LEVEL)
+        .values("user_id", "question__topics")
+        .annotate(n=Count("pk"), fresh=Count("pk", filter=Q(due__gt=now)))
+        .order_by()
+    )
+    for row in per_topic:
+        covered_by_topic[row["user_id"], row["question__topics"]] = row["n"]
+        fresh_by_topic[row["user_id"], row["question__topics"]] = row["fresh"]
+
+    overall = {
+        row["user_id"]: row
+        for row in ConfidenceMark.objects.filter(user_id__in=member_user_ids)
+        .values("user_id")
+        .annotate(
+            covered=Count("pk", filter=Q(level__gte=COVERED_LEVEL)),
+            fresh=Count("pk", filter=Q(level__gte=COVERED_LEVEL, due__gt=now)),
+            last=Max("updated_at"),
+        )
+        .order_by()
+    }
+
+    rows = []
+    for membership in members:
+        stats = overall.get(membership.user_id, {"covered": 0, "fresh": 0, "last": None})
+        key = membership.user_id
+        cells = [
+            Cell(t, covered_by_topic[key, t.pk], t.question_count, fresh_by_topic[key, t.pk])
+            for t in topics
+        ]
+        rows.append(
+            MemberRow(
+                membership, cells, stats["covered"], question_count, stats["last"], stats["fresh"]
+            )
+        )
+
+    descending = sort.startswith("-")
+    key = sort.lstrip("-") or "name"
+    # Two stable sorts: ties on the chosen column stay in name order either way.
+    rows.sort(key=lambda row: row.user.shown_name.casefold())
+    rows.sort(key=_row_sort_key(key, topics), reverse=descending)
+    return Matrix(topics, rows, key, descending, question_count)
+
+
+def _row_sort_key(key: str, topics: list[Topic]):
+    if key == "overall":
+        return lambda row: row.covered
+    if key == "last":
+        return lambda row: row.last_activity.timestamp() if row.last_activity else 0.0
+    slugs = [t.slug for t in topics]
+    if key in slugs:
+        index = slugs.index(key)
+        return lambda row: row.cells[index].percent
+    return lambda row: row.user.shown_name.casefold()
+
+
+@dataclass
+class MemberStatus:
+    membership: Membership
+    progress: Progress
+    last_activity: datetime | None
+
+
+def progress_of_learners(team: Team, question_ids: set[int]) -> list[MemberStatus]:
+    """Each learner's progress on a set of questions (an assignment, a topic)."""
+    return progress_of_learners_by_set(team, {"only": question_ids})["only"]
+
+
+def progress_of_learners_by_set(team: Team, sets: dict) -> dict[object, list[MemberStatus]]:
+    """Each learner's progress on each of several question sets, in two queries.
+
+    One aggregate counts, per learner, covered and rated questions of every set
+    with conditional counts, so the query count does not grow with the sets.
+    """
+    members = list(learners_of(team).select_related("user"))
+    keyed = [(key, ids, f"s{index}") for index, (key, ids) in enumerate(sets.items()) if ids]
+    annotations = {}
+    for _key, ids, alias in keyed:
+        in_set = Q(question_id__in=ids)
+        annotations[f"{alias}_covered"] = Count("pk", filter=in_set & Q(level__gte=COVERED_LEVEL))
+        annotations[f"{alias}_rated"] = Count("pk", filter=in_set)
+        annotations[f"{alias}_last"] = Max("updated_at", filter=in_set)
+    stats = {}
+    if annotations and members:
+        stats = {
+            row["user_id"]: row
+            for row in ConfidenceMark.objects.filter(
+                user_id__in=learners_of(team).values("user_id")
+            )
+            .values("user_id")
+            .annotate(**annotations)
+            .order_by()
+        }
+    aliases = {key: alias for key, _ids, alias in keyed}
+    result: dict[object, list[MemberStatus]] = {}
+    for key, ids in sets.items():
+        alias = aliases.get(key)
+        statuses = []
+        for membership in members:
+            row = stats.get(membership.user_id, {}) if alias else {}
+            progress = Progress(
+                row.get(f"{alias}_covered", 0), len(ids), row.get(f"{alias}_rated", 0)
+            )
+            statuses.append(MemberStatus(membership, progress, row.get(f"{alias}_last")))
+        statuses.sort(key=lambda s: (-s.progress.covered, s.membership.user.shown_name))
+        result[key] = statuses
+    return result
+
+
+def group_by_state(statuses: list[MemberStatus]) -> dict[str, list[MemberStatus]]:
+    groups: dict[str, list[MemberStatus]] = {COMPLETE: [], IN_PROGRESS: [], NOT_STARTED: []}
+    for status in statuses:
+        groups[status.progress.state].append(status)
+    return groups
+
+
+def weakest_questions(team: Team, topic: Topic, limit: int = 5) -> list[Question]:
+    """The topic's questions the team's learners have covered least, with `covered_by`."""
+    learner_ids = learners_of(team).values("user_id")
+    return list(
+        topic.questions.annotate(
+            covered_by=Count(
+                "confidence_marks",
+                filter=Q(
+                    confidence_marks__user_id__in=learner_ids,
+                    confidence_marks__level__gte=COVERED_LEVEL,
+                ),
+            ),
+            rated_by=Count("confidence_marks", filter=Q(confidence_marks__user_id__in=learner_ids)),
+        ).order_by("covered_by", "rated_by", "position")[:limit]
+    )
+
+
+def topic_ids_of_set(topic_set: TopicSet) -> set[int]:
+    """Topics an assignment touches: its whole topics and those of its single questions."""
+    whole = set(topic_set.topics.values_list("pk", flat=True))
+    singles = set(
+        Question.topics.through.objects.filter(question__topic_sets=topic_set).values_list(
+            "topic_id", flat=True
+        )
+    )
+    return whole | singles

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from progress import history_views, study_views, views
+
+app_name = "progress"
+
+urlpatterns = [
+    path("study/", study_views.study_home, name="study_home"),
+    path("study/start/", study_views.study_start, name="study_start"),
+    path("study/<int:session_id>/", study_views.study_session, name="study_session"),
+    path("study/<int:session_id>/rate/", study_views.study_rate, name="study_rate"),
+    path("study/<int:session_id>/move/", study_views.study_move, name="study_move"),
+    path("", views.dashboard, name="dashboard"),
+    path("questions/<slug:key>/confidence/", views.mark_confidence, name="mark_confidence"),
+    path("questions/<slug:key>/note/", views.edit_note, name="edit_note"),
+    path("notes/", views.note_list, name="note_list"),
+    path("notes/<int:pk>/", views.note_detail, name="note_detail"),
+    path("history/", history_views.history, name="history"),
+]

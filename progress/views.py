@@ -1,0 +1,249 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from progress.dashboard import learner_dashboard
+from progress.forms import ConfidenceForm, NoteForm
+from progress.markdown import render_markdown
+from progress.models import Confidence, Note
+from progress.services import (
+    NoteConflict,
+    locked_mark_for,
+    note_revision,
+    record_confidence,
+    save_note,
+)
+from questions.models import Question, Topic
+
+QUESTION_PAGE = "questions/question_detail.html"
+
+
+def question_page_context(
+    request: HttpRequest,
+    question: Question,
+    *,
+    topic_slug: str | None,
+    note_form: NoteForm | None = None,
+    confidence_error: str = "",
+    note: Note | None | bool = False,
+) -> dict:
+    """Everything the question page shows; also used to re-render it after a bad post."""
+    user = request.user
+    topics = list(question.topics.all())
+    topic = next((t for t in topics if t.slug == topic_slug), topics[0] if topics else None)
+    mark = user.confidence_marks.filter(question=question).first()
+    if note is False:  # not looked up by the caller yet
+        note = user.notes.filter(question=question).first()
+
+    keys = list(topic.questions.values_list("key", flat=True)) if topic else [question.key]
+    index = keys.index(question.key)
+    return {
+        "question": question,
+        "topic": topic,
+        "mark": mark,
+        "levels": Confidence.choices,
+        "confidence_error": confidence_error,
+        "coverage_topics": _coverage_of(question, user),
+        "note": note,
+        "note_html": render_markdown(note.text) if note else "",
+        "note_form": note_form,
+        "editing_note": note_form is not None,
+        "position_in_topic": index + 1,
+        "topic_size": len(keys),
+        "previous_key": keys[index - 1] if index > 0 else None,
+        "next_key": keys[index + 1] if index + 1 < len(keys) else None,
+    }
+
+
+def _coverage_of(question: Question, user) -> list[Topic]:
+    return list(Topic.objects.filter(pk__in=question.topics.values("pk")).with_coverage_for(user))
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return TemplateResponse(request, "progress/welcome.html")
+    context = learner_dashboard(request.user)
+    return TemplateResponse(request, "progress/dashboard.html", context)
+
+
+@require_POST
+@login_required
+def mark_confidence(request: HttpRequest, key: str) -> HttpResponse:
+    topic_slug = request.POST.get("topic")
+    form = ConfidenceForm(request.POST)
+    if not form.is_valid():
+        question = get_object_or_404(Question.objects.for_question_page(), key=key)
+        error = form.errors["level"][0]
+        context = question_page_context(
+            request, question, topic_slug=topic_slug, confidence_error=error
+        )
+        template = QUESTION_PAGE + ("#confidence-update" if request.htmx else "")
+        return TemplateResponse(request, template, context, status=422)
+
+    level = form.cleaned_data["level"]
+    with transaction.atomic():
+        # The hot path: one query finds the question and locks the current mark.
+        current = locked_mark_for(request.user, key)
+        question = current.question if current else get_object_or_404(Question, key=key)
+        mark = record_confidence(user=request.user, question=question, level=level, current=current)
+    if not request.htmx:
+        messages.success(request, f"Marked “{Confidence(level).label}”.")
+        return redirect(_question_url(question, topic_slug) + "#confidence")
+
+    # Only what the two fragments show: the control and the coverage panel.
+    coverage_topics = _coverage_of(question, request.user)
+    topic = next((t for t in coverage_topics if t.slug == topic_slug), None)
+    context = {
+        "question": question,
+        "topic": topic,
+        "mark": mark,
+        "levels": Confidence.choices,
+        "coverage_topics": coverage_topics,
+        "oob": True,
+    }
+    return TemplateResponse(request, QUESTION_PAGE + "#confidence-update", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@vary_on_headers("HX-Request")
+def edit_note(request: HttpRequest, key: str) -> HttpResponse:
+    # A full page shows answers and related questions too; a fragment does not.
+    questions = Question.objects.all() if request.htmx else Question.objects.for_question_page()
+    question = get_object_or_404(questions, key=key)
+    topic_slug = request.GET.get("topic") or request.POST.get("topic")
+    autosave = request.htmx and request.POST.get("autosave") == "1"
+
+    if request.method == "GET":
+        note = request.user.notes.filter(question=question).first()
+        form = NoteForm(initial={"text": note.text if note else "", "version": note_revision(note)})
+        context = question_page_context(
+            request, question, topic_slug=topic_slug, note_form=form, note=note
+        )
+        template = QUESTION_PAGE + ("#note-section" if request.htmx else "")
+        return TemplateResponse(request, template, context)
+
+    if request.POST.get("resolve") == "saved":
+        return _keep_saved_note(request, question, topic_slug)
+    form = NoteForm(request.POST)
+    if autosave:
+        return _autosave_note(request, question, form)
+
+    if not form.is_valid():
+        context = question_page_context(request, question, topic_slug=topic_slug, note_form=form)
+        template = QUESTION_PAGE + ("#note-section" if request.htmx else "")
+        return TemplateResponse(request, template, context, status=422)
+
+    text = form.cleaned_data["text"]
+    try:
+        save_note(
+            user=request.user,
+            question=question,
+            text=text,
+            base_revision=form.cleaned_data["version"],
+        )
+    except NoteConflict as conflict:
+        return _note_conflict(request, question, topic_slug, mine=text, saved=conflict.saved)
+    if not request.htmx:
+        messages.success(request, "Note saved.")
+        return redirect(_question_url(question, topic_slug) + "#note")
+
+    context = question_page_context(request, question, topic_slug=topic_slug)
+    context["saved_at"] = timezone.localtime()
+    return TemplateResponse(request, QUESTION_PAGE + "#note-section", context)
+
+
+def _autosave_note(request: HttpRequest, question: Question, form: NoteForm) -> HttpResponse:
+    """Autosave answers with the status line only, so the editor is left alone.
+
+    A saved note brings its new version along (out of band) for the next save. A note
+    that changed elsewhere is not touched: the answer says so and switches autosave
+    off, and the Save button then shows both versions.
+    """
+    if not form.is_valid():
+        context = {"note_form": form}
+        return TemplateResponse(request, QUESTION_PAGE + "#note-status", context, status=422)
+    try:
+        note = save_note(
+            user=request.user,
+            question=question,
+            text=form.cleaned_data["text"],
+            base_revision=form.cleaned_data["version"],
+        )
+    except NoteConflict:
+        context = {"autosave_stopped": True}
+        return TemplateResponse(
+            request, QUESTION_PAGE + "#note-autosave-conflict", context, status=409
+        )
+    context = {
+        "saved_at": timezone.localtime(),
+        "note_form": NoteForm(initial={"version": note_revision(note)}),
+        "version_oob": True,
+    }
+    return TemplateResponse(request, QUESTION_PAGE + "#note-autosaved", context)
+
+
+def _note_conflict(
+    request: HttpRequest,
+    question: Question,
+    topic_slug: str | None,
+    *,
+    mine: str,
+    saved: Note | None,
+) -> HttpResponse:
+    """409: the note changed since this editor opened; show both versions to choose from."""
+    form = NoteForm(initial={"text": mine, "version": note_revision(saved)})
+    context = question_page_context(
+        request, question, topic_slug=topic_slug, note_form=form, note=saved
+    )
+    context["note_conflict"] = {"mine": mine, "saved": saved}
+    template = QUESTION_PAGE + ("#note-section" if request.htmx else "")
+    return TemplateResponse(request, template, context, status=409)
+
+
+def _keep_saved_note(
+    request: HttpRequest, question: Question, topic_slug: str | None
+) -> HttpResponse:
+    """The learner chose the saved version over theirs: nothing is written."""
+    message = "Kept the saved version; your changes were discarded."
+    if not request.htmx:
+        messages.info(request, message)
+        return redirect(_question_url(question, topic_slug) + "#note")
+    context = question_page_context(request, question, topic_slug=topic_slug)
+    context["note_message"] = message
+    return TemplateResponse(request, QUESTION_PAGE + "#note-section", context)
+
+
+def _question_url(question: Question, topic_slug: str | None) -> str:
+    url = reverse("questions:question_detail", kwargs={"key": question.key})
+    if topic_slug and question.topics.filter(slug=topic_slug).exists():
+        url += f"?topic={topic_slug}"
+    return url
+
+
+@require_GET
+@login_required
+def note_list(request: HttpRequest) -> HttpResponse:
+    notes = request.user.notes.select_related("question").order_by("question__position")
+    rendered = [(note, render_markdown(note.text)) for note in notes]
+    return TemplateResponse(request, "progress/note_list.html", {"notes": rendered})
+
+
+@require_GET
+@login_required
+def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    # Starting from the user's own notes makes anyone else's note simply not found.
+    note = get_object_or_404(request.user.notes.select_related("question"), pk=pk)
+    context = {"note": note, "note_html": render_markdown(note.text)}
+    return TemplateResponse(request, "progress/note_detail.html", context)

@@ -1,0 +1,18 @@
+"""Fixtures shared by the team dashboard and CSV tests."""
+
+import pytest
+from django.test import Client
+
+from tests.team_factories import build_world
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+@pytest.fixture
+def instructor_client(world) -> Client:
+    client = Client()
+    client.force_login(world.instructor)
+    return client

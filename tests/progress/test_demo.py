@@ -1,0 +1,112 @@
+import pytest
+from django.core.management import CommandError, call_command
+from django.http import HttpRequest
+
+from accounts.models import Membership, Team, User
+from progress.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo_data
+from progress.models import Assignment, ConfidenceEvent, ConfidenceMark, Note, TopicSet
+
+USERNAMES = ["ines", "lena", "marco", "priya"]
+
+
+def counts() -> dict[str, int]:
+    return {
+        "users": User.objects.count(),
+        "events": ConfidenceEvent.objects.count(),
+        "marks": ConfidenceMark.objects.count(),
+        "notes": Note.objects.count(),
+        "teams": Team.objects.count(),
+        "memberships": Membership.objects.count(),
+        "topic sets": TopicSet.objects.count(),
+        "assignments": Assignment.objects.count(),
+    }
+
+
+def test_creates_the_demo_people_with_the_demo_password(seed_bank):
+    load_demo_data()
+
+    people = {u.username: u for u in User.objects.filter(username__in=USERNAMES)}
+    assert sorted(people) == USERNAMES
+    assert DEMO_PASSWORD == "studyhub-demo"
+    assert all(u.check_password("studyhub-demo") for u in people.values())
+    assert people["lena"].display_name == "Lena Park"
+    assert people["ines"].email == "ines@example.com"
+
+
+def test_learners_have_marks_and_some_have_notes(seed_bank):
+    load_demo_data()
+
+    rated = {name: ConfidenceMark.objects.filter(user__username=name).count() for name in USERNAMES}
+    assert rated == {"ines": 0, "lena": 40, "marco": 22, "priya": 8}
+    for name in ("lena", "marco", "priya"):
+        events = ConfidenceEvent.objects.filter(user__username=name).count()
+        assert events >= rated[name]
+    notes = {name: Note.objects.filter(user__username=name).count() for name in USERNAMES}
+    assert notes == {"ines": 0, "lena": 3, "marco": 3, "priya": 0}
+    assert Note.objects.filter(question__key="cnn-10", text__contains="Distillation").count() == 2
+
+
+def test_learners_have_covered_and_uncovered_questions(seed_bank):
+    load_demo_data()
+
+    lena = ConfidenceMark.objects.filter(user__username="lena")
+    assert lena.filter(level__gte=3).exists()
+    assert set(ConfidenceMark.objects.values_list("level", flat=True)) <= {1, 2, 3, 4, 5}
+    assert ConfidenceMark.objects.filter(user__username="priya", level__lt=3).exists()
+
+
+def test_a_second_run_creates_nothing_new(seed_bank):
+    load_demo_data()
+    first = counts()
+
+    load_demo_data()
+
+    assert counts() == first
+    assert first["users"] == 4
+
+
+def test_a_second_run_keeps_changed_passwords(seed_bank):
+    load_demo_data()
+    lena = User.objects.get(username="lena")
+    lena.set_password("lenas-own-secret-1")
+    lena.save()
+
+    load_demo_data()
+
+    assert User.objects.get(username="lena").check_password("lenas-own-secret-1")
+
+
+def test_a_demo_person_can_log_in(client, seed_bank):
+    load_demo_data()
+    assert client.login(request=HttpRequest(), username="marco", password="studyhub-demo")
+    assert "Hello, Marco Rossi" in client.get("/").content.decode()
+
+
+def test_command_prints_the_logins(seed_bank, capsys):
+    call_command("load_demo_data")
+
+    out = capsys.readouterr().out
+    assert "Demo logins (password for all: studyhub-demo):" in out
+    for person in DEMO_PEOPLE:
+        line = next(line for line in out.splitlines() if line.split()[:1] == [person.username])
+        assert person.display_name in line
+        assert line.split()[-1] == person.role
+
+
+def test_command_is_safe_to_run_twice(seed_bank, capsys):
+    call_command("load_demo_data")
+    first = counts()
+    call_command("load_demo_data")
+    assert counts() == first
+
+
+def test_command_without_a_question_bank_fails_clearly(db):
+    with pytest.raises(CommandError, match="Load the question bank first"):
+        call_command("load_demo_data")
+    assert set(counts().values()) == {0}
+
+
+def test_load_demo_data_without_a_question_bank_raises(db):
+    with pytest.raises(RuntimeError, match="load_question_bank"):
+        load_demo_data()
+    assert not User.objects.exists()

@@ -1,0 +1,108 @@
+"""A learner's own data as JSON, from their profile page."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import make_bank, make_user, mark, note
+from tests.team_factories import make_team
+
+URL = reverse("accounts:download_my_data")
+T0 = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
+
+pytestmark = pytest.mark.django_db
+
+
+def download(client) -> dict:
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    return json.loads(response.content)
+
+
+def test_profile_page_links_to_the_download(logged_in_client):
+    page = logged_in_client.get(reverse("accounts:profile")).content.decode()
+    assert f'<a href="{URL}" download>Download my data (JSON)</a>' in page
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={URL}"
+
+
+def test_download_holds_my_confidence_history_notes_and_teams(logged_in_client, user):
+    (topic,) = make_bank(topics=1, questions_per_topic=2)
+    first, second = topic.questions.order_by("position")
+    mark(user, first, 2, at=T0)
+    mark(user, first, 4, at=T0 + timedelta(days=1))
+    mark(user, second, 3, at=T0 + timedelta(days=2))
+    note(user, second, "Remember *stride*")
+    team = make_team("Study group")
+    team.memberships.create(user=user)
+
+    response = logged_in_client.get(URL)
+    assert response["Content-Disposition"] == 'attachment; filename="studyhub-learner-data.json"'
+    assert "no-cache" in response["Cache-Control"] and "private" in response["Cache-Control"]
+    data = json.loads(response.content)
+
+    assert (data["format"], data["version"]) == ("studyhub-learner-data", 1)
+    assert data["user"]["username"] == "learner"
+    assert data["user"]["display_name"] == "Lee Learner"
+    assert [(c["question"], c["level"], c["label"]) for c in data["confidence"]] == [
+        (first.key, 4, "Confident"),
+        (second.key, 3, "Okay"),
+    ]
+    assert data["confidence"][0]["updated_at"] == "2025-03-02T09:30:00+00:00"
+    assert [(h["question"], h["level"], h["at"]) for h in data["history"]] == [
+        (first.key, 2, "2025-03-01T09:30:00+00:00"),
+        (first.key, 4, "2025-03-02T09:30:00+00:00"),
+        (second.key, 3, "2025-03-03T09:30:00+00:00"),
+    ]
+    assert [(n["question"], n["text"], n["version"]) for n in data["notes"]] == [
+        (second.key, "Remember *stride*", 1)
+    ]
+    assert [(t["name"], t["role"]) for t in data["teams"]] == [("Study group", "learner")]
+
+
+def test_nobody_elses_data_is_ever_in_it(logged_in_client, user):
+    (topic,) = make_bank(topics=1, questions_per_topic=1)
+    question = topic.questions.get()
+    someone = make_user(username="someone")
+    mark(someone, question, 5)
+    note(someone, question, "Someone else's private note")
+    # An instructor of the user's team downloads only their own data too.
+    data = download(logged_in_client)
+    assert data["confidence"] == data["history"] == data["notes"] == []
+    assert "Someone else's private note" not in json.dumps(data)
+
+    instructor = make_user(username="teacher")
+    team = make_team(instructor=instructor)
+    team.memberships.create(user=user)
+    mark(user, question, 3)
+    note(user, question, "Mine, private")
+    logged_in_client.force_login(instructor)
+    data = download(logged_in_client)
+    assert data["user"]["username"] == "teacher"
+    assert data["notes"] == [] and "Mine, private" not in json.dumps(data)
+
+
+@pytest.mark.parametrize("rows", [2, 15])
+def test_download_queries_do_not_grow(logged_in_client, user, rows, django_assert_num_queries):
+    (topic,) = make_bank(topics=1, questions_per_topic=rows)
+    for question in topic.questions.all():
+        mark(user, question, 3)
+        mark(user, question, 4)
+        note(user, question, "n")
+    # session, user, marks, events, notes, teams
+    with django_assert_num_queries(6):
+        data = download(logged_in_client)
+    assert (len(data["confidence"]), len(data["history"]), len(data["notes"])) == (
+        rows,
+        2 * rows,
+        rows,
+    )

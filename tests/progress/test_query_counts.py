@@ -1,0 +1,174 @@
+"""A page's number of SQL queries does not grow with users, questions or topics.
+
+Each test renders a page for a small world (1 topic of 5 questions, 1 other user, 1 team
+with 1 assignment), then grows the world tenfold (10 topics, 50 questions, 20 other users,
+each with marks and notes on every question, 2 teams with 10 assignments) and renders it
+again: both must take the pinned count.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Membership, Team, User
+from progress.models import Assignment, ConfidenceEvent, ConfidenceMark, Note, TopicSet
+from questions.models import Question, Topic
+from tests.factories import make_bank, make_question, make_user, mark, note
+from tests.progress.pages import coverage_figures, section, text_of
+
+HX = {"HX-Request": "true"}
+
+# Pinned counts; every request starts with 2 (session, user), and every full page ends
+# with 1 for the navigation's teams.
+#: topic coverage, coverage totals, question count, recent marks, note count,
+#: assignments, their topic sets' questions (2), my marks for them
+DASHBOARD_QUERIES = 14
+#: notes with their questions
+NOTE_LIST_QUERIES = 4
+#: question, savepoint, event, mark upsert, release savepoint, coverage of its topics
+MARK_CONFIDENCE_HTMX_QUERIES = 8
+#: question + answers, topics, related; note (twice), mark, topic's keys, coverage
+EDIT_NOTE_GET_QUERIES = 11
+#: question, note (twice), topics, mark, topic's keys, coverage
+EDIT_NOTE_GET_HTMX_QUERIES = 8
+
+
+def give_progress(users, questions) -> None:
+    """A mark, an event and a note for every user on every question.
+
+    Marks and notes that already exist are left as they are; events are always added.
+    """
+    now = timezone.now()
+    pairs = [(u, q) for u in users for q in questions]
+    ConfidenceMark.objects.bulk_create(
+        [
+            ConfidenceMark(user=u, question=q, level=1 + (u.pk + q.pk) % 5, updated_at=now)
+            for u, q in pairs
+        ],
+        ignore_conflicts=True,
+    )
+    ConfidenceEvent.objects.bulk_create(
+        [ConfidenceEvent(user=u, question=q, level=3, created_at=now) for u, q in pairs]
+    )
+    Note.objects.bulk_create(
+        [Note(user=u, question=q, text=f"*{u.username}* on {q.key}", version=1) for u, q in pairs],
+        ignore_conflicts=True,
+    )
+
+
+def assign(team: Team, topic: Topic) -> None:
+    topic_set = TopicSet.objects.create(team=team, name=f"Set on {topic.name}")
+    topic_set.topics.add(topic)
+    Assignment.objects.create(team=team, topic_set=topic_set)
+
+
+class World:
+    """The data behind the pages, at a small size that `grow()` makes ten times larger."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+        (self.topic,) = make_bank(topics=1, questions_per_topic=5)
+        self.question = self.topic.questions.first()
+        self.others = [make_user()]
+        give_progress([user, *self.others], Question.objects.all())
+        mark(user, self.question, 2)
+        note(user, self.question, "my **own** note")
+        self.team = Team.objects.create(name="Small team")
+        Membership.objects.create(team=self.team, user=user)
+        Membership.objects.create(team=self.team, user=self.others[0])
+        assign(self.team, self.topic)
+        assert self.sizes() == (1, 5, 2, 10, 10, 1)
+
+    def sizes(self) -> tuple[int, int, int, int, int, int]:
+        return (
+            Topic.objects.count(),
+            Question.objects.count(),
+            User.objects.count(),
+            ConfidenceMark.objects.count(),
+            Note.objects.count(),
+            Assignment.objects.filter(team__memberships__user=self.user).count(),
+        )
+
+    def grow(self) -> None:
+        new_topics = make_bank(topics=9, questions_per_topic=0)
+        for index in range(45):
+            make_question(topics=[self.topic, new_topics[index % 9]])
+        self.question.topics.add(*new_topics)
+        self.question.related.add(*Question.objects.exclude(pk=self.question.pk)[:10])
+        self.others += [make_user() for _ in range(19)]
+        give_progress([self.user, *self.others], Question.objects.all())
+        second_team = Team.objects.create(name="Second team")
+        for other in self.others[1:]:
+            Membership.objects.create(team=self.team, user=other)
+        Membership.objects.create(team=second_team, user=self.user)
+        for index, topic in enumerate(new_topics):
+            assign(self.team if index % 2 else second_team, topic)
+        assert self.sizes() == (10, 50, 21, 21 * 50, 21 * 50, 10)
+
+
+@pytest.fixture
+def world(user) -> World:
+    return World(user)
+
+
+def test_dashboard_query_count(logged_in_client, world, django_assert_num_queries):
+    with django_assert_num_queries(DASHBOARD_QUERIES):
+        small = text_of(logged_in_client.get("/"))
+    world.grow()
+    with django_assert_num_queries(DASHBOARD_QUERIES):
+        large = text_of(logged_in_client.get("/"))
+
+    overall = "overall-heading"
+    assert coverage_figures(section(small, overall, attr="aria-labelledby"))[0][1] == 5
+    assert coverage_figures(section(large, overall, attr="aria-labelledby"))[0][1] == 50
+    assert large.count('<th scope="row"><a href="/topics/') == 10
+    assert small.count('<th scope="row"><a href="/teams/') == 1  # assignments
+    assert large.count('<th scope="row"><a href="/teams/') == 10
+
+
+def test_note_list_query_count(logged_in_client, world, django_assert_num_queries):
+    with django_assert_num_queries(NOTE_LIST_QUERIES):
+        small = text_of(logged_in_client.get("/notes/"))
+    world.grow()
+    with django_assert_num_queries(NOTE_LIST_QUERIES):
+        large = text_of(logged_in_client.get("/notes/"))
+
+    assert small.count('<div class="prose note-body">') == 5
+    assert large.count('<div class="prose note-body">') == 50
+
+
+def test_mark_confidence_htmx_query_count(logged_in_client, world, django_assert_num_queries):
+    url = f"/questions/{world.question.key}/confidence/"
+    with django_assert_num_queries(MARK_CONFIDENCE_HTMX_QUERIES):
+        small = text_of(logged_in_client.post(url, {"level": "4"}, headers=HX))
+    world.grow()
+    with django_assert_num_queries(MARK_CONFIDENCE_HTMX_QUERIES):
+        large = text_of(logged_in_client.post(url, {"level": "5"}, headers=HX))
+
+    assert len(coverage_figures(section(small, "coverage-panel"))) == 1
+    assert len(coverage_figures(section(large, "coverage-panel"))) == 10
+    assert coverage_figures(section(large, "coverage-panel"))[0][1] == 50
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [({}, EDIT_NOTE_GET_QUERIES), (HX, EDIT_NOTE_GET_HTMX_QUERIES)],
+    ids=["plain", "htmx"],
+)
+def test_edit_note_get_query_count(
+    logged_in_client, world, django_assert_num_queries, headers, expected
+):
+    url = f"/questions/{world.question.key}/note/"
+    with django_assert_num_queries(expected):
+        small = text_of(logged_in_client.get(url, headers=headers))
+    world.grow()
+    with django_assert_num_queries(expected):
+        large = text_of(logged_in_client.get(url, headers=headers))
+
+    assert "my **own** note" in small
+    assert "my **own** note" in large
+    if not headers:
+        assert "1 of 5 in" in small
+        assert "1 of 50 in" in large
+        assert large.count('<span class="qnum">') == 10  # related questions

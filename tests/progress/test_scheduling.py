@@ -1,0 +1,117 @@
+"""FSRS scheduling of confidence marks, at a frozen clock."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from progress.dashboard import learner_dashboard
+from progress.models import ConfidenceEvent, ConfidenceMark
+from progress.scheduling import RATING_FOR_LEVEL, retrievability
+from tests.factories import make_bank, make_user, mark
+
+T0 = "2026-03-02 09:00:00+00:00"
+
+
+@pytest.fixture
+def questions(db):
+    (topic,) = make_bank(topics=1, questions_per_topic=5)
+    return list(topic.questions.order_by("position"))
+
+
+def current(user, question) -> ConfidenceMark:
+    return ConfidenceMark.objects.get(user=user, question=question)
+
+
+def test_levels_map_to_fsrs_ratings():
+    assert {level: int(rating) for level, rating in RATING_FOR_LEVEL.items()} == {
+        1: 1,  # Again
+        2: 2,  # Hard
+        3: 3,  # Good
+        4: 3,  # Good
+        5: 4,  # Easy
+    }
+
+
+def test_each_event_keeps_the_fsrs_rating_it_was_reviewed_with(db, questions):
+    user = make_user()
+    for level, question in zip(range(1, 6), questions, strict=True):
+        mark(user, question, level)
+    ratings = dict(ConfidenceEvent.objects.filter(user=user).values_list("level", "rating"))
+    assert ratings == {1: 1, 2: 2, 3: 3, 4: 3, 5: 4}
+
+
+def test_a_question_rated_1_comes_due_before_one_rated_5(db, questions):
+    user = make_user()
+    with time_machine.travel(T0, tick=False):
+        for level, question in zip(range(1, 6), questions, strict=True):
+            mark(user, question, level)
+    dues = [current(user, q).due for q in questions]
+    assert dues == sorted(dues)  # 1 Not yet … 5 Mastered: later and later
+    assert dues[0] < dues[4]
+    assert dues[4] - dues[0] >= timedelta(days=5)
+    # Whole days, no same-day learning steps: even "Not yet" comes back tomorrow or later.
+    assert dues[0] - datetime.fromisoformat(T0) >= timedelta(days=1)
+
+
+def test_reviewing_again_builds_on_the_previous_schedule(db, questions):
+    user, question = make_user(), questions[0]
+    with time_machine.travel(T0, tick=False):
+        mark(user, question, 4)
+        first = current(user, question)
+    with time_machine.travel(first.due, tick=False):
+        mark(user, question, 4)
+        second = current(user, question)
+    # A successful review on time lengthens the interval and raises stability.
+    assert second.due - second.last_review > first.due - first.last_review
+    assert second.stability > first.stability
+
+
+def test_retrievability_falls_with_time(db, questions):
+    user, question = make_user(), questions[0]
+    with time_machine.travel(T0, tick=False):
+        mark(user, question, 4)
+    stored = current(user, question)
+    soon = retrievability(stored, stored.last_review + timedelta(days=1))
+    at_due = retrievability(stored, stored.due)
+    later = retrievability(stored, stored.due + timedelta(days=30))
+    assert soon > at_due > later
+    assert at_due == pytest.approx(0.9, abs=0.03)  # due is where recall falls to 90%
+    assert retrievability(None, stored.due) == 0.0
+
+
+def test_dashboard_due_counts_match_the_schedule_at_a_frozen_clock(db, questions):
+    user = make_user()
+    with time_machine.travel(T0, tick=False):
+        for level, question in zip(range(1, 6), questions, strict=True):
+            mark(user, question, level)
+    marks = list(ConfidenceMark.objects.filter(user=user))
+    with time_machine.travel("2026-03-04 12:00:00+00:00", tick=False):
+        now = timezone.now()
+        data = learner_dashboard(user, now=now)
+        end_of_today = now.replace(hour=23, minute=59, second=59)
+        assert data["due_now"] == sum(m.due <= now for m in marks)
+        assert data["due_today"] == sum(m.due <= end_of_today for m in marks)
+        for day, count in data["next_days"]:
+            assert count == sum(timezone.localdate(m.due) == day for m in marks if m.due > now)
+        assert sum(c for _, c in data["next_days"]) == sum(
+            end_of_today < m.due <= end_of_today + timedelta(days=7) for m in marks
+        )
+        covered = [m for m in marks if m.level >= 3]
+        assert data["fresh_count"] == sum(m.due > now for m in covered)
+
+
+def test_dashboard_page_shows_due_today_and_the_next_seven_days(db, questions, client):
+    user = make_user()
+    with time_machine.travel(T0, tick=False):
+        mark(user, questions[0], 1)  # Again: due the next day
+        mark(user, questions[1], 5)  # Easy: due days later
+    client.force_login(user)
+    with time_machine.travel("2026-03-03 10:00:00+00:00", tick=False):
+        html = client.get("/").content.decode()
+    assert '1 <span class="stat-of">due today</span>' in html
+    assert "Review 1 now" in html
+    assert "Coming up in the next 7 days" in html

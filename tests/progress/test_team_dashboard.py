@@ -1,0 +1,405 @@
+"""The instructors' team dashboard (progress/teams.py, progress/team_views.py): the
+learners × topics matrix, sorting, the assignment filter, the htmx fragment, status
+groups, the per-topic page, privacy of notes, and pinned query counts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from progress.models import Note
+from tests.factories import make_user
+from tests.team_factories import (
+    NOTE_TEXT,
+    ScaledTeam,
+    html_of,
+    make_assignment,
+    make_team,
+    matrix_names,
+    matrix_of,
+    squash,
+)
+
+HX = {"HX-Request": "true"}
+
+
+def dashboard_url(world, **params) -> str:
+    url = reverse("teams:team_dashboard", args=[world.team.pk])
+    query = "&".join(f"{key}={value}" for key, value in params.items())
+    return f"{url}?{query}" if query else url
+
+
+def topic_url(world, slug: str) -> str:
+    return reverse("teams:team_topic", args=[world.team.pk, slug])
+
+
+# --- The matrix -------------------------------------------------------------------
+
+
+def test_the_matrix_shows_each_learners_coverage_of_each_topic(world, instructor_client):
+    response = instructor_client.get(dashboard_url(world))
+    assert response.status_code == 200
+    header, rows = matrix_of(html_of(response))
+    assert header == ["Member", "Overall (of 5)", "Last activity", "Alpha", "Beta", "Gamma"]
+    # Iris (the instructor) and Eve (another team's learner) are not rows.
+    assert rows == [
+        ["Ada Lovelace", "4 · 80%", "2 Feb 2026", "3 of 3", "2 of 2", "0 of 1"],
+        ["Bo Chen", "2 · 40%", "4 Feb 2026", "1 of 3", "1 of 2", "0 of 1"],
+        ["Cy Diaz", "0 · 0%", "Never", "0 of 3", "0 of 2", "0 of 1"],
+        ["Dee Evans", "3 · 60%", "3 Feb 2026", "2 of 3", "0 of 2", "1 of 1"],
+    ]
+
+
+def test_cells_are_coloured_by_coverage_band(world, instructor_client):
+    html = html_of(instructor_client.get(dashboard_url(world)))
+    bands = re.findall(r'<td class="band-(\d)">(\d+ of \d+)(?:<span[^>]*>[^<]*</span>)?</td>', html)
+    assert bands[:3] == [("4", "3 of 3"), ("4", "2 of 2"), ("0", "0 of 1")]  # Ada
+    assert bands[3:5] == [("1", "1 of 3"), ("2", "1 of 2")]  # Bo: 33%, 50%
+
+
+def test_a_team_without_learners_says_how_to_invite_them(db):
+    instructor = make_user()
+    team = make_team("Empty", instructor=instructor)
+    client = Client()
+    client.force_login(instructor)
+    html = html_of(client.get(reverse("teams:team_dashboard", args=[team.pk])))
+    assert 'class="matrix"' not in html
+    assert "No learners yet. Share the team's invite link" in squash(html)
+
+
+ADA, BO, CY, DEE = "Ada Lovelace", "Bo Chen", "Cy Diaz", "Dee Evans"
+
+
+@pytest.mark.parametrize(
+    ("sort", "order"),
+    [
+        ("", [ADA, BO, CY, DEE]),
+        ("name", [ADA, BO, CY, DEE]),
+        ("-name", [DEE, CY, BO, ADA]),
+        ("overall", [CY, BO, DEE, ADA]),
+        ("-overall", [ADA, DEE, BO, CY]),
+        ("last", [CY, ADA, DEE, BO]),
+        ("-last", [BO, DEE, ADA, CY]),
+        ("alpha", [CY, BO, DEE, ADA]),
+        ("-alpha", [ADA, DEE, BO, CY]),
+        ("gamma", [ADA, BO, CY, DEE]),  # ties keep name order
+        ("no-such-column", [ADA, BO, CY, DEE]),
+    ],
+)
+def test_sorting_orders_the_rows(world, instructor_client, sort, order):
+    assert matrix_names(html_of(instructor_client.get(dashboard_url(world, sort=sort)))) == order
+
+
+def test_column_headings_say_how_the_matrix_is_sorted(world, instructor_client):
+    html = html_of(instructor_client.get(dashboard_url(world, sort="-overall")))
+    header = re.search(r"<thead>.*?</thead>", html, re.S).group(0)
+    assert re.findall(r'aria-sort="(\w+)"><a href="\?sort=(-?[\w-]+)"', header) == [
+        ("descending", "overall")
+    ]
+    # The other columns offer their own sort; the filter form keeps the current one.
+    assert 'href="?sort=name"' in header
+    assert 'href="?sort=-alpha"' in header
+    assert '<input type="hidden" name="sort" value="-overall">' in html
+
+
+def test_the_assignment_filter_shows_only_its_topics(world, instructor_client):
+    # "Gamma and Q4" holds the topic Gamma and the single question Q4, which is in Beta.
+    response = instructor_client.get(dashboard_url(world, assignment=world.mixed.pk))
+    header, rows = matrix_of(html_of(response))
+    assert header[3:] == ["Beta", "Gamma"]
+    assert [row[3:] for row in rows] == [
+        ["2 of 2", "0 of 1"],
+        ["1 of 2", "0 of 1"],
+        ["0 of 2", "0 of 1"],
+        ["0 of 2", "1 of 1"],
+    ]
+    html = html_of(response)
+    assert f'<option value="{world.mixed.pk}" selected>' in html
+    assert "Learners by topic coverage, topics of Gamma and Q4" in html
+    assert f'href="?sort=-overall&amp;assignment={world.mixed.pk}"' in html
+
+    header, _ = matrix_of(
+        html_of(instructor_client.get(dashboard_url(world, assignment=world.week1.pk)))
+    )
+    assert header[3:] == ["Alpha"]
+
+
+def test_the_filter_and_sort_combine(world, instructor_client):
+    url = dashboard_url(world, assignment=world.week1.pk, sort="-alpha")
+    html = html_of(instructor_client.get(url))
+    assert matrix_names(html) == [ADA, DEE, BO, CY]
+    assert matrix_of(html)[0][3:] == ["Alpha"]
+
+
+@pytest.mark.parametrize("value", ["", "abc", "999999"])
+def test_an_unknown_assignment_shows_every_topic(world, instructor_client, value):
+    header, _ = matrix_of(html_of(instructor_client.get(dashboard_url(world, assignment=value))))
+    assert header[3:] == ["Alpha", "Beta", "Gamma"]
+
+
+def test_another_teams_assignment_does_not_filter(world, instructor_client):
+    theirs = make_assignment(world.other_team, topics=[world.gamma])
+    header, _ = matrix_of(
+        html_of(instructor_client.get(dashboard_url(world, assignment=theirs.pk)))
+    )
+    assert header[3:] == ["Alpha", "Beta", "Gamma"]
+
+
+# --- htmx: the matrix alone ---------------------------------------------------------
+
+
+def test_htmx_gets_only_the_matrix_section(world, instructor_client):
+    response = instructor_client.get(
+        dashboard_url(world, assignment=world.week1.pk, sort="-name"), headers=HX
+    )
+    assert response.status_code == 200
+    html = html_of(response).strip()
+    assert html.startswith('<section id="matrix"')
+    # The change is announced through the page's persistent status region.
+    assert html.endswith(
+        '<p id="matrix-status" hx-swap-oob="innerHTML">Showing 1 topic of “Week 1: alpha”.</p>'
+    )
+    assert html.count("<section") == 1
+    assert "<html" not in html
+    assert "assignment-status-heading" not in html
+    assert matrix_names(html) == [DEE, CY, BO, ADA]
+    assert matrix_of(html)[0][3:] == ["Alpha"]
+    assert "HX-Request" in response["Vary"]
+
+
+def test_without_htmx_the_whole_page_comes(world, instructor_client):
+    for headers in ({}, {**HX, "HX-History-Restore-Request": "true"}):
+        html = html_of(instructor_client.get(dashboard_url(world), headers=headers))
+        assert html.startswith("<!doctype html>")
+        assert '<section id="matrix"' in html
+        assert 'id="assignment-status-heading"' in html
+        assert "<title>Dashboard · Vision group · StudyHub</title>" in html
+
+
+# --- Assignment status groups -----------------------------------------------------------
+
+
+def status_groups(html: str, assignment) -> dict[str, list[str]]:
+    start = html.index(f'aria-labelledby="assignment-{assignment.pk}-heading"')
+    block = html[start : html.index("</section>", start)]
+    groups = {}
+    for part in re.split(r"(?=<h4>)", block)[1:]:
+        heading = squash(re.search(r"<h4>(.*?)</h4>", part).group(1))
+        groups[heading] = [squash(item) for item in re.findall(r"<li>(.*?)</li>", part, re.S)]
+    return groups
+
+
+def test_each_assignment_groups_learners_by_status(world, instructor_client):
+    html = html_of(instructor_client.get(dashboard_url(world)))
+    assert status_groups(html, world.week1) == {
+        "Complete: 1": ["Ada Lovelace (3 of 3)"],
+        "In progress: 2": ["Dee Evans (2 of 3)", "Bo Chen (1 of 3)"],
+        "Not started: 1": ["Cy Diaz (0 of 3)"],
+    }
+    assert status_groups(html, world.mixed) == {
+        "Complete: 0": [],
+        "In progress: 3": ["Ada Lovelace (1 of 2)", "Bo Chen (1 of 2)", "Dee Evans (1 of 2)"],
+        "Not started: 1": ["Cy Diaz (0 of 2)"],
+    }
+    assert "Week 1: alpha due 1 Mar 2026" in squash(html)
+    csv_url = reverse("teams:assignment_status_csv", args=[world.team.pk, world.week1.pk])
+    assert f'href="{csv_url}"' in html
+
+
+def test_rating_below_okay_counts_as_started_not_covered(world, instructor_client):
+    from tests.factories import mark
+
+    mark(world.cy, world.q[5], 2)
+    html = html_of(instructor_client.get(dashboard_url(world)))
+    assert status_groups(html, world.mixed)["In progress: 4"][-1] == "Cy Diaz (0 of 2)"
+
+
+# --- Who has covered a topic? ----------------------------------------------------------
+
+
+def topic_groups(html: str) -> dict[str, list[str]]:
+    groups = {}
+    for heading, body in re.findall(r"<h2 id=\"group-\d\">(.*?)</h2>(.*?)</section>", html, re.S):
+        groups[squash(heading)] = [squash(li) for li in re.findall(r"<li>(.*?)</li>", body, re.S)]
+    return groups
+
+
+def test_the_topic_page_groups_learners_and_lists_the_weakest_questions(world, instructor_client):
+    response = instructor_client.get(topic_url(world, "alpha"))
+    assert response.status_code == 200
+    html = html_of(response)
+    text = squash(html)
+    assert "Who has covered Alpha?" in text
+    assert "3 questions · 4 learners" in text
+    assert topic_groups(html) == {
+        "Complete (1)": ["Ada Lovelace 3 of 3"],
+        "In progress (2)": ["Dee Evans 2 of 3", "Bo Chen 1 of 3"],
+        "Not started (1)": ["Cy Diaz 0 of 3"],
+    }
+    weakest = re.search(r'<ol class="link-list">(.*?)</ol>', html, re.S).group(1)
+    # Iris's and Eve's marks on Q3 and Q1 would change this order if they counted.
+    assert [squash(li) for li in re.findall(r"<li>(.*?)</li>", weakest, re.S)] == [
+        "Q3 World question 3? covered by 1 of 4, rated by 2",
+        "Q1 World question 1? covered by 2 of 4, rated by 2",
+        "Q2 World question 2? covered by 3 of 4, rated by 3",
+    ]
+
+
+def test_a_topic_nobody_is_working_on(world, instructor_client):
+    html = html_of(instructor_client.get(topic_url(world, "gamma")))
+    assert "1 question · 4 learners" in squash(html)
+    assert topic_groups(html) == {
+        "Complete (1)": ["Dee Evans 1 of 1"],
+        "In progress (0)": [],
+        "Not started (3)": ["Ada Lovelace 0 of 1", "Bo Chen 0 of 1", "Cy Diaz 0 of 1"],
+    }
+    assert "Nobody." in html
+
+
+def test_an_unknown_topic_is_404(world, instructor_client):
+    assert instructor_client.get(topic_url(world, "no-such-topic")).status_code == 404
+
+
+def test_the_dashboard_links_to_each_topic_page(world, instructor_client):
+    html = html_of(instructor_client.get(dashboard_url(world)))
+    for slug in ("alpha", "beta", "gamma"):
+        assert f'href="{topic_url(world, slug)}"' in html
+
+
+# --- Notes stay private ------------------------------------------------------------------
+
+
+def test_instructors_never_see_a_learners_note(world, instructor_client):
+    assert Note.objects.get(user=world.ada).text == NOTE_TEXT
+    team, a1, a2 = world.team.pk, world.week1.pk, world.mixed.pk
+    urls = [
+        reverse("teams:team_detail", args=[team]),
+        reverse("teams:team_dashboard", args=[team]),
+        dashboard_url(world, assignment=a1),
+        reverse("teams:team_matrix_csv", args=[team]),
+        reverse("teams:topic_set_list", args=[team]),
+        reverse("teams:topic_set_edit", args=[team, world.week1.topic_set_id]),
+        reverse("teams:assignment_detail", args=[team, a1]),
+        reverse("teams:assignment_detail", args=[team, a2]),
+        reverse("teams:assignment_edit", args=[team, a1]),
+        reverse("teams:assignment_status_csv", args=[team, a1]),
+        reverse("teams:assignment_status_csv", args=[team, a2]),
+        *(topic_url(world, slug) for slug in ("alpha", "beta", "gamma")),
+    ]
+    secret = NOTE_TEXT.split(":")[0]
+    for url in urls:
+        for headers in ({}, HX):
+            response = instructor_client.get(url, headers=headers)
+            assert response.status_code == 200, url
+            assert secret not in response.content.decode(), url
+    # The instructor's assignment page marks only the instructor's own notes.
+    html = html_of(instructor_client.get(reverse("teams:assignment_detail", args=[team, a1])))
+    assert "note-badge" not in html
+    # Ada herself sees it.
+    ada = Client()
+    ada.force_login(world.ada)
+    assert secret in html_of(ada.get(reverse("progress:note_list")))
+
+
+# --- Query counts --------------------------------------------------------------------------
+
+#: Pinned query counts; each includes the session and user lookups (2).
+TEAM_DASHBOARD_QUERIES = 15
+TEAM_DASHBOARD_FILTERED_QUERIES = 17
+TEAM_DASHBOARD_HTMX_QUERIES = 9
+TEAM_TOPIC_QUERIES = 9
+TEAM_DETAIL_INSTRUCTOR_QUERIES = 9
+TEAM_DETAIL_LEARNER_QUERIES = 9
+ASSIGNMENT_DETAIL_QUERIES = 12
+LEARNER_DASHBOARD_QUERIES = 14
+
+
+SIZES = [(3, 1), (60, 1), (3, 4), (60, 4)]
+
+
+@pytest.fixture(params=SIZES, ids=[f"{m}members-{a}assignments" for m, a in SIZES])
+def scaled(request, db) -> ScaledTeam:
+    return ScaledTeam(*request.param)
+
+
+def test_team_dashboard_queries(scaled, django_assert_num_queries):
+    client = scaled.client(scaled.instructor)
+    url = reverse("teams:team_dashboard", args=[scaled.team.pk])
+    with django_assert_num_queries(TEAM_DASHBOARD_QUERIES):
+        response = client.get(url)
+    assert len(matrix_names(html_of(response))) == len(scaled.learners)
+    assert html_of(response).count('<h3 id="assignment-') == len(scaled.assignments)
+    with django_assert_num_queries(TEAM_DASHBOARD_FILTERED_QUERIES):
+        response = client.get(f"{url}?assignment={scaled.assignments[-1].pk}&sort=-overall")
+    assert len(matrix_of(html_of(response))[0]) == 3 + 2
+    with django_assert_num_queries(TEAM_DASHBOARD_HTMX_QUERIES):
+        response = client.get(f"{url}?sort=last", headers=HX)
+    assert len(matrix_names(html_of(response))) == len(scaled.learners)
+
+
+def test_team_topic_queries(scaled, django_assert_num_queries):
+    client = scaled.client(scaled.instructor)
+    url = reverse("teams:team_topic", args=[scaled.team.pk, scaled.topics[0].slug])
+    with django_assert_num_queries(TEAM_TOPIC_QUERIES):
+        response = client.get(url)
+    assert f"Complete ({len(scaled.learners)})" in html_of(response)
+
+
+def test_team_detail_queries(scaled, django_assert_num_queries):
+    url = scaled.team.get_absolute_url()
+    client = scaled.client(scaled.instructor)
+    with django_assert_num_queries(TEAM_DETAIL_INSTRUCTOR_QUERIES):
+        response = client.get(url)
+    assert f"Members ({len(scaled.learners) + 1})" in html_of(response)
+    client = scaled.client(scaled.learners[0])
+    with django_assert_num_queries(TEAM_DETAIL_LEARNER_QUERIES):
+        response = client.get(url)
+    assert html_of(response).count("Complete ✓") == len(scaled.assignments)
+
+
+def test_assignment_detail_queries(scaled, django_assert_num_queries):
+    client = scaled.client(scaled.learners[0])
+    url = reverse("teams:assignment_detail", args=[scaled.team.pk, scaled.assignments[0].pk])
+    with django_assert_num_queries(ASSIGNMENT_DETAIL_QUERIES):
+        response = client.get(url)
+    assert html_of(response).count('<li class="row">') == 5
+
+
+def test_learner_dashboard_queries(scaled, django_assert_num_queries):
+    client = scaled.client(scaled.learners[0])
+    with django_assert_num_queries(LEARNER_DASHBOARD_QUERIES):
+        response = client.get("/")
+    # The other team's assignment (made first) and this team's, none with a due date.
+    rows = re.findall(r'<td><a href="/teams/\d+/">(\w+)</a></td>', html_of(response))
+    assert rows == ["Other"] + ["Scaled"] * len(scaled.assignments)
+
+
+def test_cells_count_fresh_questions_until_their_review_falls_due(db):
+    """Fresh = covered and not yet due: FSRS schedules a Good first review days ahead."""
+    import time_machine
+
+    from progress.services import record_confidence
+    from questions.models import Topic
+    from tests.factories import make_question
+
+    instructor, learner = make_user(), make_user(display_name="Fay Fresh")
+    team = make_team("Fresh team", instructor=instructor, learners=[learner])
+    topic = Topic.objects.create(slug="fresh-topic", name="Fresh topic", position=1)
+    first, second = make_question(topics=[topic]), make_question(topics=[topic])
+    client = Client()
+    client.force_login(instructor)
+    with time_machine.travel("2026-03-02 09:00:00+00:00", tick=False):
+        record_confidence(user=learner, question=first, level=5)  # Easy: due in days
+        record_confidence(user=learner, question=second, level=1)  # Again: not covered
+        _, rows = matrix_of(html_of(client.get(dashboard_url_for(team))), fresh=True)
+        assert rows[0][3] == "1 of 2 · 1 fresh"
+    with time_machine.travel("2026-06-01 09:00:00+00:00", tick=False):
+        _, rows = matrix_of(html_of(client.get(dashboard_url_for(team))), fresh=True)
+        assert rows[0][3] == "1 of 2 · 0 fresh"  # still covered, but due again
+
+
+def dashboard_url_for(team) -> str:
+    return reverse("teams:team_dashboard", args=[team.pk])
