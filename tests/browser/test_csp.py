@@ -1,0 +1,250 @@
+"""No Content-Security-Policy violation on any page, in Chromium.
+
+Every page is found by following links from the dashboard (with the demo data, as a
+learner and as the team's instructor, and signed out), plus the few reached only by a
+form or a mailed link. Each is opened in the browser, which reports every violation
+as a `securitypolicyviolation` event and as a console error; either fails the test.
+A URL name that no walk reaches fails the test too, until it is visited or listed in
+NOT_PAGES with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from html.parser import HTMLParser
+from urllib.parse import urldefrag, urlsplit
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.test import Client
+from django.urls import Resolver404, resolve
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from playwright.sync_api import BrowserContext, Page, expect
+
+from accounts.models import Team, User
+from progress.demo import load_demo_data
+from progress.models import StudySession
+from questions.models import ImportRecord, Question, Topic
+from tests.browser.conftest import wait_for_htmx
+from tests.test_permissions import walk_urls
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
+]
+
+#: URL names that are not pages a browser shows, and why.
+NOT_PAGES = {
+    "healthz": "JSON for load balancers",
+    "progress:study_start": "POST only",
+    "progress:study_rate": "POST only",
+    "progress:study_move": "POST only",
+    "progress:mark_confidence": "POST only (its htmx answer is checked on the question page)",
+    "questions:export_bank_json": "a download",
+    "questions:export_bank_csv": "a download",
+    "accounts:logout": "POST only",
+    "accounts:download_my_data": "a download",
+    "teams:rotate_invite": "POST only",
+    "teams:leave": "POST only",
+    "teams:promote_member": "POST only",
+    "teams:remove_member": "POST only",
+    "teams:topic_set_delete": "POST only",
+    "teams:topic_set_size": "an htmx fragment (checked by changing a topic set)",
+    "teams:assignment_withdraw": "POST only",
+    "teams:assignment_status_csv": "a download",
+    "teams:team_matrix_csv": "a download",
+}
+SKIP_PATH = re.compile(r"^/(admin|static)/|\.(csv|json)$|/logout/")
+
+WATCH_CSP = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportCspViolation(
+    `${event.violatedDirective} blocked ${event.blockedURI || "inline"} ` +
+    `at ${event.sourceFile}:${event.lineNumber}`
+  );
+});
+"""
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        href = dict(attrs).get("href")
+        if tag == "a" and href:
+            self.hrefs.append(href)
+
+
+def view_name(path: str) -> str | None:
+    try:
+        return resolve(urlsplit(path).path).view_name
+    except Resolver404:
+        return None
+
+
+def crawl(client: Client, seeds: list[str]) -> dict[str, str]:
+    """One HTML page per URL name reachable by links from `seeds`: name -> path."""
+    found: dict[str, str] = {}
+    queue, seen = deque(seeds), set(seeds)
+    while queue:
+        path = queue.popleft()
+        name = view_name(path)
+        if name is None or name in found or name in NOT_PAGES:
+            continue
+        response = client.get(path, follow=True)
+        if response.status_code != 200 or "text/html" not in response["Content-Type"]:
+            continue
+        found[name] = path
+        links = _Links()
+        links.feed(response.content.decode())
+        for href in links.hrefs:
+            target = urldefrag(href).url
+            if not target.startswith("/") or target.startswith("//"):
+                continue
+            if SKIP_PATH.search(target) or target in seen:
+                continue
+            seen.add(target)
+            queue.append(target)
+    return found
+
+
+def watched_context(new_context) -> tuple[BrowserContext, list[str]]:
+    violations: list[str] = []
+    context = new_context()
+    context.expose_function("reportCspViolation", lambda text: violations.append(text))
+    context.add_init_script(script=WATCH_CSP)
+    return context, violations
+
+
+def visit_all(page: Page, pages: dict[str, str], violations: list[str]) -> None:
+    for name, path in sorted(pages.items()):
+        response = page.goto(path)
+        assert response is not None and response.ok, f"{name}: {path} answered {response}"
+        expect(page.locator("body")).to_be_visible()
+        wait_for_htmx(page)
+        assert violations == [], f"CSP violations on {name} ({path}): {violations}"
+
+
+@pytest.fixture
+def demo(bank_server):
+    """The demo people and team, a study session of lena's and an import of ines's."""
+    load_demo_data()
+    lena = User.objects.get(username="lena")
+    ines = User.objects.get(username="ines")
+    question = Question.objects.get(key="cnn-05")
+    topic = Topic.objects.get(slug="detection")
+    StudySession.objects.create(
+        user=lena, source="topic", label=topic.name, question_ids=[question.pk]
+    )
+    ImportRecord.objects.create(
+        user=ines,
+        file_name="questions.md",
+        format="auto",
+        text="## What is a stride?\nThe step of the filter.\n",
+        topics=[topic.slug],
+    )
+    return {"lena": lena, "ines": ines}
+
+
+def seeds_for(user: User) -> list[str]:
+    """Pages reached by a form or from the team pages rather than by a plain link."""
+    seeds = ["/", "/study/", "/history/", "/bank/", "/questions/?q=detection"]
+    seeds += ["/teams/new/", "/teams/join/"]  # the team list posts to them
+    seeds += [f"/teams/join/{team.invite_code}/" for team in Team.objects.for_member(user)]
+    seeds += [s.get_absolute_url() for s in StudySession.objects.filter(user=user)]
+    seeds += [f"/bank/import/{r.pk}/" for r in ImportRecord.objects.filter(user=user)]
+    return seeds
+
+
+def test_no_page_violates_the_policy(new_context, log_in_as, demo, console):
+    reached: set[str] = set()
+    for username in ("lena", "ines"):
+        user = demo[username]
+        client = Client()
+        client.force_login(user)
+        pages = crawl(client, seeds_for(user))
+        assert len(pages) >= 10, pages
+        context, violations = watched_context(new_context)
+        log_in_as(context, user)
+        visit_all(context.new_page(), pages, violations)
+        reached |= set(pages)
+
+    # Signed out, with a real password-reset link.
+    lena = demo["lena"]
+    reset = (
+        f"/accounts/password/reset/{urlsafe_base64_encode(force_bytes(lena.pk))}/"
+        f"{default_token_generator.make_token(lena)}/"
+    )
+    pages = crawl(Client(), ["/", "/accounts/login/", "/accounts/signup/", reset])
+    context, violations = watched_context(new_context)
+    visit_all(context.new_page(), pages, violations)
+    reached |= set(pages)
+    # The pages a password reset and a password change end on.
+    for path in ("/accounts/password/reset/sent/", "/accounts/password/reset/complete/"):
+        page = context.new_page()
+        assert page.goto(path).ok
+        reached.add(view_name(path))
+    assert violations == []
+
+    every_page = {
+        url.name
+        for url in walk_urls()
+        if url.name and not url.name.startswith("admin:") and url.name not in NOT_PAGES
+    }
+    missed = sorted(every_page - reached - {"accounts:password_change_done"})
+    assert missed == [], f"pages no walk reached (link them, seed them or list them): {missed}"
+
+
+def test_htmx_interactions_and_error_pages_keep_to_the_policy(
+    new_context, log_in_as, demo, console
+):
+    console.allow(r"status of (404|400|429)")
+    context, violations = watched_context(new_context)
+    log_in_as(context, demo["lena"])
+    page = context.new_page()
+
+    # Marking, the note editor and its autosave all swap content in place.
+    page.goto("/questions/cnn-05/?topic=detection")
+    page.get_by_text("Show answer").click()
+    page.get_by_role("group", name="How confident are you?").get_by_role(
+        "button", name="Mastered", exact=True
+    ).click()
+    expect(page.get_by_role("status").filter(has_text="Your confidence")).to_contain_text(
+        "Mastered"
+    )
+    page.get_by_role("link", name=re.compile(r"^(Edit|Write a) note$")).click()
+    note_box = page.get_by_label("Note", exact=True)
+    expect(note_box).to_be_focused()
+    note_box.press_sequentially(" More.", delay=5)
+    expect(page.locator("#note-status")).to_contain_text("Saved at", timeout=8_000)
+    page.get_by_role("button", name="Save note").click()
+    expect(page.get_by_role("link", name="Edit note")).to_be_visible()
+    wait_for_htmx(page)
+
+    # The topic filter replaces the question list.
+    page.goto("/topics/detection/")
+    page.get_by_label("Show", exact=True).select_option("covered")
+    wait_for_htmx(page)
+
+    # Error pages: not found, a bad request.
+    assert page.goto("/no-such-page/").status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    many = "&".join(f"p{i}=1" for i in range(250))
+    assert page.goto(f"/topics/detection/?{many}").status == 400
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bad request")
+    assert violations == [], violations
+
+    # The log-in cool-off page.
+    visitor, visitor_violations = watched_context(new_context)
+    page = visitor.new_page()
+    for _ in range(5):
+        page.goto("/accounts/login/")
+        page.get_by_label("Username").fill("csp-check")
+        page.get_by_label(re.compile(r"^Password:?$")).fill("wrong")
+        page.get_by_role("main").get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Too many log-in attempts")
+    assert visitor_violations == []

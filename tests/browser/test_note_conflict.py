@@ -1,0 +1,135 @@
+"""A note edited in two tabs: the stale tab never overwrites newer text; the learner
+sees both versions and chooses. With htmx (autosave included) and without JavaScript."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from progress.models import Note
+from tests.browser.conftest import log_in, wait_for_htmx
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
+]
+
+QUESTION = "/questions/cnn-05/?topic=detection"
+CONFLICT = "Not saved: this note was changed in another tab or window"
+
+
+def open_editor(page: Page) -> None:
+    page.goto(QUESTION)
+    page.get_by_role("link", name=re.compile(r"^(Write a|Edit) note$")).click()
+    expect(page.get_by_label("Note", exact=True)).to_be_focused()
+    wait_for_htmx(page)
+
+
+def saved_note() -> tuple[str, int]:
+    note = Note.objects.get()
+    return note.text, note.version
+
+
+def note_posts(page: Page) -> list[str]:
+    """Every POST the page makes to the note URL, from now on."""
+    posts: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            posts.append(request.post_data or "")
+            if request.method == "POST" and "/note/" in request.url
+            else None
+        ),
+    )
+    return posts
+
+
+def test_two_tabs_with_htmx(context: BrowserContext, logged_in_page: Page, console):
+    console.allow(r"status of 409")  # Chromium reports the Conflict answers in the console
+    tab_a = logged_in_page
+    tab_b = context.new_page()
+    open_editor(tab_a)
+    open_editor(tab_b)
+
+    # Tab B saves first, then starts editing again.
+    tab_b.get_by_label("Note", exact=True).fill("Tab B wrote this.")
+    tab_b.get_by_role("button", name="Save note").click()
+    expect(tab_b.get_by_role("region", name="My note")).to_contain_text("Tab B wrote this.")
+    assert saved_note() == ("Tab B wrote this.", 1)
+    tab_b.get_by_role("link", name="Edit note").click()
+    expect(tab_b.get_by_label("Note", exact=True)).to_have_value("Tab B wrote this.")
+    wait_for_htmx(tab_b)
+
+    # Tab A, stale, types: its autosave is refused, says so, and stops.
+    note_a = tab_a.get_by_label("Note", exact=True)
+    note_a.press_sequentially("Tab A's idea", delay=5)
+    status_a = tab_a.locator("#note-status")
+    expect(status_a).to_contain_text(CONFLICT, timeout=8_000)
+    expect(status_a).to_contain_text("Autosave is off")
+    posts = note_posts(tab_a)
+    note_a.press_sequentially(", continued.", delay=5)
+    tab_a.wait_for_timeout(2_500)  # longer than autosave's pause
+    assert posts == [], "autosave went on after the conflict"
+    assert saved_note() == ("Tab B wrote this.", 1)
+    expect(note_a).to_have_value("Tab A's idea, continued.")  # nothing typed is lost
+
+    # Saving shows both versions.
+    tab_a.get_by_role("button", name="Save note").click()
+    note_section = tab_a.get_by_role("region", name="My note")
+    expect(note_section.get_by_role("status")).to_contain_text(CONFLICT)
+    mine = tab_a.get_by_label("Your version")
+    expect(mine).to_have_value("Tab A's idea, continued.")
+    expect(mine).to_be_focused()
+    expect(tab_a.get_by_label("Saved version")).to_have_value("Tab B wrote this.")
+    assert saved_note() == ("Tab B wrote this.", 1)
+
+    # Keep mine, after merging in a line of the saved one.
+    mine.press("End")
+    mine.press_sequentially(" Tab B wrote this.", delay=2)
+    tab_a.get_by_role("button", name="Keep mine").click()
+    expect(note_section).to_contain_text("Tab A's idea, continued. Tab B wrote this.")
+    expect(note_section.get_by_role("link", name="Edit note")).to_be_visible()
+    assert saved_note() == ("Tab A's idea, continued. Tab B wrote this.", 2)
+
+    # Tab B is stale now: it saves, sees the conflict and keeps the saved version.
+    tab_b.get_by_label("Note", exact=True).fill("Tab B's second thought.")
+    tab_b.get_by_role("button", name="Save note").click()
+    expect(tab_b.get_by_label("Saved version")).to_have_value(
+        "Tab A's idea, continued. Tab B wrote this."
+    )
+    expect(tab_b.get_by_label("Your version")).to_have_value("Tab B's second thought.")
+    tab_b.get_by_role("button", name="Keep saved").click()
+    note_b = tab_b.get_by_role("region", name="My note")
+    expect(note_b).to_contain_text("Kept the saved version")
+    expect(note_b).to_contain_text("Tab A's idea, continued. Tab B wrote this.")
+    wait_for_htmx(tab_b)
+    assert saved_note() == ("Tab A's idea, continued. Tab B wrote this.", 2)
+
+
+def test_two_tabs_without_javascript(new_context, learner, console):
+    console.allow(r"status of 409")
+    context = new_context(java_script_enabled=False)
+    tab_a, tab_b = context.new_page(), context.new_page()
+    log_in(tab_a, "learner")
+    for tab in (tab_a, tab_b):
+        tab.goto(QUESTION)
+        tab.get_by_role("link", name="Write a note").click()
+        expect(tab).to_have_url(re.compile(r"/note/\?topic=detection$"))
+
+    tab_b.get_by_label("Note", exact=True).fill("From tab B.")
+    tab_b.get_by_role("button", name="Save note").click()
+    expect(tab_b.get_by_role("status").filter(has_text="Note saved.")).to_be_visible()
+
+    tab_a.get_by_label("Note", exact=True).fill("From tab A.")
+    tab_a.get_by_role("button", name="Save note").click()
+    expect(tab_a.get_by_role("region", name="My note")).to_contain_text(CONFLICT)
+    expect(tab_a.get_by_label("Your version")).to_have_value("From tab A.")
+    expect(tab_a.get_by_label("Saved version")).to_have_value("From tab B.")
+    assert saved_note() == ("From tab B.", 1)
+
+    tab_a.get_by_role("button", name="Keep mine").click()
+    expect(tab_a).to_have_url(re.compile(r"/questions/cnn-05/\?topic=detection#note$"))
+    expect(tab_a.get_by_role("region", name="My note")).to_contain_text("From tab A.")
+    assert saved_note() == ("From tab A.", 2)

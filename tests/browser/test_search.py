@@ -1,0 +1,124 @@
+"""The question list: active search with htmx, the address bar kept in step, back and forward."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from questions.models import Question
+from tests.browser.conftest import wait_for_htmx
+from tests.browser.test_accessibility import assert_accessible
+from tests.factories import mark, note
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
+]
+
+
+@pytest.fixture
+def reviews(learner):
+    """ "distillation" is in questions 10 and 27 and an answer of 42. Q10 was rated Not yet
+    a month ago, so it is due again; Q27 was just rated Mastered; Q42 has a note only."""
+    by_key = Question.objects.in_bulk(field_name="key")
+    mark(learner, by_key["cnn-10"], 1, at=timezone.now() - timedelta(days=30))
+    mark(learner, by_key["cnn-27"], 5)
+    note(learner, by_key["cnn-42"], "Defensive distillation smooths the gradients.")
+    return learner
+
+
+def results(page: Page):
+    return page.get_by_role("region", name=re.compile(r"^Results")).get_by_role("listitem")
+
+
+def test_search_updates_in_place_and_back_restores(page: Page, reviews, log_in_as):
+    log_in_as(page.context, reviews)
+    page.goto("/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Questions").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Questions")
+    expect(page).to_have_url(re.compile(r"/questions/$"))
+    expect(results(page)).to_have_count(50)
+    status = page.get_by_role("status").and_(page.locator("#results-status"))
+    expect(status).to_have_text("")
+    page.eval_on_selector("#results-status", "el => { el.dataset.original = 'yes'; }")
+    page.evaluate("window.__marker = 1")
+
+    # Typing searches once the typist pauses; the address bar follows.
+    page.get_by_label("Search", exact=True).fill("distillation")
+    expect(results(page)).to_have_count(3)
+    expect(page).to_have_url(re.compile(r"/questions/\?q=distillation(&|$)"))
+    expect(status).to_have_text("3 questions match.")
+    links = results(page).get_by_role("link")
+    expect(links).to_contain_text([re.compile(r"^Q(10|27) "), re.compile(r"^Q(10|27) "), "Q42 "])
+    expect(results(page).filter(has_text="Q42 ")).to_contain_text("Note")
+    expect(results(page).filter(has_text="Q27 ")).to_contain_text("Mastered")
+    wait_for_htmx(page)
+
+    # Only the reviews that are due: Q10, rated a month ago.
+    page.get_by_label("Due for review").check()
+    expect(results(page)).to_have_count(1)
+    expect(results(page)).to_contain_text(["Q10 "])
+    expect(results(page)).to_contain_text(["Not yet"])
+    expect(results(page)).to_contain_text(["Due for review"])
+    expect(page).to_have_url(re.compile(r"\?q=distillation&.*due=1"))
+    expect(status).to_have_text("1 question matches.")
+    assert page.evaluate("window.__marker") == 1, "searching reloaded the page"
+    assert page.eval_on_selector("#results-status", "el => el.dataset.original === 'yes'"), (
+        "the status region was replaced, so screen readers would not announce it"
+    )
+    wait_for_htmx(page)
+    assert_accessible(page, "question search")
+
+    # Nothing matches: the empty state says so.
+    page.get_by_label("Search", exact=True).fill("distillation transformer")
+    expect(page.get_by_text("No questions match “distillation transformer”")).to_be_visible()
+    expect(status).to_have_text("0 questions match.")
+    wait_for_htmx(page)
+
+    # Back: the due-only search, then all three, then the whole list, form in step.
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"\?q=distillation&.*due=1"))
+    expect(results(page)).to_have_count(1)
+    expect(page.get_by_label("Due for review")).to_be_checked()
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"\?q=distillation(&|$)"))
+    expect(results(page)).to_have_count(3)
+    expect(page.get_by_label("Search", exact=True)).to_have_value("distillation")
+    expect(page.get_by_label("Due for review")).not_to_be_checked()
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/questions/$"))
+    expect(results(page)).to_have_count(50)
+    expect(page.get_by_label("Search", exact=True)).to_have_value("")
+
+    # Forward again.
+    page.go_forward()
+    expect(results(page)).to_have_count(3)
+
+
+def test_a_shared_link_opens_the_same_search(new_context, reviews, log_in_as):
+    context = new_context(color_scheme="dark")
+    log_in_as(context, reviews)
+    page = context.new_page()
+    page.goto("/questions/?q=distillation&topic=deployment&level=&note=&due=")
+
+    expect(results(page)).to_have_count(2)
+    expect(results(page).get_by_role("link")).to_contain_text(
+        [re.compile(r"^Q(10|27) "), re.compile(r"^Q(10|27) ")]
+    )
+    expect(page.get_by_label("Topic", exact=True)).to_have_value("deployment")
+    expect(results(page).get_by_role("link").first).to_have_attribute(
+        "href", re.compile(r"\?topic=deployment$")
+    )
+
+    # Changing a filter by keyboard alone searches too.
+    page.get_by_label("Confidence").focus()
+    page.get_by_label("Confidence").select_option("covered")
+    expect(results(page)).to_have_count(1)
+    expect(results(page)).to_contain_text(["Q27 "])
+    expect(page).to_have_url(re.compile(r"level=covered"))
+    wait_for_htmx(page)
+    assert_accessible(page, "question search (dark)")

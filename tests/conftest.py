@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from tests.factories import PASSWORD, make_user
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def user(db):
+    return make_user(username="learner", display_name="Lee Learner")
+
+
+@pytest.fixture
+def other_user(db):
+    return make_user(username="someone-else", display_name="Someone Else")
+
+
+@pytest.fixture
+def logged_in_client(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def seed_bank(db):
+    """The real seed question bank, loaded from fixtures/ as `make run` does."""
+    call_command("load_question_bank", verbosity=0)
+
+
+@pytest.fixture
+def htmx_headers() -> dict[str, str]:
+    return {"HX-Request": "true"}
+
+
+@pytest.fixture(scope="session")
+def _empty_static_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("staticfiles")
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, _empty_static_root):
+    # Tests run with DEBUG off, where the manifest storage needs collectstatic
+    # first; plain storage renders {% static %} without it. PBKDF2 costs about
+    # 0.3 s per user, so tests use a fast hasher.
+    settings.STATIC_ROOT = _empty_static_root
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

@@ -1,0 +1,342 @@
+"""Bad input anywhere gets a 4xx with a clear message, never a 500.
+
+Oversized posts, too many fields, NUL bytes, invalid levels and unknown ids by hand;
+then hypothesis throws arbitrary values at every form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import unescape
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accounts.models import Team
+from progress.models import ConfidenceEvent, Note
+from tests.factories import make_bank, make_user
+from tests.progress.pages import text_of
+from tests.team_factories import add_member, make_assignment, make_team, make_topic_set
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def question(db):
+    return make_bank(topics=1, questions_per_topic=2)[0].questions.first()
+
+
+# --- Too large, too many ------------------------------------------------------------
+
+
+def test_an_oversized_post_is_a_friendly_400(logged_in_client, user, question):
+    response = logged_in_client.post(f"/questions/{question.key}/note/", {"text": "x" * 600_000})
+
+    assert response.status_code == 400
+    html = text_of(response)
+    assert "<h1>Bad request</h1>" in html
+    assert "What you sent is larger than StudyHub accepts (512 KB at most; " in html
+    assert "a note holds up to 20,000 characters). Nothing was saved." in html
+    assert "Go back with your browser: what you typed is still in the form." in html
+    assert "Hello" not in html or user.display_name in html  # the page knows who is signed in
+    assert not Note.objects.exists()
+
+
+def test_an_oversized_htmx_post_gets_the_message_for_the_error_region(logged_in_client, question):
+    response = logged_in_client.post(
+        f"/questions/{question.key}/note/", {"text": "x" * 600_000, "autosave": "1"}, headers=HX
+    )
+
+    assert response.status_code == 400
+    html = text_of(response).strip()
+    assert html.startswith('<div id="server-error-message"')
+    assert "<html" not in html
+    assert "larger than StudyHub accepts" in html
+    assert "What you typed is still on the page." in html
+    assert response["HX-Retarget"] == "#server-error"
+    assert not Note.objects.exists()
+
+
+def test_too_many_fields_is_a_friendly_400(logged_in_client, question):
+    fields = {f"field{i}": "x" for i in range(250)}
+    response = logged_in_client.post(f"/questions/{question.key}/confidence/", fields)
+
+    assert response.status_code == 400
+    assert "more fields than StudyHub accepts (200 at most)" in text_of(response)
+    assert not ConfidenceEvent.objects.exists()
+
+
+def test_too_many_query_parameters_is_a_friendly_400(logged_in_client, question):
+    query = "&".join(f"p{i}=1" for i in range(250))
+    topic = question.topics.get()
+    response = logged_in_client.get(f"/topics/{topic.slug}/?{query}")
+
+    assert response.status_code == 400
+    assert "more fields than StudyHub accepts" in text_of(response)
+
+
+# --- NUL bytes ------------------------------------------------------------------------
+
+
+def test_nul_bytes_in_names_are_refused_with_a_message(logged_in_client, user):
+    team = make_team("Team", instructor=user)
+    for path, field in [
+        ("/accounts/profile/", "display_name"),
+        ("/teams/new/", "name"),
+        (f"/teams/{team.pk}/settings/", "name"),
+    ]:
+        data = {"display_name": "Lee", "email": "lee@example.com", "name": "Team"}
+        data[field] = "Evil\x00name"
+        response = logged_in_client.post(path, data)
+        assert response.status_code == 422, path
+        assert "Null characters are not allowed." in text_of(response), path
+    user.refresh_from_db()
+    assert user.display_name == "Lee Learner"
+    assert list(Team.objects.values_list("name", flat=True)) == ["Team"]
+
+
+def test_nul_bytes_in_log_in_and_sign_up_are_form_errors(db):
+    client = Client()
+    login = client.post("/accounts/login/", {"username": "lee\x00", "password": "x\x00"})
+    assert login.status_code == 200
+    assert "Null characters are not allowed." in text_of(login)
+    signup = client.post(
+        "/accounts/signup/",
+        {
+            "username": "nul\x00",
+            "display_name": "N\x00",
+            "email": "n@example.com",
+            "password1": "a-long-enough-passphrase-7",
+            "password2": "a-long-enough-passphrase-7",
+        },
+    )
+    assert signup.status_code == 422
+    assert "Null characters are not allowed." in text_of(signup)
+
+
+def test_nul_bytes_in_addresses_are_404_and_in_queries_harmless(logged_in_client, question):
+    """No column takes a NUL (PostgreSQL refuses it outright), so no object has one."""
+    assert logged_in_client.get("/questions/%00/").status_code == 404
+    assert logged_in_client.get("/teams/join/AB%00CD/").status_code == 404
+    topic = question.topics.get()
+    assert logged_in_client.get(f"/topics/{topic.slug}/?level=%00").status_code == 200
+    assert logged_in_client.get(f"/questions/{question.key}/?topic=%00x").status_code == 200
+    assert logged_in_client.get("/questions/?q=%00").status_code == 200
+
+
+# --- Invalid levels and unknown ids --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "level", ["0", "6", "-1", "3.5", "1e0", "٣", " 3", "three", "9" * 40, "3\x00"]
+)
+@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+def test_invalid_levels_are_422_with_the_rule(logged_in_client, question, level, headers):
+    response = logged_in_client.post(
+        f"/questions/{question.key}/confidence/", {"level": level}, headers=headers
+    )
+
+    assert response.status_code == 422
+    assert "Choose a confidence level from 1 (Not yet) to 5 (Mastered)." in text_of(response)
+    assert not ConfidenceEvent.objects.exists()
+
+
+HUGE = "9" * 30  # beyond any integer column
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/notes/999999/",
+        f"/notes/{HUGE}/",
+        f"/teams/{HUGE}/",
+        f"/teams/{HUGE}/dashboard/",
+        "/questions/no-such-question/",
+        "/questions/no-such-question/note/",
+        "/topics/no-such-topic/",
+        "/teams/join/NOSUCHCODE/",
+    ],
+)
+def test_unknown_ids_are_404(logged_in_client, question, path):
+    assert logged_in_client.get(path).status_code == 404
+
+
+def test_unknown_ids_in_the_team_are_404(logged_in_client, user, question):
+    team = make_team("Team", instructor=user)
+    for path in (
+        f"/teams/{team.pk}/sets/{HUGE}/",
+        f"/teams/{team.pk}/assignments/{HUGE}/",
+        f"/teams/{team.pk}/assignments/999999/edit/",
+    ):
+        assert logged_in_client.get(path).status_code == 404, path
+    response = logged_in_client.post(f"/teams/{team.pk}/members/{HUGE}/promote/")
+    assert response.status_code == 404
+
+
+def test_unknown_ids_in_forms_are_form_errors(logged_in_client, user, question):
+    team = make_team("Team", instructor=user)
+    for value, message in [
+        ("999999", "Select a valid choice. 999999 is not one of the available choices."),
+        ("x", "“x” is not a valid value."),
+    ]:
+        response = logged_in_client.post(
+            f"/teams/{team.pk}/sets/new/", {"name": "Week 1", "questions": [value]}
+        )
+        assert response.status_code == 422
+        assert message in unescape(text_of(response))
+    make_topic_set(team, topics=[question.topics.get()])  # else there is nothing to assign
+    assignment = logged_in_client.post(
+        f"/teams/{team.pk}/assignments/new/", {"topic_set": HUGE, "due_date": "2026-02-30"}
+    )
+    assert assignment.status_code == 422
+    assert "Select a valid choice." in text_of(assignment)
+    assert "Enter a valid date." in text_of(assignment)
+
+
+def test_ids_beyond_any_column_in_forms_are_refused_saying_why(logged_in_client, user, question):
+    team = make_team("Team", instructor=user)
+    response = logged_in_client.post(
+        f"/teams/{team.pk}/sets/new/", {"name": "Week 1", "questions": [HUGE]}
+    )
+    # PostgreSQL compares the number and finds nothing (a form error); SQLite cannot
+    # even take it as a parameter (a bad request). Either way, saying so.
+    expected = {
+        422: "is not one of the available choices.",
+        400: "Something in what you sent cannot be stored: a number out of range, say.",
+    }
+    assert response.status_code in expected
+    assert expected[response.status_code] in text_of(response)
+    assert not team.topic_sets.exists()
+
+
+# --- Fuzzing every form ------------------------------------------------------------------------
+
+#: Anything a browser can send: any text but lone surrogates (not encodable in a form).
+TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=200)
+VALUE = st.one_of(
+    TEXT,
+    st.sampled_from(["", "0", "1", "5", "6", "-1", "\x00", "1" * 25, "2026-01-01", "on"]),
+)
+#: Every status a well-behaved answer to bad input may have.
+FINE = {200, 302, 400, 403, 404, 405, 409, 422, 429}
+
+
+@dataclass
+class World:
+    learner: object
+    instructor: object
+    team: Team
+    question_key: str
+    topic_slug: str
+    set_id: int
+    assignment_id: int
+
+
+@pytest.fixture
+def world(db) -> World:
+    (topic,) = make_bank(topics=1, questions_per_topic=2)
+    question = topic.questions.first()
+    learner, instructor = make_user(username="fuzz-learner"), make_user(username="fuzz-instructor")
+    team = make_team("Fuzz", instructor=instructor)
+    add_member(team, learner)
+    topic_set = make_topic_set(team, topics=[topic])
+    return World(
+        learner,
+        instructor,
+        team,
+        question.key,
+        topic.slug,
+        topic_set.pk,
+        make_assignment(team, topic_set).pk,
+    )
+
+
+#: name -> (who, method, path template, the form's own fields)
+FORMS = {
+    "confidence": ("learner", "POST", "/questions/{key}/confidence/", ["level", "topic"]),
+    "note": (
+        "learner",
+        "POST",
+        "/questions/{key}/note/",
+        ["text", "version", "autosave", "resolve", "topic"],
+    ),
+    "question page": ("learner", "GET", "/questions/{key}/", ["topic"]),
+    "topic filter": ("learner", "GET", "/topics/{slug}/", ["level"]),
+    "profile": ("learner", "POST", "/accounts/profile/", ["display_name", "email"]),
+    "password change": (
+        "learner",
+        "POST",
+        "/accounts/password/",
+        ["old_password", "new_password1", "new_password2"],
+    ),
+    "join with code": ("learner", "POST", "/teams/join/", ["code"]),
+    "new team": ("learner", "POST", "/teams/new/", ["name"]),
+    "team settings": ("instructor", "POST", "/teams/{team}/settings/", ["name"]),
+    "topic set": (
+        "instructor",
+        "POST",
+        "/teams/{team}/sets/{set}/",
+        ["name", "description", "topics", "questions"],
+    ),
+    "assignment": (
+        "instructor",
+        "POST",
+        "/teams/{team}/assignments/{assignment}/edit/",
+        ["topic_set", "due_date"],
+    ),
+    "team dashboard": ("instructor", "GET", "/teams/{team}/dashboard/", ["sort", "assignment"]),
+    "sign up": (
+        None,
+        "POST",
+        "/accounts/signup/",
+        ["username", "display_name", "email", "password1", "password2", "next"],
+    ),
+    "log in": (None, "POST", "/accounts/login/", ["username", "password", "next"]),
+    "password reset": (None, "POST", "/accounts/password/reset/", ["email"]),
+}
+
+
+@pytest.mark.parametrize("form", sorted(FORMS))
+def test_fuzzed_forms_never_fail_on_the_server(world, form):
+    who, method, template, fields = FORMS[form]
+    path = template.format(
+        key=world.question_key,
+        slug=world.topic_slug,
+        team=world.team.pk,
+        set=world.set_id,
+        assignment=world.assignment_id,
+    )
+    user = getattr(world, who) if who else None
+
+    @settings(
+        max_examples=25,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(
+        values=st.fixed_dictionaries(
+            {}, optional={name: st.one_of(VALUE, st.lists(VALUE, max_size=3)) for name in fields}
+        ),
+        extra=st.dictionaries(TEXT.filter(bool), VALUE, max_size=3),
+        htmx=st.booleans(),
+    )
+    def send(values, extra, htmx):
+        data = {**extra, **values}
+        headers = HX if htmx else {}
+        # Each example starts from the same data: its writes are rolled back.
+        with transaction.atomic():
+            client = Client()
+            if user is not None:
+                client.force_login(user)
+            if method == "GET":
+                response = client.get(path, data, headers=headers)
+            else:
+                response = client.post(path, data, headers=headers)
+            transaction.set_rollback(True)
+        assert response.status_code in FINE, (data, response.status_code)
+
+    send()

@@ -1,0 +1,137 @@
+"""Log-in throttling (django-axes): 5 failures for a username from an address, then 10 minutes.
+
+The clock is frozen with time-machine and moved by hand, so the cool-off is exact.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth import SESSION_KEY
+from django.test import Client
+
+from tests.factories import PASSWORD, make_user
+
+LOGIN = "/accounts/login/"
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+HOME = "10.0.0.1"
+CAFE = "10.0.0.2"
+
+
+@pytest.fixture
+def lena(db):
+    return make_user(username="lena", display_name="Lena Park")
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+def log_in(address: str, password: str, username: str = "lena", client: Client | None = None):
+    client = client or Client()
+    response = client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=address)
+    return response, client
+
+
+def fail(address: str, times: int, username: str = "lena") -> list[int]:
+    return [log_in(address, "wrong password", username)[0].status_code for _ in range(times)]
+
+
+def test_five_failures_lock_the_username_at_that_address_for_ten_minutes(lena, clock):
+    # Four wrong passwords are the usual "try again" form...
+    assert fail(HOME, 4) == [200, 200, 200, 200]
+    # ...the fifth starts the cool-off,
+    response, _ = log_in(HOME, "wrong password")
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "<h1>Too many log-in attempts</h1>" in page
+    assert "After 5 failed attempts, logging in as <strong>lena</strong> from this address" in page
+    assert "paused for 10 minutes" in page
+    assert "Try again in 10 minutes, after" in page and ">09:10</time>" in page
+    assert response["Retry-After"] == "600"
+
+    # and during it even the right password is refused, with the time left.
+    clock.shift(timedelta(minutes=9, seconds=59))
+    response, client = log_in(HOME, PASSWORD)
+    assert response.status_code == 429
+    assert "Try again in 1 minute, after" in response.content.decode()
+    assert SESSION_KEY not in client.session
+
+    clock.shift(timedelta(seconds=2))
+    response, client = log_in(HOME, PASSWORD)
+    assert response.status_code == 302
+    assert int(client.session[SESSION_KEY]) == lena.pk
+
+
+def test_tries_during_the_cool_off_do_not_extend_it(lena, clock):
+    fail(HOME, 5)
+    for _ in range(3):
+        clock.shift(timedelta(minutes=3))
+        assert log_in(HOME, "still wrong")[0].status_code == 429
+    clock.shift(timedelta(minutes=1, seconds=1))  # 10 minutes after the fifth failure
+
+    assert log_in(HOME, PASSWORD)[0].status_code == 302
+
+
+def test_failures_from_another_address_do_not_lock_the_user_out_here(lena, clock):
+    assert fail(CAFE, 5)[-1] == 429
+
+    response, client = log_in(HOME, PASSWORD)
+
+    assert response.status_code == 302
+    assert int(client.session[SESSION_KEY]) == lena.pk
+
+
+def test_failures_for_another_username_do_not_lock_this_one(lena, clock):
+    make_user(username="marco")
+    assert fail(HOME, 5, username="marco")[-1] == 429
+
+    assert log_in(HOME, PASSWORD)[0].status_code == 302
+    assert log_in(HOME, PASSWORD, username="marco")[0].status_code == 429
+
+
+def test_failures_older_than_the_cool_off_are_forgotten(lena, clock):
+    fail(HOME, 4)
+    clock.shift(timedelta(minutes=10, seconds=1))
+
+    assert fail(HOME, 4) == [200, 200, 200, 200]
+
+
+def test_a_successful_log_in_starts_the_count_again(lena, clock):
+    fail(HOME, 4)
+    assert log_in(HOME, PASSWORD)[0].status_code == 302
+
+    assert fail(HOME, 4) == [200, 200, 200, 200]
+
+
+def test_behind_proxies_the_forwarded_address_is_the_clients(lena, clock, settings):
+    """With one proxy, the address it appended is the client's; what the client
+    itself put in X-Forwarded-For cannot dodge the count."""
+    settings.PROXY_COUNT = 1
+    proxy = "10.9.9.9"
+    for spoofed in ("1.1.1.1", "2.2.2.2", "3.3.3.3", "4.4.4.4", "5.5.5.5"):
+        response = Client().post(
+            LOGIN,
+            {"username": "lena", "password": "wrong"},
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR=f"{spoofed}, {HOME}",
+        )
+    assert response.status_code == 429
+
+    # Another client behind the same proxy is not locked out.
+    response = Client().post(
+        LOGIN,
+        {"username": "lena", "password": PASSWORD},
+        REMOTE_ADDR=proxy,
+        HTTP_X_FORWARDED_FOR=CAFE,
+    )
+    assert response.status_code == 302
+
+
+def test_a_missing_username_is_a_form_error_and_never_counts(db, clock):
+    statuses = [log_in(HOME, "x", username="")[0].status_code for _ in range(6)]
+    assert statuses == [200] * 6

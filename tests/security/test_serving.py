@@ -1,0 +1,169 @@
+"""Serving: the health check, the structured request log, gunicorn's settings, make serve.
+
+`make serve` itself runs end to end in test_database_outage.py.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.test import RequestFactory
+
+from studyhub.jsonlog import JsonFormatter
+from studyhub.security import client_ip
+from tests.team_factories import make_team
+
+
+def test_healthz_answers_ok_without_a_session(client, db):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "Set-Cookie" not in response.headers  # nothing to keep for a load balancer
+    assert client.post("/healthz").status_code == 405
+
+
+@pytest.fixture
+def request_log(caplog):
+    caplog.set_level(logging.INFO, logger="studyhub.request")
+    return lambda: [r for r in caplog.records if r.name == "studyhub.request"]
+
+
+def test_every_request_is_logged_with_its_facts(logged_in_client, user, request_log):
+    response = logged_in_client.get("/notes/?page=2", headers={"X-Request-ID": "abc-123"})
+
+    (record,) = request_log()
+    assert (record.method, record.path, record.status) == ("GET", "/notes/", 200)
+    assert record.user_id == user.pk
+    assert record.client_ip == "127.0.0.1"
+    assert record.htmx is False
+    assert record.duration_ms >= 0
+    # The proxy's request id is kept and sent back, so one request can be followed.
+    assert record.request_id == "abc-123"
+    assert response["X-Request-ID"] == "abc-123"
+
+
+def test_a_request_without_a_sane_id_gets_a_new_one(client, db, request_log):
+    response = client.get("/accounts/login/", headers={"X-Request-ID": "bad id\nwith newline"})
+
+    (record,) = request_log()
+    assert len(record.request_id) == 32 and record.request_id.isalnum()
+    assert response["X-Request-ID"] == record.request_id
+    assert record.user_id is None
+
+
+def test_errors_are_logged_at_their_level(client, db, request_log):
+    client.get("/no-such-page/")
+    (record,) = request_log()
+    assert (record.status, record.levelname) == (404, "WARNING")
+
+
+def test_secrets_in_addresses_stay_out_of_the_log(logged_in_client, user, request_log):
+    team = make_team("Team", instructor=user)
+    logged_in_client.get(f"/teams/join/{team.invite_code}/")
+    logged_in_client.get("/accounts/password/reset/MQ/set-a-secret-token/")
+
+    paths = [record.path for record in request_log()]
+    assert paths == ["/teams/join/<code>/", "/accounts/password/reset/<uidb64>/<token>/"]
+
+
+def test_log_lines_are_json_objects_with_the_extra_fields():
+    record = logging.LogRecord("studyhub.request", logging.INFO, "x", 1, "GET / 200", (), None)
+    record.status = 200
+    record.path = "/"
+    record.request = object()  # Django's request on a record is not data
+
+    line = JsonFormatter().format(record)
+
+    entry = json.loads(line)
+    assert "\n" not in line
+    assert entry["level"] == "INFO"
+    assert entry["logger"] == "studyhub.request"
+    assert entry["message"] == "GET / 200"
+    assert (entry["status"], entry["path"]) == (200, "/")
+    assert "request" not in entry
+    assert entry["time"].endswith("+00:00")
+
+
+def test_exceptions_are_kept_in_one_line():
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        record = logging.LogRecord("x", logging.ERROR, "x", 1, "failed", (), sys.exc_info())
+    line = JsonFormatter().format(record)
+    assert "\n" not in line
+    assert "ValueError: boom" in json.loads(line)["exception"]
+
+
+# --- Client addresses behind proxies -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("count", "forwarded", "expected"),
+    [
+        (0, "1.1.1.1", "10.0.0.9"),  # no proxy: the header is the client's own invention
+        (1, "1.1.1.1", "1.1.1.1"),
+        (1, "6.6.6.6, 1.1.1.1", "1.1.1.1"),  # what the client sent comes first, ignored
+        (2, "6.6.6.6, 1.1.1.1, 10.0.0.3", "1.1.1.1"),
+        (2, "1.1.1.1", "10.0.0.9"),  # fewer entries than proxies: not trusted
+        (1, "not-an-address", "10.0.0.9"),
+        (1, "2001:db8::1", "2001:db8::1"),
+    ],
+)
+def test_the_client_address_is_counted_from_the_right(settings, count, forwarded, expected):
+    settings.PROXY_COUNT = count
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
+
+
+# --- gunicorn and make serve -------------------------------------------------------------
+
+
+def load_gunicorn_conf(monkeypatch, **env: str):
+    for name in ("GUNICORN_WORKERS", "GUNICORN_THREADS", "GUNICORN_BIND"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    spec = importlib.util.spec_from_file_location(
+        "gunicorn_conf", settings.BASE_DIR / "gunicorn.conf.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_gunicorn_uses_threaded_workers_sized_from_the_cores(monkeypatch):
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    conf = load_gunicorn_conf(monkeypatch)
+
+    assert conf.worker_class == "gthread"
+    assert (conf.workers, conf.threads) == (9, 4)
+    assert conf.bind == "127.0.0.1:8000"
+    assert conf.accesslog is None  # Django's request log already has every request
+
+    conf = load_gunicorn_conf(monkeypatch, GUNICORN_WORKERS="2", GUNICORN_THREADS="8")
+    assert (conf.workers, conf.threads) == (2, 8)
+
+
+def test_make_serve_collects_static_files_migrates_and_starts_gunicorn():
+    result = subprocess.run(
+        # --no-print-directory: under `make test` the inner make would announce itself.
+        ["make", "--no-print-directory", "-n", "-o", ".venv/.installed", "serve", "PORT=9999"],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    assert lines == [
+        ".venv/bin/python manage.py collectstatic --noinput --verbosity 0",
+        'if [ "1" = 1 ]; then .venv/bin/python manage.py migrate --noinput; fi',
+        "exec .venv/bin/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:9999 studyhub.wsgi",
+    ]

@@ -1,0 +1,428 @@
+"""Who may open what: every URL of the project, requested as each of six roles.
+
+The test walks the whole URL configuration, so a URL added without a line in
+EXPECTATIONS fails here until someone decides who may open it.
+
+Roles: anonymous; a learner and the instructor of "the team" (whose ids are used in
+the URLs); a learner and the instructor of another team; staff (a superuser who is
+in no team). Team pages are 404 for everyone outside the team (staff included),
+403 for the team's learners on instructor pages, and a redirect to the login page
+for anonymous visitors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.test import Client
+from django.urls import URLResolver, get_resolver, reverse
+
+from accounts import team_urls
+from accounts.models import Membership, Team, User
+from progress.models import (
+    Assignment,
+    ConfidenceEvent,
+    ConfidenceMark,
+    Note,
+    StudySession,
+    TopicSet,
+)
+from questions.models import ImportRecord, Question, Topic
+from tests.factories import make_bank, make_user, mark, note
+from tests.team_factories import add_member, make_assignment, make_team, make_topic_set
+
+ROLES = ("anonymous", "learner", "other_learner", "instructor", "other_instructor", "staff")
+
+# Rows give the status for each role, in the order of ROLES:
+#       anonymous, learner, other team's learner, instructor, other team's instructor, staff
+EVERYONE_200 = (200, 200, 200, 200, 200, 200)
+SIGNED_IN_200 = (302, 200, 200, 200, 200, 200)
+SIGNED_OUT_ONLY = (200, 302, 302, 302, 302, 302)
+MEMBERS_200 = (302, 200, 404, 200, 404, 404)
+INSTRUCTORS_200 = (302, 403, 404, 200, 404, 404)
+INSTRUCTORS_302 = (302, 403, 404, 302, 404, 404)
+POST_ONLY = (405,) * 6
+
+#: Every URL name -> {method: statuses by role}. GET is always requested; POST too
+#: when listed (it must be for POST-only views). POSTs carry no data.
+EXPECTATIONS: dict[str, dict[str, tuple[int, ...]]] = {
+    # For load balancers: no log-in, no session; the database answered.
+    "healthz": {"GET": EVERYONE_200},
+    # Learner pages
+    "progress:dashboard": {"GET": EVERYONE_200},  # anonymous visitors get the welcome page
+    "progress:mark_confidence": {"GET": POST_ONLY, "POST": (302, 422, 422, 422, 422, 422)},
+    "progress:edit_note": {"GET": SIGNED_IN_200},
+    "progress:note_list": {"GET": SIGNED_IN_200},
+    # The note is the team learner's: nobody else may read it, their instructor included.
+    "progress:note_detail": {"GET": (302, 200, 404, 404, 404, 404)},
+    "progress:history": {"GET": SIGNED_IN_200},
+    "progress:study_home": {"GET": SIGNED_IN_200},
+    # No source chosen: everyone signed in is sent back to the study page with a message.
+    "progress:study_start": {"GET": POST_ONLY, "POST": (302,) * 6},
+    # A study session is its learner's alone.
+    "progress:study_session": {"GET": (302, 200, 404, 404, 404, 404)},
+    "progress:study_rate": {"GET": POST_ONLY, "POST": (302, 422, 404, 404, 404, 404)},
+    "progress:study_move": {"GET": POST_ONLY, "POST": (302, 400, 404, 404, 404, 404)},
+    "questions:topic_list": {"GET": SIGNED_IN_200},
+    "questions:topic_detail": {"GET": SIGNED_IN_200},
+    "questions:question_list": {"GET": SIGNED_IN_200},
+    "questions:question_detail": {"GET": SIGNED_IN_200},
+    # The bank is shared and readable by everyone signed in, so are its downloads.
+    "questions:bank": {"GET": SIGNED_IN_200},
+    "questions:export_bank_json": {"GET": SIGNED_IN_200},
+    "questions:export_bank_csv": {"GET": SIGNED_IN_200},
+    # Importing is for staff and instructors of any team; an empty upload is refused.
+    "questions:import_upload": {
+        "GET": (302, 403, 403, 200, 200, 200),
+        "POST": (302, 403, 403, 422, 422, 422),
+    },
+    # The pending import is the team instructor's: nobody else's, staff included.
+    "questions:import_preview": {
+        "GET": (302, 403, 403, 200, 404, 404),
+        "POST": (302, 403, 403, 302, 404, 404),
+    },
+    # Accounts
+    "accounts:signup": {"GET": SIGNED_OUT_ONLY},
+    "accounts:login": {"GET": SIGNED_OUT_ONLY},
+    "accounts:logout": {"GET": POST_ONLY, "POST": (302,) * 6},
+    "accounts:profile": {"GET": SIGNED_IN_200},
+    "accounts:download_my_data": {"GET": SIGNED_IN_200},  # only ever the user's own
+    "accounts:password_change": {"GET": SIGNED_IN_200},
+    "accounts:password_change_done": {"GET": SIGNED_IN_200},
+    "accounts:password_reset": {"GET": EVERYONE_200},
+    "accounts:password_reset_done": {"GET": EVERYONE_200},
+    "accounts:password_reset_confirm": {"GET": EVERYONE_200},  # a dummy token: "invalid link"
+    "accounts:password_reset_complete": {"GET": EVERYONE_200},
+    # Teams anyone signed in may use
+    "teams:team_list": {"GET": SIGNED_IN_200},
+    "teams:team_create": {"GET": SIGNED_IN_200},
+    "teams:join_with_code": {"GET": SIGNED_IN_200},
+    "teams:team_join": {"GET": SIGNED_IN_200, "POST": (302,) * 6},
+    # Pages of one team
+    "teams:team_detail": {"GET": MEMBERS_200},
+    "teams:leave": {"GET": POST_ONLY, "POST": (302, 302, 404, 302, 404, 404)},
+    "teams:assignment_detail": {"GET": MEMBERS_200},
+    "teams:team_settings": {"GET": INSTRUCTORS_200},
+    "teams:team_delete": {"GET": INSTRUCTORS_200, "POST": INSTRUCTORS_302},
+    "teams:rotate_invite": {"GET": POST_ONLY, "POST": INSTRUCTORS_302},
+    "teams:promote_member": {"GET": POST_ONLY, "POST": INSTRUCTORS_302},
+    "teams:remove_member": {"GET": POST_ONLY, "POST": INSTRUCTORS_302},
+    "teams:topic_set_list": {"GET": INSTRUCTORS_200},
+    "teams:topic_set_create": {"GET": INSTRUCTORS_200},
+    "teams:topic_set_size": {"GET": INSTRUCTORS_200},
+    "teams:topic_set_edit": {"GET": INSTRUCTORS_200},
+    "teams:topic_set_delete": {"GET": POST_ONLY, "POST": INSTRUCTORS_302},
+    "teams:assignment_create": {"GET": INSTRUCTORS_200},
+    "teams:assignment_edit": {"GET": INSTRUCTORS_200},
+    "teams:assignment_withdraw": {"GET": POST_ONLY, "POST": INSTRUCTORS_302},
+    "teams:assignment_status_csv": {"GET": INSTRUCTORS_200},
+    "teams:team_dashboard": {"GET": INSTRUCTORS_200},
+    "teams:team_matrix_csv": {"GET": INSTRUCTORS_200},
+    "teams:team_topic": {"GET": INSTRUCTORS_200},
+    # Admin pages that differ from the admin rule below
+    "admin:login": {"GET": (200, 200, 200, 200, 200, 302)},
+    # Logging out sends everyone to LOGOUT_REDIRECT_URL; only staff reach the view itself.
+    "admin:logout": {"GET": (302, 302, 302, 302, 302, 405), "POST": (302,) * 6},
+    "admin:autocomplete": {"GET": (302,) * 5 + (403,)},  # no model/field asked for
+    "admin:view_on_site": {"GET": (302,) * 6},  # staff are sent on to the team page
+}
+
+#: Prefix rules for URL names not listed above: every other admin page sends anyone
+#: who is not staff to the admin login, and shows itself to staff.
+RULES: dict[str, dict[str, tuple[int, ...]]] = {
+    "admin:": {"GET": (302, 302, 302, 302, 302, 200)},
+}
+
+
+def expectation_for(name: str) -> dict[str, tuple[int, ...]] | None:
+    if name in EXPECTATIONS:
+        return EXPECTATIONS[name]
+    return next((rule for prefix, rule in RULES.items() if name.startswith(prefix)), None)
+
+
+@dataclass(frozen=True)
+class Url:
+    name: str | None  # "namespace:name"; None for an unnamed pattern
+    params: frozenset[str]
+    namespace: str
+
+
+def walk_urls(resolver=None, namespace: str = "", params: frozenset[str] = frozenset()):
+    """Every pattern of the URL configuration with its full name and its parameters."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        own = params | frozenset(pattern.pattern.regex.groupindex)
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from walk_urls(pattern, inner, own)
+        else:
+            name = f"{namespace}{pattern.name}" if pattern.name else None
+            yield Url(name, own, namespace.rstrip(":"))
+
+
+def named_urls() -> dict[str, Url]:
+    return {url.name: url for url in walk_urls() if url.name}
+
+
+# --- The world the URLs point into ----------------------------------------------
+
+
+@dataclass
+class Objects:
+    users: dict[str, User | None]
+    team: Team
+    other_team: Team
+    learner_membership: Membership
+    topic_set: TopicSet
+    assignment: Assignment
+    other_membership: Membership
+    other_set: TopicSet
+    other_assignment: Assignment
+    question: Question
+    topic: Topic
+    note: Note
+    group: Group
+    study_session: StudySession
+    import_record: ImportRecord
+
+
+@pytest.fixture
+def objects(db) -> Objects:
+    (topic,) = make_bank(topics=1, questions_per_topic=2)
+    question = topic.questions.first()
+    learner = make_user(username="team-learner")
+    instructor = make_user(username="team-instructor")
+    other_learner = make_user(username="other-learner")
+    other_instructor = make_user(username="other-instructor")
+    staff = User.objects.create_superuser("staff", "staff@example.com", "x", display_name="S")
+    team = make_team("The team", instructor=instructor)
+    learner_membership = add_member(team, learner)
+    other_team = make_team("Another team", instructor=other_instructor)
+    other_membership = add_member(other_team, other_learner)
+    topic_set = make_topic_set(team, topics=[topic])
+    other_set = make_topic_set(other_team, topics=[topic])
+    mark(learner, question, 3)
+    return Objects(
+        users={
+            "anonymous": None,
+            "learner": learner,
+            "other_learner": other_learner,
+            "instructor": instructor,
+            "other_instructor": other_instructor,
+            "staff": staff,
+        },
+        team=team,
+        other_team=other_team,
+        learner_membership=learner_membership,
+        topic_set=topic_set,
+        assignment=make_assignment(team, topic_set),
+        other_membership=other_membership,
+        other_set=other_set,
+        other_assignment=make_assignment(other_team, other_set),
+        question=question,
+        topic=topic,
+        note=note(learner, question, "The learner's private note"),
+        group=Group.objects.create(name="Editors"),
+        study_session=StudySession.objects.create(
+            user=learner, source="topic", label=topic.name, question_ids=[question.pk]
+        ),
+        import_record=ImportRecord.objects.create(
+            user=instructor,
+            file_name="questions.md",
+            format="auto",
+            text="## What is a stride?\nThe step of the filter.\n",
+            topics=[topic.slug],
+        ),
+    )
+
+
+def admin_object_id(name: str) -> int:
+    """The pk of an object of the model an admin URL name is about."""
+    for model in admin.site._registry:
+        if name.startswith(f"admin:{model._meta.app_label}_{model._meta.model_name}_"):
+            return model._default_manager.order_by("pk").values_list("pk", flat=True)[0]
+    raise AssertionError(f"no registered admin model for {name}")
+
+
+def kwargs_for(url: Url, objects: Objects) -> dict[str, object]:
+    if url.name == "admin:view_on_site":
+        return {
+            "content_type_id": ContentType.objects.get_for_model(Team).pk,
+            "object_id": objects.team.pk,
+        }
+    values = {
+        "team_id": objects.team.pk,
+        "membership_id": objects.learner_membership.pk,
+        "set_id": objects.topic_set.pk,
+        "assignment_id": objects.assignment.pk,
+        "key": objects.question.key,
+        "slug": objects.topic.slug,
+        "pk": objects.note.pk,
+        "session_id": objects.study_session.pk,
+        "import_id": objects.import_record.pk,
+        "code": objects.team.invite_code,
+        "uidb64": "MQ",
+        "token": "not-a-real-token",
+        "app_label": "accounts",
+        "id": objects.users["learner"].pk,
+    }
+    kwargs = {}
+    for param in url.params:
+        if param == "object_id":
+            kwargs[param] = admin_object_id(url.name)
+        else:
+            assert param in values, f"no value for URL parameter {param!r} of {url.name}"
+            kwargs[param] = values[param]
+    return kwargs
+
+
+def request_as(user: User | None, method: str, path: str):
+    """One request in a savepoint that is rolled back, so each starts from the same data."""
+    with transaction.atomic():
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        response = client.get(path) if method == "GET" else client.post(path)
+        transaction.set_rollback(True)
+    return response
+
+
+def is_login_redirect(response) -> bool:
+    location = response.get("Location", "")
+    return location.startswith(("/accounts/login/", "/admin/login/", "/admin/"))
+
+
+# --- Tests ------------------------------------------------------------------------
+
+
+def test_every_url_name_has_an_expectation():
+    urls = list(walk_urls())
+    names = {url.name for url in urls if url.name}
+    missing = sorted(name for name in names if expectation_for(name) is None)
+    assert missing == [], f"URL names without an entry in EXPECTATIONS: {missing}"
+    stale = sorted(set(EXPECTATIONS) - names)
+    assert stale == [], f"EXPECTATIONS lists URL names that no longer exist: {stale}"
+    unnamed = sorted({url.namespace or "(root)" for url in urls if not url.name} - {"admin"})
+    assert unnamed == [], f"unnamed URL patterns outside the admin: {unnamed}"
+
+
+def test_post_only_views_are_also_requested_with_post():
+    without_post = sorted(
+        name
+        for name, rows in EXPECTATIONS.items()
+        if all(status == 405 for status in rows["GET"]) and "POST" not in rows
+    )
+    assert without_post == []
+    assert all(len(row) == len(ROLES) for rows in EXPECTATIONS.values() for row in rows.values())
+
+
+def test_the_walk_finds_every_kind_of_url():
+    names = set(named_urls())
+    for expected in ("progress:dashboard", "accounts:login", "admin:index", "admin:app_list"):
+        assert expected in names
+    assert {f"teams:{p.name}" for p in team_urls.urlpatterns} <= names
+    assert {f"admin:{p.name}" for p in admin.site.urls[0] if getattr(p, "name", None)} <= names
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_url_gives_the_expected_status(objects, role):
+    user = objects.users[role]
+    index = ROLES.index(role)
+    mismatches, requested = [], 0
+    for name, url in sorted(named_urls().items()):
+        rows = expectation_for(name)
+        if rows is None:
+            mismatches.append(f"{name}: no expectation")
+            continue
+        path = reverse(name, kwargs=kwargs_for(url, objects))
+        for method, row in rows.items():
+            response = request_as(user, method, path)
+            requested += 1
+            if response.status_code != row[index]:
+                mismatches.append(
+                    f"{method} {name} ({path}): {response.status_code} != {row[index]}"
+                )
+            elif role == "anonymous" and row[index] == 302 and not is_login_redirect(response):
+                mismatches.append(f"{method} {name}: redirects to {response['Location']}")
+    assert mismatches == []
+    assert requested >= len(EXPECTATIONS)
+
+
+def test_anonymous_visitors_are_sent_to_log_in_and_come_back(objects):
+    path = reverse("teams:team_dashboard", kwargs={"team_id": objects.team.pk})
+    response = request_as(None, "GET", path)
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={path}"
+
+
+def test_staff_are_not_let_into_teams_they_are_not_in(objects):
+    """Even a superuser gets the plain 404 page, as if the team did not exist."""
+    response = request_as(objects.users["staff"], "GET", objects.team.get_absolute_url())
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+    assert objects.team.name not in response.content.decode()
+
+
+def test_learners_are_told_they_may_not(objects):
+    path = reverse("teams:team_dashboard", kwargs={"team_id": objects.team.pk})
+    response = request_as(objects.users["learner"], "GET", path)
+    assert response.status_code == 403
+    assert "Not allowed" in response.content.decode()
+
+
+# Another team's object under my own team's id is as good as missing.
+CROSS_TEAM = [
+    ("teams:topic_set_edit", "GET", {"set_id": "other_set"}),
+    ("teams:topic_set_delete", "POST", {"set_id": "other_set"}),
+    ("teams:assignment_detail", "GET", {"assignment_id": "other_assignment"}),
+    ("teams:assignment_edit", "GET", {"assignment_id": "other_assignment"}),
+    ("teams:assignment_withdraw", "POST", {"assignment_id": "other_assignment"}),
+    ("teams:assignment_status_csv", "GET", {"assignment_id": "other_assignment"}),
+    ("teams:promote_member", "POST", {"membership_id": "other_membership"}),
+    ("teams:remove_member", "POST", {"membership_id": "other_membership"}),
+]
+
+
+@pytest.mark.parametrize(("name", "method", "foreign"), CROSS_TEAM)
+def test_another_teams_objects_are_404_under_my_team(objects, name, method, foreign):
+    ((param, attr),) = foreign.items()
+    kwargs = {"team_id": objects.team.pk, param: getattr(objects, attr).pk}
+    response = request_as(objects.users["instructor"], method, reverse(name, kwargs=kwargs))
+    assert response.status_code == 404
+    # Nothing of the other team changed.
+    assert TopicSet.objects.filter(pk=objects.other_set.pk).exists()
+    assert Assignment.objects.filter(pk=objects.other_assignment.pk).exists()
+    objects.other_membership.refresh_from_db()
+    assert objects.other_membership.role == Membership.Role.LEARNER
+
+
+def test_a_learner_cannot_change_the_team_by_posting(objects):
+    learner = objects.users["learner"]
+    team = objects.team
+    client = Client()
+    client.force_login(learner)
+    instructor_membership = Membership.objects.get(team=team, role=Membership.Role.INSTRUCTOR)
+    posts = [
+        reverse("teams:team_settings", kwargs={"team_id": team.pk}),
+        reverse("teams:team_delete", kwargs={"team_id": team.pk}),
+        reverse("teams:rotate_invite", kwargs={"team_id": team.pk}),
+        reverse("teams:promote_member", args=[team.pk, objects.learner_membership.pk]),
+        reverse("teams:remove_member", args=[team.pk, instructor_membership.pk]),
+        reverse("teams:topic_set_delete", args=[team.pk, objects.topic_set.pk]),
+        reverse("teams:assignment_withdraw", args=[team.pk, objects.assignment.pk]),
+        reverse("teams:assignment_create", args=[team.pk]),
+    ]
+    code = team.invite_code
+    for path in posts:
+        response = client.post(path, {"name": "Hijacked", "topic_set": objects.topic_set.pk})
+        assert response.status_code == 403, path
+    team.refresh_from_db()
+    assert (team.name, team.invite_code) == ("The team", code)
+    assert sorted(team.memberships.values_list("role", flat=True)) == ["instructor", "learner"]
+    assert (TopicSet.objects.filter(team=team).count(), team.assignments.count()) == (1, 1)
+    assert ConfidenceMark.objects.count() == ConfidenceEvent.objects.count() == 1
