@@ -1,0 +1,517 @@
+#!/usr/bin/env python
+"""`make bench`: StudyHub served as in production, measured endpoint by endpoint.
+
+1. Prepares a benchmark database (SQLite var/bench.sqlite3, or `<name>_bench` on the
+   PostgreSQL server of DATABASE_URL): migrations, the seed bank, bench/seed.py's
+   500 learners in 10 teams (plus a 200-learner team), collectstatic.
+2. Starts gunicorn with gunicorn.conf.py (as `make serve` does), DEBUG off, with the
+   floor view mounted (DJANGO_BENCHMARK=1).
+3. Drives each endpoint with wrk from a second process on 127.0.0.1 at a fixed
+   concurrency: throughput, p50/p99 latency, errors. The floor — a trivial view behind
+   the same middleware — is the unit: every endpoint is reported as a ratio to it.
+4. Counts each endpoint's SQL queries and response size (raw and gzip) in-process.
+5. Prints one table, checks the budgets of docs/performance.md, writes
+   bench/results/latest.md, and exits 1 if a budget is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+sys.path.insert(0, str(ROOT))
+
+HOST, PORT = "127.0.0.1", 8765
+BASE = f"http://{HOST}:{PORT}"
+
+
+# --- Budgets (2-core machine, load generator on the same machine) -------------------
+
+MARK_MIN_RATIO = 0.5
+MARK_MAX_QUERIES = 5
+PAGE_MIN_RATIO = 0.35
+TEAM_MIN_RATIO = 0.15
+TEAM_200_MAX_P50_MS = 150
+WORKER_MAX_MB = 150
+MARK_MAX_BYTES = 4 * 1024
+DASHBOARD_MAX_BYTES = 60 * 1024
+
+
+@dataclass
+class Endpoint:
+    key: str
+    name: str
+    path: str
+    user: str  # "learner", "instructor", "instructor_200" or "" for no session
+    method: str = "GET"
+    body: str = ""
+    htmx: bool = False
+    connections: int = 0  # 0: the run's default concurrency
+
+
+@dataclass
+class Result:
+    endpoint: Endpoint
+    rps: float = 0.0
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+    requests: int = 0
+    errors: int = 0
+    queries: int = 0
+    raw_bytes: int = 0
+    gzip_bytes: int = 0
+    status: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+# --- The database ----------------------------------------------------------------------
+
+
+def bench_database_url() -> str:
+    base = os.environ.get("DATABASE_URL", "")
+    if not base or base.startswith("sqlite"):
+        return f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
+    import psycopg
+
+    parts = urlsplit(base)
+    name = f"{(parts.path.lstrip('/') or 'postgres')}_bench"
+    with psycopg.connect(base, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def bench_environment(database_url: str) -> dict[str, str]:
+    env = os.environ.copy()
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_DEBUG="0",
+        DJANGO_HTTPS="0",  # plain http on loopback: no redirect, no secure-only cookies
+        DJANGO_SECRET_KEY=env.get("DJANGO_SECRET_KEY", "bench-secret-key-not-for-production-use"),
+        DJANGO_ALLOWED_HOSTS=f"{HOST},localhost",
+        DJANGO_BENCHMARK="1",
+        DJANGO_STATIC_ROOT=str(ROOT / "var" / "bench-static"),
+        GUNICORN_BIND=f"{HOST}:{PORT}",
+        GUNICORN_MAX_REQUESTS="0",  # no worker recycling in the middle of a measurement
+    )
+    # Sessions as docs/deploy.md sets them up for more than one worker: cached in a
+    # shared Redis (a per-process cache would miss logouts in other workers).
+    redis_url = env.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+    if redis_url != "none" and _reachable(redis_url):
+        env.update(
+            REDIS_URL=redis_url,
+            DJANGO_SESSION_ENGINE="django.contrib.sessions.backends.cached_db",
+        )
+    return env
+
+
+def _reachable(redis_url: str) -> bool:
+    import socket
+
+    parts = urlsplit(redis_url)
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def prepare(env: dict[str, str]) -> dict:
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "studyhub.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from bench.seed import seed
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("load_question_bank", verbosity=0)
+    call_command("collectstatic", verbosity=0, interactive=False)
+    seed()
+    from accounts.models import Team, User
+    from progress.models import ConfidenceEvent, ConfidenceMark, Note
+
+    teams = list(Team.objects.filter(name__startswith="Bench team").order_by("pk"))
+    counts = {
+        "learners": User.objects.filter(username__startswith="bench-learner-").count(),
+        "confidence events": ConfidenceEvent.objects.count(),
+        "current marks": ConfidenceMark.objects.count(),
+        "notes": Note.objects.count(),
+    }
+    return {"seeded": counts, "team_50": teams[0].pk, "team_200": teams[-1].pk}
+
+
+def sessions() -> dict[str, str]:
+    """Session cookies for the three users the endpoints are requested as."""
+    from django.test import Client
+
+    from accounts.models import User
+    from bench.seed import TEAMS, instructor_name, learner_name
+
+    cookies = {}
+    for role, username in [
+        ("learner", learner_name(0)),
+        ("instructor", instructor_name(0)),
+        ("instructor_200", instructor_name(TEAMS)),
+    ]:
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        cookies[role] = client.cookies["sessionid"].value
+    return cookies
+
+
+def endpoints(ids: dict) -> list[Endpoint]:
+    from django.templatetags.static import static
+
+    team, big = ids["team_50"], ids["team_200"]
+    return [
+        Endpoint("floor", "floor (trivial view)", "/bench/floor/", "learner"),
+        Endpoint("static", "static file (CSS)", static("css/studyhub.css"), ""),
+        Endpoint("question", "question page", "/questions/cnn-10/?topic=deployment", "learner"),
+        Endpoint(
+            "mark",
+            "htmx confidence mark",
+            "/questions/cnn-10/confidence/",
+            "learner",
+            method="POST",
+            body="level=4&topic=deployment",
+            htmx=True,
+        ),
+        Endpoint("dashboard", "learner dashboard", "/", "learner"),
+        Endpoint("topic", "topic page", "/topics/deployment/", "learner"),
+        Endpoint("team", "team dashboard (50)", f"/teams/{team}/dashboard/", "instructor"),
+        Endpoint("csv", "team CSV export (50)", f"/teams/{team}/dashboard.csv", "instructor"),
+        Endpoint("search", "search", "/questions/?q=transfer+learning", "learner"),
+        Endpoint(
+            "team200",
+            "team dashboard (200), 1 at a time",
+            f"/teams/{big}/dashboard/",
+            "instructor_200",
+            connections=1,
+        ),
+    ]
+
+
+# --- In-process: queries and sizes -------------------------------------------------
+
+
+def measure_in_process(endpoint: Endpoint, result: Result) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+    from bench.seed import TEAMS, instructor_name, learner_name
+
+    client = Client(HTTP_HOST=HOST)
+    username = {
+        "learner": learner_name(0),
+        "instructor": instructor_name(0),
+        "instructor_200": instructor_name(TEAMS),
+    }.get(endpoint.user)
+    if username:
+        client.force_login(User.objects.get(username=username))
+    headers = {"HX-Request": "true"} if endpoint.htmx else {}
+    request = client.post if endpoint.method == "POST" else client.get
+    data = dict(pair.split("=") for pair in endpoint.body.split("&")) if endpoint.body else None
+    args = (endpoint.path, data) if data else (endpoint.path,)
+    request(*args, headers=headers)  # warm: first-request work is not what is measured
+    with CaptureQueriesContext(connection) as queries:
+        response = request(*args, headers=headers)
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    result.status = response.status_code
+    if response.status_code != 200:
+        raise SystemExit(f"{endpoint.name}: {endpoint.path} answered {response.status_code}")
+    # Statements that read or write data; BEGIN/COMMIT/SAVEPOINT are transaction control
+    # (SQLite shows them as statements, PostgreSQL does not).
+    result.queries = sum(
+        1
+        for query in queries.captured_queries
+        if not re.match(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)", query["sql"], re.I)
+    )
+    result.raw_bytes = len(content)
+    result.gzip_bytes = len(gzip.compress(content))
+
+
+# --- wrk ---------------------------------------------------------------------------------
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s)", text.strip())
+    return float(match.group(1)) * _UNITS[match.group(2)] if match else float("nan")
+
+
+def run_wrk(
+    endpoint: Endpoint, cookies: dict, csrf: str, seconds: int, connections: int, result: Result
+) -> None:
+    cookie = f"csrftoken={csrf}"
+    if endpoint.user:
+        cookie += f"; sessionid={cookies[endpoint.user]}"
+    args = [
+        "wrk",
+        "-t",
+        "1" if connections == 1 else "2",
+        "-c",
+        str(connections),
+        "-d",
+        f"{seconds}s",
+        "--latency",
+        "-H",
+        f"Cookie: {cookie}",
+    ]
+    if endpoint.htmx:
+        args += ["-H", "HX-Request: true"]
+    with tempfile.TemporaryDirectory() as folder:
+        if endpoint.method == "POST":
+            script = Path(folder) / "post.lua"
+            script.write_text(f'wrk.method = "POST"\nwrk.body = "{endpoint.body}"\n')
+            args += [
+                "-H",
+                f"X-CSRFToken: {csrf}",
+                "-H",
+                "Content-Type: application/x-www-form-urlencoded",
+                "-s",
+                str(script),
+            ]
+        output = subprocess.run(
+            args + [BASE + endpoint.path], capture_output=True, text=True, check=True
+        ).stdout
+    result.rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    result.requests = int(re.search(r"(\d+) requests in", output).group(1))
+    result.p50_ms = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))
+    result.p99_ms = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    sockets = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    result.errors = (int(errors.group(1)) if errors else 0) + (
+        sum(int(n) for n in sockets.groups()) if sockets else 0
+    )
+    if sockets:
+        result.notes.append("socket errors " + ", ".join(sockets.groups()))
+
+
+# --- gunicorn ------------------------------------------------------------------------------
+
+
+def start_server(env: dict[str, str], log: Path) -> subprocess.Popen:
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    process = subprocess.Popen(
+        [str(gunicorn), "--config", "gunicorn.conf.py", "studyhub.wsgi"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{BASE}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return process
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise SystemExit(f"gunicorn did not start; see {log}")
+
+
+def worker_peak_mb(master: int) -> float:
+    """The largest peak resident size (VmHWM) among the master's worker processes."""
+    children = subprocess.run(
+        ["ps", "--ppid", str(master), "-o", "pid="], capture_output=True, text=True
+    ).stdout.split()
+    peaks = []
+    for pid in children:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        match = re.search(r"VmHWM:\s+(\d+) kB", status)
+        if match:
+            peaks.append(int(match.group(1)) / 1024)
+    return max(peaks, default=0.0)
+
+
+# --- Report ----------------------------------------------------------------------------------
+
+
+def budgets(results: dict[str, Result], peak_mb: float) -> list[tuple[str, bool, str]]:
+    floor = results["floor"].rps or float("nan")
+
+    def ratio(key: str) -> float:
+        return results[key].rps / floor
+
+    checks = [
+        (
+            "error rate 0",
+            sum(r.errors for r in results.values()) == 0,
+            f"{sum(r.errors for r in results.values())} errors",
+        ),
+        (
+            f"mark ≥ {MARK_MIN_RATIO}× floor",
+            ratio("mark") >= MARK_MIN_RATIO,
+            f"{ratio('mark'):.2f}×",
+        ),
+        (
+            f"mark ≤ {MARK_MAX_QUERIES} SQL queries",
+            results["mark"].queries <= MARK_MAX_QUERIES,
+            f"{results['mark'].queries} queries",
+        ),
+        (
+            f"question page ≥ {PAGE_MIN_RATIO}× floor",
+            ratio("question") >= PAGE_MIN_RATIO,
+            f"{ratio('question'):.2f}×",
+        ),
+        (
+            f"learner dashboard ≥ {PAGE_MIN_RATIO}× floor",
+            ratio("dashboard") >= PAGE_MIN_RATIO,
+            f"{ratio('dashboard'):.2f}×",
+        ),
+        (
+            f"team dashboard (50) ≥ {TEAM_MIN_RATIO}× floor",
+            ratio("team") >= TEAM_MIN_RATIO,
+            f"{ratio('team'):.2f}×",
+        ),
+        (
+            f"team dashboard (200) p50 < {TEAM_200_MAX_P50_MS} ms",
+            results["team200"].p50_ms < TEAM_200_MAX_P50_MS,
+            f"{results['team200'].p50_ms:.0f} ms",
+        ),
+        (f"worker peak memory < {WORKER_MAX_MB} MB", peak_mb < WORKER_MAX_MB, f"{peak_mb:.0f} MB"),
+        (
+            f"mark fragment < {MARK_MAX_BYTES // 1024} KB",
+            results["mark"].raw_bytes < MARK_MAX_BYTES,
+            f"{results['mark'].raw_bytes} B",
+        ),
+        (
+            f"learner dashboard < {DASHBOARD_MAX_BYTES // 1024} KB raw",
+            results["dashboard"].raw_bytes < DASHBOARD_MAX_BYTES,
+            f"{results['dashboard'].raw_bytes} B",
+        ),
+    ]
+    return checks
+
+
+def report(results: dict[str, Result], peak_mb: float, meta: dict) -> tuple[str, bool]:
+    floor = results["floor"].rps or float("nan")
+    lines = [
+        f"# StudyHub benchmark — {meta['when']}",
+        "",
+        f"Database: {meta['database']}. Sessions: {meta['sessions']}. "
+        f"Machine: {meta['cores']} cores. gunicorn: "
+        f"{meta['workers']} workers × {meta['threads']} threads (gthread). wrk on the same "
+        f"machine, {meta['connections']} connections, {meta['seconds']} s per endpoint after a "
+        f"{meta['warmup']} s warm-up. Data: {meta['data']}.",
+        "",
+        "| endpoint | req/s | × floor | p50 ms | p99 ms | SQL | bytes raw | bytes gzip | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for result in results.values():
+        lines.append(
+            f"| {result.endpoint.name} | {result.rps:,.0f} | {result.rps / floor:.2f} | "
+            f"{result.p50_ms:.1f} | {result.p99_ms:.1f} | {result.queries} | "
+            f"{result.raw_bytes:,} | {result.gzip_bytes:,} | {result.errors} |"
+        )
+    lines += [
+        "",
+        f"Worker peak memory (VmHWM, largest worker): {peak_mb:.0f} MB",
+        "",
+        "## Budgets",
+        "",
+        "| budget | result | measured |",
+        "|---|---|---|",
+    ]
+    checks = budgets(results, peak_mb)
+    for name, ok, measured in checks:
+        lines.append(f"| {name} | {'pass' if ok else '**MISSED**'} | {measured} |")
+    return "\n".join(lines) + "\n", all(ok for _, ok, _ in checks)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10, help="wrk duration per endpoint")
+    parser.add_argument("--warmup", type=int, default=2, help="warm-up seconds per endpoint")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections")
+    parser.add_argument("--output", type=Path, default=RESULTS / "latest.md")
+    options = parser.parse_args()
+
+    if subprocess.run(["which", "wrk"], capture_output=True).returncode:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    database_url = bench_database_url()
+    env = bench_environment(database_url)
+    print(f"Preparing the benchmark database ({urlsplit(database_url).scheme}) …", flush=True)
+    ids = prepare(env)
+    cookies = sessions()
+    csrf = "b" * 32
+    from django.conf import settings
+
+    gunicorn_config: dict = {}
+    exec((ROOT / "gunicorn.conf.py").read_text(), gunicorn_config)
+    log = ROOT / "var" / "bench-gunicorn.log"
+    print(f"Starting gunicorn on {BASE} (log: {log}) …", flush=True)
+    server = start_server(env, log)
+    results: dict[str, Result] = {}
+    try:
+        for endpoint in endpoints(ids):
+            result = Result(endpoint)
+            measure_in_process(endpoint, result)
+            connections = endpoint.connections or options.connections
+            if options.warmup:
+                run_wrk(endpoint, cookies, csrf, options.warmup, connections, Result(endpoint))
+            run_wrk(endpoint, cookies, csrf, options.seconds, connections, result)
+            results[endpoint.key] = result
+            print(
+                f"  {endpoint.name:<36} {result.rps:>8,.0f} req/s  p50 {result.p50_ms:6.1f} ms"
+                f"  p99 {result.p99_ms:6.1f} ms  {result.queries:>2} SQL  "
+                f"{result.errors} errors",
+                flush=True,
+            )
+        peak_mb = worker_peak_mb(server.pid)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+    meta = {
+        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
+        "sessions": settings.SESSION_ENGINE.rsplit(".", 1)[-1]
+        + (" (Redis)" if "redis" in settings.CACHES["default"]["BACKEND"].lower() else ""),
+        "cores": os.cpu_count(),
+        "workers": gunicorn_config.get("workers"),
+        "threads": gunicorn_config.get("threads"),
+        "connections": options.connections,
+        "seconds": options.seconds,
+        "warmup": options.warmup,
+        "data": "the 50-question seed bank; 10 teams of 50 learners plus one team of 200; "
+        + ", ".join(f"{k} {v}" for k, v in ids["seeded"].items()),
+    }
+    text, ok = report(results, peak_mb, meta)
+    print()
+    print(text)
+    options.output.parent.mkdir(parents=True, exist_ok=True)
+    options.output.write_text(text)
+    print(f"Written to {options.output.relative_to(ROOT)}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
