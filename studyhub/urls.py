@@ -6,6 +6,7 @@ from studyhub import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("", include("progress.urls")),
     path("", include("questions.urls")),
     path("accounts/", include("accounts.urls")),

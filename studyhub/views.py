@@ -14,12 +14,14 @@ from django.db.models import Max
 from django.http import (
     HttpRequest,
     HttpResponse,
+    HttpResponsePermanentRedirect,
     HttpResponseServerError,
     JsonResponse,
 )
 from django.shortcuts import render
 from django.template import loader
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -146,6 +148,12 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
     response = render(request, "429.html", context, status=429)
     response["Retry-After"] = str(math.ceil(seconds_left))
     return response
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers ask for /favicon.ico on pages (and files) that name no icon: point them at ours."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
 
 
 @require_GET

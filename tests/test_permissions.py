@@ -53,6 +53,7 @@ POST_ONLY = (405,) * 6
 EXPECTATIONS: dict[str, dict[str, tuple[int, ...]]] = {
     # For load balancers: no log-in, no session; the database answered.
     "healthz": {"GET": EVERYONE_200},
+    "favicon": {"GET": (301,) * 6},  # to the static icon, for pages that name none
     # Learner pages
     "progress:dashboard": {"GET": EVERYONE_200},  # anonymous visitors get the welcome page
     "progress:mark_confidence": {"GET": POST_ONLY, "POST": (302, 422, 422, 422, 422, 422)},

@@ -38,6 +38,7 @@ pytestmark = [
 #: URL names that are not pages a browser shows, and why.
 NOT_PAGES = {
     "healthz": "JSON for load balancers",
+    "favicon": "a redirect to the static icon",
     "progress:study_start": "POST only",
     "progress:study_rate": "POST only",
     "progress:study_move": "POST only",

@@ -178,3 +178,29 @@ def test_make_serve_survives_its_database_going_away(own_postgres, serving):
     assert all(isinstance(entry["duration_ms"], float) for entry in requests)
     assert "Traceback" not in log
 
+
+def test_the_outage_page_names_its_icon_so_browsers_do_not_ask_for_favicon_ico(
+    logged_in_client, question
+):
+    """A page without <link rel=icon> makes Chromium request /favicon.ico, which
+    would pass through the middleware that needs the database."""
+    with database_down(OperationalError("server closed the connection unexpectedly")):
+        response = logged_in_client.get(f"/questions/{question.key}/")
+    assert response.status_code == 503
+    assert b'rel="icon" href="/static/img/favicon.svg"' in response.content
+
+
+def test_the_server_error_page_names_its_icon(db):
+    request = RequestFactory().get("/")
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        response = server_error(request)
+    assert response.status_code == 500
+    assert b'rel="icon" href="/static/img/favicon.svg"' in response.content
+
+
+def test_favicon_ico_points_at_the_static_icon(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/img/favicon.svg"
