@@ -37,9 +37,12 @@ RATING_FOR_LEVEL = {
 
 def card_from_mark(mark) -> Card:
     """The FSRS card of a mark (a new card when the mark has never been scheduled)."""
+    # card_id is given because without one fsrs stamps the card with the clock and then
+    # sleeps 1 ms to keep ids unique; StudyHub never reads it (the mark is the card).
     if mark is None or mark.due is None:
-        return Card()
+        return Card(card_id=0)
     return Card(
+        card_id=0,
         state=State(mark.fsrs_state),
         step=mark.fsrs_step,
         stability=mark.stability,
@@ -76,4 +79,4 @@ def schedule_fields(card: Card) -> dict:
 
 
 #: The names of those fields, for updates that write a schedule.
-SCHEDULE_FIELDS = tuple(schedule_fields(Card()))
+SCHEDULE_FIELDS = tuple(schedule_fields(Card(card_id=0)))

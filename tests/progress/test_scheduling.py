@@ -115,3 +115,18 @@ def test_dashboard_page_shows_due_today_and_the_next_seven_days(db, questions, c
     assert '1 <span class="stat-of">due today</span>' in html
     assert "Review 1 now" in html
     assert "Coming up in the next 7 days" in html
+
+
+def test_marking_never_sleeps(questions, monkeypatch):
+    """fsrs sleeps 1 ms in Card() when given no card_id; inside the mark's transaction
+    that would hold the write lock (and a worker thread) for nothing."""
+    import time
+
+    def no_sleep(seconds):
+        raise AssertionError(f"slept {seconds} s while marking")
+
+    monkeypatch.setattr(time, "sleep", no_sleep)
+    user = make_user()
+    mark(user, questions[0], 2)  # a new card
+    mark(user, questions[0], 4)  # an existing card
+    assert current(user, questions[0]).level == 4
