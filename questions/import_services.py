@@ -37,6 +37,7 @@ from questions.importers import (
     parse_import,
 )
 from questions.models import Answer, ImportRecord, Question, Topic
+from studyhub import pagecache
 
 logger = logging.getLogger(__name__)
 
@@ -485,6 +486,7 @@ def run_import(
     through.objects.bulk_create(links)
     report.created["topic links"] = len(links)
     _link_related(plan, writing, by_key, report)
+    pagecache.bump_bank()  # questions, answers and links are written in bulk: no signals
     logger.info("Question import from %s: %s", document.source, report)
     return report
 

@@ -10,6 +10,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from questions.models import Question, Topic
 from questions.search import search_questions
+from studyhub.pagecache import cached_page
 
 #: The topic page's confidence filter: value, label.
 LEVEL_FILTERS = [
@@ -35,6 +36,7 @@ def topic_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 @vary_on_headers("HX-Request")
+@cached_page
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(Topic.objects.with_coverage_for(request.user), slug=slug)
     level = request.GET.get("level", "")
@@ -84,6 +86,7 @@ def question_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 @vary_on_headers("HX-Request")
+@cached_page
 def question_detail(request: HttpRequest, key: str) -> HttpResponse:
     from progress.views import question_page_context
 

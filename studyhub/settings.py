@@ -8,8 +8,8 @@ DATABASE_URL          any dj-database-url URL (default: SQLite under var/ in WAL
 Production (README.md and docs/deploy.md list every variable): DJANGO_HTTPS,
 DJANGO_HSTS_SECONDS, DJANGO_SECURE_PROXY_SSL_HEADER, DJANGO_PROXY_COUNT,
 DJANGO_CSRF_TRUSTED_ORIGINS, DJANGO_DB_CONN_MAX_AGE, DJANGO_DB_STATEMENT_TIMEOUT_MS,
-DJANGO_DB_CONNECT_TIMEOUT, REDIS_URL, DJANGO_SESSION_ENGINE, DJANGO_STATIC_URL,
-DJANGO_STATIC_ROOT, DJANGO_LOG_LEVEL, DJANGO_LOG_FORMAT.
+DJANGO_DB_CONNECT_TIMEOUT, REDIS_URL, DJANGO_PAGE_CACHE_SECONDS, DJANGO_SESSION_ENGINE,
+DJANGO_STATIC_URL, DJANGO_STATIC_ROOT, DJANGO_LOG_LEVEL, DJANGO_LOG_FORMAT.
 """
 
 from datetime import timedelta
@@ -183,11 +183,17 @@ SESSION_ENGINE = env_str("DJANGO_SESSION_ENGINE", default="django.contrib.sessio
 REDIS_URL = env_str("REDIS_URL", default="")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        # Django's Redis cache, reusing its client between calls (studyhub/cache.py)
+        {"BACKEND": "studyhub.cache.StudyHubRedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+#: Seconds a rendered page may be served from the cache (studyhub/pagecache.py); 0 turns
+#: it off. On by default only with a shared cache: a per-process one would miss the
+#: invalidations made by other workers. It also bounds how late a page is to show what
+#: changes with the clock alone (a question falling due).
+PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", default=60 if REDIS_URL else 0)
 
 EMAIL_BACKEND = env_str(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"

@@ -135,21 +135,25 @@ def test_postgresql_connections_persist_with_health_checks_and_a_statement_timeo
 
 
 def test_redis_holds_the_cache_and_sessions_when_configured(run_django):
-    values = settings_in(run_django, ["CACHES", "SESSION_ENGINE"])
+    names = ["CACHES", "SESSION_ENGINE", "PAGE_CACHE_SECONDS"]
+    values = settings_in(run_django, names, DJANGO_PAGE_CACHE_SECONDS="")
     assert values["CACHES"]["default"]["BACKEND"].endswith("LocMemCache")
     assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+    assert values["PAGE_CACHE_SECONDS"] == 0  # a per-process cache: no page cache
 
     values = settings_in(
         run_django,
-        ["CACHES", "SESSION_ENGINE"],
+        names,
         REDIS_URL="redis://cache.internal:6379/0",
         DJANGO_SESSION_ENGINE="django.contrib.sessions.backends.cached_db",
+        DJANGO_PAGE_CACHE_SECONDS="",
     )
     assert values["CACHES"]["default"] == {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "studyhub.cache.StudyHubRedisCache",
         "LOCATION": "redis://cache.internal:6379/0",
     }
     assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
+    assert values["PAGE_CACHE_SECONDS"] == 60
 
 
 def test_static_files_from_a_cdn_are_allowed_by_the_csp(run_django):

@@ -1,0 +1,250 @@
+"""Rendered pages kept per person and thrown away by version tokens.
+
+The heavy pages (question, topic, learner dashboard, team dashboard) are stored whole,
+one entry per address, person and CSRF secret (the page's form tokens are only valid
+with it). Each entry holds the *version tokens* it was rendered under:
+
+- ``user``: what the person's own pages show: their marks, notes, study sessions,
+  profile, and their teams' names, members, topic sets and assignments;
+- ``progress`` of a team: what its dashboard shows of its members' progress;
+- ``bank``: the question bank.
+
+A request reads the current tokens and the entry in one round trip; the entry is
+served only if its tokens are still the current ones. A write never edits an entry:
+it replaces the tokens of what it touched (``bump_user``, ``bump_team``,
+``bump_membership``, ``bump_bank``, called by the signal receivers of
+progress/cache_signals.py and by the services that write in bulk), so the next
+request renders afresh and stores the page under the new tokens.
+
+Tokens are replaced once the write's transaction has committed (at once outside a
+transaction). A request that read the tokens before that rendered under the old ones,
+so whatever it stores is never served once the new tokens are in place.
+
+A learner's own writes are frequent and touch few keys: their token and the progress
+token of each of their teams. Changes to a team (its name, members, topic sets,
+assignments) are rare and replace the token of every member, so a learner's pages
+need only two tokens, whatever teams they are in.
+
+What a stored page cannot show: anything that changes with the clock alone (a question
+falling due). ``PAGE_CACHE_SECONDS`` bounds that. Pages are cached only for signed-in
+GET requests that are not htmx requests, carry no flash messages and already have a
+CSRF cookie; only 200 responses are stored. The CSP nonce is swapped for a fresh one
+on every hit.
+
+The cache must be shared by every process that serves requests (Redis): a per-process
+cache would miss the bumps made by other workers. settings.py therefore turns page
+caching on by default only when REDIS_URL is set.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+
+PREFIX = "page:v2"
+BANK_KEY = f"{PREFIX}:bank"
+#: How long a version token or team list lives unused; a missing one is simply remade.
+TOKEN_SECONDS = 24 * 60 * 60
+NONCE_MARK = b"\x00studyhub-csp-nonce\x00"
+_STORED_HEADERS = ("Content-Type", "Content-Language", "Vary")
+
+
+def enabled() -> bool:
+    return settings.PAGE_CACHE_SECONDS > 0
+
+
+def _user_key(user_id: int) -> str:
+    return f"{PREFIX}:u:{user_id}"
+
+
+def _teams_key(user_id: int) -> str:
+    return f"{PREFIX}:ut:{user_id}"
+
+
+def _progress_key(team_id: int) -> str:
+    return f"{PREFIX}:tp:{team_id}"
+
+
+def _new_token() -> str:
+    return secrets.token_hex(8)
+
+
+def _query_team_ids(user_id: int) -> list[int]:
+    from accounts.models import Membership
+
+    return sorted(Membership.objects.filter(user_id=user_id).values_list("team_id", flat=True))
+
+
+def _team_ids(user_id: int) -> list[int]:
+    """The person's teams, from the cache or (then kept) from the database."""
+    team_ids = cache.get(_teams_key(user_id))
+    if team_ids is not None:
+        return team_ids
+    team_ids = _query_team_ids(user_id)
+    # add, never set: a membership change that lands meanwhile keeps its fresher list.
+    if not cache.add(_teams_key(user_id), team_ids, TOKEN_SECONDS):
+        return cache.get(_teams_key(user_id), team_ids)
+    return team_ids
+
+
+def _member_ids(team_id: int) -> list[int]:
+    from accounts.models import Membership
+
+    return list(Membership.objects.filter(team_id=team_id).values_list("user_id", flat=True))
+
+
+# --- Bumping ---------------------------------------------------------------------------
+
+
+def _after_commit(work: Callable[[], None]) -> None:
+    """Run `work` once the current transaction commits (tests run it at once: their
+    transaction never commits; tests/conftest.py)."""
+    if enabled():
+        transaction.on_commit(work)
+
+
+def _replace(keys: Iterable[str]) -> None:
+    cache.set_many({key: _new_token() for key in keys}, TOKEN_SECONDS)
+
+
+def bump_user(user_id: int) -> None:
+    """The person's own data changed: their pages, and their teams' dashboards."""
+
+    def work() -> None:
+        _replace([_user_key(user_id), *map(_progress_key, _team_ids(user_id))])
+
+    _after_commit(work)
+
+
+def bump_team(team_id: int) -> None:
+    """The team's name, topic sets or assignments changed: every member's pages."""
+
+    def work() -> None:
+        _replace([_progress_key(team_id), *map(_user_key, _member_ids(team_id))])
+
+    _after_commit(work)
+
+
+def bump_membership(user_id: int, team_id: int) -> None:
+    """The person joined, left or changed role in the team: their team list is re-read,
+    and every member's pages (which may list the team's members) are out of date."""
+
+    def work() -> None:
+        cache.set(_teams_key(user_id), _query_team_ids(user_id), TOKEN_SECONDS)
+        member_ids = {user_id, *_member_ids(team_id)}
+        _replace([_progress_key(team_id), *map(_user_key, member_ids)])
+
+    _after_commit(work)
+
+
+def bump_bank() -> None:
+    """Questions, answers or topics changed: every page may show them."""
+    _after_commit(lambda: _replace([BANK_KEY]))
+
+
+# --- Serving ---------------------------------------------------------------------------
+
+
+def _entry_key(request: HttpRequest, csrf_secret: str) -> str:
+    parts = (request.get_full_path(), str(request.user.pk), csrf_secret)
+    return f"{PREFIX}:page:{hashlib.sha256(chr(0).join(parts).encode()).hexdigest()}"
+
+
+def _current_tokens(found: dict, keys: list[str]) -> tuple[str, ...]:
+    """The token under each key, making (and keeping) the ones that are missing."""
+    tokens = []
+    for key in keys:
+        token = found.get(key)
+        if token is None:
+            token = _new_token()
+            if not cache.add(key, token, TOKEN_SECONDS):  # a bump got there first
+                token = cache.get(key) or token
+        tokens.append(token)
+    return tuple(tokens)
+
+
+def _cacheable_request(request: HttpRequest) -> str | None:
+    """The CSRF secret to key the page on, or None when this request must not use the cache."""
+    if request.method != "GET" or getattr(request, "htmx", False):
+        return None
+    if not request.user.is_authenticated:
+        return None
+    csrf_secret = request.META.get("CSRF_COOKIE")
+    if not csrf_secret:
+        return None  # the page would carry a brand-new token: render it
+    if request.COOKIES.get(CookieStorage.cookie_name) or request.session.get("_messages"):
+        return None  # a flash message is waiting to be shown on this page
+    return csrf_secret
+
+
+def _nonce(request: HttpRequest) -> bytes | None:
+    nonce = getattr(request, "csp_nonce", None)
+    return str(nonce).encode() if nonce is not None else None
+
+
+def _store(key: str, tokens: tuple, request: HttpRequest, response: HttpResponse) -> None:
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return
+    storage = getattr(request, "_messages", None)
+    if storage is not None and (storage.used or getattr(storage, "_queued_messages", None)):
+        return
+    body = response.content
+    nonce = _nonce(request)
+    if nonce:
+        body = body.replace(nonce, NONCE_MARK)
+    headers = {name: response[name] for name in _STORED_HEADERS if name in response}
+    cache.set(key, (tokens, headers, body), settings.PAGE_CACHE_SECONDS)
+
+
+def _replay(request: HttpRequest, headers: dict, body: bytes) -> HttpResponse:
+    if NONCE_MARK in body:
+        body = body.replace(NONCE_MARK, _nonce(request) or b"")
+    response = HttpResponse(body)
+    for name, value in headers.items():
+        response[name] = value
+    response["X-Page-Cache"] = "hit"
+    return response
+
+
+def cached_page(view=None, *, team_progress: str = ""):
+    """Serve a signed-in GET page from the cache while nothing it shows has changed.
+
+    ``team_progress`` names the URL argument of a team whose members' progress the page
+    shows (the team dashboard). Put the decorator inside the view's permission
+    decorators (login_required): the checks made inside the view run on a miss, and any
+    change of membership or role replaces the tokens the stored page depends on.
+    """
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            csrf_secret = _cacheable_request(request) if enabled() else None
+            if csrf_secret is None:
+                return view(request, *args, **kwargs)
+            token_keys = [_user_key(request.user.pk), BANK_KEY]
+            if team_progress:
+                token_keys.append(_progress_key(int(kwargs[team_progress])))
+            key = _entry_key(request, csrf_secret)
+            found = cache.get_many([*token_keys, key])  # one round trip
+            tokens = _current_tokens(found, token_keys)
+            entry = found.get(key)
+            if entry is not None and entry[0] == tokens:
+                return _replay(request, entry[1], entry[2])
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            _store(key, tokens, request, response)
+            response["X-Page-Cache"] = "miss"
+            return response
+
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
