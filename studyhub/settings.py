@@ -126,7 +126,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         }
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections persist here too (each thread keeps its own): opening one costs a file
+    # open, the PRAGMAs below and Django's SQL function registrations on every request.
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers carry on while one request writes; IMMEDIATE takes
         # the write lock at BEGIN so concurrent writers wait instead of failing.

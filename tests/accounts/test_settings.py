@@ -70,3 +70,18 @@ def test_a_sqlite_database_runs_in_wal_mode(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "wal"
+
+
+def test_sqlite_connections_persist_between_requests(tmp_path):
+    """Opening a SQLite connection (file, PRAGMAs, Django's functions) on every request
+    cost more than a cached page; they are kept like PostgreSQL's."""
+    code = (
+        SETUP + "; import json; from django.conf import settings; "
+        "print(json.dumps(settings.DATABASES['default']['CONN_MAX_AGE']))"
+    )
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    result = run_django(code, DJANGO_DEBUG="1", DATABASE_URL=url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "60"
+    result = run_django(code, DJANGO_DEBUG="1", DATABASE_URL=url, DJANGO_DB_CONN_MAX_AGE="0")
+    assert result.stdout.strip() == "0"
