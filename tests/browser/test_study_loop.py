@@ -145,8 +145,9 @@ def test_over_long_note_is_refused_and_kept(page: Page, console, logged_in_page)
     page.goto("/questions/cnn-05/?topic=detection")
     page.get_by_role("link", name="Write a note").click()
     note_box = page.get_by_label("Note", exact=True)
-    # Focus moves to the editor once htmx has settled it, i.e. once autosave is listening.
     expect(note_box).to_be_focused()
+    # htmx focuses the editor on swap but wires up autosave when it settles, a moment later.
+    wait_for_htmx(page)
     too_long = ("Lorem ipsum dolor sit amet. " * 800)[:20_001]
     note_box.fill(too_long)
 
