@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -75,6 +76,9 @@ class Result:
     raw_bytes: int = 0
     gzip_bytes: int = 0
     status: int = 0
+    cache: str = ""  # X-Page-Cache of the request measured in-process: "hit", "miss" or ""
+    server_ms: float = 0.0  # in-process median, as served (from the page cache when a hit)
+    uncached_ms: float = 0.0  # in-process median with the page cache turned off
     notes: list[str] = field(default_factory=list)
 
 
@@ -144,6 +148,9 @@ def prepare(env: dict[str, str]) -> dict:
     call_command("load_question_bank", verbosity=0)
     call_command("collectstatic", verbosity=0, interactive=False)
     seed()
+    from django.core.cache import cache
+
+    cache.clear()  # the bench's own Redis database: no pages or tokens from an earlier run
     from accounts.models import Team, User
     from progress.models import ConfidenceEvent, ConfidenceMark, Note
 
@@ -213,7 +220,7 @@ def endpoints(ids: dict) -> list[Endpoint]:
 
 def measure_in_process(endpoint: Endpoint, result: Result) -> None:
     from django.db import connection
-    from django.test import Client
+    from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
 
     from accounts.models import User
@@ -231,8 +238,10 @@ def measure_in_process(endpoint: Endpoint, result: Result) -> None:
     request = client.post if endpoint.method == "POST" else client.get
     data = dict(pair.split("=") for pair in endpoint.body.split("&")) if endpoint.body else None
     args = (endpoint.path, data) if data else (endpoint.path,)
-    request(*args, headers=headers)  # warm: first-request work is not what is measured
-    with CaptureQueriesContext(connection) as queries:
+    request(*args, headers=headers)  # warm: first-request work; the browser gets its cookies
+    # SQL and sizes of a full render (pages with the page cache off; a post as served) ...
+    render = override_settings(PAGE_CACHE_SECONDS=0) if endpoint.method == "GET" else nullcontext()
+    with render, CaptureQueriesContext(connection) as queries:
         response = request(*args, headers=headers)
     content = b"".join(response.streaming_content) if response.streaming else response.content
     result.status = response.status_code
@@ -247,6 +256,21 @@ def measure_in_process(endpoint: Endpoint, result: Result) -> None:
     )
     result.raw_bytes = len(content)
     result.gzip_bytes = len(gzip.compress(content))
+    # ... and whether the same request is then served from the page cache.
+    request(*args, headers=headers)
+    result.cache = request(*args, headers=headers).get("X-Page-Cache", "")
+
+    def median_ms(times: int = 15) -> float:
+        samples = []
+        for _ in range(times):
+            started = time.perf_counter()
+            request(*args, headers=headers)
+            samples.append((time.perf_counter() - started) * 1000)
+        return sorted(samples)[times // 2]
+
+    result.server_ms = median_ms()
+    with override_settings(PAGE_CACHE_SECONDS=0):
+        result.uncached_ms = median_ms()
 
 
 # --- wrk ---------------------------------------------------------------------------------
@@ -355,59 +379,64 @@ def worker_peak_mb(master: int) -> float:
 
 
 def budgets(results: dict[str, Result], peak_mb: float) -> list[tuple[str, bool, str]]:
+    """Each budget as (name, met, measured); a budget whose endpoints were not measured
+    (``--only``) is left out."""
     floor = results["floor"].rps or float("nan")
+    checks: list[tuple[str, bool, str]] = []
 
-    def ratio(key: str) -> float:
-        return results[key].rps / floor
+    def minimum_ratio(key: str, name: str, at_least: float) -> None:
+        if key in results:
+            ratio = results[key].rps / floor
+            checks.append((f"{name} ≥ {at_least}× floor", ratio >= at_least, f"{ratio:.2f}×"))
 
-    checks = [
-        (
-            "error rate 0",
-            sum(r.errors for r in results.values()) == 0,
-            f"{sum(r.errors for r in results.values())} errors",
-        ),
-        (
-            f"mark ≥ {MARK_MIN_RATIO}× floor",
-            ratio("mark") >= MARK_MIN_RATIO,
-            f"{ratio('mark'):.2f}×",
-        ),
-        (
-            f"mark ≤ {MARK_MAX_QUERIES} SQL queries",
-            results["mark"].queries <= MARK_MAX_QUERIES,
-            f"{results['mark'].queries} queries",
-        ),
-        (
-            f"question page ≥ {PAGE_MIN_RATIO}× floor",
-            ratio("question") >= PAGE_MIN_RATIO,
-            f"{ratio('question'):.2f}×",
-        ),
-        (
-            f"learner dashboard ≥ {PAGE_MIN_RATIO}× floor",
-            ratio("dashboard") >= PAGE_MIN_RATIO,
-            f"{ratio('dashboard'):.2f}×",
-        ),
-        (
-            f"team dashboard (50) ≥ {TEAM_MIN_RATIO}× floor",
-            ratio("team") >= TEAM_MIN_RATIO,
-            f"{ratio('team'):.2f}×",
-        ),
-        (
-            f"team dashboard (200) p50 < {TEAM_200_MAX_P50_MS} ms",
-            results["team200"].p50_ms < TEAM_200_MAX_P50_MS,
-            f"{results['team200'].p50_ms:.0f} ms",
-        ),
-        (f"worker peak memory < {WORKER_MAX_MB} MB", peak_mb < WORKER_MAX_MB, f"{peak_mb:.0f} MB"),
-        (
-            f"mark fragment < {MARK_MAX_BYTES // 1024} KB",
-            results["mark"].raw_bytes < MARK_MAX_BYTES,
-            f"{results['mark'].raw_bytes} B",
-        ),
-        (
-            f"learner dashboard < {DASHBOARD_MAX_BYTES // 1024} KB raw",
-            results["dashboard"].raw_bytes < DASHBOARD_MAX_BYTES,
-            f"{results['dashboard'].raw_bytes} B",
-        ),
-    ]
+    def at_most(key: str, name: str, value, limit, shown: str) -> None:
+        if key in results:
+            checks.append((name, value(results[key]) < limit, shown.format(value(results[key]))))
+
+    errors = sum(r.errors for r in results.values())
+    checks.append(("error rate 0", errors == 0, f"{errors} errors"))
+    minimum_ratio("mark", "mark", MARK_MIN_RATIO)
+    at_most(
+        "mark",
+        f"mark ≤ {MARK_MAX_QUERIES} SQL queries",
+        lambda r: r.queries,
+        MARK_MAX_QUERIES + 1,
+        "{} queries",
+    )
+    minimum_ratio("question", "question page", PAGE_MIN_RATIO)
+    minimum_ratio("dashboard", "learner dashboard", PAGE_MIN_RATIO)
+    minimum_ratio("team", "team dashboard (50)", TEAM_MIN_RATIO)
+    at_most(
+        "team200",
+        f"team dashboard (200) p50 < {TEAM_200_MAX_P50_MS} ms",
+        lambda r: r.p50_ms,
+        TEAM_200_MAX_P50_MS,
+        "{:.0f} ms",
+    )
+    at_most(  # the same page when it is not in the page cache (after any member's mark)
+        "team200",
+        f"team dashboard (200) uncached < {TEAM_200_MAX_P50_MS} ms",
+        lambda r: r.uncached_ms,
+        TEAM_200_MAX_P50_MS,
+        "{:.0f} ms in-process",
+    )
+    checks.append(
+        (f"worker peak memory < {WORKER_MAX_MB} MB", peak_mb < WORKER_MAX_MB, f"{peak_mb:.0f} MB")
+    )
+    at_most(
+        "mark",
+        f"mark fragment < {MARK_MAX_BYTES // 1024} KB",
+        lambda r: r.raw_bytes,
+        MARK_MAX_BYTES,
+        "{} B",
+    )
+    at_most(
+        "dashboard",
+        f"learner dashboard < {DASHBOARD_MAX_BYTES // 1024} KB raw",
+        lambda r: r.raw_bytes,
+        DASHBOARD_MAX_BYTES,
+        "{} B",
+    )
     return checks
 
 
@@ -420,18 +449,27 @@ def report(results: dict[str, Result], peak_mb: float, meta: dict) -> tuple[str,
         f"Machine: {meta['cores']} cores. gunicorn: "
         f"{meta['workers']} workers × {meta['threads']} threads (gthread). wrk on the same "
         f"machine, {meta['connections']} connections, {meta['seconds']} s per endpoint after a "
-        f"{meta['warmup']} s warm-up. Data: {meta['data']}.",
+        f"{meta['warmup']} s warm-up, best of {meta['rounds']} rounds. Data: {meta['data']}.",
         "",
-        "| endpoint | req/s | × floor | p50 ms | p99 ms | SQL | bytes raw | bytes gzip | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| endpoint | req/s | × floor | p50 ms | p99 ms | SQL | bytes raw | bytes gzip | errors "
+        "| page cache | server ms | uncached ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
     ]
     for result in results.values():
         lines.append(
             f"| {result.endpoint.name} | {result.rps:,.0f} | {result.rps / floor:.2f} | "
             f"{result.p50_ms:.1f} | {result.p99_ms:.1f} | {result.queries} | "
-            f"{result.raw_bytes:,} | {result.gzip_bytes:,} | {result.errors} |"
+            f"{result.raw_bytes:,} | {result.gzip_bytes:,} | {result.errors} | "
+            f"{result.cache or '—'} | {result.server_ms:.2f} | {result.uncached_ms:.2f} |"
         )
     lines += [
+        "",
+        "In-process, for a signed-in browser: SQL and bytes of a full render (the page cache "
+        "off); page cache: whether the same request repeated is served from it; server ms: "
+        "the median of 15 requests as served; uncached ms: the same with the page cache off, "
+        "which is what the first view after any change costs (docs/performance.md). The "
+        f"floor is measured in every round and once more at the end; every endpoint, the "
+        f"floor included, keeps its best of {meta['rounds']} or more runs.",
         "",
         f"Worker peak memory (VmHWM, largest worker): {peak_mb:.0f} MB",
         "",
@@ -451,8 +489,27 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per endpoint")
     parser.add_argument("--warmup", type=int, default=2, help="warm-up seconds per endpoint")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
-    parser.add_argument("--output", type=Path, default=RESULTS / "latest.md")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="measure every endpoint this many times, one round after another, and keep "
+        "each one's best run (other programs on the machine only ever slow a run down)",
+    )
+    parser.add_argument(
+        "--output", type=Path, default=None, help="default: bench/results/latest.md"
+    )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated endpoint keys (the floor is always measured); for a quick look "
+        "while working: budgets of endpoints not measured are left out, and the table goes to "
+        "var/bench-partial.md unless --output says otherwise",
+    )
     options = parser.parse_args()
+    only = {key for key in options.only.split(",") if key}
+    if options.output is None:
+        options.output = ROOT / "var" / "bench-partial.md" if only else RESULTS / "latest.md"
 
     if subprocess.run(["which", "wrk"], capture_output=True).returncode:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
@@ -470,21 +527,43 @@ def main() -> int:
     print(f"Starting gunicorn on {BASE} (log: {log}) …", flush=True)
     server = start_server(env, log)
     results: dict[str, Result] = {}
+
+    def measure(endpoint: Endpoint) -> Result:
+        result = Result(endpoint)
+        measure_in_process(endpoint, result)
+        connections = endpoint.connections or options.connections
+        if options.warmup:
+            run_wrk(endpoint, cookies, csrf, options.warmup, connections, Result(endpoint))
+        run_wrk(endpoint, cookies, csrf, options.seconds, connections, result)
+        if endpoint.method == "POST":
+            time.sleep(2)  # let requests still queued in the server finish (and commit)
+        print(
+            f"  {endpoint.name:<36} {result.rps:>8,.0f} req/s  p50 {result.p50_ms:6.1f} ms"
+            f"  p99 {result.p99_ms:6.1f} ms  {result.queries:>2} SQL  "
+            f"{result.errors} errors",
+            flush=True,
+        )
+        return result
+
+    def keep_best(result: Result) -> None:
+        """Keep the run with the higher throughput (errors of every run count)."""
+        previous = results.get(result.endpoint.key)
+        if previous is None:
+            results[result.endpoint.key] = result
+            return
+        best, other = (result, previous) if result.rps > previous.rps else (previous, result)
+        best.errors += other.errors
+        results[result.endpoint.key] = best
+
     try:
-        for endpoint in endpoints(ids):
-            result = Result(endpoint)
-            measure_in_process(endpoint, result)
-            connections = endpoint.connections or options.connections
-            if options.warmup:
-                run_wrk(endpoint, cookies, csrf, options.warmup, connections, Result(endpoint))
-            run_wrk(endpoint, cookies, csrf, options.seconds, connections, result)
-            results[endpoint.key] = result
-            print(
-                f"  {endpoint.name:<36} {result.rps:>8,.0f} req/s  p50 {result.p50_ms:6.1f} ms"
-                f"  p99 {result.p99_ms:6.1f} ms  {result.queries:>2} SQL  "
-                f"{result.errors} errors",
-                flush=True,
-            )
+        chosen = [e for e in endpoints(ids) if not only or e.key in only | {"floor"}]
+        for round_number in range(1, options.rounds + 1):
+            print(f"Round {round_number} of {options.rounds}", flush=True)
+            for endpoint in chosen:
+                keep_best(measure(endpoint))
+        # The floor once more, now that every worker is warm, so that a slow start
+        # cannot flatter the ratios: like every endpoint, it keeps its best run.
+        keep_best(measure(results["floor"].endpoint))
         peak_mb = worker_peak_mb(server.pid)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -501,6 +580,7 @@ def main() -> int:
         "connections": options.connections,
         "seconds": options.seconds,
         "warmup": options.warmup,
+        "rounds": options.rounds,
         "data": "the 50-question seed bank; 10 teams of 50 learners plus one team of 200; "
         + ", ".join(f"{k} {v}" for k, v in ids["seeded"].items()),
     }
