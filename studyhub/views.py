@@ -123,7 +123,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    return TemplateResponse(request, "403_csrf.html", status=403).render()
+    """403 with a message that htmx shows in the page's alert region (base.html)."""
+    context = {"htmx": request.headers.get("HX-Request") == "true"}
+    return TemplateResponse(request, "403_csrf.html", context, status=403).render()
 
 
 def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:

@@ -82,6 +82,7 @@ def test_an_oversized_autosave_says_why_and_keeps_the_text(logged_in_page: Page,
     page.get_by_role("link", name="Write a note").click()
     note_box = page.get_by_label("Note", exact=True)
     expect(note_box).to_be_focused()
+    wait_for_htmx(page)  # autosave is wired up when htmx settles
     pasted = "A very long paste. " * 32_000  # about 600 KB
 
     note_box.fill(pasted)
@@ -90,3 +91,25 @@ def test_an_oversized_autosave_says_why_and_keeps_the_text(logged_in_page: Page,
     expect(alert).to_contain_text("larger than StudyHub accepts", timeout=8_000)
     expect(alert).to_contain_text("What you typed is still on the page.")
     expect(note_box).to_have_value(pasted)
+
+
+def test_an_expired_security_token_is_explained_not_silent(logged_in_page: Page, console):
+    """The page's CSRF token stops matching (the learner signed in again in another tab):
+    the mark is refused, and the page says why instead of doing nothing."""
+    console.allow(r"status of 403|Response Status Error Code 403")
+    page = logged_in_page
+    page.goto(QUESTION)
+    wait_for_htmx(page)
+    (cookie,) = [c for c in page.context.cookies() if c["name"] == "csrftoken"]
+    page.context.add_cookies([{**cookie, "value": "x" * 32}])  # a new secret
+
+    level(page, "Confident").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("its security token was missing or out of date")
+    expect(alert).to_contain_text("Nothing was saved. Reload the page and try again")
+    expect(level(page, "Confident")).to_have_attribute("aria-pressed", "false")
+    assert not ConfidenceMark.objects.exists()
+
+    page.reload()
+    level(page, "Confident").click()
+    expect(level(page, "Confident")).to_have_attribute("aria-pressed", "true")

@@ -359,3 +359,24 @@ def test_topic_with_no_questions_does_not_break_the_dashboard(logged_in_client, 
     html = text_of(logged_in_client.get("/"))
     assert topic_rows(html)["Empty topic"] == (0, 0, 0)
     assert "Empty topic" not in section(html, "weakest-heading", attr="aria-labelledby")
+
+
+def test_a_refused_htmx_post_brings_a_message_for_the_alert_region(csrf_client, question):
+    response = csrf_client.post(confidence_url(question), {"level": "3"}, headers=HX)
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert '<div id="server-error-message" class="server-error-message" role="alert">' in html
+    assert "Nothing was saved. Reload the page and try again" in html
+
+
+def test_a_forbidden_htmx_post_brings_a_message_for_the_alert_region(user):
+    from tests.team_factories import make_team
+
+    team = make_team(learners=[user])
+    client = Client()
+    client.force_login(user)
+    response = client.post(f"/teams/{team.pk}/invite/", headers=HX)
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert '<div id="server-error-message" class="server-error-message" role="alert">' in html
+    assert "You do not have permission to do that. Nothing was saved." in html
