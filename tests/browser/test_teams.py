@@ -609,7 +609,13 @@ def test_invite_and_member_buttons_from_the_keyboard(new_context, console, log_i
     expect(status_line(page, "is now an instructor")).to_have_text("Bo Chen is now an instructor.")
     expect(row_of(members, page, "Bo Chen").get_by_role("cell").first).to_have_text("Instructor")
 
-    tab_until(page, lambda f: f["tag"] == "button" and f["text"] == "Remove Cy Diaz")
+    # Removing asks first: the button opens a panel with the real one.
+    tab_until(page, lambda f: f["tag"] == "summary" and f["text"] == "Remove Cy Diaz")
+    page.keyboard.press("Enter")
+    confirm = page.get_by_role("button", name="Yes, remove Cy Diaz")
+    expect(confirm).to_be_visible()
+    assert Membership.objects.filter(team=team, user=cy).exists()
+    tab_until(page, lambda f: f["tag"] == "button" and f["text"] == "Yes, remove Cy Diaz")
     page.keyboard.press("Enter")
     expect(status_line(page, "was removed")).to_have_text("Cy Diaz was removed from the team.")
     expect(page.get_by_role("heading", name="Members (2)")).to_be_visible()
@@ -664,3 +670,38 @@ def test_log_in_link_on_sign_up_keeps_the_invite(page: Page, bank_server):
     page.get_by_label(PASSWORD_LABEL).fill(PASSWORD)
     page.get_by_role("main").get_by_role("button", name="Log in").click()
     expect(h1(page)).to_have_text("Join “Week 3 cohort”")
+
+
+def test_destructive_team_actions_ask_first(page: Page, log_in_as, bank_server):
+    """Leaving, removing, withdrawing and deleting open a panel that names what happens;
+    nothing changes until its own button is pressed."""
+    world = build_team_world()
+    log_in_as(page.context, world.instructor)
+    page.goto(world.team.get_absolute_url())
+    page.locator("summary", has_text=f"Withdraw {SET_NAME}").click()
+    expect(page.get_by_text(f"Withdraw “{SET_NAME}” from the team?")).to_be_visible()
+    assert Assignment.objects.filter(pk=world.current.pk).exists()
+    page.get_by_role("button", name="Yes, withdraw it").first.click()
+    expect(page.get_by_role("status")).to_contain_text("withdrawn")
+    assert not Assignment.objects.filter(pk=world.current.pk).exists()
+
+    page.goto(f"/teams/{world.team.pk}/sets/")
+    page.locator("summary", has_text=f"Delete {SET_NAME}").click()
+    expect(page.get_by_text(f"Delete “{SET_NAME}”? This cannot be undone")).to_be_visible()
+    page.get_by_role("button", name=f"Yes, delete “{SET_NAME}”").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Topic set “{SET_NAME}” deleted.")
+
+    log_in_as(page.context, world.bo)
+    page.goto(world.team.get_absolute_url())
+    leave = page.locator("summary", has_text="Leave team")
+    leave.click()
+    confirm = page.get_by_role("button", name="Yes, leave CV interview prep")
+    expect(confirm).to_be_visible()
+    assert_accessible(page, "team page, leave confirmation open")
+    leave.click()  # changing one's mind closes it again
+    expect(confirm).to_be_hidden()
+    assert Membership.objects.filter(team=world.team, user=world.bo).exists()
+    leave.click()
+    confirm.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Teams")
+    assert not Membership.objects.filter(team=world.team, user=world.bo).exists()
