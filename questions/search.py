@@ -8,6 +8,7 @@ has no full-text search without an extension) a plain case-insensitive word matc
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from django.db import connection
@@ -64,7 +65,8 @@ def search_questions(
 
 
 def _ranked_text_search(questions: QuestionQuerySet, text: str) -> QuestionQuerySet:
-    """PostgreSQL: web-search syntax ("quoted phrases", or, -word), stemmed, ranked.
+    """PostgreSQL: web-search syntax ("quoted phrases", or, -word), stemmed, ranked; the
+    last word typed also matches as the start of a word.
 
     The answers of a question are concatenated by a correlated subquery, so the list
     stays one query and each question one row. The vector is an alias, not a column:
@@ -83,13 +85,35 @@ def _ranked_text_search(questions: QuestionQuerySet, text: str) -> QuestionQuery
     vector = SearchVector("text", weight="A", config=SEARCH_CONFIG) + SearchVector(
         Subquery(answers), weight="B", config=SEARCH_CONFIG
     )
-    query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+    query = _websearch_with_prefix(text, SearchQuery)
     return (
         questions.alias(document=vector)
         .annotate(rank=SearchRank(vector, query))
         .filter(document=query)
         .order_by("-rank", "position", "pk")
     )
+
+
+#: A last word that can be matched as a prefix: letters and digits only, not negated
+#: and not inside a quoted phrase (raw tsquery syntax must never see user input).
+_LAST_WORD = re.compile(r"(?:^|\s)([^\W_]+)$")
+
+
+def _websearch_with_prefix(text: str, SearchQuery):
+    """Web-search syntax, and the last word also as the start of a word: the list
+    searches as the learner types, so "transf" should already find "transfer"."""
+    whole = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+    stripped = text.rstrip()
+    match = _LAST_WORD.search(stripped)
+    if match is None or stripped.count('"') % 2 or text != stripped:
+        return whole  # a finished word, a negation or an open phrase: as typed
+    prefix = SearchQuery(f"{match.group(1)}:*", search_type="raw", config=SEARCH_CONFIG)
+    rest = stripped[: match.start(1)].strip()
+    if rest and rest.lower() != "or" and not rest.lower().endswith(" or"):
+        prefix = SearchQuery(rest, search_type="websearch", config=SEARCH_CONFIG) & prefix
+    elif rest:
+        return whole  # "a or tr…": left to web-search syntax
+    return whole | prefix
 
 
 def _word_match(questions: QuestionQuerySet, text: str) -> QuestionQuerySet:

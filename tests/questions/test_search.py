@@ -320,8 +320,16 @@ def test_postgresql_ranks_question_text_above_answers(bank, user):
         ("pooling -downsamples", [2]),
         ("distillation or quantization", [3, 4, 5]),
         ('"model quantization"', [3]),
-        # A prefix is not a word.
-        ("quant", []),
+        # The last word also matches as the start of a word: the list searches as you
+        # type. Only the last one: the words before it are whole words.
+        ("quant", [3, 5]),
+        ("quantiz", [3, 5]),
+        ("quantization mod", [3, 5]),
+        ("quant models", []),
+        ("distillation teach", [4]),
+        ("pooling -down", [1, 2]),  # a negated word is a whole word
+        ('"model quant', []),  # so is the last word of an unfinished phrase
+        ("quant ", []),  # and a word followed by a space
     ],
 )
 def test_postgresql_full_text_search(bank, user, text, expected):
@@ -488,3 +496,29 @@ def test_search_query_count(logged_in_client, crowd, htmx, filtered, django_asse
     assert len(row_positions(response)) == expected
     assert html(response).count("note-badge") == 3
     assert ("<html" in html(response)) is not htmx
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the",
+        "what is th",
+        "a",
+        "ünï",
+        "x" * 300,
+        "or",
+        "quant or",
+        "- quant",
+        "quant:*",
+        "quant & teach",
+        "'quant'",
+        "quant\\",
+        "!quant",
+        "quant*",
+    ],
+)
+def test_odd_search_text_is_a_result_list_on_either_database(bank, user, text):
+    """Stop words, operators and tsquery syntax typed by a learner: PostgreSQL's prefix
+    query is only ever built from letters and digits, so each of these is a result list."""
+    assert isinstance(positions(search_questions(user, text=text, now=timezone.now())), list)
