@@ -249,3 +249,23 @@ def test_htmx_interactions_and_error_pages_keep_to_the_policy(
         page.get_by_role("main").get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Too many log-in attempts")
     assert visitor_violations == []
+
+
+def test_the_admin_keeps_to_the_policy(new_context, log_in_as, demo, console):
+    """Staff use Django's admin under the same strict policy: its index, and every
+    registered model's list, add page and the change page of one of its rows."""
+    from django.contrib import admin
+    from django.urls import reverse
+
+    staff = User.objects.create_superuser("root", "root@example.com", "not-used-here")
+    pages = {"admin:index": reverse("admin:index")}
+    for model in admin.site._registry:
+        info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        pages[f"{info}_changelist"] = reverse(f"{info}_changelist")
+        pages[f"{info}_add"] = reverse(f"{info}_add")
+        if (row := model._default_manager.first()) is not None:
+            pages[f"{info}_change"] = reverse(f"{info}_change", args=[row.pk])
+    assert len(pages) > 10, pages
+    context, violations = watched_context(new_context)
+    log_in_as(context, staff)
+    visit_all(context.new_page(), pages, violations)
