@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from questions.models import Answer, Question, Topic
 from questions.services import DEFAULT_TOPIC_MAP
 
 #: The real seed documents and topic map, as `make run` loads them.
@@ -28,3 +29,15 @@ def replace_in(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path}"
     path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def snapshot() -> dict[str, list]:
+    """Every row of the question bank, with its primary key: equal before and after
+    means nothing was written."""
+    return {
+        "topics": list(Topic.objects.order_by("pk").values_list()),
+        "questions": list(Question.objects.order_by("pk").values_list()),
+        "answers": list(Answer.objects.order_by("pk").values_list()),
+        "topic links": list(Question.topics.through.objects.order_by("pk").values_list()),
+        "related": list(Question.related.through.objects.order_by("pk").values_list()),
+    }

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from progress.models import ConfidenceEvent, ConfidenceMark, Note
 from questions.models import Answer, Question, Topic
 from tests.factories import mark, note
-from tests.questions.conftest import NOTEBOOK, NUMBERED, replace_in
+from tests.questions.conftest import NOTEBOOK, NUMBERED, replace_in, snapshot
 
 Q1_LINE = (
     "1. Can you explain the concept of feature extraction in convolutional neural networks (CNNs)?"
@@ -30,17 +30,6 @@ def run(*args: str) -> str:
     out = StringIO()
     call_command("load_question_bank", *args, stdout=out)
     return out.getvalue().strip()
-
-
-def snapshot() -> dict[str, list]:
-    """Every row the loader writes, with its primary key."""
-    return {
-        "topics": list(Topic.objects.order_by("pk").values_list()),
-        "questions": list(Question.objects.order_by("pk").values_list()),
-        "answers": list(Answer.objects.order_by("pk").values_list()),
-        "topic links": list(Question.topics.through.objects.order_by("pk").values_list()),
-        "related": list(Question.related.through.objects.order_by("pk").values_list()),
-    }
 
 
 def counts() -> tuple[int, int, int]:

@@ -20,6 +20,7 @@ from questions.import_services import (
 from questions.importers import ParseError, parse_import
 from questions.models import Answer, Question, Topic
 from tests.factories import make_question, make_topic, mark, note
+from tests.questions.conftest import snapshot
 from tests.questions.test_import_parsers import EXAMPLES
 
 pytestmark = pytest.mark.django_db
@@ -32,16 +33,6 @@ Q10_REWORDED = (
 
 def doc(text: str, source: str = "q.md", format: str = "auto"):
     return parse_import(text, source=source, format=format)
-
-
-def snapshot() -> dict[str, list]:
-    return {
-        "topics": list(Topic.objects.order_by("pk").values_list()),
-        "questions": list(Question.objects.order_by("pk").values_list()),
-        "answers": list(Answer.objects.order_by("pk").values_list()),
-        "topic links": list(Question.topics.through.objects.order_by("pk").values_list()),
-        "related": list(Question.related.through.objects.order_by("pk").values_list()),
-    }
 
 
 def example(name: str):
