@@ -167,9 +167,9 @@ def assignment_detail(request: HttpRequest, team_id: int, assignment_id: int) ->
 
 
 @require_GET
-@login_required
 @vary_on_headers("HX-Request")
 @cached_page(team_progress="team_id")
+@login_required
 def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
     team = instructor_or_403(request, team_id).team
     assignments = list(team.assignments.select_related("topic_set"))

@@ -34,9 +34,9 @@ def topic_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@login_required
 @vary_on_headers("HX-Request")
 @cached_page
+@login_required
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(Topic.objects.with_coverage_for(request.user), slug=slug)
     level = request.GET.get("level", "")
@@ -84,9 +84,9 @@ def question_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@login_required
 @vary_on_headers("HX-Request")
 @cached_page
+@login_required
 def question_detail(request: HttpRequest, key: str) -> HttpResponse:
     from progress.views import question_page_context
 

@@ -79,9 +79,12 @@ def logged_path(request: HttpRequest) -> str:
 
 
 def _user_id(request: HttpRequest) -> int | None:
-    # Only a user the request already looked up: the log must not query the database.
+    # Only a user the request already looked up (or a page-cache hit verified from the
+    # session, studyhub/pagecache.py): the log must not query the database.
     user = getattr(request, "_cached_user", None)
-    return user.pk if user is not None and user.is_authenticated else None
+    if user is None:
+        return getattr(request, "page_cache_user_id", None)
+    return user.pk if user.is_authenticated else None
 
 
 class DatabaseErrorsMiddleware:

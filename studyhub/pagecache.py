@@ -25,6 +25,13 @@ token of each of their teams. Changes to a team (its name, members, topic sets,
 assignments) are rare and replace the token of every member, so a learner's pages
 need only two tokens, whatever teams they are in.
 
+A hit does not load the person from the database. The entry also holds the session's
+auth hash (Django's HMAC of the password hash, which every signed-in session already
+holds) from a request that loaded and verified the person; a hit needs a session for the
+same person with that same hash. Sessions cannot be forged, any change to the person's
+row (password, active flag, deletion) replaces their token, and entry keys are HMACs
+under SECRET_KEY, so a hit is served to exactly the sessions Django would still accept.
+
 What a stored page cannot show: anything that changes with the clock alone (a question
 falling due). ``PAGE_CACHE_SECONDS`` bounds that. Pages are cached only for signed-in
 GET requests that are not htmx requests, carry no flash messages and already have a
@@ -39,17 +46,18 @@ caching on by default only when REDIS_URL is set.
 from __future__ import annotations
 
 import functools
-import hashlib
 import secrets
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils.crypto import constant_time_compare, salted_hmac
 
-PREFIX = "page:v2"
+PREFIX = "page:v3"
 BANK_KEY = f"{PREFIX}:bank"
 #: How long a version token or team list lives unused; a missing one is simply remade.
 TOKEN_SECONDS = 24 * 60 * 60
@@ -153,9 +161,10 @@ def bump_bank() -> None:
 # --- Serving ---------------------------------------------------------------------------
 
 
-def _entry_key(request: HttpRequest, csrf_secret: str) -> str:
-    parts = (request.get_full_path(), str(request.user.pk), csrf_secret)
-    return f"{PREFIX}:page:{hashlib.sha256(chr(0).join(parts).encode()).hexdigest()}"
+def _entry_key(request: HttpRequest, user_id: str, csrf_secret: str) -> str:
+    parts = (request.get_full_path(), user_id, csrf_secret)
+    digest = salted_hmac("studyhub.pagecache", chr(0).join(parts), algorithm="sha256")
+    return f"{PREFIX}:page:{digest.hexdigest()}"
 
 
 def _current_tokens(found: dict, keys: list[str]) -> tuple[str, ...]:
@@ -171,18 +180,41 @@ def _current_tokens(found: dict, keys: list[str]) -> tuple[str, ...]:
     return tuple(tokens)
 
 
-def _cacheable_request(request: HttpRequest) -> str | None:
-    """The CSRF secret to key the page on, or None when this request must not use the cache."""
+def _session_person(request: HttpRequest) -> tuple[str, str] | None:
+    """(user id, auth hash) of the person the session says is signed in, without
+    loading them: a hit is served only under the hash a full request verified."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return None
+    user_id, auth_hash = session.get(SESSION_KEY), session.get(HASH_SESSION_KEY)
+    if not user_id or not auth_hash:
+        return None
+    return str(user_id), auth_hash
+
+
+def _cacheable_request(request: HttpRequest) -> tuple[str, str, str] | None:
+    """(CSRF secret, user id, auth hash) to serve this request by, or None when it must
+    not use the cache."""
     if request.method != "GET" or getattr(request, "htmx", False):
         return None
-    if not request.user.is_authenticated:
-        return None
+    person = _session_person(request)
+    if person is None:
+        return None  # not signed in: the view answers (a sign-in page, a redirect)
     csrf_secret = request.META.get("CSRF_COOKIE")
     if not csrf_secret:
         return None  # the page would carry a brand-new token: render it
     if request.COOKIES.get(CookieStorage.cookie_name) or request.session.get("_messages"):
         return None  # a flash message is waiting to be shown on this page
-    return csrf_secret
+    return (csrf_secret, *person)
+
+
+def _verified_hash(request: HttpRequest, user_id: str) -> str | None:
+    """The session's auth hash, if the view loaded this very person and Django
+    accepted the session (it checks the hash against the database row)."""
+    user = getattr(request, "_cached_user", None)
+    if user is None or not user.is_authenticated or str(user.pk) != user_id:
+        return None
+    return request.session.get(HASH_SESSION_KEY)
 
 
 def _nonce(request: HttpRequest) -> bytes | None:
@@ -190,7 +222,9 @@ def _nonce(request: HttpRequest) -> bytes | None:
     return str(nonce).encode() if nonce is not None else None
 
 
-def _store(key: str, tokens: tuple, request: HttpRequest, response: HttpResponse) -> None:
+def _store(
+    key: str, tokens: tuple, auth_hash: str, request: HttpRequest, response: HttpResponse
+) -> None:
     if response.status_code != 200 or response.streaming or response.cookies:
         return
     storage = getattr(request, "_messages", None)
@@ -201,7 +235,7 @@ def _store(key: str, tokens: tuple, request: HttpRequest, response: HttpResponse
     if nonce:
         body = body.replace(nonce, NONCE_MARK)
     headers = {name: response[name] for name in _STORED_HEADERS if name in response}
-    cache.set(key, (tokens, headers, body), settings.PAGE_CACHE_SECONDS)
+    cache.set(key, (tokens, auth_hash, headers, body), settings.PAGE_CACHE_SECONDS)
 
 
 def _replay(request: HttpRequest, headers: dict, body: bytes) -> HttpResponse:
@@ -218,30 +252,39 @@ def cached_page(view=None, *, team_progress: str = ""):
     """Serve a signed-in GET page from the cache while nothing it shows has changed.
 
     ``team_progress`` names the URL argument of a team whose members' progress the page
-    shows (the team dashboard). Put the decorator inside the view's permission
-    decorators (login_required): the checks made inside the view run on a miss, and any
-    change of membership or role replaces the tokens the stored page depends on.
+    shows (the team dashboard). Put the decorator *outside* login_required, so that a hit
+    does not load the person: the checks made inside the view run on a miss, a page is
+    stored only for the person the view verified, and any change of the person, their
+    membership or role replaces the tokens the stored page depends on.
     """
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            csrf_secret = _cacheable_request(request) if enabled() else None
-            if csrf_secret is None:
+            cacheable = _cacheable_request(request) if enabled() else None
+            if cacheable is None:
                 return view(request, *args, **kwargs)
-            token_keys = [_user_key(request.user.pk), BANK_KEY]
+            csrf_secret, user_id, auth_hash = cacheable
+            token_keys = [_user_key(user_id), BANK_KEY]
             if team_progress:
                 token_keys.append(_progress_key(int(kwargs[team_progress])))
-            key = _entry_key(request, csrf_secret)
+            key = _entry_key(request, user_id, csrf_secret)
             found = cache.get_many([*token_keys, key])  # one round trip
             tokens = _current_tokens(found, token_keys)
             entry = found.get(key)
-            if entry is not None and entry[0] == tokens:
-                return _replay(request, entry[1], entry[2])
+            if (
+                entry is not None
+                and entry[0] == tokens
+                and constant_time_compare(entry[1], auth_hash)
+            ):
+                request.page_cache_user_id = int(user_id)  # for the request log
+                return _replay(request, entry[2], entry[3])
             response = view(request, *args, **kwargs)
             if hasattr(response, "render") and not response.is_rendered:
                 response.render()
-            _store(key, tokens, request, response)
+            verified_hash = _verified_hash(request, user_id)
+            if verified_hash:
+                _store(key, tokens, verified_hash, request, response)
             response["X-Page-Cache"] = "miss"
             return response
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.auth import HASH_SESSION_KEY
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
@@ -23,7 +24,7 @@ from accounts.models import Membership
 from progress.models import Assignment
 from questions.models import Question
 from studyhub import pagecache
-from tests.factories import make_bank, make_user, mark, note
+from tests.factories import PASSWORD, make_bank, make_user, mark, note
 from tests.team_factories import INSTRUCTOR, add_member, make_team, make_topic_set
 
 HX = {"HX-Request": "true"}
@@ -73,12 +74,59 @@ def test_a_page_seen_again_is_served_from_the_cache(user, question, django_asser
     url = f"/questions/{question.key}/"
     first, state = served(client, url)
     assert state == "miss"
-    with django_assert_num_queries(2):  # the session and the user: nothing else
+    with django_assert_num_queries(1):  # the session: the person is not loaded
         again, state = served(client, url)
     assert state == "hit"
     # The same page, but for its CSP nonce (checked below).
     nonce = re.compile(r'nonce="[^"]+"')
     assert nonce.sub("", again) == nonce.sub("", first)
+
+
+def test_a_hit_needs_the_auth_hash_the_page_was_verified_under(user, question):
+    client = signed_in(user)
+    url = f"/questions/{question.key}/"
+    served(client, url)
+    assert served(client, url)[1] == "hit"
+    # A session Django would refuse: same person, but not the hash of their password now.
+    session = client.session
+    session[HASH_SESSION_KEY] = "0" * 64
+    session.save()
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert response.get("X-Page-Cache") != "hit"
+
+
+def test_a_new_password_signs_other_browsers_out_of_cached_pages(user, question):
+    laptop, phone = signed_in(user), signed_in(user)
+    url = f"/questions/{question.key}/"
+    for client in (laptop, phone):
+        served(client, url)
+        assert served(client, url)[1] == "hit"
+    response = laptop.post(
+        "/accounts/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a brand new passphrase 42",
+            "new_password2": "a brand new passphrase 42",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert get(laptop, url)["X-Page-Cache"] == "miss"  # still signed in here
+    response = phone.get(url)
+    assert response.status_code == 302  # signed out there
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_the_request_log_names_the_person_on_a_hit(user, question, caplog):
+    client = signed_in(user)
+    url = f"/questions/{question.key}/"
+    served(client, url)
+    caplog.clear()
+    with caplog.at_level("INFO", logger="studyhub.request"):
+        assert served(client, url)[1] == "hit"
+    (record,) = [r for r in caplog.records if r.name == "studyhub.request"]
+    assert record.user_id == user.pk
 
 
 def test_every_hit_gets_a_fresh_nonce_that_matches_its_policy(user, question):
