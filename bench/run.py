@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import os
 import re
 import signal
@@ -37,6 +38,8 @@ RESULTS = ROOT / "bench" / "results"
 sys.path.insert(0, str(ROOT))
 
 HOST, PORT = "127.0.0.1", 8765
+#: The question the mark is measured on in-process.
+MARK_QUESTION = "cnn-10"
 BASE = f"http://{HOST}:{PORT}"
 
 
@@ -51,6 +54,9 @@ WORKER_MAX_MB = 150
 MARK_MAX_BYTES = 4 * 1024
 DASHBOARD_MAX_BYTES = 60 * 1024
 
+#: How many learners' sessions the mark's posts are spread over.
+MARK_LEARNERS = 50
+
 
 @dataclass
 class Endpoint:
@@ -62,6 +68,10 @@ class Endpoint:
     body: str = ""
     htmx: bool = False
     connections: int = 0  # 0: the run's default concurrency
+    #: The mark: wrk spreads its posts over MARK_LEARNERS learners, every question of the
+    #: bank and the five levels (body and path take {level} and {key}); in-process, the
+    #: counts are of a mark that changes coverage (the most work a mark does).
+    varied: bool = False
 
 
 @dataclass
@@ -171,15 +181,17 @@ def sessions() -> dict[str, str]:
     from accounts.models import User
     from bench.seed import TEAMS, instructor_name, learner_name
 
-    cookies = {}
-    for role, username in [
-        ("learner", learner_name(0)),
-        ("instructor", instructor_name(0)),
-        ("instructor_200", instructor_name(TEAMS)),
-    ]:
+    def session_of(username: str) -> str:
         client = Client()
         client.force_login(User.objects.get(username=username))
-        cookies[role] = client.cookies["sessionid"].value
+        return client.cookies["sessionid"].value
+
+    cookies = {
+        "learner": session_of(learner_name(0)),
+        "instructor": session_of(instructor_name(0)),
+        "instructor_200": session_of(instructor_name(TEAMS)),
+    }
+    cookies["learners"] = [session_of(learner_name(n)) for n in range(MARK_LEARNERS)]
     return cookies
 
 
@@ -194,11 +206,12 @@ def endpoints(ids: dict) -> list[Endpoint]:
         Endpoint(
             "mark",
             "htmx confidence mark",
-            "/questions/cnn-10/confidence/",
+            "/questions/{key}/confidence/",
             "learner",
             method="POST",
-            body="level=4&topic=deployment",
+            body="level={level}",
             htmx=True,
+            varied=True,
         ),
         Endpoint("dashboard", "learner dashboard", "/", "learner"),
         Endpoint("topic", "topic page", "/topics/deployment/", "learner"),
@@ -235,14 +248,23 @@ def measure_in_process(endpoint: Endpoint, result: Result) -> None:
     if username:
         client.force_login(User.objects.get(username=username))
     headers = {"HX-Request": "true"} if endpoint.htmx else {}
-    request = client.post if endpoint.method == "POST" else client.get
-    data = dict(pair.split("=") for pair in endpoint.body.split("&")) if endpoint.body else None
-    args = (endpoint.path, data) if data else (endpoint.path,)
-    request(*args, headers=headers)  # warm: first-request work; the browser gets its cookies
-    # SQL and sizes of a full render (pages with the page cache off; a post as served) ...
+    method = client.post if endpoint.method == "POST" else client.get
+    path = endpoint.path.format(key=MARK_QUESTION)
+    levels = itertools.cycle(range(1, 6))
+
+    def request(*, level: int | None = None, headers: dict):
+        if not endpoint.body:
+            return method(path, headers=headers)
+        body = endpoint.body.format(level=level or next(levels))
+        return method(path, dict(pair.split("=") for pair in body.split("&")), headers=headers)
+
+    # Warm: first-request work; the browser gets its cookies. (A mark: not covered yet.)
+    request(level=1, headers=headers)
+    # SQL and sizes of a full render (pages with the page cache off; a post as served,
+    # the mark one that covers the question, so that the coverage panel is sent) ...
     render = override_settings(PAGE_CACHE_SECONDS=0) if endpoint.method == "GET" else nullcontext()
     with render, CaptureQueriesContext(connection) as queries:
-        response = request(*args, headers=headers)
+        response = request(level=4, headers=headers)
     content = b"".join(response.streaming_content) if response.streaming else response.content
     result.status = response.status_code
     if response.status_code != 200:
@@ -257,14 +279,14 @@ def measure_in_process(endpoint: Endpoint, result: Result) -> None:
     result.raw_bytes = len(content)
     result.gzip_bytes = len(gzip.compress(content))
     # ... and whether the same request is then served from the page cache.
-    request(*args, headers=headers)
-    result.cache = request(*args, headers=headers).get("X-Page-Cache", "")
+    request(headers=headers)
+    result.cache = request(headers=headers).get("X-Page-Cache", "")
 
     def median_ms(times: int = 15) -> float:
         samples = []
         for _ in range(times):
             started = time.perf_counter()
-            request(*args, headers=headers)
+            request(headers=headers)  # a mark: the levels in turn
             samples.append((time.perf_counter() - started) * 1000)
         return sorted(samples)[times // 2]
 
@@ -306,7 +328,11 @@ def run_wrk(
     with tempfile.TemporaryDirectory() as folder:
         if endpoint.method == "POST":
             script = Path(folder) / "post.lua"
-            script.write_text(f'wrk.method = "POST"\nwrk.body = "{endpoint.body}"\n')
+            script.write_text(
+                _varied_posts(endpoint, cookies["learners"], csrf)
+                if endpoint.varied
+                else f'wrk.method = "POST"\nwrk.body = "{endpoint.body}"\n'
+            )
             args += [
                 "-H",
                 f"X-CSRFToken: {csrf}",
@@ -316,7 +342,10 @@ def run_wrk(
                 str(script),
             ]
         output = subprocess.run(
-            args + [BASE + endpoint.path], capture_output=True, text=True, check=True
+            args + [BASE + endpoint.path.format(key=MARK_QUESTION)],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     result.rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     result.requests = int(re.search(r"(\d+) requests in", output).group(1))
@@ -331,6 +360,41 @@ def run_wrk(
     )
     if sockets:
         result.notes.append("socket errors " + ", ".join(sockets.groups()))
+
+
+def _varied_posts(endpoint: Endpoint, sessions: list[str], csrf: str) -> str:
+    """A wrk script: post n goes to learner n mod L, and moves on to the next question
+    and level every L posts, so that each learner marks the bank in turn, one learner's
+    marks change level (sometimes covering or uncovering the question), and the two
+    wrk threads start far apart instead of posting the same marks at once."""
+    from questions.models import Question
+
+    keys = list(Question.objects.order_by("position").values_list("key", flat=True))
+
+    def table(values: list[str]) -> str:
+        return "{" + ", ".join(f'"{value}"' for value in values) + "}"
+
+    path = endpoint.path.replace("{key}", '" .. key .. "')
+    body = endpoint.body.replace("{level}", '" .. level .. "')
+    return f"""
+wrk.method = "POST"
+local sessions = {table(sessions)}
+local keys = {table(keys)}
+local threads = 0
+function setup(thread)
+  thread:set("start", threads * 997)
+  threads = threads + 1
+end
+local n = nil
+function request()
+  n = (n or start or 0) + 1
+  local round = math.floor(n / #sessions)
+  local key = keys[round % #keys + 1]
+  local level = (round * 2 + n) % 5 + 1
+  wrk.headers["Cookie"] = "csrftoken={csrf}; sessionid=" .. sessions[n % #sessions + 1]
+  return wrk.format(nil, "{path}", nil, "{body}")
+end
+"""
 
 
 # --- gunicorn ------------------------------------------------------------------------------
@@ -468,6 +532,9 @@ def report(results: dict[str, Result], peak_mb: float, meta: dict) -> tuple[str,
         "off); page cache: whether the same request repeated is served from it; server ms: "
         "the median of 15 requests as served; uncached ms: the same with the page cache off, "
         "which is what the first view after any change costs (docs/performance.md). The "
+        f"mark: wrk's posts are spread over {MARK_LEARNERS} learners, every question and the "
+        "five levels; its SQL and bytes are of a mark that covers the question (the coverage "
+        "panel is sent too), its server ms of the five levels in turn. The "
         f"floor is measured in every round and once more at the end; every endpoint, the "
         f"floor included, keeps its best of {meta['rounds']} or more runs.",
         "",

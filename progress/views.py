@@ -103,15 +103,17 @@ def mark_confidence(request: HttpRequest, key: str) -> HttpResponse:
         messages.success(request, f"Marked “{Confidence(level).label}”.")
         return redirect(_question_url(question, topic_slug) + "#confidence")
 
-    # Only what the two fragments show: the control and the coverage panel.
-    coverage_topics = _coverage_of(question, request.user)
-    topic = next((t for t in coverage_topics if t.slug == topic_slug), None)
+    # Only what the fragments show: the control, its status line and, when this mark
+    # covered or uncovered the question, the coverage panel (otherwise no count in it
+    # can have changed, and the query that fills it is most of a mark's time).
+    was_covered = current is not None and current.is_covered
+    coverage_changed = was_covered != mark.is_covered
     context = {
         "question": question,
-        "topic": topic,
         "mark": mark,
         "levels": Confidence.choices,
-        "coverage_topics": coverage_topics,
+        "coverage_changed": coverage_changed,
+        "coverage_topics": _coverage_of(question, request.user) if coverage_changed else [],
         "oob": True,
     }
     return TemplateResponse(request, QUESTION_PAGE + "#confidence-update", context)

@@ -23,6 +23,9 @@ def start_ocr_session(page: Page) -> None:
     page.get_by_label("Topic", exact=True).select_option(label="OCR")
     page.get_by_role("button", name="Study this topic").click()
     expect(page.get_by_text("Question 1 of 2 · OCR")).to_be_visible()
+    # The keys work once study.js (deferred) has run: by DOMContentLoaded. The text can
+    # show before that, and a key pressed then would do nothing.
+    page.wait_for_load_state("domcontentloaded")
 
 
 def test_the_whole_session_works_from_the_keyboard(logged_in_page: Page, learner):

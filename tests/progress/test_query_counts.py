@@ -15,7 +15,7 @@ from accounts.models import Membership, Team, User
 from progress.models import Assignment, ConfidenceEvent, ConfidenceMark, Note, TopicSet
 from questions.models import Question, Topic
 from tests.factories import make_bank, make_question, make_user, mark, note
-from tests.progress.pages import coverage_figures, section, text_of
+from tests.progress.pages import coverage_figures, pressed_levels, section, text_of
 
 HX = {"HX-Request": "true"}
 
@@ -28,6 +28,8 @@ DASHBOARD_QUERIES = 14
 NOTE_LIST_QUERIES = 4
 #: question, savepoint, event, mark upsert, release savepoint, coverage of its topics
 MARK_CONFIDENCE_HTMX_QUERIES = 8
+#: the same when the question stays covered (or uncovered): no coverage to send
+MARK_SAME_COVERAGE_HTMX_QUERIES = 7
 #: question + answers, topics, related; note (twice), mark, topic's keys, coverage
 EDIT_NOTE_GET_QUERIES = 11
 #: question, note (twice), topics, mark, topic's keys, coverage
@@ -144,11 +146,25 @@ def test_mark_confidence_htmx_query_count(logged_in_client, world, django_assert
         small = text_of(logged_in_client.post(url, {"level": "4"}, headers=HX))
     world.grow()
     with django_assert_num_queries(MARK_CONFIDENCE_HTMX_QUERIES):
-        large = text_of(logged_in_client.post(url, {"level": "5"}, headers=HX))
+        large = text_of(logged_in_client.post(url, {"level": "2"}, headers=HX))
 
     assert len(coverage_figures(section(small, "coverage-panel"))) == 1
     assert len(coverage_figures(section(large, "coverage-panel"))) == 10
     assert coverage_figures(section(large, "coverage-panel"))[0][1] == 50
+
+
+def test_mark_keeping_coverage_query_count(logged_in_client, world, django_assert_num_queries):
+    url = f"/questions/{world.question.key}/confidence/"
+    logged_in_client.post(url, {"level": "3"}, headers=HX)
+    with django_assert_num_queries(MARK_SAME_COVERAGE_HTMX_QUERIES):
+        small = text_of(logged_in_client.post(url, {"level": "4"}, headers=HX))
+    world.grow()
+    with django_assert_num_queries(MARK_SAME_COVERAGE_HTMX_QUERIES):
+        large = text_of(logged_in_client.post(url, {"level": "5"}, headers=HX))
+
+    assert pressed_levels(small) == [4]
+    assert pressed_levels(large) == [5]
+    assert "coverage-panel" not in small + large
 
 
 @pytest.mark.parametrize(

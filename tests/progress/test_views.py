@@ -197,6 +197,31 @@ def test_htmx_mark_again_updates_the_fragment_and_keeps_both_events(
     assert sorted(ConfidenceEvent.objects.values_list("level", flat=True)) == [2, 4]
 
 
+@pytest.mark.parametrize(("before", "after"), [(3, 5), (5, 3), (1, 2), (2, 1)])
+def test_htmx_mark_that_keeps_coverage_leaves_the_panel_alone(
+    logged_in_client, user, question, before, after
+):
+    logged_in_client.post(confidence_url(question), {"level": str(before)}, headers=HX)
+    response = logged_in_client.post(confidence_url(question), {"level": str(after)}, headers=HX)
+
+    html = text_of(response)
+    assert pressed_levels(html) == [after]
+    assert "coverage-panel" not in html  # the page's panel already shows these counts
+    assert ConfidenceMark.objects.get(user=user, question=question).level == after
+
+
+@pytest.mark.parametrize(("before", "after", "covered"), [(2, 3, 1), (3, 2, 0), (5, 1, 0)])
+def test_htmx_mark_that_crosses_the_line_updates_the_panel(
+    logged_in_client, user, question, before, after, covered
+):
+    logged_in_client.post(confidence_url(question), {"level": str(before)}, headers=HX)
+    response = logged_in_client.post(confidence_url(question), {"level": str(after)}, headers=HX)
+
+    panel = section(text_of(response), "coverage-panel")
+    assert 'hx-swap-oob="true"' in panel
+    assert coverage_figures(panel) == [(covered, 5, covered * 20)]
+
+
 def test_htmx_mark_shows_coverage_of_every_topic_of_the_question(logged_in_client, user, bank):
     shared = make_question(topics=bank)
     mark(user, bank[1].questions.exclude(pk=shared.pk).first(), 5)
