@@ -44,6 +44,7 @@ def test_autosave_updates_the_note_status_in_place(logged_in_page: Page):
     page.get_by_role("link", name="Write a note").click()
     textarea = page.get_by_label("Note", exact=True)
     expect(textarea).to_be_focused()
+    wait_for_htmx(page)  # autosave is wired up when htmx settles, after focus
     tag_element(page, "#note-status")
 
     textarea.press_sequentially("anchors")

@@ -75,6 +75,7 @@ def test_study_loop_with_htmx(page: Page, bank_server):
     page.get_by_role("link", name="Write a note").click()
     note_box = page.get_by_label("Note", exact=True)
     expect(note_box).to_be_focused()
+    wait_for_htmx(page)  # autosave is wired up when htmx settles, after focus
     note_box.press_sequentially(NOTE, delay=5)
     expect(page.locator("#note-status")).to_contain_text("Saved at", timeout=8_000)
     page.get_by_role("button", name="Save note").click()

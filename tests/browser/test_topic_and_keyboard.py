@@ -142,6 +142,7 @@ def test_question_page_from_the_keyboard(page: Page, learner, log_in_as):
     page.keyboard.press("Enter")
     note_box = page.get_by_label("Note", exact=True)
     expect(note_box).to_be_focused()
+    wait_for_htmx(page)  # the editor's form is enhanced when htmx settles, after focus
     page.keyboard.type("Typed **from the keyboard**")
     tab_until(page, lambda f: f["tag"] == "button" and f["text"] == "Save note")
     page.keyboard.press("Enter")
