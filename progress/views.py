@@ -105,7 +105,7 @@ def mark_confidence(request: HttpRequest, key: str) -> HttpResponse:
 
     # Only what the fragments show: the control, its status line and, when this mark
     # covered or uncovered the question, the coverage panel (otherwise no count in it
-    # can have changed, and the query that fills it is most of a mark's time).
+    # can have changed, and the query that fills it was a quarter of a mark's time).
     was_covered = current is not None and current.is_covered
     coverage_changed = was_covered != mark.is_covered
     context = {
