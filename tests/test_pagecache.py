@@ -17,7 +17,7 @@ from django.contrib.auth import HASH_SESSION_KEY
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from accounts.models import Membership
@@ -95,6 +95,28 @@ def test_a_hit_needs_the_auth_hash_the_page_was_verified_under(user, question):
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
     assert response.get("X-Page-Cache") != "hit"
+
+
+def test_a_page_is_stored_only_for_the_person_django_verified(user):
+    """The learner dashboard also answers visitors (with the welcome page), so a session
+    Django refuses still gets a page: it must not be stored under that session's hash."""
+    client = signed_in(user)
+
+    def stored_entry():
+        request = RequestFactory().get("/")
+        key = pagecache._entry_key(request, str(user.pk), client.cookies["csrftoken"].value)
+        return cache.get(key)
+
+    assert served(client, "/")[1] == "miss"
+    assert stored_entry() is not None  # the entry's key is worked out as the cache does
+    cache.clear()
+    session = client.session
+    session[HASH_SESSION_KEY] = "0" * 64
+    session.save()
+    page, state = served(client, "/")
+    assert state == "miss"
+    assert "Study computer-vision interviews together" in page  # signed out: the welcome page
+    assert stored_entry() is None
 
 
 def test_a_new_password_signs_other_browsers_out_of_cached_pages(user, question):
