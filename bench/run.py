@@ -213,6 +213,16 @@ def endpoints(ids: dict) -> list[Endpoint]:
             htmx=True,
             varied=True,
         ),
+        Endpoint(
+            "writefloor",
+            "write floor (bare mark)",
+            "/bench/write-floor/{key}/",
+            "learner",
+            method="POST",
+            body="level={level}",
+            htmx=True,
+            varied=True,
+        ),
         Endpoint("dashboard", "learner dashboard", "/", "learner"),
         Endpoint("topic", "topic page", "/topics/deployment/", "learner"),
         Endpoint("team", "team dashboard (50)", f"/teams/{team}/dashboard/", "instructor"),
@@ -538,6 +548,21 @@ def report(results: dict[str, Result], peak_mb: float, meta: dict) -> tuple[str,
         f"floor is measured in every round and once more at the end; every endpoint, the "
         f"floor included, keeps its best of {meta['rounds']} or more runs.",
         "",
+    ]
+    if "writefloor" in results:
+        lines += [
+            "The write floor is the least a mark can do, for reference: the session's user, "
+            "one transaction adding the event and upserting the current mark in raw SQL, "
+            "and a fixed fragment (no form, FSRS step, template or page-cache tokens)."
+            + (
+                f" The mark runs at {results['mark'].rps / results['writefloor'].rps:.2f}× "
+                "its throughput."
+                if "mark" in results
+                else ""
+            ),
+            "",
+        ]
+    lines += [
         f"Worker peak memory (VmHWM, largest worker): {peak_mb:.0f} MB",
         "",
         "## Budgets",
@@ -656,7 +681,8 @@ def main() -> int:
     print(text)
     options.output.parent.mkdir(parents=True, exist_ok=True)
     options.output.write_text(text)
-    print(f"Written to {options.output.relative_to(ROOT)}")
+    shown = options.output.resolve()
+    print(f"Written to {shown.relative_to(ROOT) if shown.is_relative_to(ROOT) else shown}")
     return 0 if ok else 1
 
 

@@ -15,9 +15,10 @@ urlpatterns = [
 ]
 
 if settings.BENCHMARK:  # bench/run.py only: the floor every endpoint is compared with
-    from studyhub.bench_views import floor
+    from studyhub.bench_views import floor, write_floor
 
     urlpatterns.append(path("bench/floor/", floor, name="bench_floor"))
+    urlpatterns.append(path("bench/write-floor/<slug:key>/", write_floor, name="bench_write_floor"))
 
 handler400 = "studyhub.views.bad_request"
 handler404 = "studyhub.views.page_not_found"
