@@ -595,7 +595,12 @@ def test_invite_and_member_buttons_from_the_keyboard(new_context, console, log_i
     invite = page.get_by_role("region", name="Invite people")
     code = invite.locator(".invite-code")
     expect(code).to_have_text(old_code)
-    tab_until(page, lambda f: f["tag"] == "button" and f["text"] == "Renew link and code")
+    # Renewing asks first: the old link stops working for everyone it was sent to.
+    tab_until(page, lambda f: f["tag"] == "summary" and f["text"] == "Renew link and code")
+    page.keyboard.press("Enter")
+    expect(invite.get_by_role("button", name="Yes, renew link and code")).to_be_visible()
+    expect(code).to_have_text(old_code)
+    tab_until(page, lambda f: f["tag"] == "button" and f["text"] == "Yes, renew link and code")
     page.keyboard.press("Enter")
     expect(status_line(page, "New invite link")).to_be_visible()
     expect(code).not_to_have_text(old_code)
