@@ -286,8 +286,15 @@ def _sync_topic_membership(
         for seed in seed_topics
         for n in seed.question_positions
     }
+    # Only links between a seed topic and a seed question are the seeds' to remove: a
+    # question imported (or added in the admin) into a seed topic keeps its topic.
     seeded_topic_ids = {topics[seed.slug].pk for seed in seed_topics}
-    stale = {pair for pair in current - wanted if pair[0] in seeded_topic_ids}
+    seed_question_ids = {question.pk for question in questions.values()}
+    stale = {
+        (topic_id, question_id)
+        for topic_id, question_id in current - wanted
+        if topic_id in seeded_topic_ids and question_id in seed_question_ids
+    }
     if stale:
         for topic_id, question_id in stale:
             through.objects.filter(topic_id=topic_id, question_id=question_id).delete()

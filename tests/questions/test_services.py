@@ -168,6 +168,21 @@ def test_loading_again_changes_nothing(loaded, bank):
     assert after == before
 
 
+def test_reload_keeps_questions_added_to_seed_topics(loaded, bank):
+    # `make run` reloads the seeds every time: a question imported (or added in the
+    # admin) into a seed topic must keep that topic, or it would belong to none.
+    deployment = Topic.objects.get(slug="deployment")
+    imported = make_question(key="imported-1", topics=[deployment])
+
+    report = load_question_bank(bank)
+
+    assert str(report) == "Question bank is up to date: nothing changed."
+    assert list(imported.topics.values_list("slug", flat=True)) == ["deployment"]
+    assert positions(
+        Question.objects.filter(topics__slug="deployment").exclude(pk=imported.pk)
+    ) == [10, 11, 27, 28, 46]
+
+
 def test_reload_moves_a_question_between_topics_and_keeps_others(loaded, bank):
     # An admin-made topic and question are not part of the seeds; a reload leaves them be.
     extra = make_question(key="extra-1", topics=[make_topic(slug="extra")])
