@@ -46,24 +46,42 @@ DEMO_NOTES = {
 }
 
 
+def demo_email(person: DemoPerson) -> str:
+    """The address a demo account is made with. example.com is reserved (RFC 2606): no
+    real person has it, so it also tells a demo account from a real one."""
+    return f"{person.username}@example.com"
+
+
+def _demo_account(person: DemoPerson) -> User | None:
+    """The person's demo account, made now if it is missing; None when their username
+    belongs to a real account, which the demo must never write to."""
+    user, created = User.objects.get_or_create(
+        username=person.username,
+        defaults={"display_name": person.display_name, "email": demo_email(person)},
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    elif user.email != demo_email(person):
+        return None
+    return user
+
+
 @transaction.atomic
 def load_demo_data(*, seed: int = 2026) -> list[DemoPerson]:
-    """Create the demo people and their study history. Running it again changes nothing."""
+    """Create the demo people and their study history, and return the people loaded.
+    Running it again changes nothing. A username already taken by a real account
+    (one without the demo address) is left alone, and that person is not returned."""
     questions = list(Question.objects.order_by("position"))
     if not questions:
         raise RuntimeError("Load the question bank first (python manage.py load_question_bank).")
     now = timezone.now()
+    accounts = {}
     for person in DEMO_PEOPLE:
-        user, created = User.objects.get_or_create(
-            username=person.username,
-            defaults={
-                "display_name": person.display_name,
-                "email": f"{person.username}@example.com",
-            },
-        )
-        if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
+        user = _demo_account(person)
+        if user is None:
+            continue
+        accounts[person] = user
         if person.share == 0 or user.confidence_events.exists():
             continue
         rng = random.Random(f"{seed}-{person.username}")
@@ -80,19 +98,20 @@ def load_demo_data(*, seed: int = 2026) -> list[DemoPerson]:
         for key, text in DEMO_NOTES.items():
             if person.skill >= 0.5:
                 save_note(user=user, question=Question.objects.get(key=key), text=text)
-    _load_demo_team(now)
-    return DEMO_PEOPLE
+    instructor = next((u for p, u in accounts.items() if p.role == "instructor"), None)
+    if instructor is not None:
+        learners = [u for p, u in accounts.items() if p.role == "learner"]
+        _load_demo_team(now, instructor, learners)
+    return list(accounts)
 
 
-def _load_demo_team(now) -> None:
+def _load_demo_team(now, instructor: User, learners: list[User]) -> None:
     """The demo instructor's team: learners, two topic sets and their assignments."""
-    instructor = User.objects.get(username="ines")
     if Team.objects.filter(name=DEMO_TEAM, memberships__user=instructor).exists():
         return
     team = create_team(name=DEMO_TEAM, creator=instructor)
-    for person in DEMO_PEOPLE:
-        if person.role == "learner":
-            join_team(team=team, user=User.objects.get(username=person.username))
+    for learner in learners:
+        join_team(team=team, user=learner)
     week3 = TopicSet.objects.create(
         team=team,
         name="Week 3: deployment and robustness",

@@ -5,6 +5,9 @@ from django.http import HttpRequest
 from accounts.models import Membership, Team, User
 from progress.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo_data
 from progress.models import Assignment, ConfidenceEvent, ConfidenceMark, Note, TopicSet
+from progress.services import save_note
+from questions.models import Question
+from tests.factories import make_user
 
 USERNAMES = ["ines", "lena", "marco", "priya"]
 
@@ -110,3 +113,35 @@ def test_load_demo_data_without_a_question_bank_raises(db):
     with pytest.raises(RuntimeError, match="load_question_bank"):
         load_demo_data()
     assert not User.objects.exists()
+
+
+def test_a_real_account_with_a_demo_username_is_never_written_to(seed_bank, capsys):
+    # Someone really called lena, with her own note, on a database the demo loads into.
+    lena = make_user(username="lena", display_name="Lena Real", email="lena@real.test")
+    save_note(user=lena, question=Question.objects.get(key="cnn-10"), text="My own words")
+
+    call_command("load_demo_data")
+
+    lena.refresh_from_db()
+    assert (lena.display_name, lena.email) == ("Lena Real", "lena@real.test")
+    assert not lena.check_password(DEMO_PASSWORD)
+    assert list(Note.objects.filter(user=lena).values_list("text", flat=True)) == ["My own words"]
+    assert not ConfidenceEvent.objects.filter(user=lena).exists()
+    assert not Membership.objects.filter(user=lena).exists()
+    # The other demo people are loaded as usual, in the demo team.
+    team = Team.objects.get(name="CV interview prep")
+    members = set(team.memberships.values_list("user__username", flat=True))
+    assert members == {"ines", "marco", "priya"}
+    out = capsys.readouterr().out
+    assert "lena     left alone: a real account (not a demo one) has this username" in out
+    assert not any(line.split()[:1] == ["lena"] and "learner" in line for line in out.splitlines())
+
+
+def test_a_real_instructor_username_gets_no_demo_team(seed_bank):
+    make_user(username="ines", email="ines@school.test")
+
+    people = load_demo_data()
+
+    assert [p.username for p in people] == ["lena", "marco", "priya"]
+    assert not Team.objects.exists()
+    assert not Membership.objects.exists()

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from progress.demo import DEMO_PASSWORD, load_demo_data
+from progress.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo_data
 
 
 class Command(BaseCommand):
@@ -14,3 +14,11 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
         for person in people:
             self.stdout.write(f"  {person.username:<8} {person.display_name:<14} {person.role}")
+        for person in DEMO_PEOPLE:
+            if person not in people:
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"  {person.username:<8} left alone: a real account (not a demo one) "
+                        "has this username"
+                    )
+                )
