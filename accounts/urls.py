@@ -20,10 +20,7 @@ urlpatterns = [
     path("profile/my-data.json", download_my_data, name="download_my_data"),
     path(
         "password/",
-        auth_views.PasswordChangeView.as_view(
-            template_name="accounts/password_change.html",
-            success_url=reverse_lazy("accounts:password_change_done"),
-        ),
+        views.PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(

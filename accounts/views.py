@@ -1,10 +1,13 @@
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,6 +22,7 @@ from accounts.services import (
     promote,
     remove_member,
 )
+from studyhub.views import locked_out
 
 
 @require_http_methods(["GET", "POST"])
@@ -196,3 +200,29 @@ def leave(request: HttpRequest, team_id: int) -> HttpResponse:
         return redirect(membership.team)
     messages.success(request, f"You left “{membership.team.name}”.")
     return redirect("teams:team_list")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """A wrong current password counts as a failed log-in (django-axes), so an open
+    session cannot be used to guess it: after AXES_FAILURE_LIMIT of them from one
+    address, this page and the log-in page both answer with the 429 page until the
+    cool-off ends."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:password_change_done")
+
+    def _credentials(self) -> dict[str, str]:
+        return {"username": self.request.user.get_username()}
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if AxesProxyHandler.is_locked(request, self._credentials()):
+            return locked_out(request, credentials=self._credentials())
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form) -> HttpResponse:
+        if form.has_error("old_password", "password_incorrect"):
+            # AxesMiddleware turns this response into the 429 page on the last one.
+            user_login_failed.send(
+                sender=__name__, credentials=self._credentials(), request=self.request
+            )
+        return super().form_invalid(form)

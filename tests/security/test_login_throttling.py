@@ -135,3 +135,54 @@ def test_behind_proxies_the_forwarded_address_is_the_clients(lena, clock, settin
 def test_a_missing_username_is_a_form_error_and_never_counts(db, clock):
     statuses = [log_in(HOME, "x", username="")[0].status_code for _ in range(6)]
     assert statuses == [200] * 6
+
+
+# --- The current password on the change-password page counts too ----------------------
+
+PASSWORD_PAGE = "/accounts/password/"
+
+
+def change_password(client: Client, old: str, address: str = HOME):
+    new = "a brand new passphrase 42"
+    data = {"old_password": old, "new_password1": new, "new_password2": new}
+    return client.post(PASSWORD_PAGE, data, REMOTE_ADDR=address)
+
+
+def test_an_open_session_cannot_guess_the_password_on_the_change_page(lena, clock):
+    # Someone at an unlocked laptop tries to find out the password it is signed in with.
+    borrowed = Client()
+    borrowed.force_login(lena)
+    assert [change_password(borrowed, "guess").status_code for _ in range(4)] == [200] * 4
+    response = change_password(borrowed, "guess")
+    assert response.status_code == 429
+    assert "After 5 failed attempts, logging in as <strong>lena</strong>" in (
+        response.content.decode()
+    )
+    # Locked: even the right password is refused here, and logging in is paused too...
+    assert change_password(borrowed, PASSWORD).status_code == 429
+    assert log_in(HOME, PASSWORD)[0].status_code == 429
+    lena.refresh_from_db()
+    assert lena.check_password(PASSWORD)
+
+    # ...until the cool-off ends; then the page works as before.
+    clock.shift(timedelta(minutes=10, seconds=1))
+    assert change_password(borrowed, PASSWORD).status_code == 302
+    lena.refresh_from_db()
+    assert lena.check_password("a brand new passphrase 42")
+
+
+def test_a_wrong_current_password_is_shown_as_a_form_error_first(lena, clock):
+    client = Client()
+    client.force_login(lena)
+    response = change_password(client, "not it")
+    assert response.status_code == 200
+    assert "Your old password was entered incorrectly" in response.content.decode()
+    # Other mistakes on the form are not failed log-ins.
+    for _ in range(6):
+        response = client.post(
+            PASSWORD_PAGE,
+            {"old_password": PASSWORD, "new_password1": "x", "new_password2": "y"},
+            REMOTE_ADDR=HOME,
+        )
+        assert response.status_code == 200
+    assert change_password(client, PASSWORD).status_code == 302
