@@ -4,6 +4,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -93,11 +94,17 @@ def join_with_code(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
 def team_join(request: HttpRequest, code: str) -> HttpResponse:
+    if not request.user.is_authenticated and request.method == "POST":
+        return redirect_to_login(request.get_full_path())
     team = Team.objects.filter(invite_code=code.upper()).first()
     if team is None:
         return TemplateResponse(request, "accounts/team_join_invalid.html", status=404)
+    if not request.user.is_authenticated:
+        # Whoever has the link may see which team it is for; then sign up or log in,
+        # both of which come back here.
+        context = {"team": team, "next": request.get_full_path()}
+        return TemplateResponse(request, "accounts/team_join.html", context)
     if request.method == "POST":
         membership, joined = join_team(team=team, user=request.user)
         if joined:

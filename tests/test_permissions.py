@@ -103,7 +103,8 @@ EXPECTATIONS: dict[str, dict[str, tuple[int, ...]]] = {
     "teams:team_list": {"GET": SIGNED_IN_200},
     "teams:team_create": {"GET": SIGNED_IN_200},
     "teams:join_with_code": {"GET": SIGNED_IN_200},
-    "teams:team_join": {"GET": SIGNED_IN_200, "POST": (302,) * 6},
+    # Anyone with the link sees which team it is for; joining needs an account.
+    "teams:team_join": {"GET": EVERYONE_200, "POST": (302,) * 6},
     # Pages of one team
     "teams:team_detail": {"GET": MEMBERS_200},
     "teams:leave": {"GET": POST_ONLY, "POST": (302, 302, 404, 302, 404, 404)},

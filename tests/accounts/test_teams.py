@@ -227,12 +227,24 @@ def test_following_the_link_again_changes_nothing(instructor, team):
 
 def test_signed_out_invitees_log_in_or_sign_up_and_land_on_the_join_page(client, team):
     join_url = f"/teams/join/{team.invite_code}/"
-    response = client.get(join_url)
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={join_url}"
+    members = team.memberships.count()
+    invite = client.get(join_url)
+    assert invite.status_code == 200
+    text = squash(html_of(invite))
+    assert "Join “CV prep”" in text
+    assert "You have been invited to study with “CV prep”" in text
+    # Both ways in come back here: the page's own buttons and the header's.
+    assert html_of(invite).count(f'href="/accounts/signup/?next={join_url}"') == 2
+    assert html_of(invite).count(f'href="/accounts/login/?next={join_url}"') == 2
+    # Joining itself needs an account.
+    refused = client.post(join_url)
+    assert refused.status_code == 302
+    assert refused["Location"] == f"/accounts/login/?next={join_url}"
+    assert team.memberships.count() == members
 
-    login_page = client.get(response["Location"])
-    assert f'href="/accounts/signup/?next={join_url}"' in html_of(login_page)
+    login_page = client.get(f"/accounts/login/?next={join_url}")
+    # The form's own link and the header's "Sign up" both keep the invitation.
+    assert html_of(login_page).count(f'href="/accounts/signup/?next={join_url}"') == 2
 
     signup_page = client.get(f"/accounts/signup/?next={join_url}")
     assert f'<input type="hidden" name="next" value="{join_url}">' in html_of(signup_page)

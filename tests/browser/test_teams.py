@@ -162,11 +162,11 @@ def test_instructor_assigns_a_set_and_a_learner_joins_by_invite(new_context, ban
     invite_url = instructor.get_by_role("region", name="Invite people").locator("code").inner_text()
     assert re.search(r"/teams/join/[A-Z2-9]{8}/$", invite_url), invite_url
 
-    # A learner, signed out, follows the link: log in, or create an account first.
+    # A learner, signed out, follows the link: it names the team, then asks for an account.
     learner = new_context().new_page()
     learner.goto(invite_url)
-    expect(h1(learner)).to_have_text("Log in")
-    expect(learner).to_have_url(re.compile(r"/accounts/login/\?next=(/|%2F)teams"))
+    expect(h1(learner)).to_have_text("Join “Week 3 cohort”")
+    expect(learner.get_by_role("main")).to_contain_text("You have been invited to study with")
     learner.get_by_role("link", name="Create an account").click()
     expect(h1(learner)).to_have_text("Create your account")
     expect(learner).to_have_url(re.compile(r"/accounts/signup/\?next=(/|%2F)teams"))
