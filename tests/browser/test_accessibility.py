@@ -203,3 +203,35 @@ def test_demo_pages_on_a_phone_are_accessible(new_context, log_in_as, bank_serve
     page.get_by_role("link", name="CV interview prep").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("CV interview prep")
     assert_accessible(page, f"team page as {username} (phone)")
+
+
+@pytest.mark.parametrize("width", [390, 360])
+def test_confidence_buttons_and_coverage_bars_fit_a_phone(
+    new_context, log_in_as, bank_server, width
+):
+    load_demo_data()
+    context = new_context(**{**PHONE, "viewport": {"width": width, "height": 844}})
+    log_in_as(context, User.objects.get(username="lena"))
+    page = context.new_page()
+
+    # Each level's label stays on one line inside its button ("Confident", "Mastered").
+    page.goto("/questions/cnn-10/")
+    labels = page.locator(".level").evaluate_all(
+        """buttons => buttons.map(button => {
+            const label = button.querySelector('.level-label');
+            const style = getComputedStyle(button);
+            const room = button.clientWidth - parseFloat(style.paddingLeft)
+                - parseFloat(style.paddingRight);
+            const lines = Math.round(label.getBoundingClientRect().height
+                / parseFloat(getComputedStyle(label).lineHeight));
+            return [label.textContent, label.scrollWidth <= room + 0.5, lines];
+        })"""
+    )
+    assert [[text, True, 1] for text, _, _ in labels] == labels
+
+    # The dashboard's coverage bars stay thin bars under their numbers.
+    page.goto("/")
+    heights = page.locator(".coverage-chart .bar").evaluate_all(
+        "bars => bars.map(bar => bar.getBoundingClientRect().height)"
+    )
+    assert heights and max(heights) < 12, heights
