@@ -149,4 +149,16 @@ def test_question_page_from_the_keyboard(page: Page, learner, log_in_as):
     expect(page.get_by_role("region", name="My note").locator("strong")).to_have_text(
         "from the keyboard"
     )
+    # The editor is gone; focus is on the way back into it, not lost to the page top.
+    edit = page.get_by_role("link", name="Edit note")
+    expect(edit).to_be_focused()
+    wait_for_htmx(page)
+
+    # So it is after "Done", which closes the editor without saving.
+    page.keyboard.press("Enter")
+    expect(note_box).to_be_focused()
+    wait_for_htmx(page)
+    tab_until(page, lambda f: f["tag"] == "a" and f["text"] == "Done")
+    page.keyboard.press("Enter")
+    expect(edit).to_be_focused()
     assert page.evaluate("window.__marker") == 1
