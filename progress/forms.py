@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 
 from progress.models import Assignment, Confidence, TopicSet
 from questions.models import Question, Topic
@@ -96,3 +97,18 @@ class AssignmentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["topic_set"].queryset = team.topic_sets.all()
         self.fields["topic_set"].empty_label = None
+        if self.instance.due_date is None or self.instance.due_date >= timezone.localdate():
+            # Date pickers grey out the past (the server checks it too, clean_due_date).
+            self.fields["due_date"].widget.attrs["min"] = timezone.localdate().isoformat()
+
+    def clean_due_date(self):
+        """A new due date in the past would show every learner the set as overdue at
+        once. A date already saved may stay, so an assignment whose date has passed can
+        still be edited."""
+        due = self.cleaned_data["due_date"]
+        if due is not None and due < timezone.localdate() and due != self.instance.due_date:
+            raise forms.ValidationError(
+                "Choose today or a later date: a due date in the past would show as "
+                "overdue to every learner at once."
+            )
+        return due

@@ -4,9 +4,10 @@ topic sets and assignments (accounts/views.py, progress/team_views.py)."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
@@ -551,6 +552,7 @@ def test_assigning_needs_a_topic_set_first(instructor, team):
     assert messages_of(response) == ["Build a topic set first; then you can assign it."]
 
 
+@time_machine.travel(datetime(2026, 4, 1, 9, 0, tzinfo=UTC), tick=False)
 def test_instructor_assigns_edits_and_withdraws(instructor, learner, team):
     (topic,) = make_bank(topics=1, questions_per_topic=2)
     mark(learner, topic.questions.first(), 4)
@@ -697,3 +699,38 @@ def test_the_assignment_page_lists_its_questions_with_my_confidence(world, time_
         "Q2",
         "Q3",
     ]
+
+
+@time_machine.travel(datetime(2026, 4, 10, 9, 0, tzinfo=UTC), tick=False)
+def test_a_due_date_in_the_past_is_refused_but_a_passed_one_may_stay(instructor, team):
+    (topic,) = make_bank(topics=1, questions_per_topic=1)
+    topic_set = make_topic_set(team, name="Week 1", topics=[topic])
+    client = client_for(instructor)
+
+    refused = client.post(
+        team_url("assignment_create", team), {"topic_set": topic_set.pk, "due_date": "2026-04-09"}
+    )
+    assert refused.status_code == 422
+    assert field_errors(html_of(refused), "due_date") == [
+        "Choose today or a later date: a due date in the past would show as overdue to "
+        "every learner at once."
+    ]
+    assert 'value="2026-04-09"' in html_of(refused)
+    assert not Assignment.objects.exists()
+
+    today = {"topic_set": topic_set.pk, "due_date": "2026-04-10"}
+    assert client.post(team_url("assignment_create", team), today).status_code == 302
+    assignment = Assignment.objects.get()
+
+    # Days later the date has passed; the assignment can still be edited with it...
+    with time_machine.travel(datetime(2026, 4, 14, 9, 0, tzinfo=UTC), tick=False):
+        kept = client.post(team_url("assignment_edit", team, assignment.pk), today)
+        assert kept.status_code == 302
+        # ...but not moved to another day in the past.
+        moved = client.post(
+            team_url("assignment_edit", team, assignment.pk),
+            {"topic_set": topic_set.pk, "due_date": "2026-04-12"},
+        )
+        assert moved.status_code == 422
+    assignment.refresh_from_db()
+    assert str(assignment.due_date) == "2026-04-10"
