@@ -1,5 +1,7 @@
 """edit_note, note_list and note_detail (progress/views.py)."""
 
+import re
+
 import pytest
 
 from progress.models import Note
@@ -277,6 +279,9 @@ def test_note_list_shows_my_notes_rendered_in_question_order(logged_in_client, u
     assert second.text not in html
     pks = [n.pk for n in Note.objects.order_by("question__position")]
     assert [f'href="/notes/{pk}/"' in html for pk in pks] == [True, True]
+    # Each "Open the question" link says which question, for a screen reader's link list.
+    opens = re.findall(r"Open the question<span class=\"visually-hidden\"> (Q\d+)</span>", html)
+    assert opens == [f"Q{first.position}", f"Q{third.position}"]
 
 
 def test_note_list_without_notes_says_so(logged_in_client, bank):
