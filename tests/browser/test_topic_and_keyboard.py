@@ -162,3 +162,27 @@ def test_question_page_from_the_keyboard(page: Page, learner, log_in_as):
     page.keyboard.press("Enter")
     expect(edit).to_be_focused()
     assert page.evaluate("window.__marker") == 1
+
+
+def test_header_menus_close_on_escape_and_on_a_click_elsewhere(page: Page, learner, log_in_as):
+    log_in_as(page.context, learner)
+    page.goto("/topics/")
+    teams = page.get_by_role("navigation", name="Main").locator("details")
+    account = page.locator("details.account-menu")
+
+    # From the keyboard: Enter opens the menu, Escape closes it and keeps focus on its button.
+    tab_until(page, lambda f: f["tag"] == "summary" and f["text"] == "Teams")
+    page.keyboard.press("Enter")
+    expect(teams).to_have_js_property("open", True)
+    page.keyboard.press("Tab")  # into the menu
+    page.keyboard.press("Escape")
+    expect(teams).to_have_js_property("open", False)
+    assert active_element(page)["text"] == "Teams"
+
+    # With the mouse: a click anywhere else closes it; a click inside does not.
+    account.locator("summary").click()
+    expect(account).to_have_js_property("open", True)
+    account.locator("ul").click(position={"x": 2, "y": 2})
+    expect(account).to_have_js_property("open", True)
+    page.get_by_role("heading", level=1).click()
+    expect(account).to_have_js_property("open", False)
