@@ -247,7 +247,15 @@ def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
 @login_required
 def team_matrix_csv(request: HttpRequest, team_id: int) -> HttpResponse:
     team = instructor_or_403(request, team_id).team
-    matrix = team_matrix(team, sort=request.GET.get("sort", ""))
+    # The same rows and columns as the dashboard it is downloaded from.
+    wanted = request.GET.get("assignment", "")
+    selected = (
+        team.assignments.select_related("topic_set").filter(pk=wanted).first()
+        if wanted.isdigit()
+        else None
+    )
+    topic_ids = topic_ids_of_set(selected.topic_set) if selected else None
+    matrix = team_matrix(team, topic_ids=topic_ids, sort=request.GET.get("sort", ""))
     header = ["Member", "Username", "Covered", "Questions", "Coverage %", "Last activity"]
     header += [f"{t.name} (of {t.question_count})" for t in matrix.topics]
     header.append("Fresh (covered, not yet due)")

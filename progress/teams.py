@@ -196,6 +196,9 @@ def team_matrix(
 
     descending = sort.startswith("-")
     key = sort.lstrip("-") or "name"
+    if key not in {"name", "overall", "last", *(t.slug for t in topics)}:
+        # A column that is not shown (say, a topic outside the chosen set): by name.
+        key, descending = "name", False
     # Two stable sorts: ties on the chosen column stay in name order either way.
     rows.sort(key=lambda row: row.user.shown_name.casefold())
     rows.sort(key=_row_sort_key(key, topics), reverse=descending)

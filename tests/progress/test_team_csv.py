@@ -81,6 +81,20 @@ def test_the_coverage_csv_follows_the_dashboards_sort(world, instructor_client, 
     assert [row[1] for row in rows[1:]] == order
 
 
+def test_the_coverage_csv_follows_the_dashboards_topic_filter(world, instructor_client):
+    rows = csv_rows(
+        coverage_csv(instructor_client, world.team, assignment=world.week1.pk, sort="-alpha")
+    )
+    assert rows[0] == [*COVERAGE_HEADER, "Alpha (of 3)", FRESH_HEADER]
+    assert [row[1] for row in rows[1:]] == ["ada", "dee", "bo", "cy"]
+    assert [row[6] for row in rows[1:]] == ["3", "2", "1", "0"]
+    # Another team's assignment, or none, filters nothing.
+    theirs = make_assignment(world.other_team, topics=[world.gamma])
+    for value in (theirs.pk, "", "abc"):
+        header = csv_rows(coverage_csv(instructor_client, world.team, assignment=value))[0]
+        assert header[6:9] == ["Alpha (of 3)", "Beta (of 2)", "Gamma (of 1)"]
+
+
 def test_a_team_without_learners_exports_just_the_header(db):
     instructor = make_user()
     team = make_team("Nobody yet", instructor=instructor)
@@ -208,6 +222,11 @@ def test_csv_queries_do_not_grow_with_the_team(db, django_assert_num_queries, me
     client = scaled.client(scaled.instructor)
     with django_assert_num_queries(COVERAGE_CSV_QUERIES):
         coverage = coverage_csv(client, scaled.team)
+    assert len(csv_rows(coverage)) == members + 1
+    # Filtered to an assignment's topics: the assignment, its whole topics and the topics
+    # of its single questions, three more.
+    with django_assert_num_queries(COVERAGE_CSV_QUERIES + 3):
+        coverage = coverage_csv(client, scaled.team, assignment=scaled.assignments[0].pk)
     assert len(csv_rows(coverage)) == members + 1
     with django_assert_num_queries(STATUS_CSV_QUERIES):
         status = status_csv(client, scaled.assignments[0])

@@ -134,6 +134,27 @@ def test_the_filter_and_sort_combine(world, instructor_client):
     assert matrix_of(html)[0][3:] == ["Alpha"]
 
 
+def test_a_sort_by_a_topic_the_filter_hides_falls_back_to_name(world, instructor_client):
+    # Sorted by Beta, then filtered to "Week 1: alpha", which has no Beta column.
+    html = html_of(
+        instructor_client.get(dashboard_url(world, assignment=world.week1.pk, sort="-beta"))
+    )
+    assert matrix_names(html) == [ADA, BO, CY, DEE]
+    header = re.search(r"<thead>.*?</thead>", html, re.S).group(0)
+    assert re.findall(r'aria-sort="(\w+)"><a href="\?sort=(-?[\w-]+)', header) == [
+        ("ascending", "-name")
+    ]
+
+
+def test_the_csv_link_downloads_the_table_on_screen(world, instructor_client):
+    url = dashboard_url(world, assignment=world.week1.pk, sort="-alpha")
+    html = html_of(instructor_client.get(url, headers={"HX-Request": "true"}))  # a swap
+    csv_url = f"/teams/{world.team.pk}/dashboard.csv?assignment={world.week1.pk}&amp;sort=-alpha"
+    assert f'href="{csv_url}"' in html
+    plain = html_of(instructor_client.get(dashboard_url(world)))
+    assert f'href="/teams/{world.team.pk}/dashboard.csv?sort=name"' in plain
+
+
 @pytest.mark.parametrize("value", ["", "abc", "999999"])
 def test_an_unknown_assignment_shows_every_topic(world, instructor_client, value):
     header, _ = matrix_of(html_of(instructor_client.get(dashboard_url(world, assignment=value))))
