@@ -1,6 +1,7 @@
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
+from accounts.models import Membership
 from progress.models import Confidence
 
 register = template.Library()
@@ -12,6 +13,13 @@ def confidence_label(level: int | None) -> str:
     if level is None:
         return "Not rated"
     return Confidence(level).label
+
+
+@register.filter
+def taught(teams) -> list:
+    """Of the teams from Team.objects.for_member (the navigation's), those the user
+    instructs."""
+    return [team for team in teams if team.my_role == Membership.Role.INSTRUCTOR]
 
 
 @register.filter

@@ -689,6 +689,11 @@ def test_the_assignment_page_lists_its_questions_with_my_confidence(world, time_
     assert "Due 20 Mar 2026" in text
     assert "Overdue" not in text
     assert "Download the team's status" not in text  # learners get no CSV link
+    assert "The team's progress on it" not in text
+    # Instructors get the way to the team's progress on it as well.
+    mine = html_of(client_for(world.instructor).get(url))
+    dashboard = f"/teams/{world.team.pk}/dashboard/?assignment={world.mixed.pk}"
+    assert f'<a href="{dashboard}">The team\'s progress on it</a>' in mine
 
     week1 = html_of(
         client_for(world.dee).get(team_url("assignment_detail", world.team, world.week1.pk))
@@ -734,3 +739,20 @@ def test_a_due_date_in_the_past_is_refused_but_a_passed_one_may_stay(instructor,
         assert moved.status_code == 422
     assignment.refresh_from_db()
     assert str(assignment.due_date) == "2026-04-10"
+
+
+def test_the_dashboard_leads_instructors_to_the_teams_they_teach(instructor, learner, team):
+    other = make_team("Evening group", learners=[instructor])  # where she only learns
+    page = html_of(client_for(instructor).get("/"))
+    section = re.search(
+        r'<section[^>]*aria-labelledby="teaching-heading">.*?</section>', page, re.S
+    )
+    assert section, "no 'Teams you teach' section"
+    links = re.findall(r'<a href="([^"]+)">([^<]+)', section.group(0))
+    assert links == [
+        (team.get_absolute_url(), "CV prep"),
+        (f"/teams/{team.pk}/dashboard/", "Team dashboard"),
+    ]
+    assert other.name in page  # in the Teams menu, as before, but not as taught
+
+    assert "teaching-heading" not in html_of(client_for(learner).get("/"))
