@@ -70,6 +70,7 @@ def test_the_whole_session_works_from_the_keyboard(logged_in_page: Page, learner
     expect(summary.get_by_role("row", name=re.compile(r"4 · Confident"))).to_contain_text("1")
     expect(summary.get_by_role("row", name=re.compile(r"2 · Shaky"))).to_contain_text("1")
     expect(page.get_by_role("link", name="OCR")).to_be_visible()
+    expect(page.locator("#study-shortcuts")).to_be_hidden()  # nothing left to press
 
 
 def test_keys_typed_into_a_field_are_not_shortcuts(logged_in_page: Page, learner):
