@@ -226,6 +226,14 @@ class PasswordChangeView(auth_views.PasswordChangeView):
             return locked_out(request, credentials=self._credentials())
         return super().post(request, *args, **kwargs)
 
+    def form_valid(self, form) -> HttpResponse:
+        # The right password: earlier wrong ones stop counting, as after a log-in.
+        AxesProxyHandler.update_request(self.request)  # sets axes_ip_address
+        AxesProxyHandler.reset_attempts(
+            username=self.request.user.get_username(), ip_address=self.request.axes_ip_address
+        )
+        return super().form_valid(form)
+
     def form_invalid(self, form) -> HttpResponse:
         if form.has_error("old_password", "password_incorrect"):
             # AxesMiddleware turns this response into the 429 page on the last one.

@@ -248,12 +248,9 @@ def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
 def team_matrix_csv(request: HttpRequest, team_id: int) -> HttpResponse:
     team = instructor_or_403(request, team_id).team
     # The same rows and columns as the dashboard it is downloaded from.
-    wanted = request.GET.get("assignment", "")
-    selected = (
-        team.assignments.select_related("topic_set").filter(pk=wanted).first()
-        if wanted.isdigit()
-        else None
-    )
+    filtered = bool(request.GET.get("assignment"))
+    assignments = list(team.assignments.select_related("topic_set")) if filtered else []
+    selected = _selected_assignment(request, assignments)
     topic_ids = topic_ids_of_set(selected.topic_set) if selected else None
     matrix = team_matrix(team, topic_ids=topic_ids, sort=request.GET.get("sort", ""))
     header = ["Member", "Username", "Covered", "Questions", "Coverage %", "Last activity"]

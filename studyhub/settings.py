@@ -175,6 +175,15 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # Only failures are kept (for the cool-off); StudyHub keeps no log of log-ins.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ADMIN = False  # unlock with: python manage.py axes_reset_username NAME
+# A failure's form data is kept with it: every password field is masked ("password" always
+# is; these are the change-password page's, accounts.views.PasswordChangeView).
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "old_password",
+    "new_password1",
+    "new_password2",
+]
 
 # Sessions live in the database by default; with Redis, "cached_db" reads them
 # from the cache and still survives a cache restart (docs/deploy.md).

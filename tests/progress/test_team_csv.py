@@ -90,7 +90,7 @@ def test_the_coverage_csv_follows_the_dashboards_topic_filter(world, instructor_
     assert [row[6] for row in rows[1:]] == ["3", "2", "1", "0"]
     # Another team's assignment, or none, filters nothing.
     theirs = make_assignment(world.other_team, topics=[world.gamma])
-    for value in (theirs.pk, "", "abc"):
+    for value in (theirs.pk, "", "abc", "²"):  # "²" is a digit to str.isdigit, not to int
         header = csv_rows(coverage_csv(instructor_client, world.team, assignment=value))[0]
         assert header[6:9] == ["Alpha (of 3)", "Beta (of 2)", "Gamma (of 1)"]
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
 from django.test import Client
 
@@ -186,3 +187,28 @@ def test_a_wrong_current_password_is_shown_as_a_form_error_first(lena, clock):
         )
         assert response.status_code == 200
     assert change_password(client, PASSWORD).status_code == 302
+
+
+def test_the_right_password_clears_earlier_wrong_ones(lena, clock):
+    client = Client()
+    client.force_login(lena)
+    assert [change_password(client, "guess").status_code for _ in range(4)] == [200] * 4
+    assert change_password(client, PASSWORD).status_code == 302
+    assert not AccessAttempt.objects.exists()
+    # A typo at the log-in page a moment later is the first failure, not the fifth.
+    assert log_in(HOME, "typo", client=Client())[0].status_code == 200
+
+
+def test_no_password_typed_on_the_change_page_is_kept(lena, clock):
+    client = Client()
+    client.force_login(lena)
+    data = {
+        "old_password": "MySecretGuess1",
+        "new_password1": "TheNewSecret99!",
+        "new_password2": "TheNewSecret99!",
+    }
+    assert client.post(PASSWORD_PAGE, data, REMOTE_ADDR=HOME).status_code == 200
+    (attempt,) = AccessAttempt.objects.all()
+    assert "MySecretGuess1" not in attempt.post_data
+    assert "TheNewSecret99!" not in attempt.post_data
+    assert "old_password=********************" in attempt.post_data
