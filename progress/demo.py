@@ -47,14 +47,18 @@ DEMO_NOTES = {
 
 
 def demo_email(person: DemoPerson) -> str:
-    """The address a demo account is made with. example.com is reserved (RFC 2606): no
-    real person has it, so it also tells a demo account from a real one."""
+    """The address a demo account is made with (example.com is reserved, RFC 2606)."""
     return f"{person.username}@example.com"
 
 
 def _demo_account(person: DemoPerson) -> User | None:
     """The person's demo account, made now if it is missing; None when their username
-    belongs to a real account, which the demo must never write to."""
+    belongs to an account the demo must never write to.
+
+    An existing account is taken for a demo one only if it still has the demo address
+    and the published demo password. Anyone can sign up as "lena" with a made-up
+    example.com address, but an account whose password is public is not private
+    anyway; a demo account whose password was changed is left alone too."""
     user, created = User.objects.get_or_create(
         username=person.username,
         defaults={"display_name": person.display_name, "email": demo_email(person)},
@@ -62,7 +66,7 @@ def _demo_account(person: DemoPerson) -> User | None:
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
-    elif user.email != demo_email(person):
+    elif user.email != demo_email(person) or not user.check_password(DEMO_PASSWORD):
         return None
     return user
 

@@ -133,7 +133,10 @@ def test_a_real_account_with_a_demo_username_is_never_written_to(seed_bank, caps
     members = set(team.memberships.values_list("user__username", flat=True))
     assert members == {"ines", "marco", "priya"}
     out = capsys.readouterr().out
-    assert "lena     left alone: a real account (not a demo one) has this username" in out
+    assert (
+        "lena     left alone: this username belongs to an account that is not (or no longer) "
+        "a demo account" in out
+    )
     assert not any(line.split()[:1] == ["lena"] and "learner" in line for line in out.splitlines())
 
 
@@ -145,3 +148,16 @@ def test_a_real_instructor_username_gets_no_demo_team(seed_bank):
     assert [p.username for p in people] == ["lena", "marco", "priya"]
     assert not Team.objects.exists()
     assert not Membership.objects.exists()
+
+
+def test_a_real_account_with_a_demo_looking_address_is_left_alone_too(seed_bank):
+    # Signed up as "lena" with a made-up example.com address, and her own password.
+    lena = make_user(username="lena", email="lena@example.com", password="her-own-secret-5")
+    save_note(user=lena, question=Question.objects.get(key="cnn-10"), text="My own words")
+
+    people = load_demo_data()
+
+    assert "lena" not in [p.username for p in people]
+    assert list(Note.objects.filter(user=lena).values_list("text", flat=True)) == ["My own words"]
+    assert not ConfidenceEvent.objects.filter(user=lena).exists()
+    assert not Membership.objects.filter(user=lena).exists()

@@ -18,7 +18,7 @@ class Command(BaseCommand):
             if person not in people:
                 self.stdout.write(
                     self.style.WARNING(
-                        f"  {person.username:<8} left alone: a real account (not a demo one) "
-                        "has this username"
+                        f"  {person.username:<8} left alone: this username belongs to an "
+                        "account that is not (or no longer) a demo account"
                     )
                 )
