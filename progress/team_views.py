@@ -173,8 +173,7 @@ def assignment_detail(request: HttpRequest, team_id: int, assignment_id: int) ->
 def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
     team = instructor_or_403(request, team_id).team
     assignments = list(team.assignments.select_related("topic_set"))
-    selected = _selected_assignment(request, assignments)
-    topic_ids = topic_ids_of_set(selected.topic_set) if selected else None
+    selected, topic_ids = _chosen_topics(request, assignments)
     matrix = team_matrix(team, topic_ids=topic_ids, sort=request.GET.get("sort", ""))
     fragment = request.htmx and not request.htmx.history_restore_request
     statuses = [] if fragment else _assignment_statuses(team, assignments)
@@ -201,6 +200,13 @@ def _assignment_statuses(team, assignments) -> list:
 def _selected_assignment(request: HttpRequest, assignments):
     wanted = request.GET.get("assignment", "")
     return next((a for a in assignments if str(a.pk) == wanted), None)
+
+
+def _chosen_topics(request: HttpRequest, assignments):
+    """The assignment chosen with ?assignment= (one of `assignments`) and the ids of
+    the topics it touches; (None, None) shows every topic."""
+    selected = _selected_assignment(request, assignments)
+    return selected, (topic_ids_of_set(selected.topic_set) if selected else None)
 
 
 @require_GET
@@ -248,10 +254,10 @@ def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
 def team_matrix_csv(request: HttpRequest, team_id: int) -> HttpResponse:
     team = instructor_or_403(request, team_id).team
     # The same rows and columns as the dashboard it is downloaded from.
+    # Assignments are read only when one is asked for: an unfiltered export stays as it was.
     filtered = bool(request.GET.get("assignment"))
     assignments = list(team.assignments.select_related("topic_set")) if filtered else []
-    selected = _selected_assignment(request, assignments)
-    topic_ids = topic_ids_of_set(selected.topic_set) if selected else None
+    _, topic_ids = _chosen_topics(request, assignments)
     matrix = team_matrix(team, topic_ids=topic_ids, sort=request.GET.get("sort", ""))
     header = ["Member", "Username", "Covered", "Questions", "Coverage %", "Last activity"]
     header += [f"{t.name} (of {t.question_count})" for t in matrix.topics]
