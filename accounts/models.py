@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 
 class User(AbstractUser):
@@ -101,3 +103,41 @@ class Membership(models.Model):
     @property
     def is_instructor(self) -> bool:
         return self.role == self.Role.INSTRUCTOR
+
+
+class RateCounterManager(models.Manager["RateCounter"]):
+    def hit(self, key: str, *, limit: int, window: timedelta) -> bool:
+        """Count one more use of `key`; False when `limit` uses of the current window are
+        spent (and then nothing is counted).
+
+        A window starts at a key's first use and lasts `window`. Expired rows are deleted
+        first, which keeps the table as small as one window's keys; then one INSERT that
+        leaves an existing row alone and one conditional UPDATE, so every worker and server
+        sharing the database counts together and two requests at once cannot both take the
+        last use.
+        """
+        now = timezone.now()
+        with transaction.atomic():
+            self.filter(resets_at__lte=now).delete()
+            self.bulk_create(
+                [RateCounter(key=key, count=0, resets_at=now + window)], ignore_conflicts=True
+            )
+            counted = self.filter(key=key, count__lt=limit).update(count=models.F("count") + 1)
+        return counted == 1
+
+    def resets_at(self, key: str) -> datetime | None:
+        """When the current window of `key` ends (None: it has none)."""
+        return self.filter(key=key).values_list("resets_at", flat=True).first()
+
+
+class RateCounter(models.Model):
+    """How often something (a reset e-mail to one address, say) happened in its window."""
+
+    key = models.CharField(max_length=100, unique=True)
+    count = models.PositiveIntegerField()
+    resets_at = models.DateTimeField(db_index=True)
+
+    objects = RateCounterManager()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count} until {self.resets_at:%Y-%m-%d %H:%M}"

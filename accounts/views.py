@@ -1,4 +1,7 @@
+import math
+
 from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -9,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,12 +21,15 @@ from accounts.models import Team
 from accounts.permissions import instructor_or_403, membership_or_404
 from accounts.services import (
     TeamRuleError,
+    TooManyResetRequests,
     create_team,
     join_team,
     leave_team,
     promote,
     remove_member,
+    request_password_reset,
 )
+from studyhub.security import client_ip
 from studyhub.views import locked_out
 
 
@@ -241,3 +248,35 @@ class PasswordChangeView(auth_views.PasswordChangeView):
                 sender=__name__, credentials=self._credentials(), request=self.request
             )
         return super().form_invalid(form)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """The same "check your e-mail" answer, as fast, for any address; the e-mail itself
+    goes out after the response (accounts.services.request_password_reset). A client
+    that asked too often gets the 429 page instead."""
+
+    template_name = "accounts/password_reset.html"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form) -> HttpResponse:
+        try:
+            request_password_reset(
+                email=form.cleaned_data["email"],
+                client=client_ip(self.request),
+                domain=self.request.get_host(),
+                use_https=self.request.is_secure(),
+            )
+        except TooManyResetRequests as limited:
+            seconds_left = max(0, (limited.retry_at - timezone.now()).total_seconds())
+            context = {
+                "limit": settings.PASSWORD_RESET_REQUESTS_PER_CLIENT,
+                "window_minutes": round(settings.PASSWORD_RESET_WINDOW.total_seconds() / 60),
+                "retry_at": limited.retry_at,
+                "minutes_left": max(1, math.ceil(seconds_left / 60)),
+            }
+            response = TemplateResponse(
+                self.request, "accounts/password_reset_limited.html", context, status=429
+            )
+            response["Retry-After"] = str(math.ceil(seconds_left))
+            return response
+        return HttpResponseRedirect(self.get_success_url())

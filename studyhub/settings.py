@@ -160,11 +160,17 @@ AUTH_PASSWORD_VALIDATORS = [
 # django-axes checks every log-in first: after AXES_FAILURE_LIMIT failures for one
 # username from one address, that pair waits AXES_COOLOFF_TIME (the 429 page);
 # the same username from another address, and other usernames, are not affected.
+# And after LOGIN_ADDRESS_FAILURE_LIMIT failures from one address over all usernames
+# (password spraying), the whole address waits (accounts/lockout.py). A username's
+# failures stop counting once it logs in from there, so the typos of people who get in
+# never add up against a shared office or school address.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+AXES_HANDLER = "accounts.lockout.AxesHandler"
 AXES_FAILURE_LIMIT = 5
+LOGIN_ADDRESS_FAILURE_LIMIT = 20
 AXES_COOLOFF_TIME = timedelta(minutes=10)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_CALLABLE = "studyhub.views.locked_out"
@@ -184,6 +190,19 @@ AXES_SENSITIVE_PARAMETERS = [
     "new_password1",
     "new_password2",
 ]
+
+# Password reset (accounts.services.request_password_reset), counted in the database
+# (accounts.models.RateCounter) so every worker and server shares the count: each client
+# address may ask PASSWORD_RESET_REQUESTS_PER_CLIENT times a window (then the 429 page),
+# and each e-mail address gets at most PASSWORD_RESET_EMAILS_PER_ADDRESS e-mails a window
+# (more requests get the same "check your e-mail" page, and no e-mail).
+PASSWORD_RESET_WINDOW = timedelta(hours=1)
+PASSWORD_RESET_REQUESTS_PER_CLIENT = 10
+PASSWORD_RESET_EMAILS_PER_ADDRESS = 3
+# The reset e-mail is looked up and sent by one worker thread per process after the
+# response (accounts/background.py), at most BACKGROUND_QUEUE_SIZE waiting; off in tests.
+BACKGROUND_JOBS = True
+BACKGROUND_QUEUE_SIZE = 200
 
 # Sessions live in the database by default; with Redis, "cached_db" reads them
 # from the cache and still survives a cache restart (docs/deploy.md).
@@ -209,6 +228,8 @@ EMAIL_BACKEND = env_str(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", default="StudyHub <studyhub@localhost>")
+# Seconds an SMTP server may take to answer before a send gives up (and is logged).
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", default=10)
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "en-gb"

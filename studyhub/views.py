@@ -10,7 +10,6 @@ import sys
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, DataError, InterfaceError, OperationalError, connection
-from django.db.models import Max
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -131,18 +130,17 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
     """django-axes' answer to a log-in during a cool-off: 429 and when to try again."""
     from axes.helpers import get_client_username, get_cool_off
-    from axes.models import AccessAttempt
 
-    username = get_client_username(request, credentials) or ""
-    last_failure = AccessAttempt.objects.filter(
-        username=username, ip_address=getattr(request, "axes_ip_address", None)
-    ).aggregate(last=Max("attempt_time"))["last"]
+    from accounts.lockout import lockout_for
+
+    # Paused for this username, or for every username at this address (accounts.lockout).
+    lockout = lockout_for(request, get_client_username(request, credentials) or "")
     cool_off = get_cool_off(request)
-    retry_at = (last_failure or timezone.now()) + cool_off
+    retry_at = (lockout.last_failure or timezone.now()) + cool_off
     seconds_left = max(0, (retry_at - timezone.now()).total_seconds())
     context = {
-        "username": username,
-        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "username": lockout.username,
+        "failure_limit": lockout.failure_limit,
         "cool_off_minutes": round(cool_off.total_seconds() / 60),
         "retry_at": retry_at,
         "minutes_left": max(1, math.ceil(seconds_left / 60)),

@@ -69,6 +69,9 @@ def _test_settings(settings, _empty_static_root):
     # 0.3 s per user, so tests use a fast hasher.
     settings.STATIC_ROOT = _empty_static_root
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Work meant for after the response (a reset e-mail) runs at once, in the request's
+    # own transaction; tests/accounts/test_password_reset.py tries the worker thread.
+    settings.BACKGROUND_JOBS = False
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -1,4 +1,5 @@
-"""Log-in throttling (django-axes): 5 failures for a username from an address, then 10 minutes.
+"""Log-in throttling (django-axes): 5 failures for a username from an address, or 20 from
+an address over all usernames (accounts/lockout.py), then 10 minutes.
 
 The clock is frozen with time-machine and moved by hand, so the cool-off is exact.
 """
@@ -131,6 +132,49 @@ def test_behind_proxies_the_forwarded_address_is_the_clients(lena, clock, settin
         HTTP_X_FORWARDED_FOR=CAFE,
     )
     assert response.status_code == 302
+
+
+def test_one_address_trying_many_usernames_is_locked_out(lena, clock):
+    """Password spraying: one guess for each of 25 usernames from one address."""
+    statuses = [fail(HOME, 1, username=f"user{n}")[0] for n in range(25)]
+    assert statuses == [200] * 19 + [429] * 6
+    page = log_in(HOME, "wrong", username="someone-new")[0].content.decode()
+    assert "After 20 failed attempts, logging in from this address is paused for 10 minutes" in (
+        page
+    )
+    assert "Try again in 10 minutes, after" in page and ">09:10</time>" in page
+
+    # The whole address waits, even with a right password...
+    assert log_in(HOME, PASSWORD)[0].status_code == 429
+    # ...while another address is not affected: a typo there is an ordinary form error,
+    assert log_in(CAFE, "typo")[0].status_code == 200
+    # and the right password from a fresh address logs in.
+    response, client = log_in("10.0.0.3", PASSWORD)
+    assert response.status_code == 302
+    assert int(client.session[SESSION_KEY]) == lena.pk
+
+    clock.shift(timedelta(minutes=10, seconds=1))
+    assert log_in(HOME, PASSWORD)[0].status_code == 302
+
+
+def test_typos_of_people_who_then_log_in_do_not_add_up_at_a_shared_address(db, clock):
+    """An office behind one address: twelve colleagues mistype, then get in."""
+    for n in range(12):
+        make_user(username=f"colleague{n}")
+        assert fail(HOME, 1, username=f"colleague{n}") == [200]
+        assert log_in(HOME, PASSWORD, username=f"colleague{n}")[0].status_code == 302
+    # Their typos were forgotten when they got in: the limit is still 20 failures away.
+    statuses = [fail(HOME, 1, username=f"user{n}")[0] for n in range(20)]
+    assert statuses == [200] * 19 + [429]
+
+
+def test_an_address_locked_out_cannot_guess_on_the_change_password_page(lena, clock):
+    for n in range(20):
+        fail(HOME, 1, username=f"user{n}")
+    signed_in = Client()
+    signed_in.force_login(lena)
+    assert change_password(signed_in, "guess").status_code == 429
+    assert change_password(signed_in, "guess", address=CAFE).status_code == 200
 
 
 def test_a_missing_username_is_a_form_error_and_never_counts(db, clock):
