@@ -2,8 +2,10 @@
 
 One query whatever the filters: the learner's level and note flag come from
 `for_topic_page`, "due" is an EXISTS over the learner's own mark, and the text match
-runs in the database — PostgreSQL's full-text search with ranking, or on SQLite (which
-has no full-text search without an extension) a plain case-insensitive word match.
+runs in the database as a ranked full-text search with stemming: PostgreSQL's
+`to_tsvector`, or on SQLite the FTS5 index `questions_question_fts` that migration
+0003 creates and its triggers keep in step. Both read the same syntax ("phrase", or,
+-word) and match the last word typed also as the start of a word.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import re
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Subquery, Value
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from progress.models import ConfidenceMark
@@ -20,6 +23,31 @@ from questions.models import Answer, Question, QuestionQuerySet
 
 #: The language of the question bank, for stemming and stop words on PostgreSQL.
 SEARCH_CONFIG = "english"
+
+#: The longest search text, in characters and in words. A search is a few keywords, or
+#: a whole question pasted to find it (the seed bank's longest is 126 characters and 20
+#: words); anything longer is refused before it reaches the database, so the size of
+#: the query the database builds, and its time, stay bounded.
+SEARCH_MAX_CHARS = 200
+SEARCH_MAX_WORDS = 20
+
+#: SQLite's full-text index (questions/migrations/0003_question_search_index.py).
+FTS_TABLE = "questions_question_fts"
+#: bm25 weights of its columns: a word in the question counts ten times a word in an
+#: answer, so questions about it come before questions that merely mention it.
+FTS_WEIGHTS = (10.0, 1.0)
+
+
+def search_text_error(text: str) -> str:
+    """Why `text` cannot be searched, in words for the learner, or "" when it can."""
+    words = len(text.split())
+    if len(text) > SEARCH_MAX_CHARS or words > SEARCH_MAX_WORDS:
+        return (
+            f"Search for at most {SEARCH_MAX_WORDS} words and {SEARCH_MAX_CHARS} characters "
+            f"(this has {words} word{'s' if words != 1 else ''} and {len(text)} characters): "
+            "shorten it to a few keywords."
+        )
+    return ""
 
 
 def search_questions(
@@ -34,9 +62,10 @@ def search_questions(
 ) -> QuestionQuerySet:
     """The questions matching every given filter, as rows of the question list.
 
-    Each row has `my_level`, `has_note` and `is_due`; with `text` on PostgreSQL also
-    `rank`, and rows come best match first (question text weighs more than answers),
-    otherwise in question order. `level` takes the topic page's filter values.
+    Each row has `my_level`, `has_note` and `is_due`; with `text` also `rank` (higher
+    is better), and rows come best match first (question text weighs more than
+    answers), otherwise in question order. `level` takes the topic page's filter
+    values. `text` must pass `search_text_error` (ValueError otherwise).
 
     "Due for review" means a question the learner has rated whose review is due at `now`
     (`ConfidenceMark.objects.due_by`, so a never-scheduled mark counts as due). Questions
@@ -57,10 +86,12 @@ def search_questions(
     if due:
         questions = questions.filter(is_due=True)
     if text.strip():
+        if search_text_error(text):
+            raise ValueError("search text too long; check it with search_text_error() first")
         if connection.vendor == "postgresql":
             questions = _ranked_text_search(questions, text)
         else:
-            questions = _word_match(questions, text)
+            questions = _fts5_search(questions, text)
     return questions
 
 
@@ -116,16 +147,94 @@ def _websearch_with_prefix(text: str, SearchQuery):
     return whole | prefix
 
 
-def _word_match(questions: QuestionQuerySet, text: str) -> QuestionQuerySet:
-    """SQLite: every word must occur in the question text or in one of its answers.
+#: A learner's search text in web-search syntax: a "quoted phrase" (its closing quote
+#: may be missing while typing) or a word, perhaps negated with a leading minus.
+_TERM = re.compile(r'"([^"]*)"?|(-?)([^\s"]+)')
+#: Letters and digits: what FTS5's unicode61 tokenizer keeps of a term.
+_WORD = re.compile(r"[^\W_]+")
 
-    Case-insensitive for ASCII letters (SQLite's LIKE); no stemming, no ranking, no
-    search syntax beyond dropping the quotes around a word. EXISTS instead of a join,
-    so no question is listed twice and no DISTINCT is needed.
+
+def _fts5_search(questions: QuestionQuerySet, text: str) -> QuestionQuerySet:
+    """SQLite: the FTS5 index, read as PostgreSQL reads web-search syntax, ranked by
+    bm25 with the question text above the answers.
+
+    The index is joined (`extra`, as it has no model), so FTS5 evaluates the match once
+    and bm25 reads the same cursor; a correlated subquery per question would run the
+    whole match again for every row. The query text is a parameter, and every term in
+    it a quoted FTS5 string, so nothing typed can become FTS5 syntax.
     """
-    for word in text.split():
-        word = word.strip("\"'")
-        if word:
-            in_answers = Answer.objects.filter(question=OuterRef("pk"), text__icontains=word)
-            questions = questions.filter(Q(text__icontains=word) | Exists(in_answers))
-    return questions
+    match, excluded = _fts5_query(text)
+    if match is None and excluded is None:
+        return questions.none()  # only punctuation or operators: like PostgreSQL
+    if match is None:  # only "-word"s: every question without them, unranked
+        return questions.exclude(
+            pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [excluded])
+        ).annotate(rank=Value(0.0))
+    weights = ", ".join(str(w) for w in FTS_WEIGHTS)
+    question_id = f"{Question._meta.db_table}.{Question._meta.pk.column}"
+    return questions.extra(
+        tables=[FTS_TABLE],
+        where=[f"{FTS_TABLE}.rowid = {question_id}", f"{FTS_TABLE} MATCH %s"],
+        params=[match],
+        # bm25 is lower for better matches; negated it reads like PostgreSQL's rank.
+        select={"rank": f"-bm25({FTS_TABLE}, {weights})"},
+    ).order_by("-rank", "position", "pk")
+
+
+def _fts5_query(text: str) -> tuple[str | None, str | None]:
+    """The FTS5 expression for `text`, and the expression of its negated terms alone
+    when nothing else is asked for (None where there is none).
+
+    Words are all required; "or" between two terms takes either; "-word" excludes;
+    "a phrase" must occur as written. The last word, when it is letters and digits
+    only, not negated and not inside a phrase and no space follows, also matches as
+    the start of a word (`"word"*`), as `_websearch_with_prefix` does on PostgreSQL.
+    Each term is an FTS5 string (a phrase has no quotes inside; a word is split into
+    its letters and digits); FTS5 stems it with the index's porter tokenizer, so
+    "pools" finds "pooling".
+    """
+    groups: list[list[str]] = []  # required terms, each a list of alternatives
+    excluded: list[str] = []
+    either = False  # the previous word was "or"
+    last_is_prefixable = False
+    for match in _TERM.finditer(text):
+        phrase, minus, word = match.groups()
+        if phrase is None and not minus and word.lower() == "or":
+            either = bool(groups)
+            last_is_prefixable = False
+            continue
+        if phrase is not None or minus:
+            terms = [phrase if phrase is not None else word]
+        else:  # "near(pooling": the words, as PostgreSQL's parser splits them
+            terms = _WORD.findall(word)
+        literals = [f'"{term}"' for term in terms if _WORD.search(term)]
+        if not literals:
+            continue  # "&", "|", ":*": nothing FTS5 would index
+        if minus:
+            excluded.extend(literals)
+            last_is_prefixable = False
+        else:
+            if either:
+                groups[-1].append(" AND ".join(literals))
+            else:
+                groups.extend([literal] for literal in literals)
+            last_is_prefixable = (
+                phrase is None
+                and not either
+                and match.end() == len(text)
+                and _WORD.fullmatch(word) is not None
+            )
+        either = False
+    if not groups:
+        return None, " OR ".join(excluded) or None
+    if last_is_prefixable:
+        groups[-1][-1] += "*"
+    expression = " AND ".join(
+        f"({' OR '.join(f'({alternative})' for alternative in group)})"
+        if len(group) > 1
+        else group[0]
+        for group in groups
+    )
+    for literal in excluded:
+        expression = f"({expression}) NOT {literal}"
+    return expression, None

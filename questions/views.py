@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from questions.models import Question, Topic
-from questions.search import search_questions
+from questions.search import search_questions, search_text_error
 from studyhub.pagecache import cached_page
 
 #: The topic page's confidence filter: value, label.
@@ -75,11 +75,24 @@ def question_list(request: HttpRequest) -> HttpResponse:
         "has_note": params.get("note") == "1",
         "due": params.get("due") == "1",
     }
-    questions = search_questions(request.user, **search, now=timezone.now())
+    # Too long a search is shown back with a message next to the field, and not run.
+    text_error = search_text_error(search["text"])
+    if text_error:
+        questions = Question.objects.none()
+    else:
+        questions = search_questions(request.user, **search, now=timezone.now())
     template = "questions/question_list.html"
-    if request.htmx and not request.htmx.history_restore_request:
+    fragment = bool(request.htmx and not request.htmx.history_restore_request)
+    if fragment:
         template += "#question-results"
-    context = {"questions": questions, "topics": topics, "level_filters": LEVEL_FILTERS, **search}
+    context = {
+        "fragment": fragment,
+        "questions": questions,
+        "topics": topics,
+        "level_filters": LEVEL_FILTERS,
+        "text_error": text_error,
+        **search,
+    }
     return TemplateResponse(request, template, context)
 
 
