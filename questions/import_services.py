@@ -2,9 +2,17 @@
 
 `plan_import` works out, without writing anything, what a parsed file would do to the
 bank: which questions are new, which are already in it, which nearly match a question
-in it, which topics it creates. `run_import` plans again inside one transaction and
-writes the plan, so the write always matches the bank as it is at that moment, and a
-problem anywhere leaves the bank as it was.
+in it, which topics it creates. `run_import` and `confirm_import` plan first, outside
+any transaction, then write the plan in one short transaction that starts by checking
+the bank has not changed since the plan was made; so the write always matches the bank
+as it is at that moment, a problem anywhere leaves the bank as it was, and no write
+lock is held while the file is compared with the bank.
+
+The work of planning is bounded by the file's size whatever its content: the
+near-duplicate search reads a fixed number of entries of its word index and compares a
+fixed number of candidates per question, and the whole plan may spend at most
+IMPORT_MAX_WORK work units (counted, not timed, so the outcome is the same on any
+machine); a file that needs more is refused.
 
 Import only adds: it never changes or removes a question that is already in the bank,
 so learners' confidence and notes are never touched.
@@ -20,12 +28,13 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from difflib import SequenceMatcher
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.text import slugify
+from rapidfuzz import fuzz
 
 from questions.importers import (
     TOPIC_WITH_SLUG,
@@ -41,18 +50,26 @@ from studyhub import pagecache
 
 logger = logging.getLogger(__name__)
 
-#: How alike (difflib ratio of the normalised texts) a question must be to one in the
+#: How alike (rapidfuzz `fuzz.ratio`, in percent: twice the longest common subsequence
+#: of the normalised texts over their total length) a question must be to one in the
 #: bank to be reported as a likely duplicate.
-DUPLICATE_SIMILARITY = 0.85
+DUPLICATE_SIMILARITY = 85
 #: Only bank questions sharing this share of a question's distinct words are compared
-#: with it (rewordings that reach DUPLICATE_SIMILARITY share 70% or more), and of
-#: those only the DUPLICATE_CANDIDATES sharing the most: so checking a 2,000-question
-#: file against a large bank stays a matter of seconds, not minutes.
+#: with it (rewordings that reach DUPLICATE_SIMILARITY share 70% or more).
 DUPLICATE_SHARED_WORDS = 0.6
+#: The hard limits on the work the search does for one question, whatever the bank
+#: and the file hold: how many entries of the word index it reads, of the bank
+#: questions found there how many (those sharing the most of the question's rarer
+#: words) have their shared words counted, and of those how many (sharing the most
+#: words) are compared character by character.
+DUPLICATE_POSTINGS = 2_000
+DUPLICATE_SHORTLIST = 100
 DUPLICATE_CANDIDATES = 20
 #: Keys of imported questions that do not bring their own: the prefix and a hash of the
 #: normalised text, so importing the same question again finds the same key.
 KEY_PREFIX = "imp-"
+#: The most topics one import may create: each is a row on the topic list everyone sees.
+NEW_TOPICS_MAX = 100
 TOPIC_SLUG_MAX = Topic._meta.get_field("slug").max_length
 TOPIC_NAME_MAX = Topic._meta.get_field("name").max_length
 
@@ -74,6 +91,51 @@ class ImportRefused(Exception):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__(" ".join(problems))
+
+
+class BankChanged(ImportRefused):
+    """The bank changed between planning an import and writing it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            [
+                "The question bank changed while this file was being imported (someone "
+                "else added or removed questions or topics). Check what the import would "
+                "do now and import it again."
+            ]
+        )
+
+
+class Work:
+    """The work units a plan spends, against a budget (IMPORT_MAX_WORK).
+
+    A unit is one entry of the word index read, or one bank question whose shared
+    words are counted; a character-by-character comparison costs one unit per 64 × 64
+    characters compared (rapidfuzz compares 64 characters a step), at least one.
+    Counting units instead of seconds makes the same file pass or fail on any machine.
+    """
+
+    def __init__(self, source: str, budget: int | None = None) -> None:
+        self.source = source
+        self.budget = settings.IMPORT_MAX_WORK if budget is None else budget
+        self.units = 0
+        self.comparisons = 0  # character-by-character comparisons made
+
+    def spend(self, units: int) -> None:
+        self.units += units
+        if self.units > self.budget:
+            raise ParseError(
+                self.source,
+                None,
+                "comparing this file with the question bank would take too long (its "
+                f"questions resemble too many in the bank: more than {self.budget:,} work "
+                "units). Split it into smaller files, or remove questions that are "
+                "rewordings of one another",
+            )
+
+    def compare(self, text: str, other: str) -> None:
+        self.comparisons += 1
+        self.spend(1 + len(text) * len(other) // 4096)
 
 
 def derived_key(text: str) -> str:
@@ -125,6 +187,12 @@ class ImportPlan:
     topics: list[PlannedTopic]
     warnings: list[str]
     problems: list[str]
+    #: The bank as planned against: (questions, highest question id, topics, highest
+    #: topic id); the write checks it is unchanged.
+    bank_state: tuple[int, int, int, int] = (0, 0, 0, 0)
+    #: Bank questions' ids by key, for the file's related keys.
+    related_in_bank: dict[str, int] = field(default_factory=dict)
+    work: Work | None = None
 
     def with_status(self, status: str) -> list[PlannedQuestion]:
         return [q for q in self.questions if q.status == status]
@@ -228,9 +296,11 @@ class _Topics:
     def __init__(self, source: str) -> None:
         self.source = source
         existing = list(Topic.objects.all())
+        self.state = (len(existing), max((t.pk for t in existing), default=0))
         self.by_slug = {t.slug: PlannedTopic(t.slug, t.name, t.description, t) for t in existing}
         self.by_name = {t.name.casefold(): self.by_slug[t.slug] for t in existing}
         self.used: dict[str, PlannedTopic] = {}  # slug -> topic, in the order first used
+        self.new_count = 0
 
     def declare(self, slug: str, name: str, description: str, line: int | None) -> PlannedTopic:
         topic = self.by_slug.get(slug)
@@ -269,6 +339,15 @@ class _Topics:
                 line,
                 f"topic name “{name[:40]}…” is longer than {TOPIC_NAME_MAX} characters",
             )
+        if self.new_count == NEW_TOPICS_MAX:
+            raise ParseError(
+                self.source,
+                line,
+                f"the file names more than {NEW_TOPICS_MAX} new topics (this one is "
+                f"“{name[:40]}”); an import may create at most {NEW_TOPICS_MAX}: split it, "
+                "or use existing topics",
+            )
+        self.new_count += 1
         topic = PlannedTopic(slug, name, description)
         self.by_slug[slug] = topic
         self.by_name.setdefault(name.casefold(), topic)
@@ -282,8 +361,10 @@ class _Topics:
 class _Bank:
     """The questions already in the bank, for exact and near matches."""
 
-    def __init__(self) -> None:
+    def __init__(self, work: Work) -> None:
         questions = list(Question.objects.only("pk", "key", "text", "position"))
+        self.work = work
+        self.state = (len(questions), max((q.pk for q in questions), default=0))
         self.by_key = {q.key: q for q in questions}
         self.normalised = [(normalise_for_match(q.text), q) for q in questions]
         self.by_text = dict(self.normalised)
@@ -295,48 +376,65 @@ class _Bank:
 
     def _candidates(self, text: str) -> list[int]:
         """The bank questions sharing the most words with `text`, at least
-        DUPLICATE_SHARED_WORDS of its distinct words.
+        DUPLICATE_SHARED_WORDS of its distinct words; at most DUPLICATE_CANDIDATES.
 
         Such a question must contain one of the text's rarer words (all but the
-        number needed, plus one: prefix filtering), so only those words' short lists
-        are read, not the whole bank.
+        number needed, plus one: prefix filtering), so only those words' lists are
+        read, rarest first, and of them at most DUPLICATE_POSTINGS entries: words
+        common to much of the bank cannot make the search read all of it.
         """
         words = frozenset(text.split())
         needed = max(1, math.ceil(len(words) * DUPLICATE_SHARED_WORDS))
         by_rarity = sorted(words, key=lambda word: (len(self.postings.get(word, ())), word))
-        found = {i for word in by_rarity[: len(words) - needed + 1] for i in self.postings[word]}
-        shared = [(len(self.words[i] & words), i) for i in found]
+        found: Counter[int] = Counter()
+        left = DUPLICATE_POSTINGS
+        for word in by_rarity[: len(words) - needed + 1]:
+            postings = self.postings.get(word, ())
+            found.update(postings[:left])
+            left -= min(left, len(postings))
+            if not left:
+                break
+        self.work.spend(DUPLICATE_POSTINGS - left)
+        if len(found) > DUPLICATE_SHORTLIST:
+            # Those sharing the most of the rarer words; ties to the later question.
+            shortlist = [i for i, _ in found.most_common(DUPLICATE_SHORTLIST)]
+        else:
+            shortlist = list(found)
+        self.work.spend(len(shortlist))
+        shared = [(len(self.words[i] & words), i) for i in shortlist]
         shared = [(n, i) for n, i in shared if n >= needed]
         return [i for _, i in heapq.nlargest(DUPLICATE_CANDIDATES, shared)]
 
     def likely_duplicate(self, text: str) -> tuple[Question, float] | None:
-        """The bank question most like `text`, if it is at least DUPLICATE_SIMILARITY alike."""
-        matcher = SequenceMatcher(autojunk=False)
-        matcher.set_seq2(text)  # seq2 is the side difflib indexes: index the new text once
+        """The bank question most like `text`, if it is at least DUPLICATE_SIMILARITY
+        alike; the similarity in percent."""
         best: tuple[Question, float] | None = None
         threshold = DUPLICATE_SIMILARITY
         for index in self._candidates(text):
             other, question = self.normalised[index]
-            matcher.set_seq1(other)
-            # The cheap upper bounds first; ratio() only when they allow a match.
-            if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
-                continue
-            ratio = matcher.ratio()
-            if ratio >= threshold:
+            self.work.compare(text, other)
+            # 0 below the cutoff, which lets rapidfuzz stop early.
+            ratio = fuzz.ratio(text, other, score_cutoff=threshold)
+            if ratio and ratio >= threshold:
                 best, threshold = (question, ratio), ratio
         return best
 
 
-def plan_import(document: ImportDocument, *, topics: Sequence[str] = ()) -> ImportPlan:
+def plan_import(
+    document: ImportDocument, *, topics: Sequence[str] = (), work_budget: int | None = None
+) -> ImportPlan:
     """What importing `document` would do, every question joining `topics` as well as
-    the topics the file names. Reads the bank; writes nothing."""
+    the topics the file names. Reads the bank; writes nothing. Raises ParseError for
+    a file problem only the bank reveals, or one that needs more than `work_budget`
+    work units (IMPORT_MAX_WORK) to compare with the bank."""
     source = document.source
     registry = _Topics(source)
     for declared in document.topics:
         registry.declare(declared.slug, declared.name, declared.description, declared.line)
     extra = [t for entry in topics if (t := registry.resolve(entry, None)) is not None]
 
-    bank = _Bank()
+    work = Work(source, work_budget)
+    bank = _Bank(work)
     warnings = list(document.warnings)
     planned: list[PlannedQuestion] = []
     first_seen: dict[str, int] = {}  # normalised text -> line
@@ -372,7 +470,7 @@ def plan_import(document: ImportDocument, *, topics: Sequence[str] = ()) -> Impo
             question.status, question.match = IN_BANK, bank.by_text[normalised]
         elif found := bank.likely_duplicate(normalised):
             question.status, question.match = DUPLICATE, found[0]
-            question.similarity = int(found[1] * 100)
+            question.similarity = int(found[1])
 
         if question.may_be_written:
             own = [t for entry in item.topics if (t := registry.resolve(entry, item.line))]
@@ -382,7 +480,17 @@ def plan_import(document: ImportDocument, *, topics: Sequence[str] = ()) -> Impo
 
     warnings += _related_warnings(planned, bank)
     problems = _problems(planned, bool(document.topics) or bool(extra))
-    return ImportPlan(document, planned, list(registry.used.values()), warnings, problems)
+    related_keys = {key for q in planned if q.may_be_written for key in q.item.related}
+    return ImportPlan(
+        document,
+        planned,
+        list(registry.used.values()),
+        warnings,
+        problems,
+        bank_state=(*bank.state, *registry.state),
+        related_in_bank={k: bank.by_key[k].pk for k in related_keys if k in bank.by_key},
+        work=work,
+    )
 
 
 def _related_warnings(planned: list[PlannedQuestion], bank: _Bank) -> list[str]:
@@ -417,7 +525,6 @@ def _problems(planned: list[PlannedQuestion], any_topics: bool) -> list[str]:
 # --- Writing ----------------------------------------------------------------------------
 
 
-@transaction.atomic
 def run_import(
     document: ImportDocument,
     *,
@@ -425,16 +532,43 @@ def run_import(
     keep: Collection[str] = (),
     keep_all_duplicates: bool = False,
 ) -> ImportReport:
-    """Add the file's new questions to the bank, in one transaction.
+    """Add the file's new questions to the bank: plan, then write in one short
+    transaction.
 
     Likely duplicates are skipped unless their key is in `keep` (or
     `keep_all_duplicates`); a kept one is linked to its match as a related question.
-    Raises ImportRefused when the plan has problems, and ParseError for a file
-    problem that only the bank reveals (a topic name too long, a key used twice).
+    Raises ImportRefused when the plan has problems (BankChanged when the bank changed
+    after planning), and ParseError for a file problem that only the bank reveals (a
+    topic name too long, a key used twice, too much work).
     """
     plan = plan_import(document, topics=topics)
+    with transaction.atomic():
+        return write_plan(plan, keep=keep, keep_all_duplicates=keep_all_duplicates)
+
+
+def _bank_state() -> tuple[int, int, int, int]:
+    questions = Question.objects.aggregate(n=Count("pk"), top=Max("pk"))
+    topics = Topic.objects.aggregate(n=Count("pk"), top=Max("pk"))
+    return (questions["n"], questions["top"] or 0, topics["n"], topics["top"] or 0)
+
+
+def write_plan(
+    plan: ImportPlan, *, keep: Collection[str] = (), keep_all_duplicates: bool = False
+) -> ImportReport:
+    """Write a plan made outside this transaction: only bulk inserts, a handful of
+    queries whatever the file's size, so the write lock is held briefly.
+
+    The plan is only as good as the bank it was made against: when a question or
+    topic was added or removed since, raises BankChanged and writes nothing. (Keys and
+    topic slugs are unique in the database too, so a change that slips past this
+    check, on PostgreSQL between it and the commit, fails the transaction instead.)
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("write_plan must run inside transaction.atomic()")
     if plan.problems:
         raise ImportRefused(plan.problems)
+    if _bank_state() != plan.bank_state:
+        raise BankChanged()
     report = ImportReport()
     writing = []
     for question in plan.questions:
@@ -487,7 +621,7 @@ def run_import(
     report.created["topic links"] = len(links)
     _link_related(plan, writing, by_key, report)
     pagecache.bump_bank()  # questions, answers and links are written in bulk: no signals
-    logger.info("Question import from %s: %s", document.source, report)
+    logger.info("Question import from %s: %s", plan.document.source, report)
     return report
 
 
@@ -498,17 +632,18 @@ def _create_topics(
     topics are created even when none of its new questions uses them."""
     wanted = {t.slug for q in writing for t in q.topics} | {t.slug for t in plan.document.topics}
     topics = {t.slug: t.existing for t in plan.topics if t.existing is not None}
+    new = [t for t in plan.topics if t.is_new and t.slug in wanted]
+    if not new:
+        return topics
     position = (Topic.objects.aggregate(top=Max("position"))["top"] or 0) + 1
-    for planned in plan.topics:
-        if planned.is_new and planned.slug in wanted:
-            topics[planned.slug] = Topic.objects.create(
-                slug=planned.slug,
-                name=planned.name,
-                description=planned.description,
-                position=position,
-            )
-            position += 1
-            report.created["topics"] += 1
+    created = Topic.objects.bulk_create(
+        Topic(slug=t.slug, name=t.name, description=t.description, position=position + i)
+        for i, t in enumerate(new)
+    )
+    if any(topic.pk is None for topic in created):  # a backend that returns no ids
+        created = list(Topic.objects.filter(slug__in=[t.slug for t in new]))
+    topics.update({topic.slug: topic for topic in created})
+    report.created["topics"] += len(created)
     return topics
 
 
@@ -520,7 +655,7 @@ def _link_related(
 ) -> None:
     # A key in the file stands for the question it ends up as: the new one, or the
     # bank's question when it was already there or skipped as a duplicate.
-    resolved: dict[str, int] = {q.key: q.pk for q in Question.objects.only("pk", "key")}
+    resolved: dict[str, int] = dict(plan.related_in_bank)
     for question in plan.questions:
         target = by_key.get(question.key) or question.match
         if target is not None:
@@ -558,22 +693,43 @@ def confirm_import(
     *, record: ImportRecord, keep: Collection[str] = (), keep_all_duplicates: bool = False
 ) -> ImportReport | None:
     """Import a pending record's file; None when it was already imported (a second
-    click, or another tab). The claim and the import share one transaction."""
+    click, or another tab).
+
+    The file is parsed and planned again first, outside any transaction (the browser
+    is not trusted); then the claim of the record and the write share one short
+    transaction, so only one of two clicks writes, and all or nothing.
+    """
+    plan = plan_import(document_of(record), topics=record.topics)
+    if plan.problems:
+        raise ImportRefused(plan.problems)
     with transaction.atomic():
         claimed = ImportRecord.objects.filter(
             pk=record.pk, status=ImportRecord.Status.PENDING
         ).update(status=ImportRecord.Status.DONE, imported_at=timezone.now())
         if not claimed:
             return None
-        report = run_import(
-            document_of(record),
-            topics=record.topics,
-            keep=keep,
-            keep_all_duplicates=keep_all_duplicates,
-        )
+        report = write_plan(plan, keep=keep, keep_all_duplicates=keep_all_duplicates)
         ImportRecord.objects.filter(pk=record.pk).update(summary=report.as_dict())
     record.refresh_from_db()
     return report
+
+
+def store_upload(
+    *, user, file_name: str, format: str, text: str, topics: list[str]
+) -> tuple[ImportRecord, list[str]]:
+    """Keep an uploaded file for its preview. Each user keeps at most
+    IMPORT_MAX_PENDING unconfirmed uploads: the oldest beyond that are deleted, and
+    their file names returned."""
+    forget_stale_imports()
+    record = ImportRecord.objects.create(
+        user=user, file_name=file_name, format=format, text=text, topics=topics
+    )
+    pending = user.question_imports.filter(status=ImportRecord.Status.PENDING)
+    keep = pending.order_by("-created_at", "-pk")[: settings.IMPORT_MAX_PENDING]
+    older = pending.exclude(pk__in=list(keep.values_list("pk", flat=True)))
+    replaced = list(older.order_by("created_at", "pk").values_list("file_name", flat=True))
+    older.delete()
+    return record, replaced
 
 
 def forget_stale_imports(*, older_than_days: int = 2) -> int:

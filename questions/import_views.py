@@ -26,8 +26,8 @@ from questions.import_services import (
     ImportReport,
     confirm_import,
     document_of,
-    forget_stale_imports,
     plan_import,
+    store_upload,
 )
 from questions.importers import ParseError
 from questions.models import Answer, ImportRecord, Question, Topic
@@ -80,15 +80,21 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     if posted and form.is_valid():
         problems = _plan_problems(form)
         if not problems:
-            forget_stale_imports()
-            upload = form.cleaned_data["file"]
-            record = ImportRecord.objects.create(
+            record, replaced = store_upload(
                 user=request.user,
-                file_name=upload.name[:255],
+                file_name=form.cleaned_data["file"].name[:255],
                 format=form.cleaned_data["format"],
                 text=form.text,
                 topics=form.chosen_topics,
             )
+            if replaced:
+                limit = settings.IMPORT_MAX_PENDING
+                names = ", ".join(f"“{name}”" for name in replaced)
+                messages.info(
+                    request,
+                    f"Up to {limit} uploads wait for confirmation at a time, so the oldest, "
+                    f"{names}, was discarded; upload it again to import it.",
+                )
             return redirect(record)
         for problem in problems:
             form.add_error(None, problem)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import csv
 import io
+import itertools
 import json
 import json.decoder
 import json.scanner
@@ -92,6 +93,25 @@ def _check_text(text: str, source: str) -> list[str]:
     return _LINE_BREAK.split(text)
 
 
+def _check_line_lengths(lines: list[str], source: str) -> None:
+    if max(map(len, lines)) > LINE_MAX_CHARS:
+        index = next(i for i, line in enumerate(lines) if len(line) > LINE_MAX_CHARS)
+        raise ParseError(
+            source,
+            index + 1,
+            f"this line is {len(lines[index]):,} characters long; a line may hold at most "
+            f"{LINE_MAX_CHARS:,}: break it into shorter lines",
+        )
+
+
+def _too_many(source: str, line: int, what: str) -> ParseError:
+    return ParseError(
+        source,
+        line,
+        f"the file holds more than {ITEMS_MAX:,} {what}: split it into smaller files",
+    )
+
+
 def parse_numbered(text: str, *, source: str = "<text>") -> ParsedDocument:
     """Read a numbered list of questions, optionally followed by an answer section.
 
@@ -102,6 +122,7 @@ def parse_numbered(text: str, *, source: str = "<text>") -> ParsedDocument:
     `source_incomplete`, because the source stops there.
     """
     lines = _check_text(text, source)
+    _check_line_lengths(lines, source)
     document = ParsedDocument(source=source)
 
     separator_index = next(
@@ -125,6 +146,8 @@ def parse_numbered(text: str, *, source: str = "<text>") -> ParsedDocument:
         match = _QUESTION_LINE.match(line)
         expected = len(document.questions) + (1 if current is None else 2)
         if match and int(match.group(1)) == expected:
+            if expected > ITEMS_MAX:
+                raise _too_many(source, line_no, "questions")
             finish_question()
             current = (expected, line_no, [match.group(2)])
         elif match and current is None:
@@ -211,12 +234,15 @@ def parse_notebook(text: str, *, source: str = "<text>") -> ParsedDocument:
     """Read a notebook export: each cell is an ``In [ ]:`` line, a numbered
     question, then ``Answer N: …`` with the concise answer up to the next cell."""
     lines = _check_text(text, source)
+    _check_line_lengths(lines, source)
     document = ParsedDocument(source=source)
 
     cells: list[tuple[int, list[tuple[int, str]]]] = []
     for index, line in enumerate(lines):
         line_no = index + 1
         if _NOTEBOOK_CELL.match(line):
+            if len(cells) == ITEMS_MAX:
+                raise _too_many(source, line_no, "cells")
             cells.append((line_no, []))
         elif cells:
             cells[-1][1].append((line_no, line))
@@ -294,6 +320,20 @@ FORMATS: dict[str, str] = {
     "json": "JSON",
 }
 
+#: Bounds on what one import file may hold, checked while it is read, so reading any
+#: file costs time in proportion to its size whatever it holds (docs/importing.md).
+QUESTION_MAX_CHARS = 1_000  # one question's text (the seed bank's longest: 126)
+ANSWER_MAX_CHARS = 20_000  # one answer, or a topic's description (as a note)
+LINE_MAX_CHARS = 10_000  # one line of a Markdown, numbered or notebook file
+ITEMS_MAX = 10_000  # questions, CSV rows, Markdown headings, entries of a JSON list
+TOPICS_PER_QUESTION_MAX = 20
+RELATED_PER_QUESTION_MAX = 50
+CSV_COLUMNS_MAX = 50
+JSON_DEPTH_MAX = 20  # the export format needs 4
+JSON_KEYS_MAX = 50  # keys of one JSON object
+JSON_NUMBER_MAX_CHARS = 40  # an import needs no numbers; int() of 4,301 digits raises
+JSON_TEXT_MAX_CHARS = 6 * ANSWER_MAX_CHARS  # a JSON string as written, escapes included
+
 #: The columns of the CSV format, in the order the exporter writes them.
 CSV_COLUMNS = (
     "key",
@@ -320,8 +360,9 @@ TOPIC_WITH_SLUG = re.compile(r"^(?P<name>.*\S)\s*\[(?P<slug>[-a-zA-Z0-9_]+)\]$")
 
 # Markdown
 _MD_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
-_MD_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
-_MD_CLOSING_HASHES = re.compile(r"(?:^|[ \t]+)#+$")
+# Greedy and anchored: a lazy group before trailing blanks, or a "[ \t]+#+$" searched
+# at every position, costs the square of a line of spaces.
+_MD_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*))?$")
 _MD_ITEM = re.compile(r"^ {0,3}(\d{1,9})[.)][ \t]+(\S.*)$")
 _MD_RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 # "1.", "2)", "Q3:", "Question 4", "Q:" before a question.
@@ -485,12 +526,20 @@ def _scan_markdown(lines: list[str]) -> list[_MarkdownLine]:
             if len(stripped) >= length and stripped == char * len(stripped):
                 fence = None
         elif heading := _MD_HEADING.match(text):
-            title = _MD_CLOSING_HASHES.sub("", heading.group(2) or "")
+            title = _without_closing_hashes((heading.group(2) or "").rstrip(" \t"))
             line.heading = (len(heading.group(1)), title.strip())
         elif item := _MD_ITEM.match(text):
             line.item = item.group(2)
         scanned.append(line)
     return scanned
+
+
+def _without_closing_hashes(title: str) -> str:
+    """A heading's text without its closing "##" (hashes alone, or after a blank)."""
+    bare = title.rstrip("#")
+    if bare != title and (not bare or bare[-1] in " \t"):
+        return bare
+    return title
 
 
 def _strip_emphasis(text: str) -> str:
@@ -553,8 +602,13 @@ def parse_markdown(text: str, *, source: str = "<text>") -> ImportDocument:
     the questions name sections, and a section's name becomes the topic of its
     questions; a lone level-1 heading at the top is the document's title, not a topic.
     """
-    scanned = _scan_markdown(_check_text(text, source))
+    lines = _check_text(text, source)
+    _check_line_lengths(lines, source)
+    scanned = _scan_markdown(lines)
     document = ImportDocument(source=source, format="markdown")
+    headings = (line for line in scanned if line.heading)
+    if extra := next(itertools.islice(headings, ITEMS_MAX, None), None):
+        raise _too_many(source, extra.number, "headings")
 
     question_headings = [
         line for line in scanned if line.heading and _looks_like_question(line.heading[1])
@@ -567,6 +621,8 @@ def parse_markdown(text: str, *, source: str = "<text>") -> ImportDocument:
     else:
         question_level = 7  # every heading is a section heading
         starts = {line.number for line in scanned if line.item is not None}
+    if len(starts) > ITEMS_MAX:
+        raise _too_many(source, sorted(starts)[ITEMS_MAX], "questions")
     if not starts:
         raise ParseError(
             source,
@@ -721,12 +777,16 @@ def parse_csv(text: str, *, source: str = "<text>") -> ImportDocument:
             reason = str(error)
             if "unexpected end of data" in reason or "EOF" in reason:
                 reason = 'a quoted cell is never closed (a " without its closing ")'
+            elif "field larger than field limit" in reason:
+                reason = f"a cell is longer than {csv.field_size_limit():,} characters"
             raise ParseError(source, start, f"not valid CSV: {reason}") from error
         if not any(cell.strip() for cell in row):
             continue
         if header is None:
             header = _read_csv_header(row, start, document, source)
             continue
+        if len(document.items) == ITEMS_MAX:
+            raise _too_many(source, start, "rows")
         document.items.append(_csv_item(header, row, start, source))
     if not document.items:
         raise ParseError(source, None, "no questions found: the file has only its header line")
@@ -734,6 +794,13 @@ def parse_csv(text: str, *, source: str = "<text>") -> ImportDocument:
 
 
 def _read_csv_header(row: list[str], line: int, document: ImportDocument, source: str):
+    if len(row) > CSV_COLUMNS_MAX:
+        raise ParseError(
+            source,
+            line,
+            f"the first line names {len(row):,} columns; a file may have at most "
+            f"{CSV_COLUMNS_MAX} (see docs/importing.md for the columns used)",
+        )
     header = [_csv_column_name(cell) for cell in row]
     seen = set()
     for name in header:
@@ -791,9 +858,67 @@ class _LineDict(dict):
     line: int = 1
 
 
+# Strings (escapes included; one ends at a line break, as JSON's must), numbers, and
+# the characters that open, separate and close lists and objects. Each alternative
+# starts with a different character, so scanning never backtracks.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"?|-?\d[-+.\deE]*|[\[\]{},]')
+
+
+def _json_limits(text: str, source: str) -> None:
+    """Refuse JSON that nests, lists, or writes a number or text beyond the limits,
+    before the decoder sees it: it would spend time or stack on them, or raise
+    something other than a decoding error (int() of more than 4,300 digits)."""
+
+    def refuse(position: int, reason: str) -> ParseError:
+        return ParseError(source, text.count("\n", 0, position) + 1, reason)
+
+    open_: list[list] = []  # [bracket, entries so far] of each enclosing list or object
+    for token in _JSON_TOKEN.finditer(text):
+        value, first = token.group(), token.group()[0]
+        if first == '"':
+            if len(value) > JSON_TEXT_MAX_CHARS:
+                raise refuse(
+                    token.start(),
+                    f"a text of {len(value):,} characters; a JSON text may hold at most "
+                    f"{JSON_TEXT_MAX_CHARS:,}",
+                )
+        elif first in "[{":
+            if len(open_) == JSON_DEPTH_MAX:
+                raise refuse(
+                    token.start(),
+                    f"lists and objects nested more than {JSON_DEPTH_MAX} deep "
+                    "(the format needs 4)",
+                )
+            open_.append([first, 1])
+        elif first in "]}":
+            if open_:
+                open_.pop()
+        elif first == ",":
+            if open_:
+                frame = open_[-1]
+                frame[1] += 1
+                limit = JSON_KEYS_MAX if frame[0] == "{" else ITEMS_MAX
+                if frame[1] > limit:
+                    what = "keys in one object" if frame[0] == "{" else "entries in one list"
+                    raise refuse(token.start(), f"more than {limit:,} {what}")
+        elif len(value) > JSON_NUMBER_MAX_CHARS:
+            raise refuse(
+                token.start(),
+                f"a number {len(value):,} characters long; numbers may be at most "
+                f"{JSON_NUMBER_MAX_CHARS} (an import file needs none)",
+            )
+
+
+def _bounded_int(value: str) -> int:
+    # _json_limits has refused longer numbers; this keeps the decoder safe on its own.
+    if len(value) > JSON_NUMBER_MAX_CHARS:
+        raise ValueError(f"a number {len(value):,} characters long")
+    return int(value)
+
+
 def _load_json_with_lines(text: str) -> object:
     newlines = [match.start() for match in re.finditer("\n", text)]
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_int=_bounded_int)
 
     def parse_object(s_and_end, *args, **kwargs):
         obj, end = json.decoder.JSONObject(s_and_end, *args, **kwargs)
@@ -820,12 +945,15 @@ def parse_json(text: str, *, source: str = "<text>") -> ImportDocument:
     question objects. Each question has "text" and optionally "key", "answer",
     "long_answer", the two "…_incomplete" flags, "topics" and "related"."""
     _check_text(text, source)
+    _json_limits(text, source)
     try:
         data = _load_json_with_lines(text)
     except json.JSONDecodeError as error:
         raise ParseError(source, error.lineno, f"not valid JSON: {error.msg}") from error
     except RecursionError as error:
         raise ParseError(source, None, "not valid JSON: nested too deeply") from error
+    except ValueError as error:  # no known input gets here: _json_limits comes first
+        raise ParseError(source, None, f"not valid JSON: {error}") from error
     document = ImportDocument(source=source, format="json")
     if isinstance(data, dict):
         unknown = sorted(set(data) - {"format", "version", "topics", "questions"})
@@ -1007,8 +1135,34 @@ def parse_import(
             f"has {len(document.items):,} questions; the limit is {max_questions:,} per "
             "import: split it into smaller files",
         )
+    for item in document.items:
+        _check_item_limits(item, source)
+    for topic in document.topics:
+        if len(topic.description) > ANSWER_MAX_CHARS:
+            raise ParseError(
+                source,
+                topic.line,
+                f"the description of topic '{topic.slug}' is {len(topic.description):,} "
+                f"characters long; the limit is {ANSWER_MAX_CHARS:,}",
+            )
     document.warnings.extend(_answer_warnings(document))
     return document
+
+
+def _check_item_limits(item: ImportItem, source: str) -> None:
+    """The sizes one question may have: bounded here so nothing later (the
+    near-duplicate search above all) works on more."""
+    sizes = [
+        ("the question", len(item.text), QUESTION_MAX_CHARS, "characters long"),
+        ("its answer", len(item.answer), ANSWER_MAX_CHARS, "characters long"),
+        ("its long answer", len(item.long_answer), ANSWER_MAX_CHARS, "characters long"),
+        ("the question", len(item.topics), TOPICS_PER_QUESTION_MAX, "topics"),
+        ("the question", len(item.related), RELATED_PER_QUESTION_MAX, "related questions"),
+    ]
+    for what, size, limit, unit in sizes:
+        if size > limit:
+            has = f"is {size:,} {unit}" if unit == "characters long" else f"has {size:,} {unit}"
+            raise ParseError(source, item.line, f"{what} {has}; the limit is {limit:,}")
 
 
 def _answer_warnings(document: ImportDocument) -> list[str]:

@@ -317,6 +317,14 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 # questions one import takes, so a preview stays readable and quick to check.
 IMPORT_MAX_BYTES = 1024 * 1024
 IMPORT_MAX_QUESTIONS = 2000
+# The work units (counted, not timed: see questions.import_services.Work) comparing
+# one file with the bank may take; a file needing more is refused. Each upload,
+# preview and confirm plans once. The sizes of lines, cells, numbers and nesting a
+# file may hold are fixed in questions/importers.py (docs/importing.md).
+IMPORT_MAX_WORK = 8_000_000
+# Unconfirmed uploads one user keeps (up to IMPORT_MAX_BYTES each); another upload
+# replaces the oldest. Unconfirmed ones are deleted after two days anyway.
+IMPORT_MAX_PENDING = 3
 
 # One JSON object a line on stderr (studyhub.jsonlog), ready for a log shipper;
 # DJANGO_LOG_FORMAT=text for people reading a terminal (the default in debug).

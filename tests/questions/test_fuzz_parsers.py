@@ -9,12 +9,20 @@ import json
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from questions.importers import (
+    ANSWER_MAX_CHARS,
     CSV_COLUMNS,
     FORMATS,
+    JSON_DEPTH_MAX,
+    JSON_KEYS_MAX,
+    JSON_NUMBER_MAX_CHARS,
+    LINE_MAX_CHARS,
+    QUESTION_MAX_CHARS,
+    RELATED_PER_QUESTION_MAX,
+    TOPICS_PER_QUESTION_MAX,
     ImportDocument,
     ParsedDocument,
     ParseError,
@@ -203,6 +211,69 @@ json_documents = st.one_of(
     st.lists(question_objects, max_size=4).map(lambda qs: json.dumps({"questions": qs}, indent=1)),
 )
 
+
+# Inputs at and just past every limit (issue 12): huge numbers, deep nesting, many keys,
+# long texts, long lines of blanks and hashes, wide CSV. Each must read, or fail as a
+# located ParseError, never raise anything else (int() of 4,301 digits once did).
+def _around(limit: int) -> st.SearchStrategy[int]:
+    return st.integers(limit - 2, limit + 2)
+
+
+@st.composite
+def json_at_the_limits(draw) -> str:
+    kind = draw(st.sampled_from(["number", "float", "depth", "keys", "text", "list"]))
+    if kind == "number":
+        digits = draw(st.one_of(_around(JSON_NUMBER_MAX_CHARS), st.integers(4290, 4310)))
+        value = draw(st.sampled_from(["", "-"])) + "9" * digits
+    elif kind == "float":
+        value = (
+            "1."
+            + "5" * draw(_around(JSON_NUMBER_MAX_CHARS))
+            + draw(st.sampled_from(["", "e999999", "e-99"]))
+        )
+    elif kind == "depth":
+        depth = draw(_around(JSON_DEPTH_MAX))
+        value = draw(st.sampled_from(["[", '{"a": ['])) * depth
+        value += "]" * depth if value[0] == "[" else "]}" * depth
+    elif kind == "keys":
+        count = draw(_around(JSON_KEYS_MAX))
+        value = "{" + ", ".join(f'"k{n}": {n}' for n in range(count)) + "}"
+    elif kind == "text":
+        value = json.dumps("é" * draw(st.sampled_from([ANSWER_MAX_CHARS, ANSWER_MAX_CHARS + 1])))
+    else:
+        value = json.dumps(["t"] * draw(_around(TOPICS_PER_QUESTION_MAX)))
+    where = draw(st.sampled_from(["answer", "x", "text", "topics"]))
+    question = f'{{"text": "What is a stride?", "{where}": {value}}}'
+    layout = draw(st.sampled_from(["[%s]", '{"questions": [%s]}', "[\n%s\n]", "%s"]))
+    return draw(mutated((layout % question).split("\n")))
+
+
+@st.composite
+def lines_at_the_limits(draw) -> str:
+    length = draw(_around(LINE_MAX_CHARS))
+    filler = draw(st.sampled_from([" ", "#", " #", "[", "*", "a", "?", "1. "]))
+    line = (filler * length)[:length]
+    prefix = draw(st.sampled_from(["## ", "## a", "1. ", "", "question,answer\n", "In [ ]:\n1. "]))
+    long_question = "## 1. " + "is " * draw(_around(QUESTION_MAX_CHARS // 3)) + "?"
+    related = ",".join(f"k{n}" for n in range(draw(_around(RELATED_PER_QUESTION_MAX))))
+    chosen = draw(
+        st.sampled_from(
+            [
+                prefix + line + "b?",
+                "## 1. What?\n" + line,
+                long_question,
+                f'question,related\nWhat?,"{related}"',
+                "question" + ",x" * draw(st.integers(45, 55)) + "\nWhat?",
+            ]
+        )
+    )
+    return draw(mutated(chosen.split("\n")))
+
+
+at_the_limits = st.one_of(json_at_the_limits(), lines_at_the_limits())
+#: Issue 12's case, always tried: Python's int() refuses more than 4,300 digits.
+HUGE_INTEGER = '[{"text": "What is a stride?", "x": ' + "9" * 4301 + "}]"
+
 PARSERS = {
     "numbered": parse_numbered,
     "notebook": parse_notebook,
@@ -260,8 +331,33 @@ def test_every_parser_reads_its_own_shape_of_input(name, data):
     check(PARSERS[name], data.draw(SHAPED[name]))
 
 
+@pytest.mark.parametrize("name", sorted(PARSERS))
+@settings(max_examples=60, deadline=None)
+@given(text=at_the_limits)
+@example(text=HUGE_INTEGER)
+def test_every_parser_reads_input_at_the_limits(name, text):
+    check(PARSERS[name], text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=at_the_limits)
+@example(text=HUGE_INTEGER)
+def test_import_of_input_at_the_limits_keeps_every_limit(text):
+    try:
+        document = parse_import(text, source=SOURCE, max_questions=10)
+    except ParseError as error:
+        assert str(error).startswith(SOURCE) and error.reason.strip()
+        assert error.line is None or 1 <= error.line <= line_count(text)
+        return
+    for item in document.items:
+        assert len(item.text) <= QUESTION_MAX_CHARS
+        assert max(len(item.answer), len(item.long_answer)) <= ANSWER_MAX_CHARS
+        assert len(item.topics) <= TOPICS_PER_QUESTION_MAX
+        assert len(item.related) <= RELATED_PER_QUESTION_MAX
+
+
 @FUZZ
-@given(text=st.one_of(any_text, json_documents))
+@given(text=st.one_of(any_text, json_documents, at_the_limits))
 def test_detection_and_import_of_anything(text):
     try:
         detected = detect_format(text, source=SOURCE)

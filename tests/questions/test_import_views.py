@@ -344,7 +344,7 @@ def test_a_clash_while_importing_writes_nothing_and_keeps_the_preview(
     def clash(*args, **kwargs):
         raise IntegrityError("duplicate key value violates unique constraint")
 
-    monkeypatch.setattr("questions.import_services.run_import", clash)
+    monkeypatch.setattr("questions.import_services.write_plan", clash)
     before = snapshot()
     response = instructor_client.post(duplicate_upload.get_absolute_url(), follow=True)
     assert "Nothing was imported: the question bank changed while importing" in html(response)

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 
 from questions.import_services import (
@@ -11,7 +11,7 @@ from questions.import_services import (
     ImportRefused,
     count,
     plan_import,
-    run_import,
+    write_plan,
 )
 from questions.importers import FORMATS, ParseError, decode_text, parse_import
 
@@ -68,9 +68,10 @@ class Command(BaseCommand):
             self.stdout.write("Dry run: nothing was written.")
             return
         try:
-            report = run_import(
-                document, topics=topics, keep_all_duplicates=options["keep_duplicates"]
-            )
+            # The plan shown above is the one written: planning happens outside the
+            # write transaction, which checks that the bank has not changed since.
+            with transaction.atomic():
+                report = write_plan(plan, keep_all_duplicates=options["keep_duplicates"])
         except (ParseError, ImportRefused) as error:
             raise CommandError(f"Nothing was imported. {error}") from error
         except IntegrityError as error:
