@@ -7,6 +7,8 @@ PostgreSQL needs at least workers × threads connections per app server.
 
 import os
 
+from gunicorn.http import wsgi
+
 _cores = os.cpu_count() or 1
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
@@ -37,3 +39,15 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # No control socket: several servers (and test runs) on one machine would share its path.
 control_socket_disable = True
+
+# No "Server: gunicorn" on responses: gunicorn writes it in every response's first
+# lines and has no setting for it, so leave that line out (the config is loaded in
+# the master before workers fork, so every worker has this).
+_default_headers = wsgi.Response.default_headers
+
+
+def _default_headers_without_server(self):
+    return [line for line in _default_headers(self) if not line.startswith("Server:")]
+
+
+wsgi.Response.default_headers = _default_headers_without_server

@@ -1,4 +1,5 @@
-"""Project-wide middleware: the request log, the database-down page, private caching."""
+"""Project-wide middleware: the request log, the database-down page, private caching,
+the Permissions-Policy header."""
 
 from __future__ import annotations
 
@@ -9,12 +10,17 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import DataError
+from django.db import DatabaseError, DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
 from studyhub.security import client_ip
-from studyhub.views import bad_request, is_database_unavailable, service_unavailable
+from studyhub.views import (
+    bad_request,
+    database_error,
+    is_database_unavailable,
+    service_unavailable,
+)
 
 request_logger = logging.getLogger("studyhub.request")
 
@@ -97,6 +103,8 @@ class DatabaseErrorsMiddleware:
       before the view runs, as no such object can exist (SQLite would raise
       OverflowError, PostgreSQL DataError).
     - A value in a form or query beyond what a column holds: 400 saying so.
+    - Any other database error is the request's own fault, not an outage ("Expression
+      tree is too large"): the plain 500 page, logged as an error with the request id.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -117,7 +125,28 @@ class DatabaseErrorsMiddleware:
             return service_unavailable(request, exception)
         if isinstance(exception, (OverflowError, DataError)):
             return bad_request(request, exception)
+        if isinstance(exception, DatabaseError):
+            return database_error(request, exception)
         return None
+
+
+class PermissionsPolicyMiddleware:
+    """A Permissions-Policy header on every response (static files too: it sits above
+    WhiteNoise), denying the browser features StudyHub never uses, to its own pages and
+    any frame (settings.PERMISSIONS_POLICY)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.header = ", ".join(
+            f"{feature}=({' '.join(allowed)})"
+            for feature, allowed in settings.PERMISSIONS_POLICY.items()
+        )
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if self.header:
+            response.headers.setdefault("Permissions-Policy", self.header)
+        return response
 
 
 class PrivatePagesMiddleware:

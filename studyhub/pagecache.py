@@ -114,9 +114,13 @@ def _member_ids(team_id: int) -> list[int]:
 
 def _after_commit(work: Callable[[], None]) -> None:
     """Run `work` once the current transaction commits (tests run it at once: their
-    transaction never commits; tests/conftest.py)."""
+    transaction never commits; tests/conftest.py).
+
+    Robust: the write has committed by then, so a failure here (the database gone
+    between the commit and a team lookup) is logged and must not answer it as failed.
+    The cache itself never raises while Redis is down (studyhub/cache.py)."""
     if enabled():
-        transaction.on_commit(work)
+        transaction.on_commit(work, robust=True)
 
 
 def _replace(keys: Iterable[str]) -> None:

@@ -8,7 +8,8 @@ DATABASE_URL          any dj-database-url URL (default: SQLite under var/ in WAL
 Production (README.md and docs/deploy.md list every variable): DJANGO_HTTPS,
 DJANGO_HSTS_SECONDS, DJANGO_SECURE_PROXY_SSL_HEADER, DJANGO_PROXY_COUNT,
 DJANGO_CSRF_TRUSTED_ORIGINS, DJANGO_DB_CONN_MAX_AGE, DJANGO_DB_STATEMENT_TIMEOUT_MS,
-DJANGO_DB_CONNECT_TIMEOUT, REDIS_URL, DJANGO_PAGE_CACHE_SECONDS, DJANGO_SESSION_ENGINE,
+DJANGO_DB_CONNECT_TIMEOUT, REDIS_URL, DJANGO_REDIS_TIMEOUT_MS, DJANGO_REDIS_RETRY_SECONDS,
+DJANGO_PAGE_CACHE_SECONDS, DJANGO_SESSION_ENGINE,
 DJANGO_STATIC_URL, DJANGO_STATIC_ROOT, DJANGO_LOG_LEVEL, DJANGO_LOG_FORMAT.
 """
 
@@ -67,6 +68,7 @@ MIDDLEWARE = [
     # First, so it times and logs every request, redirects and static files included.
     "studyhub.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "studyhub.middleware.PermissionsPolicyMiddleware",  # above WhiteNoise: static files too
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "studyhub.middleware.DatabaseErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -205,15 +207,28 @@ BACKGROUND_JOBS = True
 BACKGROUND_QUEUE_SIZE = 200
 
 # Sessions live in the database by default; with Redis, "cached_db" reads them
-# from the cache and still survives a cache restart (docs/deploy.md).
+# from the cache, writes them to the database first, and reads the database while
+# Redis is away (docs/deploy.md).
 SESSION_ENGINE = env_str("DJANGO_SESSION_ENGINE", default="django.contrib.sessions.backends.db")
 
 # --- Cache ----------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", default="")
+#: How long one Redis call may take (connecting, or one command) before it counts as a
+#: miss, and how long a process then skips Redis before trying again (studyhub/cache.py).
+REDIS_TIMEOUT_MS = env_int("DJANGO_REDIS_TIMEOUT_MS", default=250)
+REDIS_RETRY_SECONDS = env_int("DJANGO_REDIS_RETRY_SECONDS", default=5)
 CACHES = {
     "default": (
-        # Django's Redis cache, reusing its client between calls (studyhub/cache.py)
-        {"BACKEND": "studyhub.cache.StudyHubRedisCache", "LOCATION": REDIS_URL}
+        # Django's Redis cache, a miss while Redis is down (studyhub/cache.py)
+        {
+            "BACKEND": "studyhub.cache.StudyHubRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_MS / 1000,
+                "socket_timeout": REDIS_TIMEOUT_MS / 1000,
+                "down_seconds": REDIS_RETRY_SECONDS,
+            },
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -279,6 +294,41 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Browser features StudyHub never uses, denied to its pages and to any frame
+# (studyhub.middleware.PermissionsPolicyMiddleware). Only features current Chromium
+# knows: an unknown one is a console warning on every page.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "accelerometer": [],
+    "autoplay": [],
+    "browsing-topics": [],
+    "camera": [],
+    "clipboard-read": [],
+    "display-capture": [],
+    "encrypted-media": [],
+    "fullscreen": [],
+    "gamepad": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "hid": [],
+    "identity-credentials-get": [],
+    "idle-detection": [],
+    "interest-cohort": [],
+    "local-fonts": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "otp-credentials": [],
+    "payment": [],
+    "picture-in-picture": [],
+    "publickey-credentials-create": [],
+    "publickey-credentials-get": [],
+    "screen-wake-lock": [],
+    "serial": [],
+    "storage-access": [],
+    "usb": [],
+    "window-management": [],
+    "xr-spatial-tracking": [],
+}
 
 
 def _origin(url: str) -> list[str]:

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
+from collections import Counter
 from contextlib import contextmanager
 from unittest import mock
 
 import psycopg
+import psycopg.errors
 import pytest
-from django.db import InterfaceError, OperationalError, connections
+from django.db import InterfaceError, OperationalError, connection, connections
 from django.test import RequestFactory
 
-from studyhub.views import server_error
+from studyhub.views import database_failure, server_error
 from tests.factories import make_bank
+from tests.security.learners import CREATE_LEARNERS, Learners, check_writes, wait_for_health
 
 HX = {"HX-Request": "true"}
 FRIENDLY = "StudyHub cannot reach its database right now."
@@ -125,6 +129,108 @@ def test_other_server_errors_stay_a_plain_500(db):
     assert "a bug" not in html
 
 
+# --- Only an outage is reported as one --------------------------------------------------
+
+
+def real_sqlite_error(sql: str, tmp_path) -> sqlite3.OperationalError:
+    """The error SQLite itself raises (with its result code), not one made by hand."""
+    path = tmp_path / "db.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # holds the write lock
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute(sql)
+    except sqlite3.OperationalError as error:
+        return error
+    finally:
+        other.close()
+        holder.close()
+    raise AssertionError(f"{sql[:40]} did not fail")
+
+
+TOO_COMPLEX = "SELECT " + "+".join(["1"] * 100_000)
+
+
+def wrapped(error: Exception) -> OperationalError:
+    """As Django raises it: its own class, the driver's error as the cause."""
+    try:
+        raise OperationalError(*error.args) from error
+    except OperationalError as django_error:
+        return django_error
+
+
+@pytest.mark.parametrize(
+    ("make_error", "expected"),
+    [
+        (lambda tmp: real_sqlite_error("BEGIN IMMEDIATE", tmp), "busy"),  # locked past timeout
+        (lambda tmp: wrapped(real_sqlite_error("BEGIN IMMEDIATE", tmp)), "busy"),
+        (lambda tmp: real_sqlite_error(TOO_COMPLEX, tmp), None),  # "Expression tree is too large"
+        (lambda tmp: wrapped(real_sqlite_error(TOO_COMPLEX, tmp)), None),
+        (lambda tmp: real_sqlite_error("SELECT * FROM no_such_table", tmp), None),
+        (lambda tmp: sqlite3.InterfaceError("Error binding parameter 1"), None),
+        (lambda tmp: sqlite3.OperationalError("unable to open database file"), "unavailable"),
+        (lambda tmp: psycopg.OperationalError("connection refused"), "unavailable"),
+        (lambda tmp: wrapped(psycopg.errors.AdminShutdown("terminating")), "unavailable"),
+        (lambda tmp: psycopg.errors.TooManyConnections("too many clients"), "unavailable"),
+        (lambda tmp: psycopg.errors.QueryCanceled("statement timeout"), "busy"),
+        (lambda tmp: wrapped(psycopg.errors.StatementTooComplex("stack depth")), None),
+        (lambda tmp: psycopg.errors.DeadlockDetected("deadlock detected"), None),
+        (lambda tmp: InterfaceError("connection already closed"), "unavailable"),
+        (lambda tmp: ValueError("a bug"), None),
+    ],
+    ids=[
+        "sqlite-locked", "django-sqlite-locked", "sqlite-too-complex", "django-sqlite-too-complex",
+        "sqlite-no-such-table", "sqlite-binding", "sqlite-cannot-open", "pg-refused",
+        "pg-admin-shutdown", "pg-too-many-connections", "pg-statement-timeout",
+        "pg-too-complex", "pg-deadlock", "django-interface", "not-a-database-error",
+    ],
+)  # fmt: skip
+def test_only_errors_of_reaching_the_database_count_as_an_outage(make_error, expected, tmp_path):
+    assert database_failure(make_error(tmp_path)) == expected
+
+
+def test_a_query_the_database_refuses_is_a_500_logged_as_an_error(
+    logged_in_client, question, caplog
+):
+    """SQLite's "Expression tree is too large" (PostgreSQL: "stack depth limit
+    exceeded") is the query's fault: the plain 500 page, an error in the log with the
+    request's id, and no word of an outage."""
+
+    def too_complex(**kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute(TOO_COMPLEX)
+
+    with mock.patch("progress.views.record_confidence", too_complex):
+        response = logged_in_client.post(
+            f"/questions/{question.key}/confidence/", {"level": "4"}, headers=HX
+        )
+
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "StudyHub could not finish this request." in html
+    assert FRIENDLY not in html and "busy" not in html
+    (record,) = [r for r in caplog.records if r.name == "studyhub.views"]
+    assert record.levelname == "ERROR"
+    assert record.getMessage().startswith("Database error (not an outage)")
+    assert record.request_id == response["X-Request-ID"]
+    assert record.exc_info is not None  # the traceback goes to the log, not the page
+    # The database is fine: the next request is served.
+    assert logged_in_client.get(f"/questions/{question.key}/").status_code == 200
+
+
+def test_a_database_busy_past_its_timeout_is_a_503_that_says_so(
+    logged_in_client, question, caplog, tmp_path
+):
+    locked = wrapped(real_sqlite_error("BEGIN IMMEDIATE", tmp_path))
+    with database_down(locked):
+        response = logged_in_client.post(
+            f"/questions/{question.key}/confidence/", {"level": "4"}, headers=HX
+        )
+    assert response.status_code == 503
+    assert "StudyHub's database is too busy right now." in response.content.decode()
+    assert any(r.getMessage().startswith("Database busy") for r in caplog.records)
+
+
 # --- For real: make serve on a PostgreSQL server of our own ---------------------------
 # (fixtures in tests/security/conftest.py, machinery in tests/security/own_postgres.py)
 
@@ -204,3 +310,46 @@ def test_favicon_ico_points_at_the_static_icon(client, db):
     response = client.get("/favicon.ico")
     assert response.status_code == 301
     assert response["Location"] == "/static/img/favicon.svg"
+
+
+@pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
+def test_concurrent_marks_and_notes_through_a_database_outage(own_postgres, serving):
+    """Learners keep marking and writing notes while PostgreSQL stops and starts: 503
+    only while it is away, never a 500, everything answered as saved is stored once,
+    /healthz truthful throughout, and the same server carries on afterwards."""
+    keys = json.loads(serving.manage("shell", "-c", CREATE_LEARNERS).splitlines()[-1])
+    probe = serving.client()
+
+    with Learners(serving, keys) as learners:
+        time.sleep(1.5)
+        stopping_at = time.monotonic()
+        own_postgres.stop()
+        health = wait_for_health(probe, lambda status, report: status == 503)
+        assert health == (503, {"status": "unavailable", "database": "unreachable"})
+        time.sleep(1.5)
+        own_postgres.start()
+        back_at = time.monotonic()
+        health = wait_for_health(probe, lambda status, report: status == 200)
+        assert health == (200, {"status": "ok", "database": "ok"})
+        time.sleep(1.5)
+
+    answers = learners.answers
+    statuses = Counter(a.status for a in answers)
+    assert set(statuses) <= {200, 503}, statuses  # never a 500, always an answer
+    assert statuses[503] > 0  # the outage was seen
+    # 503 only for requests that overlapped the outage (with a second's grace for a
+    # connection that was already being opened when the server came back).
+    late = [
+        a
+        for a in answers
+        if a.status == 503 and not (a.ended >= stopping_at and a.started <= back_at + 1)
+    ]
+    assert late == []
+    # After the outage every request is served again, by the same server.
+    after = [a for a in answers if a.started > back_at + 1]
+    assert after and all(a.status == 200 for a in after)
+    refused_but_committed = check_writes(serving, answers)
+    print(f"{len(answers)} answers {dict(statuses)}; {refused_but_committed} answered 503 "
+          "but committed")  # fmt: skip
+    log = serving.log()
+    assert "Traceback" not in log

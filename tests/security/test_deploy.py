@@ -151,9 +151,20 @@ def test_redis_holds_the_cache_and_sessions_when_configured(run_django):
     assert values["CACHES"]["default"] == {
         "BACKEND": "studyhub.cache.StudyHubRedisCache",
         "LOCATION": "redis://cache.internal:6379/0",
+        # A down or frozen Redis is a miss within a quarter of a second, then skipped.
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25, "down_seconds": 5},
     }
     assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
     assert values["PAGE_CACHE_SECONDS"] == 60
+
+    options = settings_in(
+        run_django,
+        ["CACHES"],
+        REDIS_URL="redis://cache.internal:6379/0",
+        DJANGO_REDIS_TIMEOUT_MS="100",
+        DJANGO_REDIS_RETRY_SECONDS="10",
+    )["CACHES"]["default"]["OPTIONS"]
+    assert options == {"socket_connect_timeout": 0.1, "socket_timeout": 0.1, "down_seconds": 10}
 
 
 def test_static_files_from_a_cdn_are_allowed_by_the_csp(run_django):

@@ -167,3 +167,32 @@ def test_make_serve_collects_static_files_migrates_and_starts_gunicorn():
         'if [ "1" = 1 ]; then .venv/bin/python manage.py migrate --noinput; fi',
         "exec .venv/bin/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:9999 studyhub.wsgi",
     ]
+
+
+# --- Headers --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/no-such-page/", "/healthz"])
+def test_every_response_denies_the_browser_features_studyhub_never_uses(client, db, path):
+    policy = client.get(path)["Permissions-Policy"]
+    features = dict(item.split("=") for item in policy.split(", "))
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb", "browsing-topics"):
+        assert features[feature] == "()"  # denied to the page and to any frame
+
+
+def test_gunicorn_sends_no_server_header(monkeypatch):
+    """gunicorn writes "Server: gunicorn" itself; gunicorn.conf.py leaves it out.
+    (A real gunicorn is checked in test_redis_outage.py.)"""
+    from gunicorn.http import wsgi
+
+    original = wsgi.Response.default_headers
+    try:
+        load_gunicorn_conf(monkeypatch)
+        request = type("Request", (), {"version": (1, 1), "should_close": lambda self: True})
+        response = wsgi.Response(request(), sock=None, cfg=None)
+        response.status = "200 OK"
+        lines = response.default_headers()
+    finally:
+        wsgi.Response.default_headers = original
+    assert lines[0] == "HTTP/1.1 200 OK\r\n"
+    assert not any(line.lower().startswith("server:") for line in lines)
