@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Team, User
+from progress.markdown import render_markdown
 from progress.models import Assignment, ConfidenceEvent, ConfidenceMark, Note, TopicSet
 from progress.scheduling import RATING_FOR_LEVEL, SCHEDULER, card_from_mark, schedule_fields
 from questions.models import Question, Topic
@@ -106,13 +107,9 @@ def seed(*, rng_seed: int = 7) -> dict[str, int]:
                 )
             )
         for question in rng.sample(studied, min(len(studied), rng.randint(0, 8))):
+            text = NOTE_TEXT.format(topic=question.text[:60], n=question.position)
             notes.append(
-                Note(
-                    user=user,
-                    question=question,
-                    version=1,
-                    text=NOTE_TEXT.format(topic=question.text[:60], n=question.position),
-                )
+                Note(user=user, question=question, version=1, text=text, html=render_markdown(text))
             )
     ConfidenceEvent.objects.bulk_create(events, batch_size=5000)
     ConfidenceMark.objects.bulk_create(marks, batch_size=5000)

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import Membership
 from questions.models import COVERED_LEVEL, Question
@@ -138,6 +139,9 @@ class Note(models.Model):
     )
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="notes")
     text = models.TextField(blank=True)
+    # The text rendered and sanitised when it was saved (progress.markdown), so that
+    # showing a note never parses Markdown. Written with the text by services.save_note.
+    html = models.TextField(blank=True, editable=False)
     version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -148,6 +152,11 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return f"Note by {self.user} on Q{self.question_id}"
+
+    @property
+    def rendered(self) -> SafeString:
+        """The note as HTML for a page: sanitised by nh3 before it was stored."""
+        return mark_safe(self.html)  # noqa: S308 — written only by render_markdown
 
 
 class TopicSetQuerySet(models.QuerySet["TopicSet"]):

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from progress.markdown import render_markdown
 from progress.models import Confidence, ConfidenceEvent, ConfidenceMark, Note
 from progress.scheduling import SCHEDULE_FIELDS, review, schedule_fields
 from questions.models import Question
@@ -88,17 +89,29 @@ def note_revision(note: Note | None) -> str:
     return f"{note.version}.{note.updated_at.astimezone(UTC):%Y%m%d%H%M%S%f}"
 
 
-@transaction.atomic
 def save_note(
     *, user: User, question: Question, text: str, base_revision: str | None = None
 ) -> Note | None:
-    """Store the learner's note; an empty note is removed. Returns the note, or None.
+    """Store the learner's note and its rendering; an empty note is removed. Returns
+    the note, or None.
 
     With ``base_revision`` (what the editor started from, see ``note_revision``) a
     note that changed since then is left alone and NoteConflict says so: a stale tab
     never overwrites newer text. The row is locked (PostgreSQL; SQLite runs one
     writing transaction at a time), so two saves from the same start cannot both win.
     """
+    # Rendered before the transaction starts, so that neither the row lock nor SQLite's
+    # write lock is held while Markdown is parsed.
+    html = render_markdown(text) if text.strip() else ""
+    return _store_note(
+        user=user, question=question, text=text, html=html, base_revision=base_revision
+    )
+
+
+@transaction.atomic
+def _store_note(
+    *, user: User, question: Question, text: str, html: str, base_revision: str | None
+) -> Note | None:
     note = Note.objects.select_for_update().filter(user=user, question=question).first()
     if base_revision is not None and base_revision != note_revision(note):
         raise NoteConflict(note)
@@ -109,14 +122,16 @@ def save_note(
     if note is None:
         try:
             with transaction.atomic():
-                return Note.objects.create(user=user, question=question, text=text, version=1)
+                return Note.objects.create(
+                    user=user, question=question, text=text, html=html, version=1
+                )
         except IntegrityError:
             # Another request created it between our look-up and our insert.
             note = Note.objects.select_for_update().get(user=user, question=question)
             if base_revision is not None:
                 raise NoteConflict(note) from None
     if note.text != text:
-        note.text = text
+        note.text, note.html = text, html
         note.version += 1
-        note.save(update_fields=["text", "version", "updated_at"])
+        note.save(update_fields=["text", "html", "version", "updated_at"])
     return note

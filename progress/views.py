@@ -13,7 +13,6 @@ from django.views.decorators.vary import vary_on_headers
 
 from progress.dashboard import learner_dashboard
 from progress.forms import ConfidenceForm, NoteForm
-from progress.markdown import render_markdown
 from progress.models import Confidence, Note
 from progress.services import (
     NoteConflict,
@@ -55,7 +54,7 @@ def question_page_context(
         "confidence_error": confidence_error,
         "coverage_topics": _coverage_of(question, user),
         "note": note,
-        "note_html": render_markdown(note.text) if note else "",
+        "note_html": note.rendered if note else "",
         "note_form": note_form,
         "editing_note": note_form is not None,
         "position_in_topic": index + 1,
@@ -239,9 +238,9 @@ def _question_url(question: Question, topic_slug: str | None) -> str:
 @require_GET
 @login_required
 def note_list(request: HttpRequest) -> HttpResponse:
+    # Each note shows the HTML stored when it was saved: nothing is parsed here.
     notes = request.user.notes.select_related("question").order_by("question__position")
-    rendered = [(note, render_markdown(note.text)) for note in notes]
-    return TemplateResponse(request, "progress/note_list.html", {"notes": rendered})
+    return TemplateResponse(request, "progress/note_list.html", {"notes": notes})
 
 
 @require_GET
@@ -249,5 +248,4 @@ def note_list(request: HttpRequest) -> HttpResponse:
 def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Starting from the user's own notes makes anyone else's note simply not found.
     note = get_object_or_404(request.user.notes.select_related("question"), pk=pk)
-    context = {"note": note, "note_html": render_markdown(note.text)}
-    return TemplateResponse(request, "progress/note_detail.html", context)
+    return TemplateResponse(request, "progress/note_detail.html", {"note": note})

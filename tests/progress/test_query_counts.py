@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Membership, Team, User
+from progress.markdown import render_markdown
 from progress.models import Assignment, ConfidenceEvent, ConfidenceMark, Note, TopicSet
 from questions.models import Question, Topic
 from tests.factories import make_bank, make_question, make_user, mark, note
@@ -53,8 +54,12 @@ def give_progress(users, questions) -> None:
     ConfidenceEvent.objects.bulk_create(
         [ConfidenceEvent(user=u, question=q, level=3, created_at=now) for u, q in pairs]
     )
+    texts = {(u, q): f"*{u.username}* on {q.key}" for u, q in pairs}
     Note.objects.bulk_create(
-        [Note(user=u, question=q, text=f"*{u.username}* on {q.key}", version=1) for u, q in pairs],
+        [
+            Note(user=u, question=q, text=text, html=render_markdown(text), version=1)
+            for (u, q), text in texts.items()
+        ],
         ignore_conflicts=True,
     )
 
@@ -138,6 +143,9 @@ def test_note_list_query_count(logged_in_client, world, django_assert_num_querie
 
     assert small.count('<div class="prose note-body">') == 5
     assert large.count('<div class="prose note-body">') == 50
+    # Each shows the HTML stored when it was saved.
+    assert small.count("<strong>own</strong>") == large.count("<strong>own</strong>") == 1
+    assert large.count("<p><em>learner</em> on ") == 49
 
 
 def test_mark_confidence_htmx_query_count(logged_in_client, world, django_assert_num_queries):
