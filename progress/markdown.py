@@ -1,32 +1,30 @@
 """Notes are Markdown written by users: render, then allow-list the HTML.
 
-The parser is markdown-it-py, a CommonMark parser whose time grows linearly with
-the text whatever it holds (Python-Markdown took a minute on a note of unmatched
-"["): a note renders in milliseconds, a crafted one of the longest allowed in at
-most about 0.3 s of CPU (bench/markdown_pathological.py). Notes are rendered once,
-when saved, and the result is stored on the note (Note.html): pages never parse
-Markdown.
+The parser is cmark-gfm (GitHub's C implementation of CommonMark with tables and
+strikethrough, through cmarkgfm), whose time grows linearly with the text whatever it
+holds: Python-Markdown took a minute on a note of unmatched "[", and the slowest crafted
+note of the longest allowed length renders here in about 20 ms
+(bench/markdown_pathological.py). Notes are rendered once, when saved, and the result
+is stored on the note (Note.html): pages never parse Markdown.
 
-Raw HTML in a note is shown as text (html=False), and nh3 then keeps only the tags
-and attributes listed here, so scripts, event handlers, styles, forms, SVG and
-htmx attributes (hx-*, data-hx-*) never reach the page, and links may only point
-to http(s) or mailto. Changing this allow-list or the parser's options only
-affects notes saved afterwards: re-render the stored ones with a data migration
-(see progress/migrations/0006_note_html.py).
+Raw HTML in a note is shown as text: every "<" that does not open an autolink
+(<https://…>, <me@example.com>) is swapped for a private-use character before parsing
+and for "&lt;" after, so the parser never sees a tag, "List<int>" reads as typed, and
+code keeps its "<". nh3 then keeps only the tags and attributes listed here, so scripts,
+event handlers, styles, forms, SVG and htmx attributes (hx-*, data-hx-*) never reach the
+page, and links may only point to http(s) or mailto. Changing this allow-list or the
+parser's options only affects notes saved afterwards: re-render the stored ones with a
+data migration (see progress/migrations/0006_note_html.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
 
+import cmarkgfm
 import nh3
+from cmarkgfm.cmark import Options
 from django.utils.safestring import SafeString, mark_safe
-from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererHTML
-from markdown_it.rules_inline import image, link
-from markdown_it.rules_inline.state_inline import StateInline
-from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
 
 ALLOWED_TAGS = {
     "a", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -35,63 +33,65 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
-#: Bounds the parser's recursion: a list takes two levels, a block quote one, so lists
-#: nest 9 deep and block quotes 19; what is nested deeper is left out of the rendering
-#: (the note's text keeps it). CommonMark's preset value.
-MAX_NESTING = 20
+#: ~~text~~ strikes through; a single ~ is just a tilde. "Unsafe" lets every link's URL
+#: through to nh3, which drops a scheme it does not allow and keeps the link's text;
+#: there is no raw HTML left for it to let through (see _LESS_THAN).
+_OPTIONS = (
+    Options.CMARK_OPT_STRIKETHROUGH_DOUBLE_TILDE
+    | Options.CMARK_OPT_VALIDATE_UTF8
+    | Options.CMARK_OPT_UNSAFE
+)
+_EXTENSIONS = ["table", "strikethrough", "autolink"]
+
+#: Stands for "<" while cmark parses; one a learner typed becomes U+FFFD first.
+_LESS_THAN = "\ue000"
+#: A "<" that opens a CommonMark autolink (a URI or an e-mail address), which stays.
+#: Every repetition stops at the next "<", so the scan is linear in the text.
+_AUTOLINK_START = re.compile(
+    r"<(?![A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*>"
+    r"|[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-]+@[A-Za-z0-9.\-]+>)"
+)
 
 
-def _strikethrough_as_del(
-    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
-) -> str:
-    # markdown-it writes ~~text~~ as <s>; <del> is the tag the allow-list has always had.
-    return "<del>" if tokens[idx].nesting == 1 else "</del>"
+#: How deep elements may nest in a rendered note: block quotes, lists and emphasis
+#: nested deeper keep their text but lose their tags. An HTML parser (nh3's, a
+#: browser's) takes time growing with the square of the depth: 10,000 nested block
+#: quotes took nh3 0.3 s.
+MAX_DEPTH = 32
+#: A tag of cmark's output that can nest without bound (never a learner's tag: their
+#: "<" are all swapped out). Others nest a fixed few levels (a table's, a heading's).
+_NESTING_TAG = re.compile(r"<(/?)(?:blockquote|ul|ol|li|em|strong|del|a)\b[^>]*>")
 
 
-InlineRule = Callable[[StateInline, bool], bool]
+def _flatten_deep_nesting(html: str) -> str:
+    """`html` without the tags nested deeper than MAX_DEPTH (their text stays).
 
-
-def _closable(rule: InlineRule) -> InlineRule:
-    """The link or image rule, skipped at once where no "]" follows to close it.
-
-    Each "[" otherwise looks ahead for its "]" (up to MAX_NESTING levels deep), which
-    made a note of 20,000 "[" take 0.2 s instead of 0.03 s.
+    cmark's output is well nested, so dropping an element's opening and closing tags
+    together, by depth, keeps it well nested. One pass: linear in the length.
     """
-
-    def closable_rule(state: StateInline, silent: bool) -> bool:
-        # html_terminator_last (markdown-it-py 4.3): the last index of a string in the
-        # text, cached per text.
-        if state.html_terminator_last("]") < state.pos:
-            return False
-        return rule(state, silent)
-
-    return closable_rule
-
-
-def _parser() -> MarkdownIt:
-    md = MarkdownIt(
-        "commonmark",
-        {"html": False, "maxNesting": MAX_NESTING, "xhtmlOut": False, "linkify": False},
-    ).enable(["table", "strikethrough"])
-    # Every link is parsed as a link; nh3 then drops an href whose scheme is not allowed,
-    # keeping the link's text. (markdown-it's own check would leave "[x](javascript:…)"
-    # on the page as literal text instead.)
-    md.validateLink = lambda url: True  # type: ignore[method-assign]
-    md.inline.ruler.at("link", _closable(link))
-    md.inline.ruler.at("image", _closable(image))
-    md.add_render_rule("s_open", _strikethrough_as_del)
-    md.add_render_rule("s_close", _strikethrough_as_del)
-    return md
-
-
-_MARKDOWN = _parser()
+    kept: list[str] = []
+    depth = start = 0
+    for match in _NESTING_TAG.finditer(html):
+        closing = match.group(1)
+        if not closing:
+            depth += 1
+        if depth > MAX_DEPTH:
+            kept.append(html[start : match.start()])
+            start = match.end()
+        if closing:
+            depth -= 1
+    kept.append(html[start:])
+    return "".join(kept)
 
 
 def render_markdown(text: str) -> SafeString:
     """The note as sanitised HTML, in time linear in its length."""
-    html = _MARKDOWN.render(text)
+    source = _AUTOLINK_START.sub(_LESS_THAN, text.replace(_LESS_THAN, "\ufffd"))
+    html = cmarkgfm.markdown_to_html_with_extensions(
+        source, options=_OPTIONS, extensions=_EXTENSIONS
+    ).replace(_LESS_THAN, "&lt;")
     cleaned = nh3.clean(
-        html,
+        _flatten_deep_nesting(html),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,

@@ -71,7 +71,8 @@ def test_pages_show_the_stored_rendering_without_parsing(
     # The stored HTML made different from what the text renders to, and any parsing
     # from here on an error: only pages that show the stored value pass.
     Note.objects.filter(pk=saved.pk).update(html="<p>the <em>stored</em> rendering</p>")
-    monkeypatch.setattr(progress.markdown._MARKDOWN, "render", _refuse)
+    monkeypatch.setattr(progress.markdown, "render_markdown", _refuse)
+    monkeypatch.setattr(progress.markdown.cmarkgfm, "markdown_to_html_with_extensions", _refuse)
 
     for url in (question.get_absolute_url(), "/notes/", f"/notes/{saved.pk}/"):
         html = text_of(logged_in_client.get(url))
