@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from progress.dashboard import learner_dashboard
+from progress.drafts import forget_refused_text, keep_refused_text, refused_text
 from progress.forms import ConfidenceForm, NoteForm
 from progress.models import Confidence, Note
 from progress.services import (
@@ -46,6 +47,12 @@ def question_page_context(
 
     keys = list(topic.questions.values_list("key", flat=True)) if topic else [question.key]
     index = keys.index(question.key)
+    note_conflict = None
+    refused = _refused_note_text(request, question, note)
+    if refused is not None and note_form is None:
+        # The learner chooses between it and the saved note before anything else.
+        note_form = NoteForm(initial={"text": refused, "version": note_revision(note)})
+        note_conflict = {"mine": refused, "saved": note, "kept": True}
     return {
         "question": question,
         "topic": topic,
@@ -57,11 +64,22 @@ def question_page_context(
         "note_html": note.rendered if note else "",
         "note_form": note_form,
         "editing_note": note_form is not None,
+        "note_conflict": note_conflict,
         "position_in_topic": index + 1,
         "topic_size": len(keys),
         "previous_key": keys[index - 1] if index > 0 else None,
         "next_key": keys[index + 1] if index + 1 < len(keys) else None,
     }
+
+
+def _refused_note_text(request: HttpRequest, question: Question, note: Note | None) -> str | None:
+    """Note text a save refused (a stale tab's, maybe sent as it closed), kept in the
+    session until the learner chooses; None when there is none, or nothing to choose."""
+    refused = refused_text(request, question.key)
+    if refused is not None and (refused if refused.strip() else "") == (note.text if note else ""):
+        forget_refused_text(request, question.key)  # saved since
+        return None
+    return refused
 
 
 def _coverage_of(question: Question, user) -> list[Topic]:
@@ -130,7 +148,10 @@ def edit_note(request: HttpRequest, key: str) -> HttpResponse:
 
     if request.method == "GET":
         note = request.user.notes.filter(question=question).first()
-        form = NoteForm(initial={"text": note.text if note else "", "version": note_revision(note)})
+        form = None  # with refused text kept, the page shows the choice instead of the editor
+        if _refused_note_text(request, question, note) is None:
+            revision = note_revision(note)
+            form = NoteForm(initial={"text": note.text if note else "", "version": revision})
         context = question_page_context(
             request, question, topic_slug=topic_slug, note_form=form, note=note
         )
@@ -150,14 +171,11 @@ def edit_note(request: HttpRequest, key: str) -> HttpResponse:
 
     text = form.cleaned_data["text"]
     try:
-        save_note(
-            user=request.user,
-            question=question,
-            text=text,
-            base_revision=form.cleaned_data["version"],
-        )
+        _save_note(request, question, text, base_revision=form.cleaned_data["version"])
     except NoteConflict as conflict:
         return _note_conflict(request, question, topic_slug, mine=text, saved=conflict.saved)
+    if request.POST.get("resolve") == "mine":
+        forget_refused_text(request, question.key)
     if not request.htmx:
         messages.success(request, "Note saved.")
         return redirect(_question_url(question, topic_slug) + "#note")
@@ -167,28 +185,48 @@ def edit_note(request: HttpRequest, key: str) -> HttpResponse:
     return TemplateResponse(request, QUESTION_PAGE + "#note-section", context)
 
 
+def _save_note(
+    request: HttpRequest, question: Question, text: str, *, base_revision: str | None
+) -> Note | None:
+    """save_note for the learner; NoteConflict when the note changed since `base_revision`.
+
+    Refused text is kept in the session (progress.drafts) until the learner chooses,
+    so it is never lost, even when nobody sees the answer (a save sent as the tab
+    closed). A save of the text already saved is no conflict: it changes nothing (say
+    that save from a closing tab, after one with the same text had landed).
+    """
+    try:
+        return save_note(
+            user=request.user, question=question, text=text, base_revision=base_revision
+        )
+    except NoteConflict as conflict:
+        saved_text = conflict.saved.text if conflict.saved else ""
+        if (text if text.strip() else "") == saved_text:
+            return conflict.saved
+        keep_refused_text(request, question.key, text)
+        raise
+
+
 def _autosave_note(request: HttpRequest, question: Question, form: NoteForm) -> HttpResponse:
     """Autosave answers with the status line only, so the editor is left alone.
 
-    A saved note brings its new version along (out of band) for the next save. A note
-    that changed elsewhere is not touched: the answer says so and switches autosave
-    off, and the Save button then shows both versions.
+    static/js/notes.js sends it (after a pause in typing, and whenever the learner
+    leaves the editor or the page). A saved note brings its new version along for the
+    next save. A note that changed elsewhere is not touched: the answer says so, the
+    editor stops autosaving, and "Save and close" then shows both versions.
     """
     if not form.is_valid():
         context = {"note_form": form}
         return TemplateResponse(request, QUESTION_PAGE + "#note-status", context, status=422)
     try:
-        note = save_note(
-            user=request.user,
-            question=question,
-            text=form.cleaned_data["text"],
+        note = _save_note(
+            request,
+            question,
+            form.cleaned_data["text"],
             base_revision=form.cleaned_data["version"],
         )
     except NoteConflict:
-        context = {"autosave_stopped": True}
-        return TemplateResponse(
-            request, QUESTION_PAGE + "#note-autosave-conflict", context, status=409
-        )
+        return TemplateResponse(request, QUESTION_PAGE + "#note-autosave-conflict", status=409)
     context = {
         "saved_at": timezone.localtime(),
         "note_form": NoteForm(initial={"version": note_revision(note)}),
@@ -219,6 +257,7 @@ def _keep_saved_note(
     request: HttpRequest, question: Question, topic_slug: str | None
 ) -> HttpResponse:
     """The learner chose the saved version over theirs: nothing is written."""
+    forget_refused_text(request, question.key)
     message = "Kept the saved version; your changes were discarded."
     if not request.htmx:
         messages.info(request, message)

@@ -360,6 +360,9 @@ CONTENT_SECURITY_POLICY = {
 
 # Notes are private text of a sensible size; a larger request is refused.
 NOTE_MAX_LENGTH = 20_000
+# Note text a save refused (changed elsewhere meanwhile) is kept in the session until
+# the learner chooses (progress/drafts.py): for this many questions, the oldest dropped.
+NOTE_REFUSED_KEPT = 5
 DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 

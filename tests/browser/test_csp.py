@@ -223,7 +223,7 @@ def test_htmx_interactions_and_error_pages_keep_to_the_policy(
     wait_for_htmx(page)  # the editor's form is enhanced when htmx settles, after focus
     note_box.press_sequentially(" More.", delay=5)
     expect(page.locator("#note-status")).to_contain_text("Saved at", timeout=8_000)
-    page.get_by_role("button", name="Save note").click()
+    page.get_by_role("button", name="Save and close").click()
     expect(page.get_by_role("link", name="Edit note")).to_be_visible()
     wait_for_htmx(page)
 

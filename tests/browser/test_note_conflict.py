@@ -4,10 +4,13 @@ sees both versions and chooses. With htmx (autosave included) and without JavaSc
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
+from django.contrib.sessions.models import Session
 from playwright.sync_api import BrowserContext, Page, expect
 
+from progress.drafts import SESSION_KEY
 from progress.models import Note
 from tests.browser.conftest import log_in, wait_for_htmx
 
@@ -30,6 +33,20 @@ def open_editor(page: Page) -> None:
 def saved_note() -> tuple[str, int]:
     note = Note.objects.get()
     return note.text, note.version
+
+
+def wait_for_kept_text(question_key: str, seconds: float = 10.0) -> str:
+    """The refused text the server keeps for the question (progress/drafts.py), once a
+    session holds it: a save sent as a tab closes lands a moment later."""
+    deadline = time.monotonic() + seconds
+    while True:
+        for session in Session.objects.all():
+            kept = session.get_decoded().get(SESSION_KEY, {})
+            if question_key in kept:
+                return kept[question_key]
+        if time.monotonic() > deadline:
+            pytest.fail(f"no refused text kept for {question_key} within {seconds} s")
+        time.sleep(0.05)
 
 
 def note_posts(page: Page) -> list[str]:
@@ -55,7 +72,7 @@ def test_two_tabs_with_htmx(context: BrowserContext, logged_in_page: Page, conso
 
     # Tab B saves first, then starts editing again.
     tab_b.get_by_label("Note", exact=True).fill("Tab B wrote this.")
-    tab_b.get_by_role("button", name="Save note").click()
+    tab_b.get_by_role("button", name="Save and close").click()
     expect(tab_b.get_by_role("region", name="My note")).to_contain_text("Tab B wrote this.")
     assert saved_note() == ("Tab B wrote this.", 1)
     tab_b.get_by_role("link", name="Edit note").click()
@@ -76,7 +93,7 @@ def test_two_tabs_with_htmx(context: BrowserContext, logged_in_page: Page, conso
     expect(note_a).to_have_value("Tab A's idea, continued.")  # nothing typed is lost
 
     # Saving shows both versions.
-    tab_a.get_by_role("button", name="Save note").click()
+    tab_a.get_by_role("button", name="Save and close").click()
     note_section = tab_a.get_by_role("region", name="My note")
     expect(note_section.get_by_role("status")).to_contain_text(CONFLICT)
     mine = tab_a.get_by_label("Your version")
@@ -95,7 +112,7 @@ def test_two_tabs_with_htmx(context: BrowserContext, logged_in_page: Page, conso
 
     # Tab B is stale now: it saves, sees the conflict and keeps the saved version.
     tab_b.get_by_label("Note", exact=True).fill("Tab B's second thought.")
-    tab_b.get_by_role("button", name="Save note").click()
+    tab_b.get_by_role("button", name="Save and close").click()
     expect(tab_b.get_by_label("Saved version")).to_have_value(
         "Tab A's idea, continued. Tab B wrote this."
     )
@@ -106,6 +123,46 @@ def test_two_tabs_with_htmx(context: BrowserContext, logged_in_page: Page, conso
     expect(note_b).to_contain_text("Tab A's idea, continued. Tab B wrote this.")
     wait_for_htmx(tab_b)
     assert saved_note() == ("Tab A's idea, continued. Tab B wrote this.", 2)
+
+
+def test_a_stale_tab_closed_right_after_typing_keeps_its_text_for_the_learner(
+    context: BrowserContext, logged_in_page: Page, console
+):
+    console.allow(r"status of 409")
+    tab_a = logged_in_page
+    tab_b = context.new_page()
+    open_editor(tab_a)
+    open_editor(tab_b)
+    tab_b.get_by_label("Note", exact=True).fill("Tab B wrote this.")
+    tab_b.get_by_role("button", name="Save and close").click()
+    expect(tab_b.get_by_role("region", name="My note")).to_contain_text("Tab B wrote this.")
+
+    # Stale tab A: typed, then closed at once. Its save goes out as the tab closes.
+    tab_a.get_by_label("Note", exact=True).press_sequentially("Tab A's late idea.", delay=2)
+    with tab_a.expect_event("close"):
+        tab_a.close(run_before_unload=True)
+
+    # Once the refused save has landed, the next visit shows both versions.
+    wait_for_kept_text("cnn-05")
+    assert saved_note() == ("Tab B wrote this.", 1)  # nothing was overwritten
+    tab_b.goto(QUESTION)
+    note_section = tab_b.get_by_role("region", name="My note")
+    expect(note_section.get_by_role("status")).to_contain_text(
+        "Not saved: some changes to this note were made in a tab or window that had an older"
+    )
+    expect(tab_b.get_by_label("Your version")).to_have_value("Tab A's late idea.")
+    expect(tab_b.get_by_label("Saved version")).to_have_value("Tab B wrote this.")
+    assert saved_note() == ("Tab B wrote this.", 1)
+
+    # Keeping it saves it; after that the page is back to normal.
+    tab_b.get_by_role("button", name="Keep mine").click()
+    expect(note_section.get_by_role("link", name="Edit note")).to_be_visible()
+    expect(note_section).to_contain_text("Tab A's late idea.")
+    assert saved_note() == ("Tab A's late idea.", 2)
+    wait_for_htmx(tab_b)
+    tab_b.reload()
+    expect(note_section.get_by_role("link", name="Edit note")).to_be_visible()
+    expect(note_section).not_to_contain_text("Not saved")
 
 
 def test_two_tabs_without_javascript(new_context, learner, console):
@@ -119,11 +176,11 @@ def test_two_tabs_without_javascript(new_context, learner, console):
         expect(tab).to_have_url(re.compile(r"/note/\?topic=detection$"))
 
     tab_b.get_by_label("Note", exact=True).fill("From tab B.")
-    tab_b.get_by_role("button", name="Save note").click()
+    tab_b.get_by_role("button", name="Save and close").click()
     expect(tab_b.get_by_role("status").filter(has_text="Note saved.")).to_be_visible()
 
     tab_a.get_by_label("Note", exact=True).fill("From tab A.")
-    tab_a.get_by_role("button", name="Save note").click()
+    tab_a.get_by_role("button", name="Save and close").click()
     expect(tab_a.get_by_role("region", name="My note")).to_contain_text(CONFLICT)
     expect(tab_a.get_by_label("Your version")).to_have_value("From tab A.")
     expect(tab_a.get_by_label("Saved version")).to_have_value("From tab B.")

@@ -78,7 +78,7 @@ def test_study_loop_with_htmx(page: Page, bank_server):
     wait_for_htmx(page)  # autosave is wired up when htmx settles, after focus
     note_box.press_sequentially(NOTE, delay=5)
     expect(page.locator("#note-status")).to_contain_text("Saved at", timeout=8_000)
-    page.get_by_role("button", name="Save note").click()
+    page.get_by_role("button", name="Save and close").click()
     note = page.get_by_role("region", name="My note")
     expect(note.locator("strong")).to_have_text("priors")
     expect(note.locator("em")).to_have_text("per")
@@ -128,7 +128,7 @@ def test_mark_and_note_without_javascript(new_context, learner):
     page.get_by_role("link", name="Write a note").click()
     expect(page).to_have_url(re.compile(r"/questions/cnn-05/note/\?topic=detection$"))
     page.get_by_label("Note", exact=True).fill(NOTE)
-    page.get_by_role("button", name="Save note").click()
+    page.get_by_role("button", name="Save and close").click()
     expect(page).to_have_url(re.compile(r"/questions/cnn-05/\?topic=detection#note$"))
     expect(page.get_by_role("status").filter(has_text="Note saved.")).to_be_visible()
     note = page.get_by_role("region", name="My note")
@@ -159,7 +159,7 @@ def test_over_long_note_is_refused_and_kept(page: Page, console, logged_in_page)
     expect(note_box).to_have_value(too_long)
 
     # ...and so does the Save button, keeping the text in the editor.
-    page.get_by_role("button", name="Save note").click()
+    page.get_by_role("button", name="Save and close").click()
     expect(status).to_contain_text("the limit is 20,000")
     expect(status).to_contain_text("your text is still here")
     note_box = page.get_by_label("Note", exact=True)
@@ -168,6 +168,6 @@ def test_over_long_note_is_refused_and_kept(page: Page, console, logged_in_page)
 
     # One character less is fine.
     note_box.fill(too_long[:20_000])
-    page.get_by_role("button", name="Save note").click()
+    page.get_by_role("button", name="Save and close").click()
     expect(page.get_by_role("region", name="My note")).to_contain_text("Lorem ipsum")
     expect(page.get_by_role("link", name="Edit note")).to_be_visible()

@@ -144,7 +144,7 @@ def test_question_page_from_the_keyboard(page: Page, learner, log_in_as):
     expect(note_box).to_be_focused()
     wait_for_htmx(page)  # the editor's form is enhanced when htmx settles, after focus
     page.keyboard.type("Typed **from the keyboard**")
-    tab_until(page, lambda f: f["tag"] == "button" and f["text"] == "Save note")
+    tab_until(page, lambda f: f["tag"] == "button" and f["text"] == "Save and close")
     page.keyboard.press("Enter")
     expect(page.get_by_role("region", name="My note").locator("strong")).to_have_text(
         "from the keyboard"
@@ -154,11 +154,11 @@ def test_question_page_from_the_keyboard(page: Page, learner, log_in_as):
     expect(edit).to_be_focused()
     wait_for_htmx(page)
 
-    # So it is after "Done", which closes the editor without saving.
+    # So it is after "Save and close" with nothing changed.
     page.keyboard.press("Enter")
     expect(note_box).to_be_focused()
     wait_for_htmx(page)
-    tab_until(page, lambda f: f["tag"] == "a" and f["text"] == "Done")
+    tab_until(page, lambda f: f["tag"] == "button" and f["text"] == "Save and close")
     page.keyboard.press("Enter")
     expect(edit).to_be_focused()
     assert page.evaluate("window.__marker") == 1

@@ -346,7 +346,7 @@ def test_question_page_shows_my_note_and_never_anothers(logged_in_client, seed_b
 
 @pytest.mark.django_db
 def test_question_page_with_htmx_header_is_the_full_page(logged_in_client, seed_bank, htmx_headers):
-    # The note editor's "Done" link hx-selects #note out of the full page.
+    # htmx may ask for the question page itself (a history restore): it gets the full page.
     response = logged_in_client.get("/questions/cnn-05/?topic=detection", headers=htmx_headers)
     assert response.status_code == 200
     page = html(response)

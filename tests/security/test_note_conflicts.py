@@ -294,20 +294,175 @@ def test_autosave_from_a_stale_tab_says_so_and_stops(logged_in_client, user, que
 
     assert response.status_code == 409
     html = text_of(response)
-    assert html.startswith('<span class="error">Not saved: this note was changed')
-    assert "Autosave is off; press “Save note” to see both versions and choose." in html
-    # The autosave trigger is swapped (out of band) for one that posts nothing.
-    (trigger,) = re.findall(r'<span id="note-autosave"[^>]*>', html)
-    assert 'hx-swap-oob="true"' in trigger
-    assert "hx-post" not in trigger and "hx-trigger" not in trigger
+    assert html == (
+        '<span class="error">Not saved: this note was changed in another tab or window. '
+        "Autosave is off; press “Save and close” to see both versions and choose.</span>"
+    )
+    # No new version comes back, so static/js/notes.js has nothing to save with.
+    assert 'name="version"' not in html
     assert stored(user, question) == ("Saved in another tab", 2)
 
 
-def test_the_editor_autosaves_through_a_trigger_that_a_conflict_can_replace(
-    logged_in_client, question
+def test_the_editor_is_autosaved_by_notes_js_and_closes_with_a_save(logged_in_client, question):
+    html = text_of(logged_in_client.get(url(question)))
+    (editor,) = re.findall(r"<form [^>]*data-note-editor[^>]*>", html)
+    assert f'action="{url(question)}"' in editor
+    assert 'data-autosave-delay="1500"' in editor
+    assert "data-unsaved" not in editor
+    assert re.search(r'<script src="/static/js/notes\.js" nonce="[^"]+" defer></script>', html)
+    # One control closes the editor, and it saves: no link that closes without saving.
+    note_section = section(html, "note")
+    assert '<button type="submit" class="button primary">Save and close</button>' in note_section
+    assert ">Done</a>" not in note_section and "<a " not in note_section
+
+
+def test_an_editor_re_rendered_with_an_error_is_marked_unsaved(logged_in_client, question):
+    response = logged_in_client.post(url(question), {"text": "x" * 20_001}, headers=HX)
+
+    assert response.status_code == 422
+    (editor,) = re.findall(r"<form [^>]*data-note-editor[^>]*>", text_of(response))
+    assert "data-unsaved" in editor
+
+
+# --- A save that changes nothing is no conflict --------------------------------------
+
+
+@pytest.mark.parametrize("autosaved", [True, False], ids=["autosave", "save-and-close"])
+def test_a_stale_save_of_the_text_already_saved_goes_through(
+    logged_in_client, user, question, autosaved
 ):
+    # A save sent as the tab closed, after the one that carried the same text landed.
+    stale = open_editor(logged_in_client, question)
+    assert autosave(logged_in_client, question, "Same words", stale).status_code == 200
+
+    data = {"text": "Same words", "version": stale, **({"autosave": "1"} if autosaved else {})}
+    response = logged_in_client.post(url(question), data, headers=HX)
+
+    assert response.status_code == 200
+    if autosaved:
+        assert hidden_version(text_of(response)) == note_revision(Note.objects.get())
+    else:
+        assert "Same words" in section(text_of(response), "note")
+    assert stored(user, question) == ("Same words", 1)
+    assert "Some changes to this note" not in text_of(logged_in_client.get(question_page(question)))
+
+
+# --- Refused text is kept until the learner chooses ---------------------------------
+
+
+def question_page(question) -> str:
+    return f"/questions/{question.key}/"
+
+
+def refuse(client, user, question, text: str) -> None:
+    """An autosave from a stale tab (as notes.js sends when the tab closes), refused."""
+    save_note(user=user, question=question, text="Start")
+    stale = open_editor(client, question)
+    save_note(user=user, question=question, text="Newer, from another tab")
+    assert autosave(client, question, text, stale).status_code == 409
+
+
+@pytest.mark.parametrize("path", ["page", "editor"])
+@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+def test_refused_text_is_shown_next_to_the_saved_note(
+    logged_in_client, user, question, path, headers
+):
+    refuse(logged_in_client, user, question, "Typed as the stale tab closed")
+
+    target = question_page(question) if path == "page" else url(question)
+    html = text_of(logged_in_client.get(target, headers=headers))
+
+    note_section = section(html, "note")
+    assert "Not saved: some changes to this note were made in a tab or window" in note_section
+    assert textarea_value(note_section) == "Typed as the stale tab closed"
+    assert saved_textarea(note_section) == "Newer, from another tab"
+    assert ">Keep mine</button>" in note_section and ">Keep saved</button>" in note_section
+    assert hidden_version(note_section) == note_revision(Note.objects.get())
+    # Refused, never written.
+    assert stored(user, question) == ("Newer, from another tab", 2)
+
+
+def test_keep_mine_saves_the_refused_text_and_forgets_it(logged_in_client, user, question):
+    refuse(logged_in_client, user, question, "Mine, from the closed tab")
+    html = text_of(logged_in_client.get(question_page(question)))
+
+    response = logged_in_client.post(
+        url(question),
+        {
+            "text": textarea_value(section(html, "note")),
+            "version": hidden_version(html),
+            "resolve": "mine",
+        },
+    )
+
+    assert response.status_code == 302
+    assert stored(user, question) == ("Mine, from the closed tab", 3)
+    page = text_of(logged_in_client.get(question_page(question)))
+    assert "Not saved" not in page and "Edit note" in page
+
+
+@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+def test_keep_saved_forgets_the_refused_text(logged_in_client, user, question, headers):
+    refuse(logged_in_client, user, question, "Mine, from the closed tab")
+    html = text_of(logged_in_client.get(question_page(question)))
+
+    logged_in_client.post(
+        url(question),
+        {"text": "Mine, from the closed tab", "version": hidden_version(html), "resolve": "saved"},
+        headers=headers,
+    )
+
+    assert stored(user, question) == ("Newer, from another tab", 2)
+    page = text_of(logged_in_client.get(question_page(question)))
+    assert "Mine, from the closed tab" not in page and "Edit note" in page
+
+
+def test_a_refused_save_and_close_is_kept_too(logged_in_client, user, question):
+    save_note(user=user, question=question, text="Start")
+    stale = open_editor(logged_in_client, question)
+    save_note(user=user, question=question, text="Newer")
+    assert (
+        logged_in_client.post(url(question), {"text": "Mine", "version": stale}).status_code == 409
+    )
+
+    # The learner closed the conflict without choosing: it is still there on return.
+    html = text_of(logged_in_client.get(question_page(question)))
+    assert textarea_value(section(html, "note")) == "Mine"
+    assert stored(user, question) == ("Newer", 2)
+
+
+def test_the_session_keeps_refused_text_for_a_bounded_number_of_questions(
+    logged_in_client, user, settings
+):
+    settings.NOTE_REFUSED_KEPT = 2
+    questions = list(make_bank(topics=1, questions_per_topic=3)[0].questions.all())
+    for n, q in enumerate(questions):
+        refuse(logged_in_client, user, q, f"Refused {n}")
+
+    shown = [
+        textarea_value(section(text_of(logged_in_client.get(question_page(q))), "note"))
+        for q in questions[1:]
+    ]
+    assert shown == ["Refused 1", "Refused 2"]
+    first = text_of(logged_in_client.get(question_page(questions[0])))
+    assert "Refused 0" not in first and "Edit note" in first
+
+
+def test_refused_text_saved_since_is_not_offered_again(logged_in_client, user, question):
+    refuse(logged_in_client, user, question, "The same words")
+    save_note(user=user, question=question, text="The same words")
+
+    html = text_of(logged_in_client.get(question_page(question)))
+
+    assert "Not saved" not in html and "Edit note" in html
+    assert logged_in_client.session.get("refused_notes") == {}
+
+
+def test_the_editor_opens_when_the_refused_text_was_saved_since(logged_in_client, user, question):
+    refuse(logged_in_client, user, question, "The same words")
+    save_note(user=user, question=question, text="The same words")
+
     html = text_of(logged_in_client.get(url(question), headers=HX))
-    (trigger,) = re.findall(r'<span id="note-autosave"[^>]*>', html)
-    assert f'hx-post="{url(question)}"' in trigger
-    assert 'hx-trigger="input changed delay:1500ms from:#note-text"' in trigger
-    assert "hx-swap-oob" not in trigger
+
+    assert '<label for="note-text">Note</label>' in html
+    assert textarea_value(html) == "The same words"

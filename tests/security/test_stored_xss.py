@@ -168,8 +168,10 @@ def test_notes(client, bank):
     html = assert_inert(client, f"/questions/{question.key}/note/", headers={"HX-Request": "true"})
     assert _visible_text(html).count(MARKER) >= len(CORPUS)  # all of it, as text in the editor
 
-    # The conflict view shows the text twice: theirs and the saved one.
-    response = client.post(f"/questions/{question.key}/note/", {"text": text, "version": "old"})
+    # The conflict view shows the text twice: theirs and the saved one. (Theirs differs:
+    # a stale save of the very text already saved is no conflict.)
+    mine = text + "\n\nMine."
+    response = client.post(f"/questions/{question.key}/note/", {"text": mine, "version": "old"})
     assert response.status_code == 409
     inspector = Inspector()
     inspector.feed(response.content.decode())

@@ -1,0 +1,323 @@
+// The note editor on the question page: whatever the learner does next, what they
+// typed is saved. It is saved 1.5 s after the last keystroke, and at once when the
+// textarea loses focus, when a link is followed or another form sent (the page waits
+// for the save, up to a few seconds), and when the tab is hidden or closed (a
+// keep-alive request, which outlives the page). "Save and close" waits for a save in
+// flight, so it carries the newest version. Each save carries the version the editor
+// has, so a stale tab is refused (the server keeps its text for the learner to choose,
+// progress/drafts.py) instead of overwriting newer text. The browser asks before
+// leaving only while text is unsaved: not sent yet, failed, or refused.
+// Without JavaScript the editor is a plain form. Loaded from 'self' (strict CSP).
+(function () {
+  "use strict";
+
+  // Browsers allow 64 KiB of keep-alive request bodies in flight; a longer note is
+  // sent as a normal request (and the browser warns before the page closes on it).
+  var KEEPALIVE_BYTES = 60000;
+  var LINK_WAIT_MS = 5000; // a followed link goes on after this, saved or not
+  var RETRY_MS = [5000, 10000, 30000, 60000];
+
+  var editors = new WeakMap();
+  var passing = new WeakSet(); // forms sent again after the save they waited for
+
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    } catch (error) {
+      return "";
+    }
+  }
+
+  // The state of the editor on the page, made when first needed: htmx swaps a new
+  // form in for each editor it opens.
+  function editor() {
+    var form = document.querySelector("form[data-note-editor]");
+    if (!form) return null;
+    var state = editors.get(form);
+    if (!state) {
+      var textarea = form.querySelector("textarea[name=text]");
+      // An editor re-rendered with an error holds text that is not saved.
+      var unsaved = form.hasAttribute("data-unsaved");
+      state = {
+        form: form,
+        textarea: textarea,
+        saved: unsaved ? null : textarea.defaultValue, // the text the server holds
+        refused: unsaved ? textarea.defaultValue : null, // the text it last refused
+        failed: unsaved, // the last save did not go through
+        stopped: false, // the note changed elsewhere: no more autosaves
+        sending: null, // the save in flight (a promise of true when saved)
+        sendingText: null,
+        sendingKeepalive: false,
+        timer: 0,
+        retries: 0,
+      };
+      editors.set(form, state);
+    }
+    return state;
+  }
+
+  function unsaved(state) {
+    return state.textarea.value !== state.saved;
+  }
+
+  // Leaving now could lose text: it is unsaved and no request that outlives the page
+  // carries it, or the last save failed or was refused.
+  function atRisk(state) {
+    if (state.stopped || state.failed) return true;
+    if (!unsaved(state)) return false;
+    return !(state.sendingText === state.textarea.value && state.sendingKeepalive);
+  }
+
+  function later(state, ms) {
+    clearTimeout(state.timer);
+    state.timer = setTimeout(function () {
+      save(state, false);
+    }, ms);
+  }
+
+  // Save the textarea's text unless it is saved already. `final`: the page is going
+  // away, so send now even past a save in flight or after a refusal (the server keeps
+  // refused text). Resolves to true once the text is saved.
+  function save(state, final) {
+    clearTimeout(state.timer);
+    var text = state.textarea.value;
+    if (text === state.saved) return Promise.resolve(true);
+    if (text === state.refused || (state.stopped && !final)) return Promise.resolve(false);
+    if (state.sending) {
+      if (state.sendingText === text) return state.sending;
+      if (!final) {
+        // One save at a time: the next one needs the version this one brings back.
+        return state.sending.then(function () {
+          return save(state, false);
+        });
+      }
+    }
+    return send(state, text, final);
+  }
+
+  function send(state, text, final) {
+    var keepalive = new Blob([text]).size <= KEEPALIVE_BYTES;
+    if (final && !keepalive) return Promise.resolve(false); // it could not outlive the page
+    var body = new FormData(state.form); // the token, the version and the topic
+    body.set("text", text);
+    body.set("autosave", "1");
+    var request = fetch(state.form.action, {
+      method: "POST",
+      body: body,
+      keepalive: keepalive,
+      credentials: "same-origin",
+      redirect: "manual", // a log-in redirect is a failure, not a saved note
+      headers: { "HX-Request": "true", "X-CSRFToken": csrfToken() },
+    }).then(
+      function (response) {
+        return answered(state, text, response);
+      },
+      function () {
+        return failed(state, true);
+      }
+    );
+    state.sending = request;
+    state.sendingText = text;
+    state.sendingKeepalive = keepalive;
+    request.then(function () {
+      if (state.sending === request) {
+        state.sending = null;
+        state.sendingText = null;
+      }
+    });
+    return request;
+  }
+
+  function parse(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html; // the server's own fragment
+    return template.content;
+  }
+
+  // 200 brings the status line and the new version; 409 (changed elsewhere) and 422
+  // (too long) the reason, shown in the status line. Any other answer carries a
+  // message for the page's #server-error region, as htmx would show it.
+  function answered(state, text, response) {
+    if (!(response.ok || response.status === 409 || response.status === 422)) {
+      var again = response.status === 0 || response.status >= 500; // may pass: try again
+      return response.text().then(
+        function (html) {
+          var region = document.getElementById("server-error");
+          var fragment = parse(html);
+          if (region && html) {
+            region.replaceChildren(fragment.querySelector("#server-error-message") || fragment);
+          }
+          if (!again) state.refused = text; // the same request would be refused again
+          return failed(state, again);
+        },
+        function () {
+          return failed(state, true);
+        }
+      );
+    }
+    return response.text().then(function (html) {
+      var fragment = parse(html);
+      var version = fragment.querySelector("#note-version");
+      if (version) version.remove();
+      if (response.ok) {
+        if (version) state.form.querySelector("input[name=version]").value = version.value;
+        state.saved = text;
+        state.refused = null;
+        state.failed = false;
+        state.retries = 0;
+      } else {
+        state.refused = text;
+        state.failed = true;
+        if (response.status === 409) {
+          state.stopped = true;
+          clearTimeout(state.timer);
+        }
+      }
+      showStatus(state, fragment);
+      return response.ok;
+    }, function () {
+      return failed(state, true);
+    });
+  }
+
+  // Not saved: say so and keep the text. A failure that may pass (no answer, 5xx) is
+  // tried again later; a refusal waits for the text to change.
+  function failed(state, again) {
+    state.failed = true;
+    var message = document.createElement("span");
+    message.className = "error";
+    message.textContent = state.form.getAttribute(again ? "data-save-failed" : "data-save-refused");
+    showStatus(state, message);
+    if (again) {
+      later(state, RETRY_MS[Math.min(state.retries, RETRY_MS.length - 1)]);
+      state.retries += 1;
+    }
+    return false;
+  }
+
+  function showStatus(state, content) {
+    if (!document.contains(state.form)) return; // closed meanwhile
+    var status = state.form.querySelector("#note-status");
+    if (status) status.replaceChildren(content);
+  }
+
+  var HTMX_REQUESTS = ["hx-get", "hx-post", "hx-put", "hx-patch", "hx-delete"];
+
+  // Does following this link or sending this form unload the page?
+  function leavesThePage(element) {
+    var byHtmx = HTMX_REQUESTS.some(function (name) {
+      return element.hasAttribute(name) || element.hasAttribute("data-" + name);
+    });
+    if (byHtmx) return false; // htmx swaps the answer in place
+    var target = element.getAttribute("target");
+    if (target && target !== "_self") return false;
+    if (element.tagName === "A") {
+      if (element.hasAttribute("download")) return false;
+      var here = window.location;
+      var samePage =
+        element.origin === here.origin &&
+        element.pathname === here.pathname &&
+        element.search === here.search;
+      if (samePage && element.hash) return false; // a jump within the page
+    }
+    return true;
+  }
+
+  // Run `go` once the pending text is saved, or after LINK_WAIT_MS whatever happens
+  // (the browser then asks before leaving if the text is still at risk).
+  function saveThen(state, go) {
+    var done = false;
+    function once() {
+      if (!done) {
+        done = true;
+        go();
+      }
+    }
+    save(state, false).then(once, once);
+    setTimeout(once, LINK_WAIT_MS);
+  }
+
+  document.addEventListener("input", function (event) {
+    var state = editor();
+    if (!state || event.target !== state.textarea || state.stopped) return;
+    later(state, Number(state.form.getAttribute("data-autosave-delay")) || 1500);
+  });
+
+  document.addEventListener("focusout", function (event) {
+    var state = editor();
+    if (state && event.target === state.textarea) save(state, false);
+  });
+
+  document.addEventListener("click", function (event) {
+    var state = editor();
+    if (!state || event.defaultPrevented || event.button !== 0) return;
+    if (event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    var link = event.target.closest && event.target.closest("a[href]");
+    if (!link || !leavesThePage(link) || state.stopped || !unsaved(state)) return;
+    event.preventDefault();
+    saveThen(state, function () {
+      window.location.assign(link.href);
+    });
+  });
+
+  // Capture: before htmx sees the submit.
+  document.addEventListener(
+    "submit",
+    function (event) {
+      var state = editor();
+      if (!state) return;
+      var form = event.target;
+      var submitter = event.submitter || null;
+      if (form === state.form) {
+        // Save and close sends the text itself, with the version the last save brought.
+        clearTimeout(state.timer);
+        if (!state.sending) return;
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        state.sending.then(function () {
+          if (document.contains(form)) form.requestSubmit(submitter);
+        });
+        return;
+      }
+      if (passing.has(form)) {
+        passing.delete(form); // sent again after its wait: let it go
+        return;
+      }
+      if (!leavesThePage(form) || state.stopped || !unsaved(state)) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      saveThen(state, function () {
+        passing.add(form);
+        form.requestSubmit(submitter);
+      });
+    },
+    true
+  );
+
+  document.addEventListener("visibilitychange", function () {
+    var state = editor();
+    if (state && document.visibilityState === "hidden") save(state, false);
+  });
+
+  window.addEventListener("pagehide", function () {
+    var state = editor();
+    if (state) save(state, true);
+  });
+
+  window.addEventListener("beforeunload", function (event) {
+    var state = editor();
+    var warn = false;
+    if (state) {
+      save(state, false); // sent now if nothing is in flight
+      warn = atRisk(state);
+    } else {
+      // Changes to "Your version" of a conflict are not kept anywhere until chosen.
+      var mine = document.querySelector("form[data-note-conflict] textarea[name=text]");
+      warn = Boolean(mine && mine.value !== mine.defaultValue);
+    }
+    if (warn) {
+      event.preventDefault();
+      event.returnValue = ""; // older browsers need it set
+    }
+  });
+})();

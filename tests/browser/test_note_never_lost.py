@@ -1,0 +1,203 @@
+"""Nothing typed in the note editor is lost, whatever the learner does right after typing:
+close the editor, leave the textarea, follow a link, close the tab (static/js/notes.js).
+
+The page's clock is paused once the editor is open, so the 1.5 s autosave can never fire:
+each test acts "within 100 ms" of typing however slow the machine is, and only the way
+of leaving can have saved the text. Each test checks the Note row and the page after.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime, timedelta
+
+import pytest
+from playwright.sync_api import BrowserContext, Dialog, Page, expect
+
+from progress.models import Note
+from tests.browser.conftest import wait_for_htmx
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
+]
+
+QUESTION = "/questions/cnn-05/?topic=detection"
+NEXT_QUESTION = re.compile(r"/questions/(?!cnn-05/)[\w-]+/\?topic=detection$")
+TYPED = "Anchors are priors; NMS prunes."
+START = datetime(2030, 1, 7, 9, 0)
+
+
+def open_editor(page: Page) -> None:
+    """Open the question and its note editor, then stop the page's clock."""
+    page.clock.install(time=START)
+    page.goto(QUESTION)
+    page.get_by_role("link", name=re.compile(r"^(Write a|Edit) note$")).click()
+    expect(page.get_by_label("Note", exact=True)).to_be_focused()
+    wait_for_htmx(page)
+    # No timer fires from here on unless a test runs the clock: not the autosave's either.
+    page.clock.pause_at(START + timedelta(hours=1))
+
+
+def type_note(page: Page, text: str = TYPED) -> None:
+    page.get_by_label("Note", exact=True).press_sequentially(text, delay=2)
+
+
+def wait_for_note(text: str, seconds: float = 10.0) -> Note:
+    """The saved note once it holds `text` (a request sent as a page closes lands a
+    moment later); fails after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        note = Note.objects.filter(text=text).first()
+        if note is not None:
+            return note
+        if time.monotonic() > deadline:
+            saved = list(Note.objects.values_list("text", flat=True))
+            pytest.fail(f"{text!r} was not saved within {seconds} s; saved notes: {saved}")
+        time.sleep(0.05)
+
+
+def expect_note_on_the_page(page: Page, text: str = TYPED) -> None:
+    page.goto(QUESTION)
+    expect(page.get_by_role("region", name="My note")).to_contain_text(text)
+
+
+def record_dialogs(page: Page) -> list[str]:
+    """Every dialog the page opens (each dismissed: the learner stays)."""
+    dialogs: list[str] = []
+
+    def dismiss(dialog: Dialog) -> None:
+        dialogs.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    return dialogs
+
+
+def test_save_and_close_right_after_typing_saves(logged_in_page: Page, learner):
+    page = logged_in_page
+    open_editor(page)
+    type_note(page)
+
+    page.get_by_role("button", name="Save and close").click()
+
+    note_section = page.get_by_role("region", name="My note")
+    expect(note_section).to_contain_text(TYPED)
+    expect(page.get_by_label("Note", exact=True)).to_have_count(0)
+    page.clock.run_for(100)  # htmx settles the swapped-in section
+    expect(note_section.get_by_role("link", name="Edit note")).to_be_focused()
+    note = wait_for_note(TYPED)
+    assert (note.user, note.version) == (learner, 1)
+    expect_note_on_the_page(page)
+
+
+def test_leaving_the_textarea_saves_at_once(logged_in_page: Page):
+    page = logged_in_page
+    open_editor(page)
+    type_note(page)
+
+    page.keyboard.press("Tab")
+
+    expect(page.get_by_role("button", name="Save and close")).to_be_focused()
+    expect(page.locator("#note-status")).to_contain_text("Saved at")
+    assert wait_for_note(TYPED).version == 1
+    expect_note_on_the_page(page)
+
+
+@pytest.mark.parametrize(
+    ("where", "link", "arrives"),
+    [
+        ("main", "Next question →", NEXT_QUESTION),
+        # The notes page shows the note: the save must land before the page is made.
+        ("header", "Notes", re.compile(r"/notes/$")),
+    ],
+    ids=["next-question", "header-notes"],
+)
+def test_following_a_link_right_after_typing_saves(logged_in_page: Page, where, link, arrives):
+    page = logged_in_page
+    open_editor(page)
+    type_note(page)
+
+    page.get_by_role("banner" if where == "header" else "main").get_by_role(
+        "link", name=link
+    ).click()
+
+    expect(page).to_have_url(arrives)
+    if link == "Notes":
+        expect(page.get_by_role("main")).to_contain_text(TYPED)
+    assert wait_for_note(TYPED).version == 1
+    expect_note_on_the_page(page)
+
+
+@pytest.mark.parametrize("how", ["close-tab", "close-window"])
+def test_closing_the_tab_right_after_typing_saves(new_context, learner, log_in_as, how):
+    context: BrowserContext = new_context()
+    log_in_as(context, learner)
+    page = context.new_page()
+    open_editor(page)
+    type_note(page)
+
+    if how == "close-tab":
+        # As a person closes it: the page is asked first (beforeunload), and says nothing.
+        dialogs = record_dialogs(page)
+        with page.expect_event("close"):
+            page.close(run_before_unload=True)
+        assert dialogs == []
+    else:
+        context.close()  # no beforeunload: only pagehide's keep-alive request
+
+    assert wait_for_note(TYPED).version == 1
+    again = new_context()
+    log_in_as(again, learner)
+    expect_note_on_the_page(again.new_page())
+
+
+def test_no_warning_before_leaving_when_everything_is_saved(logged_in_page: Page):
+    page = logged_in_page
+    open_editor(page)
+    type_note(page)
+    page.keyboard.press("Tab")
+    expect(page.locator("#note-status")).to_contain_text("Saved at")
+    dialogs = record_dialogs(page)
+
+    page.get_by_role("link", name="Next question →").click()
+
+    expect(page).to_have_url(NEXT_QUESTION)
+    assert dialogs == []
+    assert wait_for_note(TYPED).version == 1
+
+
+def test_a_warning_before_leaving_while_a_save_has_failed(logged_in_page: Page, console):
+    console.allow(r"ERR_FAILED")  # the aborted saves
+    page = logged_in_page
+    open_editor(page)
+    page.route(re.compile(r"/note/$"), lambda route: route.abort())
+    type_note(page)
+    page.keyboard.press("Tab")
+    status = page.locator("#note-status")
+    expect(status).to_contain_text("Not saved: StudyHub could not be reached.")
+    expect(status).to_contain_text("Your text is still here")
+    dialogs = record_dialogs(page)
+
+    # The link tries to save once more, fails, and the browser asks; the learner stays.
+    page.get_by_role("link", name="Next question →").click()
+
+    for _ in range(100):  # up to 5 s
+        if dialogs:
+            break
+        page.wait_for_timeout(50)
+    assert dialogs == ["beforeunload"]
+    expect(page).to_have_url(re.compile(r"/questions/cnn-05/"))
+    expect(page.get_by_label("Note", exact=True)).to_have_value(TYPED)
+    assert not Note.objects.exists()
+
+    # Back online: leaving the textarea saves, and then the link goes without a question.
+    page.unroute(re.compile(r"/note/$"))
+    page.get_by_label("Note", exact=True).focus()
+    page.keyboard.press("Tab")
+    expect(status).to_contain_text("Saved at")
+    page.get_by_role("link", name="Next question →").click()
+    expect(page).to_have_url(NEXT_QUESTION)
+    assert dialogs == ["beforeunload"]
+    assert wait_for_note(TYPED).version == 1
