@@ -111,29 +111,44 @@ def mark_confidence(request: HttpRequest, key: str) -> HttpResponse:
         return TemplateResponse(request, template, context, status=422)
 
     level = form.cleaned_data["level"]
+    # The answer is made inside the write's transaction (_answered_before_commit).
     with transaction.atomic():
         # The hot path: one query finds the question and locks the current mark.
         current = locked_mark_for(request.user, key)
         question = current.question if current else get_object_or_404(Question, key=key)
         mark = record_confidence(user=request.user, question=question, level=level, current=current)
-    if not request.htmx:
-        messages.success(request, f"Marked “{Confidence(level).label}”.")
-        return redirect(_question_url(question, topic_slug) + "#confidence")
+        if not request.htmx:
+            messages.success(request, f"Marked “{Confidence(level).label}”.")
+            return redirect(_question_url(question, topic_slug) + "#confidence")
 
-    # Only what the fragments show: the control, its status line and, when this mark
-    # covered or uncovered the question, the coverage panel (otherwise no count in it
-    # can have changed, and the query that fills it was a quarter of a mark's time).
-    was_covered = current is not None and current.is_covered
-    coverage_changed = was_covered != mark.is_covered
-    context = {
-        "question": question,
-        "mark": mark,
-        "levels": Confidence.choices,
-        "coverage_changed": coverage_changed,
-        "coverage_topics": _coverage_of(question, request.user) if coverage_changed else [],
-        "oob": True,
-    }
-    return TemplateResponse(request, QUESTION_PAGE + "#confidence-update", context)
+        # Only what the fragments show: the control, its status line and, when this mark
+        # covered or uncovered the question, the coverage panel (otherwise no count in it
+        # can have changed, and the query that fills it was a quarter of a mark's time).
+        was_covered = current is not None and current.is_covered
+        coverage_changed = was_covered != mark.is_covered
+        context = {
+            "question": question,
+            "mark": mark,
+            "levels": Confidence.choices,
+            "coverage_changed": coverage_changed,
+            "coverage_topics": _coverage_of(question, request.user) if coverage_changed else [],
+            "oob": True,
+        }
+        return _answered_before_commit(
+            TemplateResponse(request, QUESTION_PAGE + "#confidence-update", context)
+        )
+
+
+def _answered_before_commit(response: TemplateResponse) -> TemplateResponse:
+    """`response`, rendered now, inside the caller's write transaction.
+
+    Whatever the answer reads runs before the commit: should the database go away
+    meanwhile, nothing was written and the 503 page's "not saved" is true; once the
+    write has committed, nothing is left that can fail, so a saved mark or note is
+    never answered as a failure (and a retry never records it twice).
+    """
+    response.render()
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -171,18 +186,21 @@ def edit_note(request: HttpRequest, key: str) -> HttpResponse:
 
     text = form.cleaned_data["text"]
     try:
-        _save_note(request, question, text, base_revision=form.cleaned_data["version"])
+        # The answer is made inside the write's transaction (_answered_before_commit).
+        with transaction.atomic():
+            _save_note(request, question, text, base_revision=form.cleaned_data["version"])
+            if request.POST.get("resolve") == "mine":
+                forget_refused_text(request, question.key)
+            if not request.htmx:
+                messages.success(request, "Note saved.")
+                return redirect(_question_url(question, topic_slug) + "#note")
+            context = question_page_context(request, question, topic_slug=topic_slug)
+            context["saved_at"] = timezone.localtime()
+            return _answered_before_commit(
+                TemplateResponse(request, QUESTION_PAGE + "#note-section", context)
+            )
     except NoteConflict as conflict:
         return _note_conflict(request, question, topic_slug, mine=text, saved=conflict.saved)
-    if request.POST.get("resolve") == "mine":
-        forget_refused_text(request, question.key)
-    if not request.htmx:
-        messages.success(request, "Note saved.")
-        return redirect(_question_url(question, topic_slug) + "#note")
-
-    context = question_page_context(request, question, topic_slug=topic_slug)
-    context["saved_at"] = timezone.localtime()
-    return TemplateResponse(request, QUESTION_PAGE + "#note-section", context)
 
 
 def _save_note(
