@@ -40,6 +40,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import redis
 from django.core.cache import caches
@@ -57,11 +58,23 @@ DEFAULT_DOWN_SECONDS = 5.0
 MAX_SKIPPED_KEYS = 10_000
 
 
+def without_password(location: str) -> str:
+    """A Redis URL (or several, comma-separated) as it may be logged: no user or password."""
+    servers = []
+    for url in location.split(","):
+        parts = urlsplit(url.strip())
+        netloc = parts.hostname or ""
+        if parts.port:
+            netloc += f":{parts.port}"
+        servers.append(urlunsplit((parts.scheme, netloc, parts.path, "", "")))
+    return ",".join(servers)
+
+
 class _Breaker:
     """Whether this process is skipping one Redis server, and what it did not write."""
 
     def __init__(self, location: str, down_seconds: float) -> None:
-        self.location = location
+        self.location = without_password(location)  # for the log
         self.down_seconds = down_seconds
         self.lock = threading.Lock()
         self.down = False  # an outage is under way (a warning was logged)

@@ -206,9 +206,9 @@ PASSWORD_RESET_EMAILS_PER_ADDRESS = 3
 BACKGROUND_JOBS = True
 BACKGROUND_QUEUE_SIZE = 200
 
-# Sessions live in the database by default; with Redis, "cached_db" reads them
-# from the cache, writes them to the database first, and reads the database while
-# Redis is away (docs/deploy.md).
+# Sessions live in the database, with or without Redis: "cached_db" would read a
+# session ended during a Redis outage back from Redis afterwards if the process that
+# skipped deleting it had been recycled meanwhile (docs/deploy.md).
 SESSION_ENGINE = env_str("DJANGO_SESSION_ENGINE", default="django.contrib.sessions.backends.db")
 
 # --- Cache ----------------------------------------------------------------

@@ -192,3 +192,15 @@ def test_redis_killed_and_started_again_is_used_again(own_redis, caplog):
     assert len(messages) == 2
     assert messages[0].startswith("Redis unavailable")
     assert messages[1].startswith("Redis is back")
+
+
+def test_an_outage_is_logged_without_the_redis_password(caplog):
+    port = free_port()
+    cache = degrading_cache(f"redis://:s3cret-pass@127.0.0.1:{port}/0", down_seconds=60)
+
+    with caplog.at_level(logging.WARNING, logger="studyhub.cache"):
+        assert cache.get("a") is None
+
+    (record,) = [r for r in caplog.records if r.name == "studyhub.cache"]
+    assert record.cache == f"redis://127.0.0.1:{port}/0"
+    assert "s3cret" not in str(record.__dict__)
