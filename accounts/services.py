@@ -42,8 +42,13 @@ def request_password_reset(*, email: str, client: str | None, domain: str, use_h
     address = salted_hmac(
         "accounts.password-reset", email.strip().lower(), algorithm="sha256"
     ).hexdigest()
-    limit = settings.PASSWORD_RESET_EMAILS_PER_ADDRESS
-    if RateCounter.objects.hit(f"reset-address:{address}", limit=limit, window=window):
+    # Per address and client, so that nobody can use up another person's e-mails by
+    # asking for them; and per address over all clients, so an inbox is never flooded.
+    per_client = settings.PASSWORD_RESET_EMAILS_PER_ADDRESS
+    per_address = settings.PASSWORD_RESET_EMAILS_PER_ADDRESS_ALL_CLIENTS
+    if RateCounter.objects.hit(
+        f"reset-address:{address}:{client or 'unknown'}", limit=per_client, window=window
+    ) and RateCounter.objects.hit(f"reset-address:{address}", limit=per_address, window=window):
         run_after_response(
             partial(send_password_reset, email=email, domain=domain, use_https=use_https)
         )

@@ -197,10 +197,12 @@ AXES_SENSITIVE_PARAMETERS = [
 # (accounts.models.RateCounter) so every worker and server shares the count: each client
 # address may ask PASSWORD_RESET_REQUESTS_PER_CLIENT times a window (then the 429 page),
 # and each e-mail address gets at most PASSWORD_RESET_EMAILS_PER_ADDRESS e-mails a window
+# asked from one client (so nobody can use up someone else's) and ten from all of them
 # (more requests get the same "check your e-mail" page, and no e-mail).
 PASSWORD_RESET_WINDOW = timedelta(hours=1)
 PASSWORD_RESET_REQUESTS_PER_CLIENT = 10
-PASSWORD_RESET_EMAILS_PER_ADDRESS = 3
+PASSWORD_RESET_EMAILS_PER_ADDRESS = 3  # from one client; and over all clients:
+PASSWORD_RESET_EMAILS_PER_ADDRESS_ALL_CLIENTS = 10
 # The reset e-mail is looked up and sent by one worker thread per process after the
 # response (accounts/background.py), at most BACKGROUND_QUEUE_SIZE waiting; off in tests.
 BACKGROUND_JOBS = True
