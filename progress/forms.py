@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.utils import timezone
 
 from progress.models import Assignment, Confidence, TopicSet
@@ -38,6 +39,14 @@ class NoteForm(forms.Form):
     # The saved state the editor started from (progress.services.note_revision), so a
     # save from a stale tab is refused instead of overwriting newer text.
     version = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Sent by static/js/notes.js only: which opening of the editor sent the save, and
+    # its number among that editor's saves (progress.services.save_note).
+    editor = forms.CharField(
+        required=False,
+        max_length=64,
+        validators=[RegexValidator(r"\A[A-Za-z0-9-]*\Z", "Not an editor id.")],
+    )
+    seq = forms.IntegerField(required=False, min_value=1, max_value=2_147_483_647)
 
     def clean_version(self) -> str | None:
         """None when the form did not send a version at all (no check is possible)."""

@@ -144,6 +144,11 @@ class Note(models.Model):
     html = models.TextField(blank=True, editable=False)
     version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+    # The editor (one opening of the note editor, static/js/notes.js) whose save wrote
+    # the note last, and that save's number: a later save of the same editor is no
+    # conflict, an earlier one that arrives late is ignored (services.save_note).
+    last_editor = models.CharField(max_length=64, blank=True, editable=False)
+    last_seq = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         constraints = [

@@ -90,7 +90,13 @@ def note_revision(note: Note | None) -> str:
 
 
 def save_note(
-    *, user: User, question: Question, text: str, base_revision: str | None = None
+    *,
+    user: User,
+    question: Question,
+    text: str,
+    base_revision: str | None = None,
+    editor: str = "",
+    seq: int | None = None,
 ) -> Note | None:
     """Store the learner's note and its rendering; an empty note is removed. Returns
     the note, or None.
@@ -99,22 +105,52 @@ def save_note(
     note that changed since then is left alone and NoteConflict says so: a stale tab
     never overwrites newer text. The row is locked (PostgreSQL; SQLite runs one
     writing transaction at a time), so two saves from the same start cannot both win.
+
+    ``editor`` and ``seq`` name one opening of the editor and number its saves
+    (static/js/notes.js). A save of the editor that wrote the note last is no
+    conflict: a later one (higher ``seq``) is its newer text and is stored, an
+    earlier one that arrives late is ignored and the note returned as it is. So a
+    closing tab may send its last text while a save is still in flight.
     """
     # Rendered before the transaction starts, so that neither the row lock nor SQLite's
     # write lock is held while Markdown is parsed.
     html = render_markdown(text) if text.strip() else ""
     return _store_note(
-        user=user, question=question, text=text, html=html, base_revision=base_revision
+        user=user,
+        question=question,
+        text=text,
+        html=html,
+        base_revision=base_revision,
+        editor=editor if seq else "",
+        seq=seq or 0,
     )
+
+
+def _goes_on(note: Note | None, *, base_revision: str | None, editor: str, seq: int) -> bool:
+    """Whether the save is to be written (True) or is an earlier save of the editor
+    that wrote `note` last (False); NoteConflict when the note changed elsewhere."""
+    same_editor = note is not None and editor != "" and note.last_editor == editor
+    if same_editor and seq <= note.last_seq:
+        return False
+    if base_revision is None or base_revision == note_revision(note) or same_editor:
+        return True
+    raise NoteConflict(note)
 
 
 @transaction.atomic
 def _store_note(
-    *, user: User, question: Question, text: str, html: str, base_revision: str | None
+    *,
+    user: User,
+    question: Question,
+    text: str,
+    html: str,
+    base_revision: str | None,
+    editor: str,
+    seq: int,
 ) -> Note | None:
     note = Note.objects.select_for_update().filter(user=user, question=question).first()
-    if base_revision is not None and base_revision != note_revision(note):
-        raise NoteConflict(note)
+    if not _goes_on(note, base_revision=base_revision, editor=editor, seq=seq):
+        return note
     if not text.strip():
         if note is not None:
             note.delete()
@@ -123,15 +159,29 @@ def _store_note(
         try:
             with transaction.atomic():
                 return Note.objects.create(
-                    user=user, question=question, text=text, html=html, version=1
+                    user=user,
+                    question=question,
+                    text=text,
+                    html=html,
+                    version=1,
+                    last_editor=editor,
+                    last_seq=seq,
                 )
         except IntegrityError:
             # Another request created it between our look-up and our insert.
             note = Note.objects.select_for_update().get(user=user, question=question)
-            if base_revision is not None:
-                raise NoteConflict(note) from None
+            if not _goes_on(note, base_revision=base_revision, editor=editor, seq=seq):
+                return note
     if note.text != text:
         note.text, note.html = text, html
         note.version += 1
-        note.save(update_fields=["text", "html", "version", "updated_at"])
+        note.last_editor, note.last_seq = editor, seq
+        note.save(
+            update_fields=["text", "html", "version", "last_editor", "last_seq", "updated_at"]
+        )
+    elif editor and note.last_editor == editor:
+        # The text is unchanged, so the version stays; an earlier save of this editor
+        # that arrives late is still to be ignored.
+        Note.objects.filter(pk=note.pk).update(last_seq=seq)
+        note.last_seq = seq
     return note

@@ -188,7 +188,7 @@ def edit_note(request: HttpRequest, key: str) -> HttpResponse:
     try:
         # The answer is made inside the write's transaction (_answered_before_commit).
         with transaction.atomic():
-            _save_note(request, question, text, base_revision=form.cleaned_data["version"])
+            _save_note(request, question, text, form)
             if request.POST.get("resolve") == "mine":
                 forget_refused_text(request, question.key)
             if not request.htmx:
@@ -203,19 +203,25 @@ def edit_note(request: HttpRequest, key: str) -> HttpResponse:
         return _note_conflict(request, question, topic_slug, mine=text, saved=conflict.saved)
 
 
-def _save_note(
-    request: HttpRequest, question: Question, text: str, *, base_revision: str | None
-) -> Note | None:
-    """save_note for the learner; NoteConflict when the note changed since `base_revision`.
+def _save_note(request: HttpRequest, question: Question, text: str, form: NoteForm) -> Note | None:
+    """save_note for the learner; NoteConflict when the note changed since the form's
+    version (unless the same editor saved it: see save_note).
 
     Refused text is kept in the session (progress.drafts) until the learner chooses,
     so it is never lost, even when nobody sees the answer (a save sent as the tab
     closed). A save of the text already saved is no conflict: it changes nothing (say
-    that save from a closing tab, after one with the same text had landed).
+    that save from a closing tab, after one with the same text had landed). Nor is an
+    earlier save of the editor arriving after its later one: the note is returned
+    unchanged, and that text is not kept either.
     """
     try:
         return save_note(
-            user=request.user, question=question, text=text, base_revision=base_revision
+            user=request.user,
+            question=question,
+            text=text,
+            base_revision=form.cleaned_data["version"],
+            editor=form.cleaned_data["editor"],
+            seq=form.cleaned_data["seq"],
         )
     except NoteConflict as conflict:
         saved_text = conflict.saved.text if conflict.saved else ""
@@ -237,12 +243,7 @@ def _autosave_note(request: HttpRequest, question: Question, form: NoteForm) -> 
         context = {"note_form": form}
         return TemplateResponse(request, QUESTION_PAGE + "#note-status", context, status=422)
     try:
-        note = _save_note(
-            request,
-            question,
-            form.cleaned_data["text"],
-            base_revision=form.cleaned_data["version"],
-        )
+        note = _save_note(request, question, form.cleaned_data["text"], form)
     except NoteConflict:
         return TemplateResponse(request, QUESTION_PAGE + "#note-autosave-conflict", status=409)
     context = {

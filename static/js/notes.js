@@ -5,20 +5,37 @@
 // keep-alive request, which outlives the page). "Save and close" waits for a save in
 // flight, so it carries the newest version. Each save carries the version the editor
 // has, so a stale tab is refused (the server keeps its text for the learner to choose,
-// progress/drafts.py) instead of overwriting newer text. The browser asks before
-// leaving only while text is unsaved: not sent yet, failed, or refused.
+// progress/drafts.py) instead of overwriting newer text. Each save also carries this
+// editor's random id and its number (1, 2, 3…): as the page goes away the last text
+// is sent at once, even while a save is in flight (that one is aborted), and the
+// server stores whichever of the two is the later, with no conflict between them
+// (progress.services.save_note). The browser asks before leaving only while text is
+// unsaved: not sent yet, failed, or refused.
 // Without JavaScript the editor is a plain form. Loaded from 'self' (strict CSP).
 (function () {
   "use strict";
 
-  // Browsers allow 64 KiB of keep-alive request bodies in flight; a longer note is
-  // sent as a normal request (and the browser warns before the page closes on it).
+  // Browsers allow 64 KiB of keep-alive request bodies in flight (so a save in flight
+  // is aborted before the last one is sent); a longer note is sent as a normal request
+  // (and the browser warns before the page closes on it).
   var KEEPALIVE_BYTES = 60000;
   var LINK_WAIT_MS = 5000; // a followed link goes on after this, saved or not
   var RETRY_MS = [5000, 10000, 30000, 60000];
 
   var editors = new WeakMap();
   var passing = new WeakSet(); // forms sent again after the save they waited for
+
+  // Names this opening of the editor in its saves (16 random bytes as hex when
+  // crypto.randomUUID is missing: it needs a secure context).
+  function editorId() {
+    if (window.crypto.randomUUID) return window.crypto.randomUUID();
+    var bytes = window.crypto.getRandomValues(new Uint8Array(16));
+    return Array.prototype.map
+      .call(bytes, function (byte) {
+        return (byte + 256).toString(16).slice(1);
+      })
+      .join("");
+  }
 
   function csrfToken() {
     try {
@@ -45,9 +62,12 @@
         refused: unsaved ? textarea.defaultValue : null, // the text it last refused
         failed: unsaved, // the last save did not go through
         stopped: false, // the note changed elsewhere: no more autosaves
+        id: editorId(),
+        seq: 0, // the number of the last save sent
         sending: null, // the save in flight (a promise of true when saved)
         sendingText: null,
         sendingKeepalive: false,
+        abort: null, // aborts the save in flight
         timer: 0,
         retries: 0,
       };
@@ -75,54 +95,82 @@
     }, ms);
   }
 
-  // Save the textarea's text unless it is saved already. `final`: the page is going
-  // away, so send now even past a save in flight or after a refusal (the server keeps
-  // refused text). Resolves to true once the text is saved.
-  function save(state, final) {
+  function fitsKeepalive(text) {
+    return new Blob([text]).size <= KEEPALIVE_BYTES;
+  }
+
+  // Save the textarea's text unless it is saved already. `final`: the page may go away
+  // now (hidden, or closing), so send at once even past a save in flight (aborted: the
+  // server keeps the later of the two) or after a refusal (the server keeps refused
+  // text). `closing`: a request that does not outlive the page is not worth sending.
+  // Resolves to true once the text is saved.
+  function save(state, final, closing) {
     clearTimeout(state.timer);
     var text = state.textarea.value;
-    if (text === state.saved) return Promise.resolve(true);
-    if (text === state.refused || (state.stopped && !final)) return Promise.resolve(false);
+    var now = final && fitsKeepalive(text);
     if (state.sending) {
       if (state.sendingText === text) return state.sending;
-      if (!final) {
+      if (!now) {
         // One save at a time: the next one needs the version this one brings back.
         return state.sending.then(function () {
           return save(state, false);
         });
       }
+    } else if (text === state.saved) {
+      return Promise.resolve(true);
     }
-    return send(state, text, final);
+    if (text === state.refused || (state.stopped && !final)) return Promise.resolve(false);
+    if (closing && !now) return Promise.resolve(false); // it could not outlive the page
+    return send(state, text);
   }
 
-  function send(state, text, final) {
-    var keepalive = new Blob([text]).size <= KEEPALIVE_BYTES;
-    if (final && !keepalive) return Promise.resolve(false); // it could not outlive the page
-    var body = new FormData(state.form); // the token, the version and the topic
+  // `again`: once more, right after a send that followed an abort failed.
+  function send(state, text, again) {
+    var aborted = Boolean(state.abort);
+    if (aborted) state.abort(); // frees its share of the keep-alive allowance
+    var keepalive = fitsKeepalive(text);
+    var controller = new AbortController();
+    var body = new FormData(state.form); // the token, the newest version and the topic
     body.set("text", text);
     body.set("autosave", "1");
+    state.seq += 1;
+    body.set("editor", state.id);
+    body.set("seq", String(state.seq));
+    // An aborted save's answer (or failure) is no news: the later save's is.
+    function superseded() {
+      return state.sending || !unsaved(state);
+    }
     var request = fetch(state.form.action, {
       method: "POST",
       body: body,
       keepalive: keepalive,
+      signal: controller.signal,
       credentials: "same-origin",
       redirect: "manual", // a log-in redirect is a failure, not a saved note
       headers: { "HX-Request": "true", "X-CSRFToken": csrfToken() },
     }).then(
       function (response) {
-        return answered(state, text, response);
+        if (controller.signal.aborted) return superseded();
+        return answered(state, text, response, controller.signal, superseded);
       },
       function () {
+        if (controller.signal.aborted) return superseded();
+        // The browser may give back the aborted save's share only a moment later.
+        if (aborted && !again) return send(state, text, true);
         return failed(state, true);
       }
     );
     state.sending = request;
     state.sendingText = text;
     state.sendingKeepalive = keepalive;
+    state.abort = function () {
+      controller.abort();
+    };
     request.then(function () {
       if (state.sending === request) {
         state.sending = null;
         state.sendingText = null;
+        state.abort = null;
       }
     });
     return request;
@@ -137,11 +185,12 @@
   // 200 brings the status line and the new version; 409 (changed elsewhere) and 422
   // (too long) the reason, shown in the status line. Any other answer carries a
   // message for the page's #server-error region, as htmx would show it.
-  function answered(state, text, response) {
+  function answered(state, text, response, signal, superseded) {
     if (!(response.ok || response.status === 409 || response.status === 422)) {
       var again = response.status === 0 || response.status >= 500; // may pass: try again
       return response.text().then(
         function (html) {
+          if (signal.aborted) return superseded();
           var region = document.getElementById("server-error");
           var fragment = parse(html);
           if (region && html) {
@@ -151,11 +200,13 @@
           return failed(state, again);
         },
         function () {
+          if (signal.aborted) return superseded();
           return failed(state, true);
         }
       );
     }
     return response.text().then(function (html) {
+      if (signal.aborted) return superseded();
       var fragment = parse(html);
       var version = fragment.querySelector("#note-version");
       if (version) version.remove();
@@ -176,6 +227,7 @@
       showStatus(state, fragment);
       return response.ok;
     }, function () {
+      if (signal.aborted) return superseded();
       return failed(state, true);
     });
   }
@@ -294,21 +346,24 @@
     true
   );
 
+  // Hidden is the last event a mobile browser may send before it freezes or ends the
+  // page, so the text goes now, not behind a save in flight.
   document.addEventListener("visibilitychange", function () {
     var state = editor();
-    if (state && document.visibilityState === "hidden") save(state, false);
+    if (state && document.visibilityState === "hidden") save(state, true);
   });
 
   window.addEventListener("pagehide", function () {
     var state = editor();
-    if (state) save(state, true);
+    if (state) save(state, true, true);
   });
 
   window.addEventListener("beforeunload", function (event) {
     var state = editor();
     var warn = false;
     if (state) {
-      save(state, false); // sent now if nothing is in flight
+      // Sent now, past a save in flight; a refused editor's text goes on pagehide.
+      save(state, !state.stopped);
       warn = atRisk(state);
     } else {
       // Changes to "Your version" of a conflict are not kept anywhere until chosen.

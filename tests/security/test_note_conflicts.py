@@ -123,6 +123,90 @@ def test_without_a_version_there_is_nothing_to_check(user, question):
     assert stored(user, question) == ("Two", 2)
 
 
+# --- Saves of one editor (a final save sent while another is in flight) -------------
+
+EDITOR = "3f0c9a52-1d7e-4c1b-9a57-0d4c2b8e6f11"
+
+
+def test_a_later_save_of_the_same_editor_over_a_stale_version_is_stored(user, question):
+    # Save 1 landed; save 2 was sent before save 1's new version came back.
+    save_note(user=user, question=question, text="A", base_revision="", editor=EDITOR, seq=1)
+
+    note = save_note(
+        user=user, question=question, text="AB", base_revision="", editor=EDITOR, seq=2
+    )
+
+    assert stored(user, question) == ("AB", 2)
+    assert (note.text, note.last_editor, note.last_seq) == ("AB", EDITOR, 2)
+
+
+def test_an_earlier_save_of_the_same_editor_arriving_late_is_ignored(user, question):
+    save_note(user=user, question=question, text="AB", base_revision="", editor=EDITOR, seq=2)
+
+    note = save_note(user=user, question=question, text="A", base_revision="", editor=EDITOR, seq=1)
+
+    assert (note.text, note_revision(note)) == ("AB", note_revision(Note.objects.get()))
+    assert stored(user, question) == ("AB", 1)
+
+
+def test_an_earlier_save_of_the_same_editor_is_ignored_after_an_unchanged_later_one(user, question):
+    # Save 2 ("AB") was aborted as the tab closed on "A" again; save 3 changed nothing.
+    first = save_note(user=user, question=question, text="A", editor=EDITOR, seq=1)
+    version = note_revision(first)
+    save_note(user=user, question=question, text="A", base_revision=version, editor=EDITOR, seq=3)
+
+    save_note(user=user, question=question, text="AB", base_revision=version, editor=EDITOR, seq=2)
+
+    assert stored(user, question) == ("A", 1)
+
+
+@pytest.mark.parametrize(
+    "other",
+    [{"editor": "another-tab", "seq": 5}, {}, {"editor": EDITOR}],
+    ids=["another-editor", "no-editor", "no-seq"],
+)
+def test_a_stale_save_of_another_editor_or_none_is_still_refused(user, question, other):
+    save_note(user=user, question=question, text="Mine", base_revision="", editor=EDITOR, seq=1)
+
+    with pytest.raises(NoteConflict):
+        save_note(user=user, question=question, text="Theirs", base_revision="", **other)
+
+    assert stored(user, question) == ("Mine", 1)
+
+
+def test_two_saves_of_one_editor_landing_in_the_wrong_order_are_no_conflict(
+    logged_in_client, user, question
+):
+    save_note(user=user, question=question, text="Start")
+    version = open_editor(logged_in_client, question)
+
+    def send(text: str, seq: int):
+        data = {"text": text, "version": version, "editor": EDITOR, "seq": seq}
+        return logged_in_client.post(url(question), {**data, "autosave": "1"}, headers=HX)
+
+    later, earlier = send("Start, then more", 2), send("Start, then", 1)
+
+    assert (later.status_code, earlier.status_code) == (200, 200)
+    assert stored(user, question) == ("Start, then more", 2)
+    assert hidden_version(text_of(earlier)) == note_revision(Note.objects.get())
+    assert not logged_in_client.session.get("refused_notes")
+    page = text_of(logged_in_client.get(question_page(question)))
+    assert "Not saved" not in page and "Edit note" in page
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"editor": "x" * 65}, {"editor": "<b>"}, {"seq": "0"}, {"seq": "-1"}, {"seq": "2147483648"}],
+)
+def test_an_editor_id_or_number_out_of_bounds_is_refused(logged_in_client, question, fields):
+    data = {"text": "Typed", "version": "", "editor": EDITOR, "seq": "1", "autosave": "1"}
+
+    response = logged_in_client.post(url(question), {**data, **fields}, headers=HX)
+
+    assert response.status_code == 422
+    assert not Note.objects.exists()
+
+
 # --- The editor -----------------------------------------------------------------------
 
 
