@@ -63,17 +63,23 @@ def note_posts(page: Page) -> list[str]:
     return posts
 
 
-def test_two_tabs_with_htmx(context: BrowserContext, logged_in_page: Page, console):
-    console.allow(r"status of 409")  # Chromium reports the Conflict answers in the console
-    tab_a = logged_in_page
+def two_editors_after_b_saved(context: BrowserContext, tab_a: Page) -> tuple[Page, Page]:
+    """Two tabs with the note editor open; tab B has saved "Tab B wrote this.", so tab
+    A's editor is now stale."""
     tab_b = context.new_page()
     open_editor(tab_a)
     open_editor(tab_b)
-
-    # Tab B saves first, then starts editing again.
     tab_b.get_by_label("Note", exact=True).fill("Tab B wrote this.")
     tab_b.get_by_role("button", name="Save and close").click()
     expect(tab_b.get_by_role("region", name="My note")).to_contain_text("Tab B wrote this.")
+    return tab_a, tab_b
+
+
+def test_two_tabs_with_htmx(context: BrowserContext, logged_in_page: Page, console):
+    console.allow(r"status of 409")  # Chromium reports the Conflict answers in the console
+    tab_a, tab_b = two_editors_after_b_saved(context, logged_in_page)
+
+    # Tab B saves first, then starts editing again.
     assert saved_note() == ("Tab B wrote this.", 1)
     tab_b.get_by_role("link", name="Edit note").click()
     expect(tab_b.get_by_label("Note", exact=True)).to_have_value("Tab B wrote this.")
@@ -129,13 +135,7 @@ def test_a_stale_tab_closed_right_after_typing_keeps_its_text_for_the_learner(
     context: BrowserContext, logged_in_page: Page, console
 ):
     console.allow(r"status of 409")
-    tab_a = logged_in_page
-    tab_b = context.new_page()
-    open_editor(tab_a)
-    open_editor(tab_b)
-    tab_b.get_by_label("Note", exact=True).fill("Tab B wrote this.")
-    tab_b.get_by_role("button", name="Save and close").click()
-    expect(tab_b.get_by_role("region", name="My note")).to_contain_text("Tab B wrote this.")
+    tab_a, tab_b = two_editors_after_b_saved(context, logged_in_page)
 
     # Stale tab A: typed, then closed at once. Its save goes out as the tab closes.
     tab_a.get_by_label("Note", exact=True).press_sequentially("Tab A's late idea.", delay=2)
