@@ -15,16 +15,19 @@ add up against a shared office or school address.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
-from axes.helpers import get_failure_limit
+from axes.helpers import get_client_username, get_cool_off, get_failure_limit
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Max, QuerySet, Sum
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
 
 
 class AxesHandler(AxesDatabaseHandler):
@@ -72,3 +75,22 @@ def lockout_for(request: HttpRequest, username: str) -> Lockout:
     # Locked as an address: free once its last counted failure is a cool-off old.
     last = recent.aggregate(last=Max("attempt_time"))["last"]
     return Lockout("", settings.LOGIN_ADDRESS_FAILURE_LIMIT, last)
+
+
+def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' answer to a log-in during a cool-off: 429 and when to try again."""
+    # Paused for this username, or for every username at this address (accounts.lockout).
+    lockout = lockout_for(request, get_client_username(request, credentials) or "")
+    cool_off = get_cool_off(request)
+    retry_at = (lockout.last_failure or timezone.now()) + cool_off
+    seconds_left = max(0, (retry_at - timezone.now()).total_seconds())
+    context = {
+        "username": lockout.username,
+        "failure_limit": lockout.failure_limit,
+        "cool_off_minutes": round(cool_off.total_seconds() / 60),
+        "retry_at": retry_at,
+        "minutes_left": max(1, math.ceil(seconds_left / 60)),
+    }
+    response = render(request, "429.html", context, status=429)
+    response["Retry-After"] = str(math.ceil(seconds_left))
+    return response

@@ -2,7 +2,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts import views
-from progress.export_views import download_my_data
 
 app_name = "accounts"
 
@@ -17,7 +16,6 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
-    path("profile/my-data.json", download_my_data, name="download_my_data"),
     path(
         "password/",
         views.PasswordChangeView.as_view(),

@@ -35,11 +35,12 @@ from django.db import connection, connections  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from accounts.models import Membership, Team, User  # noqa: E402
+from accounts.models import User  # noqa: E402
 from progress.services import record_confidence  # noqa: E402
 from questions import import_services  # noqa: E402
 from questions.importers import parse_import  # noqa: E402
 from questions.models import ImportRecord, Question  # noqa: E402
+from teams.models import Membership, Team  # noqa: E402
 
 #: 63 words, as in the report: all different, of ordinary length.
 WORDS = [

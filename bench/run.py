@@ -161,8 +161,9 @@ def prepare(env: dict[str, str]) -> dict:
     from django.core.cache import cache
 
     cache.clear()  # the bench's own Redis database: no pages or tokens from an earlier run
-    from accounts.models import Team, User
+    from accounts.models import User
     from progress.models import ConfidenceEvent, ConfidenceMark, Note
+    from teams.models import Team
 
     teams = list(Team.objects.filter(name__startswith="Bench team").order_by("pk"))
     counts = {

@@ -14,11 +14,12 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Membership, Team, User
+from accounts.models import User
 from progress.markdown import render_markdown
-from progress.models import Assignment, ConfidenceEvent, ConfidenceMark, Note, TopicSet
+from progress.models import ConfidenceEvent, ConfidenceMark, Note
 from progress.scheduling import RATING_FOR_LEVEL, SCHEDULER, card_from_mark, schedule_fields
 from questions.models import Question, Topic
+from teams.models import Assignment, Membership, Team, TopicSet
 
 LEARNERS = 500
 TEAMS = 10

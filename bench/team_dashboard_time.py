@@ -24,10 +24,15 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from accounts.models import Membership, User  # noqa: E402
-from accounts.services import create_team  # noqa: E402
-from progress.models import Assignment, ConfidenceMark, TopicSet  # noqa: E402
+from accounts.models import User  # noqa: E402
+from progress.models import ConfidenceMark  # noqa: E402
 from questions.models import Question, Topic  # noqa: E402
+from teams.models import (  # noqa: E402
+    Assignment,
+    Membership,  # noqa: E402
+    TopicSet,
+)
+from teams.services import create_team  # noqa: E402
 
 WARM_UP = 1
 

@@ -6,8 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from accounts.models import Membership, Team, User
-from progress.teams import assignments_with_progress
+from accounts.models import User
 from questions.models import Question, Topic
 
 WEAKEST_TOPIC_COUNT = 3
@@ -41,10 +40,6 @@ def learner_dashboard(user: User, *, now=None) -> dict:
         "weakest_topics": weakest,
         "recent_marks": list(user.confidence_marks.recent(RECENT_COUNT)),
         "note_count": user.notes.count(),
-        "assignments": assignments_with_progress(
-            Team.objects.filter(memberships__user=user, memberships__role=Membership.Role.LEARNER),
-            user,
-        ),
         "topics_covered": sum(1 for t in topics if t.question_count and t.coverage_percent == 100),
         "fresh_count": totals["fresh"],
         "fresh_percent": totals["fresh"] * 100 // question_count if question_count else 0,

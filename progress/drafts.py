@@ -13,8 +13,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
-from studyhub.pagecache import bump_user
-
 SESSION_KEY = "refused_notes"
 
 
@@ -27,7 +25,6 @@ def keep_refused_text(request: HttpRequest, question_key: str, text: str) -> Non
     while len(kept) > settings.NOTE_REFUSED_KEPT:
         del kept[next(iter(kept))]
     session[SESSION_KEY] = kept
-    _saved(request)
 
 
 def refused_text(request: HttpRequest, question_key: str) -> str | None:
@@ -40,18 +37,3 @@ def forget_refused_text(request: HttpRequest, question_key: str) -> None:
     kept = request.session.get(SESSION_KEY, {})
     if question_key in kept:
         request.session[SESSION_KEY] = {k: v for k, v in kept.items() if k != question_key}
-        _saved(request)
-
-
-def _saved(request: HttpRequest) -> None:
-    """Store the session now, not as the response leaves, and only then replace the
-    page-cache token: the question page shows the kept text, and a page rendered
-    between the two would be cached without it.
-
-    A page whose session was read just before this write and whose tokens were read
-    just after is still cached without it: the page cache reads the session before
-    its tokens. It shows once that entry is replaced (the next write of the learner's,
-    or PAGE_CACHE_SECONDS); the text is kept all along.
-    """
-    request.session.save()
-    bump_user(request.user.pk)

@@ -7,7 +7,6 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from accounts.models import Membership
 from questions.models import COVERED_LEVEL, Question
 
 
@@ -162,64 +161,6 @@ class Note(models.Model):
     def rendered(self) -> SafeString:
         """The note as HTML for a page: sanitised by nh3 before it was stored."""
         return mark_safe(self.html)  # noqa: S308 — written only by render_markdown
-
-
-class TopicSetQuerySet(models.QuerySet["TopicSet"]):
-    def taught_by(self, user) -> TopicSetQuerySet:
-        """Topic sets of the teams in which the user is an instructor."""
-        return self.filter(
-            team__memberships__user=user, team__memberships__role=Membership.Role.INSTRUCTOR
-        )
-
-
-class TopicSet(models.Model):
-    """A team's named selection of whole topics and/or single questions."""
-
-    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="topic_sets")
-    name = models.CharField(max_length=120)
-    description = models.TextField(blank=True)
-    topics = models.ManyToManyField("questions.Topic", blank=True, related_name="topic_sets")
-    questions = models.ManyToManyField(
-        Question, blank=True, related_name="topic_sets", verbose_name="single questions"
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = TopicSetQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name", "pk"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class AssignmentQuerySet(models.QuerySet["Assignment"]):
-    def for_member(self, user) -> AssignmentQuerySet:
-        """Assignments of the teams the user belongs to, whatever their role."""
-        return self.filter(team__memberships__user=user)
-
-
-class Assignment(models.Model):
-    """A topic set given to a team, with an optional due date."""
-
-    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="assignments")
-    topic_set = models.ForeignKey(TopicSet, on_delete=models.CASCADE, related_name="assignments")
-    due_date = models.DateField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = AssignmentQuerySet.as_manager()
-
-    class Meta:
-        ordering = [models.F("due_date").asc(nulls_last=True), "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.topic_set} for {self.team}"
 
 
 class StudySession(models.Model):

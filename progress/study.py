@@ -12,7 +12,6 @@ from django.utils import timezone
 from accounts.models import User
 from progress.models import Confidence, StudySession
 from progress.services import record_confidence
-from progress.teams import question_ids_by_set
 from questions.models import Question, Topic
 
 WEAKEST_SESSION_SIZE = 15
@@ -27,11 +26,11 @@ def start_topic(*, user: User, topic: Topic) -> StudySession:
     return _start(user, StudySession.Source.TOPIC, topic.name, ids)
 
 
-def start_topic_set(*, user: User, topic_set, source: str, label: str) -> StudySession:
-    held = question_ids_by_set([topic_set.pk]).get(topic_set.pk, set())
-    in_set = Question.objects.filter(pk__in=held).order_by("position")
-    ids = list(in_set.values_list("pk", flat=True))
-    return _start(user, source, label, ids)
+def start_questions(*, user: User, source: str, label: str, question_ids) -> StudySession:
+    """A session over the given questions, in bank order: what the teams app starts for
+    an assignment or a topic set."""
+    in_bank_order = Question.objects.filter(pk__in=question_ids).order_by("position")
+    return _start(user, source, label, list(in_bank_order.values_list("pk", flat=True)))
 
 
 def start_due(*, user: User, now=None) -> StudySession:

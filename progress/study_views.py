@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -12,14 +12,13 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from progress.forms import ConfidenceForm
-from progress.models import Assignment, Confidence, StudySession, TopicSet
+from progress.models import Confidence, StudySession
 from progress.study import (
     NothingToStudy,
     move,
     rate,
     start_due,
     start_topic,
-    start_topic_set,
     start_weakest,
     summarise,
 )
@@ -36,12 +35,6 @@ def study_home(request: HttpRequest) -> HttpResponse:
     context = {
         "resume": user.study_sessions.filter(finished_at__isnull=True).first(),
         "topics": Topic.objects.order_by("position", "name"),
-        "assignments": Assignment.objects.for_member(user)
-        .select_related("topic_set", "team")
-        .order_by("team__name", "pk"),
-        "topic_sets": TopicSet.objects.taught_by(user)
-        .select_related("team")
-        .order_by("team__name", "name"),
         "due_count": user.confidence_marks.due_by(now).count(),
     }
     return TemplateResponse(request, "progress/study_home.html", context)
@@ -56,45 +49,17 @@ def study_start(request: HttpRequest) -> HttpResponse:
         if source == StudySession.Source.TOPIC:
             topic = get_object_or_404(Topic, slug=request.POST.get("topic", ""))
             session = start_topic(user=user, topic=topic)
-        elif source == StudySession.Source.ASSIGNMENT:
-            assignment = get_object_or_404(
-                Assignment.objects.for_member(user).select_related("topic_set", "team"),
-                pk=_int_or_404(request.POST.get("assignment")),
-            )
-            session = start_topic_set(
-                user=user,
-                topic_set=assignment.topic_set,
-                source=StudySession.Source.ASSIGNMENT,
-                label=assignment.topic_set.name,
-            )
-        elif source == StudySession.Source.TOPIC_SET:
-            topic_set = get_object_or_404(
-                TopicSet.objects.taught_by(user),
-                pk=_int_or_404(request.POST.get("topic_set")),
-            )
-            session = start_topic_set(
-                user=user,
-                topic_set=topic_set,
-                source=StudySession.Source.TOPIC_SET,
-                label=topic_set.name,
-            )
         elif source == StudySession.Source.DUE:
             session = start_due(user=user)
         elif source == StudySession.Source.WEAKEST:
             session = start_weakest(user=user)
         else:
-            messages.error(request, "Choose what to study: a topic, an assignment or a review.")
+            messages.error(request, "Choose what to study: a topic or a review.")
             return redirect("progress:study_home")
     except NothingToStudy as reason:
         messages.info(request, str(reason))
         return redirect("progress:study_home")
     return redirect(session)
-
-
-def _int_or_404(value) -> int:
-    if value is None or not str(value).isdigit():
-        raise Http404("No such item.")
-    return int(value)
 
 
 def _session_context(session: StudySession) -> dict:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from progress import history_views, study_views, views
+from progress import export_views, history_views, study_views, views
 
 app_name = "progress"
 
@@ -16,4 +16,7 @@ urlpatterns = [
     path("notes/", views.note_list, name="note_list"),
     path("notes/<int:pk>/", views.note_detail, name="note_detail"),
     path("history/", history_views.history, name="history"),
+    # Under /accounts/ beside the profile page that links to it; it lives here because it
+    # reads marks, notes and history (docs/architecture.md).
+    path("accounts/profile/my-data.json", export_views.download_my_data, name="download_my_data"),
 ]

@@ -23,7 +23,6 @@ from progress.services import (
     save_note,
 )
 from questions.models import Question, Topic
-from studyhub.pagecache import cached_page
 
 QUESTION_PAGE = "questions/question_detail.html"
 
@@ -88,7 +87,6 @@ def _coverage_of(question: Question, user) -> list[Topic]:
 
 @require_GET
 @vary_on_headers("HX-Request")
-@cached_page
 def dashboard(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return TemplateResponse(request, "progress/welcome.html")

@@ -46,7 +46,6 @@ from questions.importers import (
     parse_import,
 )
 from questions.models import Answer, ImportRecord, Question, Topic
-from studyhub import pagecache
 
 logger = logging.getLogger(__name__)
 
@@ -620,7 +619,6 @@ def write_plan(
     through.objects.bulk_create(links)
     report.created["topic links"] = len(links)
     _link_related(plan, writing, by_key, report)
-    pagecache.bump_bank()  # questions, answers and links are written in bulk: no signals
     logger.info("Question import from %s: %s", plan.document.source, report)
     return report
 

@@ -18,7 +18,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.models import Membership
 from questions.forms import ImportUploadForm
 from questions.import_services import (
     DUPLICATE,
@@ -31,6 +30,7 @@ from questions.import_services import (
 )
 from questions.importers import ParseError
 from questions.models import Answer, ImportRecord, Question, Topic
+from teams.models import Membership
 
 RECENT_IMPORTS = 5
 

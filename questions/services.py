@@ -15,7 +15,6 @@ from django.utils.text import slugify
 
 from questions.importers import ParseError, decode_text, parse_notebook, parse_numbered
 from questions.models import Answer, Question, Topic
-from studyhub import pagecache
 
 DEFAULT_TOPIC_MAP = Path(settings.BASE_DIR) / "fixtures" / "topic_map.json"
 _KEY_PREFIX = re.compile(r"^[-a-zA-Z0-9_]*$")
@@ -211,8 +210,6 @@ def load_question_bank(bank: SeedBank) -> LoadReport:
     _sync_answers(bank.questions, questions, report)
     _sync_topic_membership(bank.topics, topics, questions, report)
     _sync_related(bank.related, questions, report)
-    if report.changed:
-        pagecache.bump_bank()  # the links are written in bulk, which sends no signals
     return report
 
 

@@ -10,7 +10,6 @@ from django.views.decorators.vary import vary_on_headers
 
 from questions.models import Question, Topic
 from questions.search import search_questions, search_text_error
-from studyhub.pagecache import cached_page
 
 #: The topic page's confidence filter: value, label.
 LEVEL_FILTERS = [
@@ -35,7 +34,6 @@ def topic_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @vary_on_headers("HX-Request")
-@cached_page
 @login_required
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(Topic.objects.with_coverage_for(request.user), slug=slug)
@@ -98,7 +96,6 @@ def question_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @vary_on_headers("HX-Request")
-@cached_page
 @login_required
 def question_detail(request: HttpRequest, key: str) -> HttpResponse:
     from progress.views import question_page_context

@@ -9,7 +9,7 @@ Production (README.md and docs/deploy.md list every variable): DJANGO_HTTPS,
 DJANGO_HSTS_SECONDS, DJANGO_SECURE_PROXY_SSL_HEADER, DJANGO_PROXY_COUNT,
 DJANGO_CSRF_TRUSTED_ORIGINS, DJANGO_DB_CONN_MAX_AGE, DJANGO_DB_STATEMENT_TIMEOUT_MS,
 DJANGO_DB_CONNECT_TIMEOUT, REDIS_URL, DJANGO_REDIS_TIMEOUT_MS, DJANGO_REDIS_RETRY_SECONDS,
-DJANGO_PAGE_CACHE_SECONDS, DJANGO_SESSION_ENGINE,
+DJANGO_SESSION_ENGINE,
 DJANGO_STATIC_URL, DJANGO_STATIC_ROOT, DJANGO_LOG_LEVEL, DJANGO_LOG_FORMAT.
 """
 
@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "accounts",
     "questions",
     "progress",
+    "teams",
 ]
 
 MIDDLEWARE = [
@@ -98,7 +99,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.teams",
+                "teams.context_processors.teams",
                 "studyhub.context_processors.csp_nonce",
             ],
         },
@@ -175,7 +176,7 @@ AXES_FAILURE_LIMIT = 5
 LOGIN_ADDRESS_FAILURE_LIMIT = 20
 AXES_COOLOFF_TIME = timedelta(minutes=10)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_LOCKOUT_CALLABLE = "studyhub.views.locked_out"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out"
 AXES_CLIENT_IP_CALLABLE = "studyhub.security.client_ip"
 AXES_RESET_ON_SUCCESS = True
 # Tries during a cool-off do not extend it, so the page can say when it ends.
@@ -235,11 +236,6 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
-#: Seconds a rendered page may be served from the cache (studyhub/pagecache.py); 0 turns
-#: it off. On by default only with a shared cache: a per-process one would miss the
-#: invalidations made by other workers. It also bounds how late a page is to show what
-#: changes with the clock alone (a question falling due).
-PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", default=60 if REDIS_URL else 0)
 
 EMAIL_BACKEND = env_str(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"

@@ -10,7 +10,7 @@ urlpatterns = [
     path("", include("progress.urls")),
     path("", include("questions.urls")),
     path("accounts/", include("accounts.urls")),
-    path("teams/", include("accounts.team_urls")),
+    path("teams/", include("teams.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import sqlite3
 import sys
 
@@ -17,11 +16,9 @@ from django.http import (
     HttpResponseServerError,
     JsonResponse,
 )
-from django.shortcuts import render
 from django.template import loader
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -229,29 +226,6 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """403 with a message that htmx shows in the page's alert region (base.html)."""
     context = {"htmx": request.headers.get("HX-Request") == "true"}
     return TemplateResponse(request, "403_csrf.html", context, status=403).render()
-
-
-def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
-    """django-axes' answer to a log-in during a cool-off: 429 and when to try again."""
-    from axes.helpers import get_client_username, get_cool_off
-
-    from accounts.lockout import lockout_for
-
-    # Paused for this username, or for every username at this address (accounts.lockout).
-    lockout = lockout_for(request, get_client_username(request, credentials) or "")
-    cool_off = get_cool_off(request)
-    retry_at = (lockout.last_failure or timezone.now()) + cool_off
-    seconds_left = max(0, (retry_at - timezone.now()).total_seconds())
-    context = {
-        "username": lockout.username,
-        "failure_limit": lockout.failure_limit,
-        "cool_off_minutes": round(cool_off.total_seconds() / 60),
-        "retry_at": retry_at,
-        "minutes_left": max(1, math.ceil(seconds_left / 60)),
-    }
-    response = render(request, "429.html", context, status=429)
-    response["Retry-After"] = str(math.ceil(seconds_left))
-    return response
 
 
 @require_GET

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 
-from studyhub import pagecache
 from tests.factories import PASSWORD, make_user
 
 
@@ -43,23 +41,6 @@ def htmx_headers() -> dict[str, str]:
 @pytest.fixture(scope="session")
 def _empty_static_root(tmp_path_factory):
     return tmp_path_factory.mktemp("staticfiles")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache(request, monkeypatch):
-    """Each test starts with an empty cache: ids are reused after a rollback, and a page
-    or version token stored by one test must not be found by the next.
-
-    Page-cache tokens are replaced when a write commits; a test's transaction is rolled
-    back, never committed, so tests replace them as soon as the write is made.
-    tests/test_pagecache.py checks the real, on-commit behaviour (marker: on_commit)."""
-    cache.clear()
-    if "on_commit" not in request.keywords:
-        monkeypatch.setattr(
-            pagecache, "_after_commit", lambda work: work() if pagecache.enabled() else None
-        )
-    yield
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -14,8 +14,8 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from progress.demo import load_demo_data
 from questions.models import Question
+from teams.demo import load_demo_data
 from tests.factories import mark, note
 
 pytestmark = [

@@ -23,10 +23,11 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import BrowserContext, Page, expect
 
-from accounts.models import Team, User
-from progress.demo import load_demo_data
+from accounts.models import User
 from progress.models import StudySession
 from questions.models import ImportRecord, Question, Topic
+from teams.demo import load_demo_data
+from teams.models import Team
 from tests.browser.conftest import wait_for_htmx
 from tests.test_permissions import walk_urls
 
@@ -46,7 +47,7 @@ NOT_PAGES = {
     "questions:export_bank_json": "a download",
     "questions:export_bank_csv": "a download",
     "accounts:logout": "POST only",
-    "accounts:download_my_data": "a download",
+    "progress:download_my_data": "a download",
     "teams:rotate_invite": "POST only",
     "teams:leave": "POST only",
     "teams:promote_member": "POST only",

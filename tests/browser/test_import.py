@@ -18,7 +18,7 @@ from playwright.sync_api import Locator, Page, expect
 from questions.models import Question, Topic
 from tests.browser.test_accessibility import assert_accessible
 from tests.factories import make_user, mark, note
-from tests.team_factories import make_team
+from tests.teams.factories import make_team
 
 pytestmark = [
     pytest.mark.browser,

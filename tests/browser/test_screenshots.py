@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from progress.demo import load_demo_data
+from teams.demo import load_demo_data
 from tests.browser.conftest import SCREENSHOT_DIR
 
 pytestmark = [

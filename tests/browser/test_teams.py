@@ -19,14 +19,14 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
-from accounts.models import Membership, Team, User
-from progress.models import Assignment
+from accounts.models import User
 from questions.models import Question, Topic
+from teams.models import Assignment, Membership, Team
 from tests.browser.conftest import PASSWORD_LABEL, sign_up, wait_for_htmx
 from tests.browser.test_accessibility import assert_accessible
 from tests.browser.test_topic_and_keyboard import tab_until
 from tests.factories import PASSWORD, make_question, make_topic, make_user, mark
-from tests.team_factories import (
+from tests.teams.factories import (
     add_member,
     bulk_learners,
     make_assignment,

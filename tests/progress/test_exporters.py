@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import make_bank, make_user, mark, note
-from tests.team_factories import make_team
+from tests.teams.factories import make_team
 
-URL = reverse("accounts:download_my_data")
+URL = reverse("progress:download_my_data")
 T0 = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 
 pytestmark = pytest.mark.django_db

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 import progress.markdown
-from progress.demo import load_demo_data
 from progress.markdown import render_markdown
 from progress.models import Note
 from progress.services import note_revision, save_note
+from teams.demo import load_demo_data
 from tests.factories import make_bank, note
 from tests.progress.pages import text_of
 

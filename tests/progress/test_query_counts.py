@@ -11,10 +11,11 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from accounts.models import Membership, Team, User
+from accounts.models import User
 from progress.markdown import render_markdown
-from progress.models import Assignment, ConfidenceEvent, ConfidenceMark, Note, TopicSet
+from progress.models import ConfidenceEvent, ConfidenceMark, Note
 from questions.models import Question, Topic
+from teams.models import Assignment, Membership, Team, TopicSet
 from tests.factories import make_bank, make_question, make_user, mark, note
 from tests.progress.pages import coverage_figures, pressed_levels, section, text_of
 

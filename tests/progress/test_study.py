@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from progress.models import ConfidenceEvent, ConfidenceMark, StudySession
 from tests.factories import make_bank, make_question, make_user, mark
-from tests.team_factories import add_member, make_assignment, make_team, make_topic_set
+from tests.teams.factories import add_member, make_assignment, make_team, make_topic_set
 
 HX = {"HX-Request": "true"}
 
@@ -194,26 +194,6 @@ def test_weakest_first_puts_unrated_and_low_confidence_first(bank, learner, clie
     assert questions[0].pk not in ids
     assert ids[:3] == [q.pk for q in questions[3:6]]  # unrated first, in order
     assert ids[3:] == [questions[1].pk, questions[2].pk]
-
-
-def test_assignment_and_topic_set_sessions_need_membership(bank, learner, client_of):
-    instructor = make_user()
-    team = make_team("Study team", instructor=instructor)
-    topic_set = make_topic_set(team, topics=[bank[1]])
-    assignment = make_assignment(team, topic_set)
-    # Not a member yet: another team's assignment is not found.
-    assert start(client_of, source="assignment", assignment=assignment.pk).status_code == 404
-    add_member(team, learner)
-    start(client_of, source="assignment", assignment=assignment.pk)
-    assert latest(learner).question_ids == list(
-        bank[1].questions.order_by("position").values_list("pk", flat=True)
-    )
-    # Topic sets are for the team's instructors; a learner gets a 404.
-    assert start(client_of, source="topic_set", topic_set=topic_set.pk).status_code == 404
-    teacher = Client()
-    teacher.force_login(instructor)
-    assert start(teacher, source="topic_set", topic_set=topic_set.pk).status_code == 302
-    assert start(client_of, source="assignment", assignment="x").status_code == 404
 
 
 def test_another_learners_session_is_not_found(bank, learner, client_of):

@@ -395,7 +395,7 @@ def test_a_refused_htmx_post_brings_a_message_for_the_alert_region(csrf_client, 
 
 
 def test_a_forbidden_htmx_post_brings_a_message_for_the_alert_region(user):
-    from tests.team_factories import make_team
+    from tests.teams.factories import make_team
 
     team = make_team(learners=[user])
     client = Client()

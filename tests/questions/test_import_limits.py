@@ -367,7 +367,7 @@ def test_a_fourth_upload_replaces_the_oldest_pending_one(
 
 def test_the_pending_cap_is_per_user(client, instructor, seed_bank, settings):
     from tests.factories import make_user
-    from tests.team_factories import make_team
+    from tests.teams.factories import make_team
 
     settings.IMPORT_MAX_PENDING = 1
     other = make_user(username="otto")

@@ -20,7 +20,7 @@ from questions.models import ImportRecord, Question, Topic
 from tests.factories import make_question, make_topic, make_user
 from tests.questions.test_import_parsers import EXAMPLES
 from tests.questions.test_import_services import Q10_REWORDED, snapshot
-from tests.team_factories import make_team
+from tests.teams.factories import make_team
 
 pytestmark = pytest.mark.django_db
 

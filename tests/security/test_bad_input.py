@@ -15,11 +15,11 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounts.models import Team
 from progress.models import ConfidenceEvent, Note
+from teams.models import Team
 from tests.factories import make_bank, make_user
 from tests.progress.pages import text_of
-from tests.team_factories import add_member, make_assignment, make_team, make_topic_set
+from tests.teams.factories import add_member, make_assignment, make_team, make_topic_set
 
 HX = {"HX-Request": "true"}
 

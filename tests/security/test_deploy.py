@@ -135,18 +135,16 @@ def test_postgresql_connections_persist_with_health_checks_and_a_statement_timeo
 
 
 def test_redis_holds_the_cache_and_sessions_when_configured(run_django):
-    names = ["CACHES", "SESSION_ENGINE", "PAGE_CACHE_SECONDS"]
-    values = settings_in(run_django, names, DJANGO_PAGE_CACHE_SECONDS="")
+    names = ["CACHES", "SESSION_ENGINE"]
+    values = settings_in(run_django, names)
     assert values["CACHES"]["default"]["BACKEND"].endswith("LocMemCache")
     assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
-    assert values["PAGE_CACHE_SECONDS"] == 0  # a per-process cache: no page cache
 
     values = settings_in(
         run_django,
         names,
         REDIS_URL="redis://cache.internal:6379/0",
         DJANGO_SESSION_ENGINE="django.contrib.sessions.backends.cached_db",
-        DJANGO_PAGE_CACHE_SECONDS="",
     )
     assert values["CACHES"]["default"] == {
         "BACKEND": "studyhub.cache.StudyHubRedisCache",
@@ -155,7 +153,6 @@ def test_redis_holds_the_cache_and_sessions_when_configured(run_django):
         "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25, "down_seconds": 5},
     }
     assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
-    assert values["PAGE_CACHE_SECONDS"] == 60
 
     options = settings_in(
         run_django,

@@ -17,7 +17,7 @@ from django.test import RequestFactory
 
 from studyhub.jsonlog import JsonFormatter
 from studyhub.security import client_ip
-from tests.team_factories import make_team
+from tests.teams.factories import make_team
 
 
 def test_healthz_answers_ok_without_a_session(client, db):

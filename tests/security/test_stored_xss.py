@@ -19,11 +19,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Team
-from progress.models import Note, TopicSet
+from progress.models import Note
 from questions.models import Question
+from teams.models import Team, TopicSet
 from tests.factories import make_bank, make_user, mark, note
-from tests.team_factories import add_member, make_assignment, make_team
+from tests.teams.factories import add_member, make_assignment, make_team
 
 #: Every attack carries "PWN-": upper case, which a slug made from it (lower case) never has,
 #: so an attribute that holds it can only have come from the attack itself.

@@ -2,11 +2,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.http import HttpRequest
 
-from accounts.models import Membership, Team, User
-from progress.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo_data
-from progress.models import Assignment, ConfidenceEvent, ConfidenceMark, Note, TopicSet
+from accounts.models import User
+from progress.models import ConfidenceEvent, ConfidenceMark, Note
 from progress.services import save_note
 from questions.models import Question
+from teams.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo_data
+from teams.models import Assignment, Membership, Team, TopicSet
 from tests.factories import make_user
 
 USERNAMES = ["ines", "lena", "marco", "priya"]

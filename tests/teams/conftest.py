@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from tests.team_factories import build_world
+from tests.teams.factories import build_world
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
-"""Team pages for instructors (topic sets, assignments, the team dashboard, CSV) and
-the assignment page learners open. Non-members get 404; learners get 403 on
-instructor pages."""
+"""Team pages: the team list, joining, settings and members; topic sets, assignments,
+the team dashboard and its CSV. Non-members get 404; learners get 403 on instructor
+pages."""
 
 from __future__ import annotations
 
@@ -8,17 +8,23 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.permissions import instructor_or_403, membership_or_404
-from progress.forms import AssignmentForm, TopicSetForm
-from progress.teams import (
+from progress.models import StudySession
+from progress.study import NothingToStudy, start_questions
+from questions.models import Question, Topic
+from teams.forms import AssignmentForm, InviteCodeForm, TeamForm, TopicSetForm
+from teams.models import Assignment, Team, TopicSet
+from teams.permissions import instructor_or_403, membership_or_404
+from teams.selectors import (
     assignments_with_progress,
     group_by_state,
     progress_of_learners,
@@ -28,8 +34,193 @@ from progress.teams import (
     topic_ids_of_set,
     weakest_questions,
 )
-from questions.models import Question, Topic
-from studyhub.pagecache import cached_page
+from teams.services import TeamRuleError, create_team, join_team, leave_team, promote, remove_member
+
+# --- Teams ----------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def team_list(request: HttpRequest) -> HttpResponse:
+    teams = Team.objects.for_member(request.user).with_member_count()
+    context = {"teams": teams, "form": TeamForm(), "code_form": InviteCodeForm()}
+    return TemplateResponse(request, "teams/team_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def team_create(request: HttpRequest) -> HttpResponse:
+    form = TeamForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        team = create_team(name=form.cleaned_data["name"], creator=request.user)
+        messages.success(request, f"Team “{team.name}” created. Share its invite link below.")
+        return redirect(team)
+    status = 422 if form.is_bound else 200
+    return TemplateResponse(request, "teams/team_create.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def join_with_code(request: HttpRequest) -> HttpResponse:
+    form = InviteCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        return redirect("teams:team_join", code=form.cleaned_data["code"])
+    status = 422 if form.is_bound else 200
+    return TemplateResponse(request, "teams/join_with_code.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def team_join(request: HttpRequest, code: str) -> HttpResponse:
+    if not request.user.is_authenticated and request.method == "POST":
+        return redirect_to_login(request.get_full_path())
+    team = Team.objects.filter(invite_code=code.upper()).first()
+    if team is None:
+        return TemplateResponse(request, "teams/team_join_invalid.html", status=404)
+    if not request.user.is_authenticated:
+        # Whoever has the link may see which team it is for; then sign up or log in,
+        # both of which come back here.
+        context = {"team": team, "next": request.get_full_path()}
+        return TemplateResponse(request, "teams/team_join.html", context)
+    if request.method == "POST":
+        membership, joined = join_team(team=team, user=request.user)
+        if joined:
+            messages.success(request, f"You joined “{team.name}”.")
+        return redirect(team)
+    already = request.user.memberships.filter(team=team).exists()
+    return TemplateResponse(request, "teams/team_join.html", {"team": team, "already": already})
+
+
+@require_GET
+@login_required
+def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
+    membership = membership_or_404(request, team_id)
+    team = membership.team
+    # "instructor" sorts before "learner": instructors first.
+    members = team.memberships.select_related("user").order_by("role", "user__display_name")
+    context = {
+        "team": team,
+        "membership": membership,
+        "members": members,
+        "assignments": assignments_with_progress(team, request.user),
+        "invite_url": request.build_absolute_uri(
+            reverse("teams:team_join", kwargs={"code": team.invite_code})
+        ),
+    }
+    return TemplateResponse(request, "teams/team_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def team_settings(request: HttpRequest, team_id: int) -> HttpResponse:
+    team = instructor_or_403(request, team_id).team
+    form = TeamForm(request.POST or None, instance=team)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Team renamed.")
+        return redirect(team)
+    status = 422 if form.is_bound else 200
+    context = {"team": team, "form": form}
+    return TemplateResponse(request, "teams/team_settings.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def team_delete(request: HttpRequest, team_id: int) -> HttpResponse:
+    team = instructor_or_403(request, team_id).team
+    if request.method == "POST":
+        name = team.name
+        team.delete()
+        messages.success(request, f"Team “{name}” deleted. Everyone's confidence and notes stay.")
+        return redirect("teams:team_list")
+    return TemplateResponse(request, "teams/team_delete.html", {"team": team})
+
+
+@require_POST
+@login_required
+def rotate_invite(request: HttpRequest, team_id: int) -> HttpResponse:
+    team = instructor_or_403(request, team_id).team
+    team.rotate_invite()
+    messages.success(request, "New invite link and code made; the old ones no longer work.")
+    return redirect(team.get_absolute_url() + "#invite")
+
+
+@require_POST
+@login_required
+def promote_member(request: HttpRequest, team_id: int, membership_id: int) -> HttpResponse:
+    team = instructor_or_403(request, team_id).team
+    member = get_object_or_404(team.memberships.select_related("user"), pk=membership_id)
+    promote(membership=member)
+    messages.success(request, f"{member.user.shown_name} is now an instructor.")
+    return redirect(team.get_absolute_url() + "#members")
+
+
+@require_POST
+@login_required
+def remove_member_view(request: HttpRequest, team_id: int, membership_id: int) -> HttpResponse:
+    team = instructor_or_403(request, team_id).team
+    member = get_object_or_404(team.memberships.select_related("user"), pk=membership_id)
+    try:
+        remove_member(membership=member)
+    except TeamRuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{member.user.shown_name} was removed from the team.")
+        if member.user_id == request.user.id:
+            return redirect("teams:team_list")
+    return redirect(team.get_absolute_url() + "#members")
+
+
+@require_POST
+@login_required
+def leave(request: HttpRequest, team_id: int) -> HttpResponse:
+    membership = membership_or_404(request, team_id)
+    try:
+        leave_team(membership=membership)
+    except TeamRuleError as error:
+        messages.error(request, str(error))
+        return redirect(membership.team)
+    messages.success(request, f"You left “{membership.team.name}”.")
+    return redirect("teams:team_list")
+
+
+# --- Studying an assignment or a topic set ----------------------------------
+
+
+@require_POST
+@login_required
+def study_start(request: HttpRequest) -> HttpResponse:
+    """Start a study session over an assignment (any member) or a topic set (its team's
+    instructors); the session itself is progress's."""
+    source = request.POST.get("source", "")
+    if source == StudySession.Source.ASSIGNMENT:
+        assignment = get_object_or_404(
+            Assignment.objects.for_member(request.user).select_related("topic_set"),
+            pk=_int_or_404(request.POST.get("assignment")),
+        )
+        topic_set = assignment.topic_set
+    elif source == StudySession.Source.TOPIC_SET:
+        topic_set = get_object_or_404(
+            TopicSet.objects.taught_by(request.user), pk=_int_or_404(request.POST.get("topic_set"))
+        )
+    else:
+        messages.error(request, "Choose what to study: an assignment or a topic set.")
+        return redirect("progress:study_home")
+    held = question_ids_by_set([topic_set.pk]).get(topic_set.pk, set())
+    try:
+        session = start_questions(
+            user=request.user, source=source, label=topic_set.name, question_ids=held
+        )
+    except NothingToStudy as reason:
+        messages.info(request, str(reason))
+        return redirect("progress:study_home")
+    return redirect(session)
+
+
+def _int_or_404(value) -> int:
+    if value is None or not str(value).isdigit():
+        raise Http404("No such item.")
+    return int(value)
+
 
 # --- Topic sets ---------------------------------------------------------------
 
@@ -41,7 +232,7 @@ def topic_set_list(request: HttpRequest, team_id: int) -> HttpResponse:
     sets = list(team.topic_sets.prefetch_related("topics"))
     held = question_ids_by_set([s.pk for s in sets])
     rows = [(s, len(held.get(s.pk, ()))) for s in sets]
-    return TemplateResponse(request, "progress/topic_set_list.html", {"team": team, "rows": rows})
+    return TemplateResponse(request, "teams/topic_set_list.html", {"team": team, "rows": rows})
 
 
 @require_http_methods(["GET", "POST"])
@@ -61,7 +252,7 @@ def topic_set_edit(request: HttpRequest, team_id: int, set_id: int | None = None
         return redirect("teams:topic_set_list", team_id=team.pk)
     context = {"team": team, "form": form, "topic_set": topic_set, **_set_size(form)}
     status = 422 if form.is_bound else 200
-    return TemplateResponse(request, "progress/topic_set_form.html", context, status=status)
+    return TemplateResponse(request, "teams/topic_set_form.html", context, status=status)
 
 
 @require_GET
@@ -71,7 +262,7 @@ def topic_set_size(request: HttpRequest, team_id: int) -> HttpResponse:
     team = instructor_or_403(request, team_id).team
     form = TopicSetForm(request.GET)
     context = {"team": team, **_set_size(form)}
-    return TemplateResponse(request, "progress/topic_set_form.html#set-size", context)
+    return TemplateResponse(request, "teams/topic_set_form.html#set-size", context)
 
 
 def _set_size(form: TopicSetForm) -> dict:
@@ -124,7 +315,7 @@ def assignment_edit(
         return redirect(team)
     context = {"team": team, "form": form, "assignment": assignment}
     status = 422 if form.is_bound else 200
-    return TemplateResponse(request, "progress/assignment_form.html", context, status=status)
+    return TemplateResponse(request, "teams/assignment_form.html", context, status=status)
 
 
 @require_POST
@@ -160,7 +351,7 @@ def assignment_detail(request: HttpRequest, team_id: int, assignment_id: int) ->
         "questions": questions,
         "progress": progress,
     }
-    return TemplateResponse(request, "progress/assignment_detail.html", context)
+    return TemplateResponse(request, "teams/assignment_detail.html", context)
 
 
 # --- The team dashboard -------------------------------------------------------
@@ -168,7 +359,6 @@ def assignment_detail(request: HttpRequest, team_id: int, assignment_id: int) ->
 
 @require_GET
 @vary_on_headers("HX-Request")
-@cached_page(team_progress="team_id")
 @login_required
 def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
     team = instructor_or_403(request, team_id).team
@@ -185,7 +375,7 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
         "statuses": statuses,
         "topics": Topic.objects.order_by("position", "name"),
     }
-    template = "progress/team_dashboard.html" + ("#matrix" if fragment else "")
+    template = "teams/team_dashboard.html" + ("#matrix" if fragment else "")
     return TemplateResponse(request, template, context)
 
 
@@ -225,7 +415,7 @@ def team_topic(request: HttpRequest, team_id: int, slug: str) -> HttpResponse:
         "weakest": weakest_questions(team, topic),
         "learner_count": sum(len(g) for g in groups.values()),
     }
-    return TemplateResponse(request, "progress/team_topic.html", context)
+    return TemplateResponse(request, "teams/team_topic.html", context)
 
 
 # --- CSV exports ----------------------------------------------------------------

@@ -9,11 +9,11 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Membership, Team, User
-from accounts.services import create_team, join_team
-from progress.models import Assignment, TopicSet
+from accounts.models import User
 from progress.services import record_confidence, save_note
 from questions.models import Question, Topic
+from teams.models import Assignment, Membership, Team, TopicSet
+from teams.services import create_team, join_team
 
 DEMO_PASSWORD = "studyhub-demo"
 DEMO_TEAM = "CV interview prep"

@@ -13,9 +13,10 @@ from datetime import datetime
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from accounts.models import Membership, Team, User
-from progress.models import Assignment, ConfidenceMark, TopicSet
+from accounts.models import User
+from progress.models import ConfidenceMark
 from questions.models import COVERED_LEVEL, Question, Topic
+from teams.models import Assignment, Membership, Team, TopicSet
 
 COMPLETE, IN_PROGRESS, NOT_STARTED = "complete", "in progress", "not started"
 

@@ -22,19 +22,13 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
-from accounts import team_urls
-from accounts.models import Membership, Team, User
-from progress.models import (
-    Assignment,
-    ConfidenceEvent,
-    ConfidenceMark,
-    Note,
-    StudySession,
-    TopicSet,
-)
+from accounts.models import User
+from progress.models import ConfidenceEvent, ConfidenceMark, Note, StudySession
 from questions.models import ImportRecord, Question, Topic
+from teams import urls as team_urls
+from teams.models import Assignment, Membership, Team, TopicSet
 from tests.factories import make_bank, make_user, mark, note
-from tests.team_factories import add_member, make_assignment, make_team, make_topic_set
+from tests.teams.factories import add_member, make_assignment, make_team, make_topic_set
 
 ROLES = ("anonymous", "learner", "other_learner", "instructor", "other_instructor", "staff")
 
@@ -65,6 +59,7 @@ EXPECTATIONS: dict[str, dict[str, tuple[int, ...]]] = {
     "progress:study_home": {"GET": SIGNED_IN_200},
     # No source chosen: everyone signed in is sent back to the study page with a message.
     "progress:study_start": {"GET": POST_ONLY, "POST": (302,) * 6},
+    "teams:study_start": {"GET": POST_ONLY, "POST": (302,) * 6},
     # A study session is its learner's alone.
     "progress:study_session": {"GET": (302, 200, 404, 404, 404, 404)},
     "progress:study_rate": {"GET": POST_ONLY, "POST": (302, 422, 404, 404, 404, 404)},
@@ -92,7 +87,7 @@ EXPECTATIONS: dict[str, dict[str, tuple[int, ...]]] = {
     "accounts:login": {"GET": SIGNED_OUT_ONLY},
     "accounts:logout": {"GET": POST_ONLY, "POST": (302,) * 6},
     "accounts:profile": {"GET": SIGNED_IN_200},
-    "accounts:download_my_data": {"GET": SIGNED_IN_200},  # only ever the user's own
+    "progress:download_my_data": {"GET": SIGNED_IN_200},  # only ever the user's own
     "accounts:password_change": {"GET": SIGNED_IN_200},
     "accounts:password_change_done": {"GET": SIGNED_IN_200},
     "accounts:password_reset": {"GET": EVERYONE_200},

@@ -1,12 +1,12 @@
 from django.urls import path
 
-from accounts import views
-from progress import team_views
+from teams import views
 
 app_name = "teams"
 
 urlpatterns = [
     path("", views.team_list, name="team_list"),
+    path("study/", views.study_start, name="study_start"),
     path("new/", views.team_create, name="team_create"),
     path("join/", views.join_with_code, name="join_with_code"),
     path("join/<str:code>/", views.team_join, name="team_join"),
@@ -25,37 +25,37 @@ urlpatterns = [
         views.remove_member_view,
         name="remove_member",
     ),
-    path("<int:team_id>/sets/", team_views.topic_set_list, name="topic_set_list"),
-    path("<int:team_id>/sets/new/", team_views.topic_set_edit, name="topic_set_create"),
-    path("<int:team_id>/sets/size/", team_views.topic_set_size, name="topic_set_size"),
-    path("<int:team_id>/sets/<int:set_id>/", team_views.topic_set_edit, name="topic_set_edit"),
+    path("<int:team_id>/sets/", views.topic_set_list, name="topic_set_list"),
+    path("<int:team_id>/sets/new/", views.topic_set_edit, name="topic_set_create"),
+    path("<int:team_id>/sets/size/", views.topic_set_size, name="topic_set_size"),
+    path("<int:team_id>/sets/<int:set_id>/", views.topic_set_edit, name="topic_set_edit"),
     path(
         "<int:team_id>/sets/<int:set_id>/delete/",
-        team_views.topic_set_delete,
+        views.topic_set_delete,
         name="topic_set_delete",
     ),
-    path("<int:team_id>/assignments/new/", team_views.assignment_edit, name="assignment_create"),
+    path("<int:team_id>/assignments/new/", views.assignment_edit, name="assignment_create"),
     path(
         "<int:team_id>/assignments/<int:assignment_id>/",
-        team_views.assignment_detail,
+        views.assignment_detail,
         name="assignment_detail",
     ),
     path(
         "<int:team_id>/assignments/<int:assignment_id>/edit/",
-        team_views.assignment_edit,
+        views.assignment_edit,
         name="assignment_edit",
     ),
     path(
         "<int:team_id>/assignments/<int:assignment_id>/withdraw/",
-        team_views.assignment_withdraw,
+        views.assignment_withdraw,
         name="assignment_withdraw",
     ),
     path(
         "<int:team_id>/assignments/<int:assignment_id>/status.csv",
-        team_views.assignment_status_csv,
+        views.assignment_status_csv,
         name="assignment_status_csv",
     ),
-    path("<int:team_id>/dashboard/", team_views.team_dashboard, name="team_dashboard"),
-    path("<int:team_id>/dashboard.csv", team_views.team_matrix_csv, name="team_matrix_csv"),
-    path("<int:team_id>/topics/<slug:slug>/", team_views.team_topic, name="team_topic"),
+    path("<int:team_id>/dashboard/", views.team_dashboard, name="team_dashboard"),
+    path("<int:team_id>/dashboard.csv", views.team_matrix_csv, name="team_matrix_csv"),
+    path("<int:team_id>/topics/<slug:slug>/", views.team_topic, name="team_topic"),
 ]

@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from accounts.models import Team
+from teams.models import Team
 
 
 def teams(request: HttpRequest) -> dict:

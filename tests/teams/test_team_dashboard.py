@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from progress.models import Note
 from tests.factories import make_user
-from tests.team_factories import (
+from tests.teams.factories import (
     NOTE_TEXT,
     ScaledTeam,
     html_of,

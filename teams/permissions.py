@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
-from accounts.models import Membership
+from teams.models import Membership
 
 
 def membership_or_404(request: HttpRequest, team_id: int) -> Membership:

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from progress.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo_data
+from teams.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo_data
 
 
 class Command(BaseCommand):

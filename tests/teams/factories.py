@@ -15,10 +15,11 @@ from html.parser import HTMLParser
 
 from django.test import Client
 
-from accounts.models import Membership, Team, User
-from accounts.services import create_team
-from progress.models import Assignment, ConfidenceMark, Note, TopicSet
+from accounts.models import User
+from progress.models import ConfidenceMark, Note
 from questions.models import Question, Topic
+from teams.models import Assignment, Membership, Team, TopicSet
+from teams.services import create_team
 from tests.factories import make_bank, make_question, make_topic, make_user, mark, note
 
 LEARNER = Membership.Role.LEARNER

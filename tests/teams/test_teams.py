@@ -11,11 +11,11 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Membership, Team
-from progress.models import Assignment, ConfidenceEvent, ConfidenceMark, Note, TopicSet
+from progress.models import ConfidenceEvent, ConfidenceMark, Note
 from questions.models import Question, Topic
+from teams.models import Assignment, Membership, Team, TopicSet
 from tests.factories import PASSWORD, make_bank, make_user, mark, note
-from tests.team_factories import (
+from tests.teams.factories import (
     DUE_FUTURE,
     DUE_PAST,
     INSTRUCTOR,

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import make_bank, make_user, mark
-from tests.team_factories import (
+from tests.teams.factories import (
     NOTE_TEXT,
     ScaledTeam,
     add_member,

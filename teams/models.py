@@ -1,0 +1,151 @@
+"""Teams and what instructors give them: Team, Membership, TopicSet, Assignment.
+
+The tables were created by the accounts and progress apps and renamed when the models
+moved here (teams/migrations/0001_initial.py).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from questions.models import Question
+
+
+def new_invite_code() -> str:
+    """A short code that is easy to read aloud and type: no 0/O or 1/I/L."""
+    alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+class TeamQuerySet(models.QuerySet["Team"]):
+    def for_member(self, user) -> TeamQuerySet:
+        """Teams the user belongs to, each annotated with `my_role`."""
+        return (
+            self.filter(memberships__user=user)
+            .annotate(my_role=models.F("memberships__role"))
+            .order_by("name", "pk")
+        )
+
+    def with_member_count(self) -> TeamQuerySet:
+        """Annotate `member_count`. A subquery, because counting the memberships joined by
+        for_member() would count only the user's own."""
+        members = (
+            Membership.objects.filter(team=models.OuterRef("pk"))
+            .order_by()
+            .values("team")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        return self.annotate(member_count=models.Subquery(members))
+
+
+class Team(models.Model):
+    """A study group. Members are instructors or learners."""
+
+    name = models.CharField(max_length=80)
+    invite_code = models.CharField(max_length=16, unique=True, default=new_invite_code)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("teams:team_detail", kwargs={"team_id": self.pk})
+
+    def rotate_invite(self) -> None:
+        """Give the team a new invite code; the old link and code stop working."""
+        self.invite_code = new_invite_code()
+        self.save(update_fields=["invite_code"])
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        INSTRUCTOR = "instructor", "Instructor"
+        LEARNER = "learner", "Learner"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.LEARNER)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["team", "user__display_name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="one_membership_per_team"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team} ({self.get_role_display()})"
+
+    @property
+    def is_instructor(self) -> bool:
+        return self.role == self.Role.INSTRUCTOR
+
+
+class TopicSetQuerySet(models.QuerySet["TopicSet"]):
+    def taught_by(self, user) -> TopicSetQuerySet:
+        """Topic sets of the teams in which the user is an instructor."""
+        return self.filter(
+            team__memberships__user=user, team__memberships__role=Membership.Role.INSTRUCTOR
+        )
+
+
+class TopicSet(models.Model):
+    """A team's named selection of whole topics and/or single questions."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="topic_sets")
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    topics = models.ManyToManyField("questions.Topic", blank=True, related_name="topic_sets")
+    questions = models.ManyToManyField(
+        Question, blank=True, related_name="topic_sets", verbose_name="single questions"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TopicSetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssignmentQuerySet(models.QuerySet["Assignment"]):
+    def for_member(self, user) -> AssignmentQuerySet:
+        """Assignments of the teams the user belongs to, whatever their role."""
+        return self.filter(team__memberships__user=user)
+
+
+class Assignment(models.Model):
+    """A topic set given to a team, with an optional due date."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="assignments")
+    topic_set = models.ForeignKey(TopicSet, on_delete=models.CASCADE, related_name="assignments")
+    due_date = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = [models.F("due_date").asc(nulls_last=True), "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.topic_set} for {self.team}"

@@ -1,0 +1,65 @@
+"""Team pieces for any page: which teams a user teaches, the assignments a learner has
+(shown on the learner dashboard), what they may study from their teams (the study page),
+and the team dashboard's cells.
+
+Pages of the progress app show them through these tags, so progress needs no import
+from teams (docs/architecture.md, "Dependencies")."""
+
+from django import template
+from django.utils.safestring import SafeString, mark_safe
+
+from teams.models import Assignment, Membership, Team, TopicSet
+from teams.selectors import AssignmentProgress, assignments_with_progress
+
+register = template.Library()
+
+
+@register.filter
+def taught(teams) -> list:
+    """Of the teams from Team.objects.for_member (the navigation's), those the user
+    instructs."""
+    return [team for team in teams if team.my_role == Membership.Role.INSTRUCTOR]
+
+
+@register.simple_tag
+def learner_assignments(user) -> list[AssignmentProgress]:
+    """The assignments of the teams the user learns in, with the user's progress."""
+    teams = Team.objects.filter(memberships__user=user, memberships__role=Membership.Role.LEARNER)
+    return assignments_with_progress(teams, user)
+
+
+@register.simple_tag
+def assignments_to_study(user):
+    """Assignments of every team the user belongs to, for the study page's choice."""
+    return (
+        Assignment.objects.for_member(user)
+        .select_related("topic_set", "team")
+        .order_by("team__name", "pk")
+    )
+
+
+@register.simple_tag
+def topic_sets_to_study(user):
+    """Topic sets of the teams the user teaches, for the study page's choice."""
+    return TopicSet.objects.taught_by(user).select_related("team").order_by("team__name", "name")
+
+
+@register.simple_tag
+def matrix_cells(row) -> SafeString:
+    """The <td> cells of one team-dashboard row.
+
+    Built here rather than in the template: at 200 learners × 13 topics the template
+    loop spent half the page's time localising numbers (bench/results/ has the before
+    and after). Every value is an int computed by teams.selectors, so nothing needs
+    escaping; int() makes sure of it.
+    """
+    parts = []
+    for cell in row.cells:
+        fresh = (
+            f'<span class="cell-fresh"> · {int(cell.fresh)} fresh</span>' if cell.covered else ""
+        )
+        parts.append(
+            f'<td class="band-{int(cell.band)}">{int(cell.covered)} of {int(cell.total)}'
+            f"{fresh}</td>"
+        )
+    return mark_safe("".join(parts))  # noqa: S308 — integers only, see above
