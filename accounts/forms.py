@@ -10,7 +10,8 @@ class SignUpForm(UserCreationForm):
         help_text="Used only to reset your password.",
     )
 
-    class Meta(UserCreationForm.Meta):
+    # django-stubs 5.2.9 lacks UserCreationForm.Meta (typeddjango/django-stubs#2112).
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]
         model = User
         fields = ("username", "display_name", "email")
         help_texts = {

@@ -18,10 +18,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
-from axes.helpers import get_client_username, get_cool_off, get_failure_limit
+from axes.helpers import (
+    get_client_ip_address,
+    get_client_username,
+    get_cool_off,
+    get_failure_limit,
+)
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Max, QuerySet, Sum
@@ -45,7 +51,8 @@ class AxesHandler(AxesDatabaseHandler):
 
 def _recent_address_attempts(request: HttpRequest) -> QuerySet[AccessAttempt]:
     return AccessAttempt.objects.filter(
-        ip_address=request.axes_ip_address, attempt_time__gte=get_cool_off_threshold(request)
+        ip_address=get_client_ip_address(request),
+        attempt_time__gte=get_cool_off_threshold(request),
     )
 
 
@@ -77,7 +84,11 @@ def lockout_for(request: HttpRequest, username: str) -> Lockout:
     return Lockout("", settings.LOGIN_ADDRESS_FAILURE_LIMIT, last)
 
 
-def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+def locked_out(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> HttpResponse:
     """django-axes' answer to a log-in during a cool-off: 429 and when to try again."""
     # Paused for this username, or for every username at this address (accounts.lockout).
     lockout = lockout_for(request, get_client_username(request, credentials) or "")

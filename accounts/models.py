@@ -16,7 +16,8 @@ class User(AbstractUser):
         help_text="How other members of your teams see you.",
     )
 
-    class Meta(AbstractUser.Meta):
+    # django-stubs 5.2.9 lacks AbstractUser.Meta (typeddjango/django-stubs#2112).
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
         swappable = "AUTH_USER_MODEL"
 
     def __str__(self) -> str:

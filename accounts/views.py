@@ -1,11 +1,14 @@
 import math
+from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
@@ -16,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import ProfileForm, SignUpForm
+from accounts.http import AuthenticatedHttpRequest
 from accounts.lockout import locked_out
 from accounts.services import TooManyResetRequests, request_password_reset
 from studyhub.security import client_ip
@@ -45,7 +49,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -67,20 +71,20 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def _credentials(self) -> dict[str, str]:
         return {"username": self.request.user.get_username()}
 
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if AxesProxyHandler.is_locked(request, self._credentials()):
             return locked_out(request, credentials=self._credentials())
         return super().post(request, *args, **kwargs)
 
-    def form_valid(self, form) -> HttpResponse:
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         # The right password: earlier wrong ones stop counting, as after a log-in.
-        AxesProxyHandler.update_request(self.request)  # sets axes_ip_address
         AxesProxyHandler.reset_attempts(
-            username=self.request.user.get_username(), ip_address=self.request.axes_ip_address
+            username=self.request.user.get_username(),
+            ip_address=get_client_ip_address(self.request),
         )
         return super().form_valid(form)
 
-    def form_invalid(self, form) -> HttpResponse:
+    def form_invalid(self, form: PasswordChangeForm) -> HttpResponse:
         if form.has_error("old_password", "password_incorrect"):
             # AxesMiddleware turns this response into the 429 page on the last one.
             user_login_failed.send(
@@ -97,7 +101,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
     success_url = reverse_lazy("accounts:password_reset_done")
 
-    def form_valid(self, form) -> HttpResponse:
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         try:
             request_password_reset(
                 email=form.cleaned_data["email"],

@@ -37,8 +37,7 @@ from django.urls import reverse  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from progress.services import record_confidence  # noqa: E402
-from questions import import_services  # noqa: E402
-from questions.importers import parse_import  # noqa: E402
+from questions.importing import parse_import, plan_import, records, run_import  # noqa: E402
 from questions.models import ImportRecord, Question  # noqa: E402
 from teams.models import Membership, Team  # noqa: E402
 
@@ -150,9 +149,9 @@ class Marker(threading.Thread):
 
 
 def timed_write_plan():
-    """Wrap import_services.write_plan to note how long each call (the body of the
+    """Wrap the confirm's write_plan to note how long each call (the body of the
     write transaction, all but its claim and commit) takes."""
-    original = import_services.write_plan
+    original = records.write_plan
     durations: list[float] = []
 
     def write_plan(*args, **kwargs):
@@ -162,14 +161,14 @@ def timed_write_plan():
         finally:
             durations.append(time.perf_counter() - began)
 
-    import_services.write_plan = write_plan
-    return durations, lambda: setattr(import_services, "write_plan", original)
+    records.write_plan = write_plan
+    return durations, lambda: setattr(records, "write_plan", original)
 
 
 def measure(size: int) -> dict:
     bank_file = crafted_csv(size, seed=size)
     began = time.perf_counter()
-    import_services.run_import(parse_import(bank_file, source="bank.csv"))
+    run_import(parse_import(bank_file, source="bank.csv"))
     seeded = time.perf_counter() - began
 
     instructor = User.objects.get(username="bench-instructor")
@@ -190,9 +189,7 @@ def measure(size: int) -> dict:
     preview_s = time.perf_counter() - began
     assert response.status_code == 200
 
-    plan = import_services.plan_import(
-        parse_import(text, source="crafted.csv"), topics=record.topics
-    )
+    plan = plan_import(parse_import(text, source="crafted.csv"), topics=record.topics)
     durations, restore = timed_write_plan()
     marker = Marker(learner, Question.objects.order_by("position").first())
     marker.start()

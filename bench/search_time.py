@@ -33,8 +33,8 @@ from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from progress.search import SEARCH_MAX_CHARS, SEARCH_MAX_WORDS, search_text_error  # noqa: E402
 from questions.models import Answer, Question  # noqa: E402
-from questions.search import SEARCH_MAX_CHARS, SEARCH_MAX_WORDS, search_text_error  # noqa: E402
 
 COPIES = 99
 
@@ -79,7 +79,7 @@ def measure(runs: int) -> list[dict]:
     learner = User.objects.create(username="bench-learner", display_name="Learner")
     client = Client()
     client.force_login(learner)
-    url = reverse("questions:question_list")
+    url = reverse("progress:question_list")
     texts = searches()
     results = []
     for size, write_seconds in ((1, None), (COPIES + 1, "copy")):

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts.models import User
+from progress.selectors import with_my_coverage
 from questions.models import Question, Topic
 
 WEAKEST_TOPIC_COUNT = 3
@@ -16,7 +17,7 @@ REVIEW_DAYS = 7
 
 def learner_dashboard(user: User, *, now=None) -> dict:
     now = now or timezone.now()
-    topics = list(Topic.objects.with_coverage_for(user, now=now))
+    topics = list(with_my_coverage(Topic.objects.all(), user, now=now))
     totals = user.confidence_marks.coverage_totals(now=now)
     end_of_today = timezone.localtime(now).replace(hour=23, minute=59, second=59, microsecond=0)
     upcoming = dict(
@@ -46,5 +47,5 @@ def learner_dashboard(user: User, *, now=None) -> dict:
         "due_now": totals["due"],
         "due_today": due_today,
         "next_days": [(day, upcoming.get(day, 0)) for day in days[1:]],
-        "resume": user.study_sessions.filter(finished_at__isnull=True).first(),
+        "resume": user.study_sessions.open().first(),
     }

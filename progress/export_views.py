@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from progress.exporters import learner_data
+from studyhub.downloads import attachment
 
 
 @require_GET
@@ -18,7 +19,6 @@ def download_my_data(request: HttpRequest) -> HttpResponse:
     """The signed-in user's own data as JSON. There is no way to ask for anyone else's:
     the view takes no id, only the session's user. Private, so never cached."""
     content = json.dumps(learner_data(request.user), ensure_ascii=False, indent=2) + "\n"
-    response = HttpResponse(content, content_type="application/json; charset=utf-8")
     name = slugify(request.user.username) or "my"
-    response["Content-Disposition"] = f'attachment; filename="studyhub-{name}-data.json"'
-    return response
+    filename = f"studyhub-{name}-data.json"
+    return attachment(filename, content_type="application/json; charset=utf-8", content=content)

@@ -163,6 +163,12 @@ class Note(models.Model):
         return mark_safe(self.html)  # noqa: S308 — written only by render_markdown
 
 
+class StudySessionQuerySet(models.QuerySet["StudySession"]):
+    def open(self) -> StudySessionQuerySet:
+        """Sessions not finished yet: what a learner can resume."""
+        return self.filter(finished_at__isnull=True)
+
+
 class StudySession(models.Model):
     """One sitting: a fixed list of questions, worked through one at a time.
 
@@ -189,6 +195,8 @@ class StudySession(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = StudySessionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-updated_at", "-pk"]

@@ -126,6 +126,35 @@ def save_note(
     )
 
 
+def save_note_from_editor(
+    *,
+    user: User,
+    question: Question,
+    text: str,
+    base_revision: str | None,
+    editor: str,
+    seq: int | None,
+) -> Note | None:
+    """save_note for what a note editor sends. A save of the text already saved is no
+    conflict, whatever version it started from: it changes nothing (say a save from a
+    closing tab, after one with the same text had landed), and the saved note is returned.
+    """
+    try:
+        return save_note(
+            user=user,
+            question=question,
+            text=text,
+            base_revision=base_revision,
+            editor=editor,
+            seq=seq,
+        )
+    except NoteConflict as conflict:
+        saved_text = conflict.saved.text if conflict.saved else ""
+        if (text if text.strip() else "") == saved_text:
+            return conflict.saved
+        raise
+
+
 def _goes_on(note: Note | None, *, base_revision: str | None, editor: str, seq: int) -> bool:
     """Whether the save is to be written (True) or is an earlier save of the editor
     that wrote `note` last (False); NoteConflict when the note changed elsewhere."""

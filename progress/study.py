@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from progress.models import Confidence, StudySession
+from progress.selectors import with_my_level
 from progress.services import record_confidence
 from questions.models import Question, Topic
 
@@ -19,6 +20,26 @@ WEAKEST_SESSION_SIZE = 15
 
 class NothingToStudy(Exception):
     """The chosen source holds no questions right now; the message says so."""
+
+
+#: What the study page offers to start from (teams start assignments and topic sets).
+STUDY_PAGE_SOURCES = (
+    StudySession.Source.TOPIC,
+    StudySession.Source.DUE,
+    StudySession.Source.WEAKEST,
+)
+
+
+def start_chosen(*, user: User, source: str, topic: Topic | None = None) -> StudySession:
+    """The session the learner chose on the study page: a topic's questions (`topic`),
+    what is due, or the weakest first; ValueError for anything else."""
+    if source == StudySession.Source.TOPIC and topic is not None:
+        return start_topic(user=user, topic=topic)
+    if source == StudySession.Source.DUE:
+        return start_due(user=user)
+    if source == StudySession.Source.WEAKEST:
+        return start_weakest(user=user)
+    raise ValueError(f"no session starts from {source!r} with topic {topic!r}")
 
 
 def start_topic(*, user: User, topic: Topic) -> StudySession:
@@ -49,7 +70,7 @@ def start_due(*, user: User, now=None) -> StudySession:
 def start_weakest(*, user: User) -> StudySession:
     """Questions not yet mastered, the least confident (and the unrated) first."""
     ids = list(
-        Question.objects.with_confidence_for(user)
+        with_my_level(Question.objects.all(), user)
         # Not exclude(): through the filtered relation it would drop unrated questions too.
         .filter(Q(my_level__lt=Confidence.MASTERED) | Q(my_level__isnull=True))
         .order_by(F("my_level").asc(nulls_first=True), "position")

@@ -13,15 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from progress.forms import ConfidenceForm
 from progress.models import Confidence, StudySession
-from progress.study import (
-    NothingToStudy,
-    move,
-    rate,
-    start_due,
-    start_topic,
-    start_weakest,
-    summarise,
-)
+from progress.study import STUDY_PAGE_SOURCES, NothingToStudy, move, rate, start_chosen, summarise
 from questions.models import Question, Topic
 
 SESSION_PAGE = "progress/study_session.html"
@@ -33,7 +25,7 @@ def study_home(request: HttpRequest) -> HttpResponse:
     user = request.user
     now = timezone.now()
     context = {
-        "resume": user.study_sessions.filter(finished_at__isnull=True).first(),
+        "resume": user.study_sessions.open().first(),
         "topics": Topic.objects.order_by("position", "name"),
         "due_count": user.confidence_marks.due_by(now).count(),
     }
@@ -43,19 +35,15 @@ def study_home(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def study_start(request: HttpRequest) -> HttpResponse:
-    user = request.user
     source = request.POST.get("source", "")
+    if source not in STUDY_PAGE_SOURCES:
+        messages.error(request, "Choose what to study: a topic or a review.")
+        return redirect("progress:study_home")
+    topic = None
+    if source == StudySession.Source.TOPIC:
+        topic = get_object_or_404(Topic, slug=request.POST.get("topic", ""))
     try:
-        if source == StudySession.Source.TOPIC:
-            topic = get_object_or_404(Topic, slug=request.POST.get("topic", ""))
-            session = start_topic(user=user, topic=topic)
-        elif source == StudySession.Source.DUE:
-            session = start_due(user=user)
-        elif source == StudySession.Source.WEAKEST:
-            session = start_weakest(user=user)
-        else:
-            messages.error(request, "Choose what to study: a topic or a review.")
-            return redirect("progress:study_home")
+        session = start_chosen(user=request.user, source=source, topic=topic)
     except NothingToStudy as reason:
         messages.info(request, str(reason))
         return redirect("progress:study_home")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from progress import export_views, history_views, study_views, views
+from progress import export_views, history_views, study_views, topic_views, views
 
 app_name = "progress"
 
@@ -11,6 +11,10 @@ urlpatterns = [
     path("study/<int:session_id>/rate/", study_views.study_rate, name="study_rate"),
     path("study/<int:session_id>/move/", study_views.study_move, name="study_move"),
     path("", views.dashboard, name="dashboard"),
+    path("topics/", topic_views.topic_list, name="topic_list"),
+    path("topics/<slug:slug>/", topic_views.topic_detail, name="topic_detail"),
+    path("questions/", topic_views.question_list, name="question_list"),
+    path("questions/<slug:key>/", views.question_detail, name="question_detail"),
     path("questions/<slug:key>/confidence/", views.mark_confidence, name="mark_confidence"),
     path("questions/<slug:key>/note/", views.edit_note, name="edit_note"),
     path("notes/", views.note_list, name="note_list"),

@@ -14,17 +14,27 @@ from django.views.decorators.vary import vary_on_headers
 from progress.dashboard import learner_dashboard
 from progress.drafts import forget_refused_text, keep_refused_text, refused_text
 from progress.forms import ConfidenceForm, NoteForm
-from progress.models import Confidence, Note
+from progress.models import Confidence, ConfidenceMark, Note
+from progress.selectors import question_topics_with_my_coverage
 from progress.services import (
     NoteConflict,
     locked_mark_for,
     note_revision,
     record_confidence,
-    save_note,
+    save_note_from_editor,
 )
 from questions.models import Question, Topic
 
-QUESTION_PAGE = "questions/question_detail.html"
+QUESTION_PAGE = "progress/question_detail.html"
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@login_required
+def question_detail(request: HttpRequest, key: str) -> HttpResponse:
+    question = get_object_or_404(Question.objects.for_question_page(), key=key)
+    context = question_page_context(request, question, topic_slug=request.GET.get("topic"))
+    return TemplateResponse(request, QUESTION_PAGE, context)
 
 
 def question_page_context(
@@ -40,12 +50,29 @@ def question_page_context(
     user = request.user
     topics = list(question.topics.all())
     topic = next((t for t in topics if t.slug == topic_slug), topics[0] if topics else None)
-    mark = user.confidence_marks.filter(question=question).first()
     if note is False:  # not looked up by the caller yet
         note = user.notes.filter(question=question).first()
+    return {
+        "question": question,
+        "topic": topic,
+        "mark": user.confidence_marks.filter(question=question).first(),
+        "levels": Confidence.choices,
+        "confidence_error": confidence_error,
+        "coverage_topics": question_topics_with_my_coverage(question, user),
+        "breadcrumbs": [
+            ("Topics", reverse("progress:topic_list")),
+            *([(topic.name, topic.get_absolute_url())] if topic else []),
+            (f"Question {question.position}", None),
+        ],
+        **_note_context(request, question, note, note_form),
+        **_place_in_topic(question, topic),
+    }
 
-    keys = list(topic.questions.values_list("key", flat=True)) if topic else [question.key]
-    index = keys.index(question.key)
+
+def _note_context(
+    request: HttpRequest, question: Question, note: Note | None, note_form: NoteForm | None
+) -> dict:
+    """The note section: the note, its editor when open, and text a save refused."""
     note_conflict = None
     refused = _refused_note_text(request, question, note)
     if refused is not None and note_form is None:
@@ -53,17 +80,19 @@ def question_page_context(
         note_form = NoteForm(initial={"text": refused, "version": note_revision(note)})
         note_conflict = {"mine": refused, "saved": note, "kept": True}
     return {
-        "question": question,
-        "topic": topic,
-        "mark": mark,
-        "levels": Confidence.choices,
-        "confidence_error": confidence_error,
-        "coverage_topics": _coverage_of(question, user),
         "note": note,
         "note_html": note.rendered if note else "",
         "note_form": note_form,
         "editing_note": note_form is not None,
         "note_conflict": note_conflict,
+    }
+
+
+def _place_in_topic(question: Question, topic: Topic | None) -> dict:
+    """The question's number in its topic and its neighbours' keys, for the pager."""
+    keys = list(topic.questions.values_list("key", flat=True)) if topic else [question.key]
+    index = keys.index(question.key)
+    return {
         "position_in_topic": index + 1,
         "topic_size": len(keys),
         "previous_key": keys[index - 1] if index > 0 else None,
@@ -81,10 +110,6 @@ def _refused_note_text(request: HttpRequest, question: Question, note: Note | No
     return refused
 
 
-def _coverage_of(question: Question, user) -> list[Topic]:
-    return list(Topic.objects.filter(pk__in=question.topics.values("pk")).with_coverage_for(user))
-
-
 @require_GET
 @vary_on_headers("HX-Request")
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -100,14 +125,7 @@ def mark_confidence(request: HttpRequest, key: str) -> HttpResponse:
     topic_slug = request.POST.get("topic")
     form = ConfidenceForm(request.POST)
     if not form.is_valid():
-        question = get_object_or_404(Question.objects.for_question_page(), key=key)
-        error = form.errors["level"][0]
-        context = question_page_context(
-            request, question, topic_slug=topic_slug, confidence_error=error
-        )
-        template = QUESTION_PAGE + ("#confidence-update" if request.htmx else "")
-        return TemplateResponse(request, template, context, status=422)
-
+        return _confidence_refused(request, key, topic_slug, form.errors["level"][0])
     level = form.cleaned_data["level"]
     # The answer is made inside the write's transaction (_answered_before_commit).
     with transaction.atomic():
@@ -118,23 +136,42 @@ def mark_confidence(request: HttpRequest, key: str) -> HttpResponse:
         if not request.htmx:
             messages.success(request, f"Marked “{Confidence(level).label}”.")
             return redirect(_question_url(question, topic_slug) + "#confidence")
+        return _answered_before_commit(_confidence_update(request, question, current, mark))
 
-        # Only what the fragments show: the control, its status line and, when this mark
-        # covered or uncovered the question, the coverage panel (otherwise no count in it
-        # can have changed, and the query that fills it was a quarter of a mark's time).
-        was_covered = current is not None and current.is_covered
-        coverage_changed = was_covered != mark.is_covered
-        context = {
-            "question": question,
-            "mark": mark,
-            "levels": Confidence.choices,
-            "coverage_changed": coverage_changed,
-            "coverage_topics": _coverage_of(question, request.user) if coverage_changed else [],
-            "oob": True,
-        }
-        return _answered_before_commit(
-            TemplateResponse(request, QUESTION_PAGE + "#confidence-update", context)
-        )
+
+def _confidence_refused(
+    request: HttpRequest, key: str, topic_slug: str | None, error: str
+) -> TemplateResponse:
+    """422: not one of the five levels; the page, or for htmx its control, says why."""
+    question = get_object_or_404(Question.objects.for_question_page(), key=key)
+    context = question_page_context(
+        request, question, topic_slug=topic_slug, confidence_error=error
+    )
+    template = QUESTION_PAGE + ("#confidence-update" if request.htmx else "")
+    return TemplateResponse(request, template, context, status=422)
+
+
+def _confidence_update(
+    request: HttpRequest,
+    question: Question,
+    current: ConfidenceMark | None,
+    mark: ConfidenceMark,
+) -> TemplateResponse:
+    """Only what the fragments show: the control, its status line and, when this mark
+    covered or uncovered the question, the coverage panel (otherwise no count in it
+    can have changed, and the query that fills it was a quarter of a mark's time)."""
+    coverage_changed = (current is not None and current.is_covered) != mark.is_covered
+    context = {
+        "question": question,
+        "mark": mark,
+        "levels": Confidence.choices,
+        "coverage_changed": coverage_changed,
+        "coverage_topics": (
+            question_topics_with_my_coverage(question, request.user) if coverage_changed else []
+        ),
+        "oob": True,
+    }
+    return TemplateResponse(request, QUESTION_PAGE + "#confidence-update", context)
 
 
 def _answered_before_commit(response: TemplateResponse) -> TemplateResponse:
@@ -157,76 +194,80 @@ def edit_note(request: HttpRequest, key: str) -> HttpResponse:
     questions = Question.objects.all() if request.htmx else Question.objects.for_question_page()
     question = get_object_or_404(questions, key=key)
     topic_slug = request.GET.get("topic") or request.POST.get("topic")
-    autosave = request.htmx and request.POST.get("autosave") == "1"
-
     if request.method == "GET":
-        note = request.user.notes.filter(question=question).first()
-        form = None  # with refused text kept, the page shows the choice instead of the editor
-        if _refused_note_text(request, question, note) is None:
-            revision = note_revision(note)
-            form = NoteForm(initial={"text": note.text if note else "", "version": revision})
-        context = question_page_context(
-            request, question, topic_slug=topic_slug, note_form=form, note=note
-        )
-        template = QUESTION_PAGE + ("#note-section" if request.htmx else "")
-        return TemplateResponse(request, template, context)
-
+        return _note_editor(request, question, topic_slug)
     if request.POST.get("resolve") == "saved":
         return _keep_saved_note(request, question, topic_slug)
     form = NoteForm(request.POST)
-    if autosave:
+    if request.htmx and request.POST.get("autosave") == "1":
         return _autosave_note(request, question, form)
-
     if not form.is_valid():
         context = question_page_context(request, question, topic_slug=topic_slug, note_form=form)
-        template = QUESTION_PAGE + ("#note-section" if request.htmx else "")
-        return TemplateResponse(request, template, context, status=422)
-
-    text = form.cleaned_data["text"]
+        return TemplateResponse(request, _note_section(request), context, status=422)
     try:
         # The answer is made inside the write's transaction (_answered_before_commit).
         with transaction.atomic():
-            _save_note(request, question, text, form)
+            _save_note(request, question, form)
             if request.POST.get("resolve") == "mine":
                 forget_refused_text(request, question.key)
-            if not request.htmx:
-                messages.success(request, "Note saved.")
-                return redirect(_question_url(question, topic_slug) + "#note")
-            context = question_page_context(request, question, topic_slug=topic_slug)
-            context["saved_at"] = timezone.localtime()
-            return _answered_before_commit(
-                TemplateResponse(request, QUESTION_PAGE + "#note-section", context)
-            )
+            return _note_saved(request, question, topic_slug)
     except NoteConflict as conflict:
-        return _note_conflict(request, question, topic_slug, mine=text, saved=conflict.saved)
+        mine = form.cleaned_data["text"]
+        return _note_conflict(request, question, topic_slug, mine=mine, saved=conflict.saved)
 
 
-def _save_note(request: HttpRequest, question: Question, text: str, form: NoteForm) -> Note | None:
-    """save_note for the learner; NoteConflict when the note changed since the form's
-    version (unless the same editor saved it: see save_note).
+def _note_section(request: HttpRequest) -> str:
+    """The question page, or for htmx only its note section."""
+    return QUESTION_PAGE + ("#note-section" if request.htmx else "")
+
+
+def _note_editor(request: HttpRequest, question: Question, topic_slug: str | None) -> HttpResponse:
+    """The note editor, open on the saved note."""
+    note = request.user.notes.filter(question=question).first()
+    form = None  # with refused text kept, the page shows the choice instead of the editor
+    if _refused_note_text(request, question, note) is None:
+        revision = note_revision(note)
+        form = NoteForm(initial={"text": note.text if note else "", "version": revision})
+    context = question_page_context(
+        request, question, topic_slug=topic_slug, note_form=form, note=note
+    )
+    return TemplateResponse(request, _note_section(request), context)
+
+
+def _save_note(request: HttpRequest, question: Question, form: NoteForm) -> Note | None:
+    """save_note_from_editor for the learner; NoteConflict when the note changed since
+    the form's version (unless the same editor saved it: see save_note).
 
     Refused text is kept in the session (progress.drafts) until the learner chooses,
     so it is never lost, even when nobody sees the answer (a save sent as the tab
-    closed). A save of the text already saved is no conflict: it changes nothing (say
-    that save from a closing tab, after one with the same text had landed). Nor is an
-    earlier save of the editor arriving after its later one: the note is returned
-    unchanged, and that text is not kept either.
+    closed). An earlier save of the editor arriving after its later one is no conflict:
+    the note is returned unchanged, and that text is not kept either.
     """
+    data = form.cleaned_data
     try:
-        return save_note(
+        return save_note_from_editor(
             user=request.user,
             question=question,
-            text=text,
-            base_revision=form.cleaned_data["version"],
-            editor=form.cleaned_data["editor"],
-            seq=form.cleaned_data["seq"],
+            text=data["text"],
+            base_revision=data["version"],
+            editor=data["editor"],
+            seq=data["seq"],
         )
-    except NoteConflict as conflict:
-        saved_text = conflict.saved.text if conflict.saved else ""
-        if (text if text.strip() else "") == saved_text:
-            return conflict.saved
-        keep_refused_text(request, question.key, text)
+    except NoteConflict:
+        keep_refused_text(request, question.key, data["text"])
         raise
+
+
+def _note_saved(request: HttpRequest, question: Question, topic_slug: str | None) -> HttpResponse:
+    """The answer to a saved note; called inside the save's transaction."""
+    if not request.htmx:
+        messages.success(request, "Note saved.")
+        return redirect(_question_url(question, topic_slug) + "#note")
+    context = question_page_context(request, question, topic_slug=topic_slug)
+    context["saved_at"] = timezone.localtime()
+    return _answered_before_commit(
+        TemplateResponse(request, QUESTION_PAGE + "#note-section", context)
+    )
 
 
 def _autosave_note(request: HttpRequest, question: Question, form: NoteForm) -> HttpResponse:
@@ -241,7 +282,7 @@ def _autosave_note(request: HttpRequest, question: Question, form: NoteForm) -> 
         context = {"note_form": form}
         return TemplateResponse(request, QUESTION_PAGE + "#note-status", context, status=422)
     try:
-        note = _save_note(request, question, form.cleaned_data["text"], form)
+        note = _save_note(request, question, form)
     except NoteConflict:
         return TemplateResponse(request, QUESTION_PAGE + "#note-autosave-conflict", status=409)
     context = {
@@ -266,8 +307,7 @@ def _note_conflict(
         request, question, topic_slug=topic_slug, note_form=form, note=saved
     )
     context["note_conflict"] = {"mine": mine, "saved": saved}
-    template = QUESTION_PAGE + ("#note-section" if request.htmx else "")
-    return TemplateResponse(request, template, context, status=409)
+    return TemplateResponse(request, _note_section(request), context, status=409)
 
 
 def _keep_saved_note(
@@ -285,7 +325,7 @@ def _keep_saved_note(
 
 
 def _question_url(question: Question, topic_slug: str | None) -> str:
-    url = reverse("questions:question_detail", kwargs={"key": question.key})
+    url = reverse("progress:question_detail", kwargs={"key": question.key})
     if topic_slug and question.topics.filter(slug=topic_slug).exists():
         url += f"?topic={topic_slug}"
     return url
@@ -304,4 +344,9 @@ def note_list(request: HttpRequest) -> HttpResponse:
 def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Starting from the user's own notes makes anyone else's note simply not found.
     note = get_object_or_404(request.user.notes.select_related("question"), pk=pk)
-    return TemplateResponse(request, "progress/note_detail.html", {"note": note})
+    breadcrumbs = [
+        ("My notes", reverse("progress:note_list")),
+        (f"Question {note.question.position}", None),
+    ]
+    context = {"note": note, "breadcrumbs": breadcrumbs}
+    return TemplateResponse(request, "progress/note_detail.html", context)

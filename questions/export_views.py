@@ -11,23 +11,24 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from questions.exporters import bank_snapshot, render_csv, render_json
-
-
-def _download(content: str, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=f"{content_type}; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+from studyhub.downloads import attachment
 
 
 @require_GET
 @login_required
 def export_bank_json(request: HttpRequest) -> HttpResponse:
-    return _download(
-        render_json(bank_snapshot()), "application/json", "studyhub-question-bank.json"
+    return attachment(
+        "studyhub-question-bank.json",
+        content_type="application/json; charset=utf-8",
+        content=render_json(bank_snapshot()),
     )
 
 
 @require_GET
 @login_required
 def export_bank_csv(request: HttpRequest) -> HttpResponse:
-    return _download(render_csv(bank_snapshot()), "text/csv", "studyhub-question-bank.csv")
+    return attachment(
+        "studyhub-question-bank.csv",
+        content_type="text/csv; charset=utf-8",
+        content=render_csv(bank_snapshot()),
+    )

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch
 
-from questions.importers import CSV_COLUMNS, FORMULA_START, normalise_whitespace
+from questions.importing.csv import CSV_COLUMNS
+from questions.importing.document import normalise_whitespace
 from questions.models import Answer, Question, Topic
+from studyhub.downloads import FORMULA_START
 
 BANK_FORMAT = "studyhub-question-bank"
 BANK_FORMAT_VERSION = 1

@@ -4,7 +4,14 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-from questions.importers import FORMATS, ImportDocument, ParseError, decode_text, parse_import
+from questions.importing import (
+    FORMATS,
+    ImportDocument,
+    ParseError,
+    decode_text,
+    parse_import,
+    plan_import,
+)
 from questions.models import Topic
 
 FORMAT_CHOICES = [("auto", "Detect automatically"), *FORMATS.items()]
@@ -23,7 +30,8 @@ def line_excerpt(text: str, line: int | None, width: int = 120) -> str:
 
 class ImportUploadForm(forms.Form):
     """A question file and the topics its questions join. Cleaning reads and parses the
-    file, so every problem with it is a message on the form, never a traceback."""
+    file and plans it against the bank, so every problem with it is a message on the
+    form, never a traceback, and a valid form is a file that can be imported."""
 
     file = forms.FileField(
         label="Question file",
@@ -52,7 +60,6 @@ class ImportUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["topics"].queryset = Topic.objects.order_by("position", "name")
         self.fields["file"].help_text += f" Up to {filesizeformat(settings.IMPORT_MAX_BYTES)}."
-        self.document: ImportDocument | None = None
         self.text = ""
 
     def clean_file(self):
@@ -79,7 +86,7 @@ class ImportUploadForm(forms.Form):
         if upload is None or file_format is None or "file" in self.errors:
             return cleaned
         try:
-            self.document = parse_import(
+            document = parse_import(
                 self.text,
                 source=upload.name,
                 format=file_format,
@@ -89,7 +96,23 @@ class ImportUploadForm(forms.Form):
             self.add_error("file", forms.ValidationError(str(error), code="parse"))
             if excerpt := line_excerpt(self.text, error.line):
                 self.add_error("file", f"Line {error.line} reads: “{excerpt}”")
+            return cleaned
+        if not self.errors:
+            for problem in self._plan_problems(document):
+                self.add_error(None, problem)
         return cleaned
+
+    def _plan_problems(self, document: ImportDocument) -> list[str]:
+        """What stops this file from being imported as it stands, given the bank."""
+        try:
+            plan = plan_import(document, topics=self.chosen_topics)
+        except ParseError as error:
+            return [str(error)]
+        return plan.problems
+
+    @property
+    def file_name(self) -> str:
+        return self.cleaned_data["file"].name[:255]
 
     @property
     def chosen_topics(self) -> list[str]:

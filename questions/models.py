@@ -2,48 +2,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q
+from django.db.models import Q
 from django.urls import reverse
 
 #: A question is covered when the learner's latest confidence is at least this.
 COVERED_LEVEL = 3
-
-
-class TopicQuerySet(models.QuerySet["Topic"]):
-    def with_coverage_for(self, user, *, now=None) -> TopicQuerySet:
-        """Each topic with `question_count` and the user's `covered_count`; given `now`,
-        also `fresh_count`: covered and not yet due for review (see ConfidenceMark.fresh_at).
-
-        One query: the learner's marks are joined through a filtered relation,
-        so other users' marks are never read and the count stays in the database.
-        Ordered explicitly because Django drops Meta.ordering from GROUP BY queries.
-        """
-        return (
-            self.alias(
-                my_marks=FilteredRelation(
-                    "questions__confidence_marks",
-                    condition=Q(questions__confidence_marks__user=user),
-                )
-            )
-            .annotate(
-                question_count=Count("questions", distinct=True),
-                covered_count=Count(
-                    "questions", filter=Q(my_marks__level__gte=COVERED_LEVEL), distinct=True
-                ),
-                **(
-                    {
-                        "fresh_count": Count(
-                            "questions",
-                            filter=Q(my_marks__level__gte=COVERED_LEVEL, my_marks__due__gt=now),
-                            distinct=True,
-                        )
-                    }
-                    if now is not None
-                    else {}
-                ),
-            )
-            .order_by("position", "name")
-        )
 
 
 class Topic(models.Model):
@@ -52,52 +15,22 @@ class Topic(models.Model):
     description = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
 
-    objects = TopicQuerySet.as_manager()
-
     class Meta:
         ordering = ["position", "name"]
 
     def __str__(self) -> str:
         return self.name
 
-    def get_absolute_url(self) -> str:
-        return reverse("questions:topic_detail", kwargs={"slug": self.slug})
-
     @property
     def coverage_percent(self) -> int:
-        """Needs `with_coverage_for()`; rounded down so 99.9% never shows as 100%."""
+        """Needs the counts of progress.selectors.with_my_coverage; rounded down so
+        99.9% never shows as 100%."""
         if not self.question_count:
             return 0
         return self.covered_count * 100 // self.question_count
 
 
 class QuestionQuerySet(models.QuerySet["Question"]):
-    def with_confidence_for(self, user) -> QuestionQuerySet:
-        """Annotate `my_level` (None when the user has not rated the question)."""
-        return self.alias(
-            my_mark=FilteredRelation("confidence_marks", condition=Q(confidence_marks__user=user))
-        ).annotate(my_level=F("my_mark__level"))
-
-    def for_topic_page(self, user) -> QuestionQuerySet:
-        """The rows of a topic's question list: my confidence and whether I have a note."""
-        from progress.models import Note
-
-        return self.with_confidence_for(user).annotate(
-            has_note=Exists(Note.objects.filter(user=user, question=OuterRef("pk")))
-        )
-
-    def with_level(self, level: str) -> QuestionQuerySet:
-        """Filter an annotated list by the topic page's confidence filter value."""
-        if level == "unrated":
-            return self.filter(my_level__isnull=True)
-        if level == "covered":
-            return self.filter(my_level__gte=COVERED_LEVEL)
-        if level == "not-covered":
-            return self.filter(Q(my_level__lt=COVERED_LEVEL) | Q(my_level__isnull=True))
-        if level.isdigit() and 1 <= int(level) <= 5:
-            return self.filter(my_level=int(level))
-        return self
-
     def in_selection(self, *, topic_ids, question_ids) -> QuestionQuerySet:
         """The questions of the given topics plus the given single questions, each once:
         what a topic set with that selection holds."""
@@ -130,9 +63,6 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return f"Q{self.position}. {self.text}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("questions:question_detail", kwargs={"key": self.key})
 
     @property
     def concise_answer(self) -> Answer | None:

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.text import slugify
 
-from questions.importers import ParseError, decode_text, parse_notebook, parse_numbered
+from questions.importing import ParseError, decode_text, parse_notebook, parse_numbered
 from questions.models import Answer, Question, Topic
 
 DEFAULT_TOPIC_MAP = Path(settings.BASE_DIR) / "fixtures" / "topic_map.json"

@@ -1,7 +1,11 @@
 """Django's Redis cache, made optional at run time: while Redis is down, it is a miss.
 
-Every page for a signed-in person may read its session (``cached_db``) and its
-page-cache tokens from Redis, so the cache must neither fail nor stall a request:
+Nothing in StudyHub reads or writes Django's cache today: pages are rendered on every
+request, sessions live in the database by default (settings.SESSION_ENGINE) and
+django-axes and the password-reset limits count in the database. REDIS_URL still puts
+the cache on Redis: sessions use it when DJANGO_SESSION_ENGINE is ``cached_db``
+(docs/deploy.md advises the database engine), and so would data cached later; /healthz
+reports it. Whatever uses it, Redis must never fail or stall a request:
 
 - **Short timeouts, no retries.** Connecting and each command give up after
   ``socket_connect_timeout`` / ``socket_timeout`` (settings.REDIS_TIMEOUT_MS, 250 ms by
@@ -10,26 +14,16 @@ page-cache tokens from Redis, so the cache must neither fail nor stall a request
 - **A miss instead of an error.** When Redis fails, ``get`` answers the default,
   ``get_many`` nothing, ``set``/``delete`` do nothing, ``add`` answers True and ``incr``
   the delta (as Django's DummyCache, a cache that stores nothing, would). Everything
-  built on the cache fails open: sessions are read from the database, pages are
-  rendered afresh.
+  built on the cache fails open: cached_db sessions are read from the database.
 - **A circuit breaker.** After a failure this process skips Redis for
   ``down_seconds`` (settings.REDIS_RETRY_SECONDS, 5 s), so while Redis is away no
   request pays the timeout; then one call tries again. One warning is logged when
   Redis goes away and one line when it is back, per process, not one per call.
 - **Nothing stale once Redis is back.** A write that was skipped or failed (a session
-  saved or deleted, a page-cache token replaced) may have left an older value in
-  Redis, so those keys are deleted before anything else is read after Redis returns
-  (all of Redis's database is flushed if more than ``MAX_SKIPPED_KEYS`` piled up). The
-  Redis database must therefore be StudyHub's own cache.
-
-It also drops two per-call costs of Django's backend (docs/performance.md):
-
-- Django's client wraps its connection pool in a new ``redis.Redis`` object on every
-  call, about 80 µs here; this one keeps one per pool. ``redis.Redis`` is thread-safe
-  (each command borrows a pooled connection), and Django already keeps one cache
-  object per thread.
-- Keys are checked for characters memcached cannot store and a warning is raised;
-  Redis stores any key, and this project's keys are its own.
+  saved or deleted) may have left an older value in Redis, so those keys are deleted
+  before anything else is read after Redis returns (all of Redis's database is flushed
+  if more than ``MAX_SKIPPED_KEYS`` piled up). The Redis database must therefore be
+  StudyHub's own cache.
 """
 
 from __future__ import annotations
@@ -142,19 +136,6 @@ def _breaker(location: str, down_seconds: float) -> _Breaker:
         return _breakers[key]
 
 
-class _ReusingClient(RedisCacheClient):
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._clients: dict[int, object] = {}
-
-    def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)
-        client = self._clients.get(id(pool))
-        if client is None:
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
-        return client
-
-
 def _degrading(
     *, miss: Callable[..., Any], writes: Callable[..., Iterable[str]] | None = None
 ) -> Callable:
@@ -164,7 +145,7 @@ def _degrading(
 
     def decorate(method: Callable) -> Callable:
         @functools.wraps(method)
-        def wrapper(self: StudyHubRedisCache, *args, **kwargs):
+        def wrapper(self: StudyHubRedisCache, *args: Any, **kwargs: Any) -> Any:
             if self._usable():
                 try:
                     return method(self, *args, **kwargs)
@@ -179,28 +160,32 @@ def _degrading(
     return decorate
 
 
-def _one_key(key, *args, **kwargs) -> list:
+def _one_key(key: str, *args: Any, **kwargs: Any) -> list[str]:
     return [key]
 
 
-def _dict_keys(data, *args, **kwargs) -> list:
+def _dict_keys(data: dict[str, Any], *args: Any, **kwargs: Any) -> list[str]:
     return list(data)
 
 
-def _list_keys(keys, *args, **kwargs) -> list:
+def _list_keys(keys: Iterable[str], *args: Any, **kwargs: Any) -> list[str]:
     return list(keys)
 
 
-def _default(key, default=None, *args, **kwargs):
+def _default(key: str, default: Any = None, *args: Any, **kwargs: Any) -> Any:
     return default
 
 
-def _delta(key, delta=1, *args, **kwargs) -> int:
+def _delta(key: str, delta: int = 1, *args: Any, **kwargs: Any) -> int:
     return delta
 
 
 class StudyHubRedisCache(RedisCache):
-    def __init__(self, server, params) -> None:
+    # Set by Django's RedisCache; django-stubs leaves them out.
+    _servers: list[str]
+    _cache: RedisCacheClient
+
+    def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
         params = {**params, "OPTIONS": dict(params.get("OPTIONS") or {})}
         options = params["OPTIONS"]
         down_seconds = float(options.pop("down_seconds", DEFAULT_DOWN_SECONDS))
@@ -209,14 +194,10 @@ class StudyHubRedisCache(RedisCache):
         # A failed command is not retried: the breaker decides when to try again.
         options.setdefault("retry", Retry(NoBackoff(), 0))
         super().__init__(server, params)
-        self._class = _ReusingClient
         self._breaker = _breaker(self._servers[0], down_seconds)
         self._unavailable_errors = (redis.RedisError, OSError)
 
-    def validate_key(self, key: str) -> None:
-        """Redis takes any key: no memcached warnings."""
-
-    def _made_keys(self, keys: Iterable[str], kwargs: dict) -> list[str]:
+    def _made_keys(self, keys: Iterable[str], kwargs: dict[str, Any]) -> list[str]:
         return [self.make_key(key, version=kwargs.get("version")) for key in keys]
 
     def _usable(self) -> bool:

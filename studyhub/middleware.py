@@ -8,6 +8,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, DataError
@@ -32,6 +33,12 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
 
 
+class LoggedHttpRequest(HttpRequest):
+    """A request as RequestLogMiddleware passes it on: with the id of its log line."""
+
+    request_id: str
+
+
 class RequestLogMiddleware:
     """One structured line per request: method, path, status, time taken, who, and an id.
 
@@ -42,7 +49,7 @@ class RequestLogMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: LoggedHttpRequest) -> HttpResponse:
         started = time.perf_counter()
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
@@ -85,12 +92,9 @@ def logged_path(request: HttpRequest) -> str:
 
 
 def _user_id(request: HttpRequest) -> int | None:
-    # Only a user the request already looked up (or a page-cache hit verified from the
-    # session, studyhub/pagecache.py): the log must not query the database.
+    # Only a user the request already looked up: the log must not query the database.
     user = getattr(request, "_cached_user", None)
-    if user is None:
-        return getattr(request, "page_cache_user_id", None)
-    return user.pk if user.is_authenticated else None
+    return user.pk if user is not None and user.is_authenticated else None
 
 
 class DatabaseErrorsMiddleware:
@@ -113,7 +117,13 @@ class DatabaseErrorsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> None:
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> None:
         for value in (*view_args, *view_kwargs.values()):
             if isinstance(value, int) and not BIGINT_MIN <= value <= BIGINT_MAX:
                 raise Http404("No such object.")

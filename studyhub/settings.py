@@ -20,15 +20,13 @@ from urllib.parse import urlsplit
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
 
 from studyhub.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
-
-#: Set by bench/run.py only: mounts the benchmark's floor view (studyhub/bench_views.py).
-BENCHMARK = env_bool("DJANGO_BENCHMARK", default=False)
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
@@ -55,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",  # its widget templates, for FORM_RENDERER
     "django_htmx",
     "template_partials",
     "csp",
@@ -94,7 +93,6 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            "builtins": ["studyhub.form_tags"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -105,6 +103,8 @@ TEMPLATES = [
         },
     },
 ]
+# Every form renders its fields with templates/forms/ (studyhub/forms.py).
+FORM_RENDERER = "studyhub.forms.FormRenderer"
 
 # --- Database -------------------------------------------------------------
 (BASE_DIR / "var").mkdir(exist_ok=True)
@@ -146,6 +146,13 @@ if test_database_name and DATABASES["default"]["ENGINE"] != "django.db.backends.
     DATABASES["default"]["TEST"] = {"NAME": test_database_name}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# A topic's and a question's pages show the learner's own marks, so progress serves them:
+# the bank's models get their URLs here instead of importing progress.
+ABSOLUTE_URL_OVERRIDES = {
+    "questions.topic": lambda topic: reverse("progress:topic_detail", args=[topic.slug]),
+    "questions.question": lambda q: reverse("progress:question_detail", args=[q.key]),
+}
 
 # --- Accounts -------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -215,6 +222,9 @@ BACKGROUND_QUEUE_SIZE = 200
 SESSION_ENGINE = env_str("DJANGO_SESSION_ENGINE", default="django.contrib.sessions.backends.db")
 
 # --- Cache ----------------------------------------------------------------
+# Nothing in StudyHub uses Django's cache (pages are rendered on every request); with
+# REDIS_URL it is on Redis, for cached_db sessions and data cached later, and /healthz
+# reports it (studyhub/cache.py).
 REDIS_URL = env_str("REDIS_URL", default="")
 #: How long one Redis call may take (connecting, or one command) before it counts as a
 #: miss, and how long a process then skips Redis before trying again (studyhub/cache.py).
@@ -364,18 +374,20 @@ NOTE_REFUSED_KEPT = 5
 DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
-# Question import (questions/import_services.py): the largest file and the most
+# Question import (questions/importing/): the largest file and the most
 # questions one import takes, so a preview stays readable and quick to check.
 IMPORT_MAX_BYTES = 1024 * 1024
 IMPORT_MAX_QUESTIONS = 2000
-# The work units (counted, not timed: see questions.import_services.Work) comparing
+# The work units (counted, not timed: see questions.importing.duplicates.Work) comparing
 # one file with the bank may take; a file needing more is refused. Each upload,
 # preview and confirm plans once. The sizes of lines, cells, numbers and nesting a
-# file may hold are fixed in questions/importers.py (docs/importing.md).
+# file may hold are fixed in questions/importing/document.py (docs/importing.md).
 IMPORT_MAX_WORK = 8_000_000
 # Unconfirmed uploads one user keeps (up to IMPORT_MAX_BYTES each); another upload
 # replaces the oldest. Unconfirmed ones are deleted after two days anyway.
 IMPORT_MAX_PENDING = 3
+# Who may import: who teaches is known only to the teams app, above questions.
+QUESTIONS_CAN_IMPORT = "teams.permissions.can_import_questions"
 
 # One JSON object a line on stderr (studyhub.jsonlog), ready for a log shipper;
 # DJANGO_LOG_FORMAT=text for people reading a terminal (the default in debug).

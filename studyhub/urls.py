@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -13,12 +12,6 @@ urlpatterns = [
     path("teams/", include("teams.urls")),
     path("admin/", admin.site.urls),
 ]
-
-if settings.BENCHMARK:  # bench/run.py only: the floor every endpoint is compared with
-    from studyhub.bench_views import floor, write_floor
-
-    urlpatterns.append(path("bench/floor/", floor, name="bench_floor"))
-    urlpatterns.append(path("bench/write-floor/<slug:key>/", write_floor, name="bench_write_floor"))
 
 handler400 = "studyhub.views.bad_request"
 handler404 = "studyhub.views.page_not_found"

@@ -27,7 +27,7 @@ from studyhub.cache import cache_status
 try:
     import psycopg
 except ImportError:  # PostgreSQL support is optional for SQLite-only installs
-    psycopg = None
+    psycopg = None  # type: ignore[assignment]  # mypy has no type for "maybe a module"
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ _CONNECTION_ERRORS = (OperationalError, InterfaceError)
 def _driver_error(exception: BaseException) -> BaseException | None:
     """The driver's own error behind Django's wrapper (or the exception itself)."""
     drivers = (sqlite3.Error, psycopg.Error) if psycopg is not None else (sqlite3.Error,)
-    seen = exception
+    seen: BaseException | None = exception
     while seen is not None:
         if isinstance(seen, drivers):
             return seen

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from progress.services import record_confidence, save_note
 from questions.models import Question, Topic
-from teams.models import Assignment, Membership, Team, TopicSet
+from teams.models import Assignment, Team, TopicSet
 from teams.services import create_team, join_team
 
 DEMO_PASSWORD = "studyhub-demo"
@@ -134,4 +134,4 @@ def _load_demo_team(now, instructor: User, learners: list[User]) -> None:
     Assignment.objects.create(
         team=team, topic_set=detection, due_date=today - timedelta(days=2), created_by=instructor
     )
-    assert team.memberships.filter(role=Membership.Role.INSTRUCTOR).exists()
+    assert team.memberships.instructors().exists()

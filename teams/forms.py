@@ -63,6 +63,18 @@ class TopicSetForm(forms.ModelForm):
     def clean_name(self) -> str:
         return " ".join(self.cleaned_data["name"].split())
 
+    def question_count(self) -> int:
+        """How many questions the ticked topics and questions hold (before the form is
+        sent, the saved ones): the picker's live count."""
+        topic_ids, question_ids = (
+            [v for v in self[name].value() or [] if str(v).isdigit()]
+            for name in ("topics", "questions")
+        )
+        if not topic_ids and not question_ids:
+            return 0
+        held = Question.objects.in_selection(topic_ids=topic_ids, question_ids=question_ids)
+        return held.count()
+
     def clean(self) -> dict:
         cleaned = super().clean()
         if not cleaned.get("topics") and not cleaned.get("questions"):

@@ -7,6 +7,7 @@ moved here (teams/migrations/0001_initial.py).
 from __future__ import annotations
 
 import secrets
+from collections import defaultdict
 
 from django.conf import settings
 from django.db import models
@@ -29,6 +30,10 @@ class TeamQuerySet(models.QuerySet["Team"]):
             .annotate(my_role=models.F("memberships__role"))
             .order_by("name", "pk")
         )
+
+    def learned_by(self, user) -> TeamQuerySet:
+        """Teams in which the user is a learner."""
+        return self.filter(memberships__user=user, memberships__role=Membership.Role.LEARNER)
 
     def with_member_count(self) -> TeamQuerySet:
         """Annotate `member_count`. A subquery, because counting the memberships joined by
@@ -67,6 +72,21 @@ class Team(models.Model):
         self.save(update_fields=["invite_code"])
 
 
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def learners(self) -> MembershipQuerySet:
+        """The learners: the team dashboard's rows, whose progress instructors follow."""
+        return self.filter(role=Membership.Role.LEARNER)
+
+    def instructors(self) -> MembershipQuerySet:
+        """The instructors, who run the team; it always keeps at least one."""
+        return self.filter(role=Membership.Role.INSTRUCTOR)
+
+    def instructors_first(self) -> MembershipQuerySet:
+        """With their users: instructors ("instructor" sorts before "learner"), then
+        learners, each by name."""
+        return self.select_related("user").order_by("role", "user__display_name")
+
+
 class Membership(models.Model):
     class Role(models.TextChoices):
         INSTRUCTOR = "instructor", "Instructor"
@@ -78,6 +98,8 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.LEARNER)
     joined_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["team", "user__display_name", "user__username"]
@@ -99,6 +121,18 @@ class TopicSetQuerySet(models.QuerySet["TopicSet"]):
         return self.filter(
             team__memberships__user=user, team__memberships__role=Membership.Role.INSTRUCTOR
         )
+
+    def question_ids(self) -> dict[int, set[int]]:
+        """For each of these topic sets, the ids of the questions it holds: its whole
+        topics' and its single ones. Two queries, however many sets."""
+        held: dict[int, set[int]] = defaultdict(set)
+        via_topics = Question.topics.through.objects.filter(topic__topic_sets__in=self)
+        for set_id, question_id in via_topics.values_list("topic__topic_sets", "question_id"):
+            held[set_id].add(question_id)
+        single = TopicSet.questions.through.objects.filter(topicset__in=self)
+        for set_id, question_id in single.values_list("topicset_id", "question_id"):
+            held[set_id].add(question_id)
+        return held
 
 
 class TopicSet(models.Model):
@@ -123,6 +157,10 @@ class TopicSet(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def question_ids(self) -> set[int]:
+        """The ids of the questions this set holds: its whole topics' and its single ones."""
+        return TopicSet.objects.filter(pk=self.pk).question_ids().get(self.pk, set())
 
 
 class AssignmentQuerySet(models.QuerySet["Assignment"]):

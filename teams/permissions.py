@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
+from accounts.models import User
 from teams.models import Membership
 
 
@@ -22,3 +24,11 @@ def instructor_or_403(request: HttpRequest, team_id: int) -> Membership:
     if not membership.is_instructor:
         raise PermissionDenied("Only the team's instructors can do this.")
     return membership
+
+
+def can_import_questions(user: User | AnonymousUser) -> bool:
+    """Staff, and instructors of at least one team, may add questions to the bank. The
+    questions app cannot know who teaches, so settings.QUESTIONS_CAN_IMPORT names this."""
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or user.memberships.instructors().exists()

@@ -7,11 +7,12 @@ topics, questions or assignments, and counts in the database.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Max, Q
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from accounts.models import User
 from progress.models import ConfidenceMark
@@ -19,18 +20,6 @@ from questions.models import COVERED_LEVEL, Question, Topic
 from teams.models import Assignment, Membership, Team, TopicSet
 
 COMPLETE, IN_PROGRESS, NOT_STARTED = "complete", "in progress", "not started"
-
-
-def question_ids_by_set(set_ids) -> dict[int, set[int]]:
-    """For each topic set, the ids of the questions it holds (its topics' and its own)."""
-    held: dict[int, set[int]] = defaultdict(set)
-    via_topics = Question.topics.through.objects.filter(topic__topic_sets__in=set_ids)
-    for set_id, question_id in via_topics.values_list("topic__topic_sets", "question_id"):
-        held[set_id].add(question_id)
-    single = TopicSet.questions.through.objects.filter(topicset_id__in=set_ids)
-    for set_id, question_id in single.values_list("topicset_id", "question_id"):
-        held[set_id].add(question_id)
-    return held
 
 
 @dataclass
@@ -75,7 +64,7 @@ def assignments_with_progress(team_or_teams, user: User) -> list[AssignmentProgr
     assignments = list(assignments)
     if not assignments:
         return []
-    held = question_ids_by_set({a.topic_set_id for a in assignments})
+    held = TopicSet.objects.filter(pk__in={a.topic_set_id for a in assignments}).question_ids()
     mine = dict(user.confidence_marks.values_list("question_id", "level"))
     result = []
     for assignment in assignments:
@@ -135,11 +124,6 @@ class Matrix:
     sort: str
     descending: bool
     question_count: int
-    sort_keys: dict[str, str] = field(default_factory=dict)
-
-
-def learners_of(team: Team):
-    return team.memberships.filter(role=Membership.Role.LEARNER)
 
 
 def team_matrix(
@@ -148,8 +132,8 @@ def team_matrix(
     """Learners × topics with coverage in each cell, overall coverage and last activity;
     `fresh` counts covered questions not yet due for review at `now`."""
     now = now or timezone.now()
-    members = list(learners_of(team).select_related("user"))
-    member_user_ids = learners_of(team).values("user_id")
+    members = list(team.memberships.learners().select_related("user"))
+    member_user_ids = team.memberships.learners().values("user_id")
     topics = list(
         Topic.objects.annotate(question_count=Count("questions")).order_by("position", "name")
     )
@@ -184,9 +168,11 @@ def team_matrix(
     rows = []
     for membership in members:
         stats = overall.get(membership.user_id, {"covered": 0, "fresh": 0, "last": None})
-        key = membership.user_id
+        user_id = membership.user_id
         cells = [
-            Cell(t, covered_by_topic[key, t.pk], t.question_count, fresh_by_topic[key, t.pk])
+            Cell(
+                t, covered_by_topic[user_id, t.pk], t.question_count, fresh_by_topic[user_id, t.pk]
+            )
             for t in topics
         ]
         rows.append(
@@ -204,6 +190,42 @@ def team_matrix(
     rows.sort(key=lambda row: row.user.shown_name.casefold())
     rows.sort(key=_row_sort_key(key, topics), reverse=descending)
     return Matrix(topics, rows, key, descending, question_count)
+
+
+@dataclass(frozen=True)
+class SortHeader:
+    """A column heading of the team dashboard: a link that sorts the rows by it."""
+
+    label: str
+    url: str
+    #: "ascending" or "descending" on the column the rows are sorted by, else "".
+    aria_sort: str = ""
+    css_class: str = ""
+
+
+def sort_headers(matrix: Matrix, *, assignment: Assignment | None) -> list[SortHeader]:
+    """The matrix's column headings. A first click sorts names A to Z and numbers highest
+    first; a click on the sorted column reverses it. Each link keeps the assignment."""
+    columns = [
+        ("name", "Member"),
+        ("overall", f"Overall (of {matrix.question_count})"),
+        ("last", "Last activity"),
+        *((topic.slug, topic.name) for topic in matrix.topics),
+    ]
+    headers = []
+    for key, label in columns:
+        sorted_here = matrix.sort == key
+        if key == "name":
+            descending = sorted_here and not matrix.descending
+        else:
+            descending = not (sorted_here and matrix.descending)
+        query = {"sort": ("-" if descending else "") + key}
+        if assignment is not None:
+            query["assignment"] = str(assignment.pk)
+        aria_sort = ("descending" if matrix.descending else "ascending") if sorted_here else ""
+        css_class = "member" if key == "name" else ""
+        headers.append(SortHeader(label, "?" + urlencode(query), aria_sort, css_class))
+    return headers
 
 
 def _row_sort_key(key: str, topics: list[Topic]):
@@ -236,7 +258,7 @@ def progress_of_learners_by_set(team: Team, sets: dict) -> dict[object, list[Mem
     One aggregate counts, per learner, covered and rated questions of every set
     with conditional counts, so the query count does not grow with the sets.
     """
-    members = list(learners_of(team).select_related("user"))
+    members = list(team.memberships.learners().select_related("user"))
     keyed = [(key, ids, f"s{index}") for index, (key, ids) in enumerate(sets.items()) if ids]
     annotations = {}
     for _key, ids, alias in keyed:
@@ -249,7 +271,7 @@ def progress_of_learners_by_set(team: Team, sets: dict) -> dict[object, list[Mem
         stats = {
             row["user_id"]: row
             for row in ConfidenceMark.objects.filter(
-                user_id__in=learners_of(team).values("user_id")
+                user_id__in=team.memberships.learners().values("user_id")
             )
             .values("user_id")
             .annotate(**annotations)
@@ -278,9 +300,26 @@ def group_by_state(statuses: list[MemberStatus]) -> dict[str, list[MemberStatus]
     return groups
 
 
+def assignment_statuses(
+    team: Team, assignments: list[Assignment]
+) -> list[tuple[Assignment, dict[str, list[MemberStatus]]]]:
+    """Each assignment with the team's learners grouped by their progress on it."""
+    held = TopicSet.objects.filter(pk__in={a.topic_set_id for a in assignments}).question_ids()
+    by_assignment = progress_of_learners_by_set(
+        team, {a.pk: held.get(a.topic_set_id, set()) for a in assignments}
+    )
+    return [(a, group_by_state(by_assignment[a.pk])) for a in assignments]
+
+
+def topic_sets_with_size(team: Team) -> list[tuple[TopicSet, int]]:
+    """The team's topic sets, their topics loaded, each with how many questions it holds."""
+    held = team.topic_sets.question_ids()
+    return [(s, len(held.get(s.pk, ()))) for s in team.topic_sets.prefetch_related("topics")]
+
+
 def weakest_questions(team: Team, topic: Topic, limit: int = 5) -> list[Question]:
     """The topic's questions the team's learners have covered least, with `covered_by`."""
-    learner_ids = learners_of(team).values("user_id")
+    learner_ids = team.memberships.learners().values("user_id")
     return list(
         topic.questions.annotate(
             covered_by=Count(

@@ -5,6 +5,7 @@ pages."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,30 +19,55 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.http import AuthenticatedHttpRequest
 from progress.models import StudySession
+from progress.selectors import with_my_level_and_note_flag
 from progress.study import NothingToStudy, start_questions
 from questions.models import Question, Topic
+from studyhub.downloads import FORMULA_START, attachment
 from teams.forms import AssignmentForm, InviteCodeForm, TeamForm, TopicSetForm
 from teams.models import Assignment, Team, TopicSet
 from teams.permissions import instructor_or_403, membership_or_404
 from teams.selectors import (
+    Matrix,
+    assignment_statuses,
     assignments_with_progress,
     group_by_state,
     progress_of_learners,
-    progress_of_learners_by_set,
-    question_ids_by_set,
+    sort_headers,
     team_matrix,
     topic_ids_of_set,
+    topic_sets_with_size,
     weakest_questions,
 )
-from teams.services import TeamRuleError, create_team, join_team, leave_team, promote, remove_member
+from teams.services import (
+    TeamRuleError,
+    create_team,
+    delete_topic_set,
+    join_team,
+    leave_team,
+    promote,
+    remove_member,
+    save_assignment,
+    save_topic_set,
+)
+
+#: One step of a page's breadcrumbs (templates/_breadcrumbs.html): a label and its link,
+#: or None for the page itself, which comes last.
+Crumb = tuple[str, str | None]
+
+
+def _team_crumbs(team: Team) -> list[Crumb]:
+    """Teams › the team: where the breadcrumbs of a team's pages start."""
+    return [("Teams", reverse("teams:team_list")), (team.name, team.get_absolute_url())]
+
 
 # --- Teams ----------------------------------------------------------------
 
 
 @require_GET
 @login_required
-def team_list(request: HttpRequest) -> HttpResponse:
+def team_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     teams = Team.objects.for_member(request.user).with_member_count()
     context = {"teams": teams, "form": TeamForm(), "code_form": InviteCodeForm()}
     return TemplateResponse(request, "teams/team_list.html", context)
@@ -49,7 +75,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def team_create(request: HttpRequest) -> HttpResponse:
+def team_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = TeamForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         team = create_team(name=form.cleaned_data["name"], creator=request.user)
@@ -61,7 +87,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def join_with_code(request: HttpRequest) -> HttpResponse:
+def join_with_code(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = InviteCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         return redirect("teams:team_join", code=form.cleaned_data["code"])
@@ -92,26 +118,25 @@ def team_join(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 @login_required
-def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
+def team_detail(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     membership = membership_or_404(request, team_id)
     team = membership.team
-    # "instructor" sorts before "learner": instructors first.
-    members = team.memberships.select_related("user").order_by("role", "user__display_name")
     context = {
         "team": team,
         "membership": membership,
-        "members": members,
+        "members": team.memberships.instructors_first(),
         "assignments": assignments_with_progress(team, request.user),
         "invite_url": request.build_absolute_uri(
             reverse("teams:team_join", kwargs={"code": team.invite_code})
         ),
+        "breadcrumbs": [("Teams", reverse("teams:team_list")), (team.name, None)],
     }
     return TemplateResponse(request, "teams/team_detail.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def team_settings(request: HttpRequest, team_id: int) -> HttpResponse:
+def team_settings(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     team = instructor_or_403(request, team_id).team
     form = TeamForm(request.POST or None, instance=team)
     if request.method == "POST" and form.is_valid():
@@ -119,13 +144,13 @@ def team_settings(request: HttpRequest, team_id: int) -> HttpResponse:
         messages.success(request, "Team renamed.")
         return redirect(team)
     status = 422 if form.is_bound else 200
-    context = {"team": team, "form": form}
+    context = {"team": team, "form": form, "breadcrumbs": [*_team_crumbs(team), ("Settings", None)]}
     return TemplateResponse(request, "teams/team_settings.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def team_delete(request: HttpRequest, team_id: int) -> HttpResponse:
+def team_delete(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     team = instructor_or_403(request, team_id).team
     if request.method == "POST":
         name = team.name
@@ -137,7 +162,7 @@ def team_delete(request: HttpRequest, team_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def rotate_invite(request: HttpRequest, team_id: int) -> HttpResponse:
+def rotate_invite(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     team = instructor_or_403(request, team_id).team
     team.rotate_invite()
     messages.success(request, "New invite link and code made; the old ones no longer work.")
@@ -146,7 +171,9 @@ def rotate_invite(request: HttpRequest, team_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def promote_member(request: HttpRequest, team_id: int, membership_id: int) -> HttpResponse:
+def promote_member(
+    request: AuthenticatedHttpRequest, team_id: int, membership_id: int
+) -> HttpResponse:
     team = instructor_or_403(request, team_id).team
     member = get_object_or_404(team.memberships.select_related("user"), pk=membership_id)
     promote(membership=member)
@@ -156,7 +183,9 @@ def promote_member(request: HttpRequest, team_id: int, membership_id: int) -> Ht
 
 @require_POST
 @login_required
-def remove_member_view(request: HttpRequest, team_id: int, membership_id: int) -> HttpResponse:
+def remove_member_view(
+    request: AuthenticatedHttpRequest, team_id: int, membership_id: int
+) -> HttpResponse:
     team = instructor_or_403(request, team_id).team
     member = get_object_or_404(team.memberships.select_related("user"), pk=membership_id)
     try:
@@ -165,14 +194,14 @@ def remove_member_view(request: HttpRequest, team_id: int, membership_id: int) -
         messages.error(request, str(error))
     else:
         messages.success(request, f"{member.user.shown_name} was removed from the team.")
-        if member.user_id == request.user.id:
+        if member.user_id == request.user.pk:
             return redirect("teams:team_list")
     return redirect(team.get_absolute_url() + "#members")
 
 
 @require_POST
 @login_required
-def leave(request: HttpRequest, team_id: int) -> HttpResponse:
+def leave(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     membership = membership_or_404(request, team_id)
     try:
         leave_team(membership=membership)
@@ -188,32 +217,41 @@ def leave(request: HttpRequest, team_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def study_start(request: HttpRequest) -> HttpResponse:
+def study_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Start a study session over an assignment (any member) or a topic set (its team's
     instructors); the session itself is progress's."""
     source = request.POST.get("source", "")
-    if source == StudySession.Source.ASSIGNMENT:
-        assignment = get_object_or_404(
-            Assignment.objects.for_member(request.user).select_related("topic_set"),
-            pk=_int_or_404(request.POST.get("assignment")),
-        )
-        topic_set = assignment.topic_set
-    elif source == StudySession.Source.TOPIC_SET:
-        topic_set = get_object_or_404(
-            TopicSet.objects.taught_by(request.user), pk=_int_or_404(request.POST.get("topic_set"))
-        )
-    else:
+    topic_set = _topic_set_to_study(request, source)
+    if topic_set is None:
         messages.error(request, "Choose what to study: an assignment or a topic set.")
         return redirect("progress:study_home")
-    held = question_ids_by_set([topic_set.pk]).get(topic_set.pk, set())
     try:
         session = start_questions(
-            user=request.user, source=source, label=topic_set.name, question_ids=held
+            user=request.user,
+            source=source,
+            label=topic_set.name,
+            question_ids=topic_set.question_ids(),
         )
     except NothingToStudy as reason:
         messages.info(request, str(reason))
         return redirect("progress:study_home")
     return redirect(session)
+
+
+def _topic_set_to_study(request: AuthenticatedHttpRequest, source: str) -> TopicSet | None:
+    """The topic set of the posted assignment or the posted topic set itself, looked up
+    among those the user may study (else a 404); None for an unknown source."""
+    if source == StudySession.Source.ASSIGNMENT:
+        assignment = get_object_or_404(
+            Assignment.objects.for_member(request.user).select_related("topic_set"),
+            pk=_int_or_404(request.POST.get("assignment")),
+        )
+        return assignment.topic_set
+    if source == StudySession.Source.TOPIC_SET:
+        return get_object_or_404(
+            TopicSet.objects.taught_by(request.user), pk=_int_or_404(request.POST.get("topic_set"))
+        )
+    return None
 
 
 def _int_or_404(value) -> int:
@@ -227,66 +265,65 @@ def _int_or_404(value) -> int:
 
 @require_GET
 @login_required
-def topic_set_list(request: HttpRequest, team_id: int) -> HttpResponse:
+def topic_set_list(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     team = instructor_or_403(request, team_id).team
-    sets = list(team.topic_sets.prefetch_related("topics"))
-    held = question_ids_by_set([s.pk for s in sets])
-    rows = [(s, len(held.get(s.pk, ()))) for s in sets]
-    return TemplateResponse(request, "teams/topic_set_list.html", {"team": team, "rows": rows})
+    context = {
+        "team": team,
+        "rows": topic_sets_with_size(team),
+        "breadcrumbs": [*_team_crumbs(team), ("Topic sets", None)],
+    }
+    return TemplateResponse(request, "teams/topic_set_list.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def topic_set_edit(request: HttpRequest, team_id: int, set_id: int | None = None) -> HttpResponse:
+def topic_set_edit(
+    request: AuthenticatedHttpRequest, team_id: int, set_id: int | None = None
+) -> HttpResponse:
     team = instructor_or_403(request, team_id).team
     topic_set = get_object_or_404(team.topic_sets, pk=set_id) if set_id else None
     form = TopicSetForm(request.POST or None, instance=topic_set)
     if request.method == "POST" and form.is_valid():
-        topic_set = form.save(commit=False)
-        topic_set.team = team
-        if topic_set.created_by_id is None:
-            topic_set.created_by = request.user
-        topic_set.save()
-        form.save_m2m()
+        topic_set = save_topic_set(
+            team=team, author=request.user, topic_set=topic_set, **form.cleaned_data
+        )
         messages.success(request, f"Topic set “{topic_set.name}” saved.")
         return redirect("teams:topic_set_list", team_id=team.pk)
-    context = {"team": team, "form": form, "topic_set": topic_set, **_set_size(form)}
+    list_url = reverse("teams:topic_set_list", args=[team.pk])
+    context = {
+        "team": team,
+        "form": form,
+        "topic_set": topic_set,
+        "set_size": form.question_count(),
+        "breadcrumbs": [
+            (team.name, team.get_absolute_url()),
+            ("Topic sets", list_url),
+            (topic_set.name if topic_set else "New", None),
+        ],
+    }
     status = 422 if form.is_bound else 200
     return TemplateResponse(request, "teams/topic_set_form.html", context, status=status)
 
 
 @require_GET
 @login_required
-def topic_set_size(request: HttpRequest, team_id: int) -> HttpResponse:
+def topic_set_size(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     """The picker's live count: how many questions the ticked topics and questions hold."""
     team = instructor_or_403(request, team_id).team
-    form = TopicSetForm(request.GET)
-    context = {"team": team, **_set_size(form)}
+    context = {"team": team, "set_size": TopicSetForm(request.GET).question_count()}
     return TemplateResponse(request, "teams/topic_set_form.html#set-size", context)
-
-
-def _set_size(form: TopicSetForm) -> dict:
-    if form.is_bound:
-        topic_ids = [v for v in form.data.getlist("topics") if v.isdigit()]
-        question_ids = [v for v in form.data.getlist("questions") if v.isdigit()]
-    elif form.instance.pk:
-        topic_ids = list(form.instance.topics.values_list("pk", flat=True))
-        question_ids = list(form.instance.questions.values_list("pk", flat=True))
-    else:
-        topic_ids, question_ids = [], []
-    held = Question.objects.in_selection(topic_ids=topic_ids, question_ids=question_ids)
-    return {"set_size": held.count() if topic_ids or question_ids else 0}
 
 
 @require_POST
 @login_required
-def topic_set_delete(request: HttpRequest, team_id: int, set_id: int) -> HttpResponse:
+def topic_set_delete(request: AuthenticatedHttpRequest, team_id: int, set_id: int) -> HttpResponse:
     team = instructor_or_403(request, team_id).team
     topic_set = get_object_or_404(team.topic_sets, pk=set_id)
-    if topic_set.assignments.exists():
-        messages.error(request, "This topic set is assigned; withdraw its assignments first.")
+    try:
+        delete_topic_set(topic_set=topic_set)
+    except TeamRuleError as error:
+        messages.error(request, str(error))
     else:
-        topic_set.delete()
         messages.success(request, f"Topic set “{topic_set.name}” deleted.")
     return redirect("teams:topic_set_list", team_id=team.pk)
 
@@ -297,7 +334,7 @@ def topic_set_delete(request: HttpRequest, team_id: int, set_id: int) -> HttpRes
 @require_http_methods(["GET", "POST"])
 @login_required
 def assignment_edit(
-    request: HttpRequest, team_id: int, assignment_id: int | None = None
+    request: AuthenticatedHttpRequest, team_id: int, assignment_id: int | None = None
 ) -> HttpResponse:
     team = instructor_or_403(request, team_id).team
     assignment = get_object_or_404(team.assignments, pk=assignment_id) if assignment_id else None
@@ -306,21 +343,27 @@ def assignment_edit(
         return redirect("teams:topic_set_create", team_id=team.pk)
     form = AssignmentForm(request.POST or None, instance=assignment, team=team)
     if request.method == "POST" and form.is_valid():
-        assignment = form.save(commit=False)
-        assignment.team = team
-        if assignment.created_by_id is None:
-            assignment.created_by = request.user
-        assignment.save()
+        assignment = save_assignment(
+            team=team, author=request.user, assignment=assignment, **form.cleaned_data
+        )
         messages.success(request, f"“{assignment.topic_set.name}” is assigned to {team.name}.")
         return redirect(team)
-    context = {"team": team, "form": form, "assignment": assignment}
+    here = "Edit assignment" if assignment else "Assign"
+    context = {
+        "team": team,
+        "form": form,
+        "assignment": assignment,
+        "breadcrumbs": [(team.name, team.get_absolute_url()), (here, None)],
+    }
     status = 422 if form.is_bound else 200
     return TemplateResponse(request, "teams/assignment_form.html", context, status=status)
 
 
 @require_POST
 @login_required
-def assignment_withdraw(request: HttpRequest, team_id: int, assignment_id: int) -> HttpResponse:
+def assignment_withdraw(
+    request: AuthenticatedHttpRequest, team_id: int, assignment_id: int
+) -> HttpResponse:
     team = instructor_or_403(request, team_id).team
     assignment = get_object_or_404(team.assignments.select_related("topic_set"), pk=assignment_id)
     assignment.delete()
@@ -332,15 +375,14 @@ def assignment_withdraw(request: HttpRequest, team_id: int, assignment_id: int) 
 
 @require_GET
 @login_required
-def assignment_detail(request: HttpRequest, team_id: int, assignment_id: int) -> HttpResponse:
+def assignment_detail(
+    request: AuthenticatedHttpRequest, team_id: int, assignment_id: int
+) -> HttpResponse:
     """The questions of an assignment with my confidence on each; any member may open it."""
     membership = membership_or_404(request, team_id)
     team = membership.team
     assignment = get_object_or_404(team.assignments.select_related("topic_set"), pk=assignment_id)
-    question_ids = question_ids_by_set([assignment.topic_set_id]).get(
-        assignment.topic_set_id, set()
-    )
-    questions = Question.objects.filter(pk__in=question_ids).for_topic_page(request.user)
+    questions = Question.objects.filter(pk__in=assignment.topic_set.question_ids())
     progress = next(
         p for p in assignments_with_progress(team, request.user) if p.assignment == assignment
     )
@@ -348,8 +390,9 @@ def assignment_detail(request: HttpRequest, team_id: int, assignment_id: int) ->
         "team": team,
         "membership": membership,
         "assignment": assignment,
-        "questions": questions,
+        "questions": with_my_level_and_note_flag(questions, request.user),
         "progress": progress,
+        "breadcrumbs": [*_team_crumbs(team), (assignment.topic_set.name, None)],
     }
     return TemplateResponse(request, "teams/assignment_detail.html", context)
 
@@ -360,53 +403,45 @@ def assignment_detail(request: HttpRequest, team_id: int, assignment_id: int) ->
 @require_GET
 @vary_on_headers("HX-Request")
 @login_required
-def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
+def team_dashboard(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     team = instructor_or_403(request, team_id).team
     assignments = list(team.assignments.select_related("topic_set"))
     selected, topic_ids = _chosen_topics(request, assignments)
     matrix = team_matrix(team, topic_ids=topic_ids, sort=request.GET.get("sort", ""))
     fragment = request.htmx and not request.htmx.history_restore_request
-    statuses = [] if fragment else _assignment_statuses(team, assignments)
     context = {
         "team": team,
         "matrix": matrix,
+        "headers": sort_headers(matrix, assignment=selected),
         "assignments": assignments,
         "selected": selected,
-        "statuses": statuses,
+        "statuses": [] if fragment else assignment_statuses(team, assignments),
         "topics": Topic.objects.order_by("position", "name"),
+        "breadcrumbs": [*_team_crumbs(team), ("Dashboard", None)],
     }
     template = "teams/team_dashboard.html" + ("#matrix" if fragment else "")
     return TemplateResponse(request, template, context)
 
 
-def _assignment_statuses(team, assignments) -> list:
-    held = question_ids_by_set({a.topic_set_id for a in assignments})
-    by_assignment = progress_of_learners_by_set(
-        team, {a.pk: held.get(a.topic_set_id, set()) for a in assignments}
-    )
-    return [(a, group_by_state(by_assignment[a.pk])) for a in assignments]
-
-
-def _selected_assignment(request: HttpRequest, assignments):
-    wanted = request.GET.get("assignment", "")
-    return next((a for a in assignments if str(a.pk) == wanted), None)
-
-
-def _chosen_topics(request: HttpRequest, assignments):
+def _chosen_topics(
+    request: HttpRequest, assignments: list[Assignment]
+) -> tuple[Assignment | None, set[int] | None]:
     """The assignment chosen with ?assignment= (one of `assignments`) and the ids of
     the topics it touches; (None, None) shows every topic."""
-    selected = _selected_assignment(request, assignments)
+    wanted = request.GET.get("assignment", "")
+    selected = next((a for a in assignments if str(a.pk) == wanted), None)
     return selected, (topic_ids_of_set(selected.topic_set) if selected else None)
 
 
 @require_GET
 @login_required
-def team_topic(request: HttpRequest, team_id: int, slug: str) -> HttpResponse:
+def team_topic(request: AuthenticatedHttpRequest, team_id: int, slug: str) -> HttpResponse:
     """“Who has covered deployment?” Learners grouped by their coverage of one topic."""
     team = instructor_or_403(request, team_id).team
     topic = get_object_or_404(Topic, slug=slug)
     question_ids = set(topic.questions.values_list("pk", flat=True))
     groups = group_by_state(progress_of_learners(team, question_ids))
+    dashboard = ("Dashboard", reverse("teams:team_dashboard", args=[team.pk]))
     context = {
         "team": team,
         "topic": topic,
@@ -414,6 +449,7 @@ def team_topic(request: HttpRequest, team_id: int, slug: str) -> HttpResponse:
         "question_count": len(question_ids),
         "weakest": weakest_questions(team, topic),
         "learner_count": sum(len(g) for g in groups.values()),
+        "breadcrumbs": [*_team_crumbs(team), dashboard, (topic.name, None)],
     }
     return TemplateResponse(request, "teams/team_topic.html", context)
 
@@ -424,14 +460,13 @@ def team_topic(request: HttpRequest, team_id: int, slug: str) -> HttpResponse:
 def safe_cell(value) -> str:
     """Neutralise spreadsheet formulas: a cell starting = + - @ (or tab/CR) is prefixed with '."""
     text = "" if value is None else str(value)
-    if text and text[0] in "=+-@\t\r":
+    if text and text[0] in FORMULA_START:
         return "'" + text
     return text
 
 
 def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response = attachment(filename, content_type="text/csv; charset=utf-8")
     writer = csv.writer(response)
     writer.writerow([safe_cell(h) for h in header])
     for row in rows:
@@ -441,7 +476,7 @@ def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
 
 @require_GET
 @login_required
-def team_matrix_csv(request: HttpRequest, team_id: int) -> HttpResponse:
+def team_matrix_csv(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     team = instructor_or_403(request, team_id).team
     # The same rows and columns as the dashboard it is downloaded from.
     # Assignments are read only when one is asked for: an unfiltered export stays as it was.
@@ -449,6 +484,11 @@ def team_matrix_csv(request: HttpRequest, team_id: int) -> HttpResponse:
     assignments = list(team.assignments.select_related("topic_set")) if filtered else []
     _, topic_ids = _chosen_topics(request, assignments)
     matrix = team_matrix(team, topic_ids=topic_ids, sort=request.GET.get("sort", ""))
+    filename = f"{slugify(team.name) or 'team'}-coverage.csv"
+    return _csv_response(filename, *_coverage_table(matrix))
+
+
+def _coverage_table(matrix: Matrix) -> tuple[list[str], Iterator[list]]:
     header = ["Member", "Username", "Covered", "Questions", "Coverage %", "Last activity"]
     header += [f"{t.name} (of {t.question_count})" for t in matrix.topics]
     header.append("Fresh (covered, not yet due)")
@@ -465,15 +505,17 @@ def team_matrix_csv(request: HttpRequest, team_id: int) -> HttpResponse:
         ]
         for row in matrix.rows
     )
-    return _csv_response(f"{slugify(team.name) or 'team'}-coverage.csv", header, rows)
+    return header, rows
 
 
 @require_GET
 @login_required
-def assignment_status_csv(request: HttpRequest, team_id: int, assignment_id: int) -> HttpResponse:
+def assignment_status_csv(
+    request: AuthenticatedHttpRequest, team_id: int, assignment_id: int
+) -> HttpResponse:
     team = instructor_or_403(request, team_id).team
     assignment = get_object_or_404(team.assignments.select_related("topic_set"), pk=assignment_id)
-    ids = question_ids_by_set([assignment.topic_set_id]).get(assignment.topic_set_id, set())
+    statuses = progress_of_learners(team, assignment.topic_set.question_ids())
     header = ["Member", "Username", "Status", "Covered", "Questions", "Coverage %", "Due date"]
     due = assignment.due_date.isoformat() if assignment.due_date else ""
     rows = (
@@ -486,7 +528,7 @@ def assignment_status_csv(request: HttpRequest, team_id: int, assignment_id: int
             s.progress.percent,
             due,
         ]
-        for s in progress_of_learners(team, ids)
+        for s in statuses
     )
     filename = f"{slugify(assignment.topic_set.name) or 'assignment'}-status.csv"
     return _csv_response(filename, header, rows)

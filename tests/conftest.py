@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 
+from questions.services import DEFAULT_TOPIC_MAP
 from tests.factories import PASSWORD, make_user
 
 
@@ -31,6 +35,15 @@ def logged_in_client(client, user):
 def seed_bank(db):
     """The real seed question bank, loaded from fixtures/ as `make run` does."""
     call_command("load_question_bank", verbosity=0)
+
+
+@pytest.fixture
+def seed_copy(tmp_path) -> Path:
+    """A copy of fixtures/ (the seed bank) to corrupt or edit; returns the copy's topic
+    map path."""
+    folder = tmp_path / "seeds"
+    shutil.copytree(DEFAULT_TOPIC_MAP.parent, folder)
+    return folder / DEFAULT_TOPIC_MAP.name
 
 
 @pytest.fixture

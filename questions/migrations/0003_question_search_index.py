@@ -5,14 +5,14 @@ answers joined by newlines, stemmed by the porter tokenizer. Triggers on the two
 keep it in step whoever writes (the seed loader, imports, the admin, `bulk_create`,
 `QuerySet.update`, a flush), so no Python code has to remember it.
 
-PostgreSQL matches `to_tsvector` on the fly (questions/search.py): nothing to do there.
+PostgreSQL matches `to_tsvector` on the fly (progress/search.py): nothing to do there.
 
 A later migration that makes SQLite rebuild `questions_question` or `questions_answer`
 (most `AlterField`s, some `AddField`s) drops that table's triggers, and SQLite refuses to
 rename the rebuilt `questions_answer` while the question triggers name it: run
 `drop_search_index` before such an operation and `create_search_index` after it
 (`importlib.import_module("questions.migrations.0003_question_search_index")`).
-tests/questions/test_search.py checks that every trigger is there after all migrations.
+tests/progress/test_search.py checks that every trigger is there after all migrations.
 """
 
 from django.db import migrations

@@ -24,8 +24,7 @@ def taught(teams) -> list:
 @register.simple_tag
 def learner_assignments(user) -> list[AssignmentProgress]:
     """The assignments of the teams the user learns in, with the user's progress."""
-    teams = Team.objects.filter(memberships__user=user, memberships__role=Membership.Role.LEARNER)
-    return assignments_with_progress(teams, user)
+    return assignments_with_progress(Team.objects.learned_by(user), user)
 
 
 @register.simple_tag

@@ -32,7 +32,7 @@ def input_value(html: str, name: str) -> str | None:
 
 
 def field_errors(html: str, field: str) -> list[str]:
-    block = re.search(rf'<ul class="errorlist" id="id_{field}_errors">(.*?)</ul>', html, re.S)
+    block = re.search(rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>', html, re.S)
     return re.findall(r"<li>(.*?)</li>", block.group(1)) if block else []
 
 

@@ -29,7 +29,7 @@ from questions.models import ImportRecord, Question, Topic
 from teams.demo import load_demo_data
 from teams.models import Team
 from tests.browser.conftest import wait_for_htmx
-from tests.test_permissions import walk_urls
+from tests.teams.test_permissions import walk_urls
 
 pytestmark = [
     pytest.mark.browser,
@@ -48,6 +48,7 @@ NOT_PAGES = {
     "questions:export_bank_csv": "a download",
     "accounts:logout": "POST only",
     "progress:download_my_data": "a download",
+    "teams:study_start": "POST only",
     "teams:rotate_invite": "POST only",
     "teams:leave": "POST only",
     "teams:promote_member": "POST only",

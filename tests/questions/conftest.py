@@ -1,11 +1,8 @@
-"""Shared fixtures and helpers for the question-bank tests."""
+"""Shared helpers for the question-bank tests (the `seed_copy` fixture is in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
-
-import pytest
 
 from questions.models import Answer, Question, Topic
 from questions.services import DEFAULT_TOPIC_MAP
@@ -14,14 +11,6 @@ from questions.services import DEFAULT_TOPIC_MAP
 FIXTURES = DEFAULT_TOPIC_MAP.parent
 NUMBERED = FIXTURES / "000_667d5de41c5ea76e.txt"
 NOTEBOOK = FIXTURES / "001_8b918d1e08d28dc0.txt"
-
-
-@pytest.fixture
-def seed_copy(tmp_path) -> Path:
-    """A copy of fixtures/ to corrupt or edit; returns the copy's topic map path."""
-    folder = tmp_path / "seeds"
-    shutil.copytree(FIXTURES, folder)
-    return folder / DEFAULT_TOPIC_MAP.name
 
 
 def replace_in(path: Path, old: str, new: str) -> None:

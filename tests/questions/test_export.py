@@ -20,8 +20,10 @@ from questions.exporters import (
     render_csv,
     render_json,
 )
-from questions.import_services import run_import
-from questions.importers import CSV_COLUMNS, TOPIC_WITH_SLUG, parse_csv, parse_import, parse_json
+from questions.importing import CSV_COLUMNS, parse_import, run_import
+from questions.importing.csv import parse_csv, unescape_cell
+from questions.importing.document import TOPIC_WITH_SLUG
+from questions.importing.json import parse_json
 from questions.models import Answer, Question, Topic
 from tests.factories import make_question, make_topic
 from tests.questions.test_import_services import snapshot
@@ -249,7 +251,5 @@ def test_csv_and_json_writers_and_readers_agree(snapshot):
 
 @given(value=st.text(max_size=10))
 def test_escape_cell_adds_one_quote_that_the_reader_removes(value):
-    from questions.importers import unescape_cell
-
     assert unescape_cell(escape_cell(value)) == value
     assert escape_cell(value)[:1] not in "=+-@\t\r" or escape_cell(value) == ""

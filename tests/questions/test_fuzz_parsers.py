@@ -12,10 +12,20 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from questions.importers import (
-    ANSWER_MAX_CHARS,
+from questions.importing import (
     CSV_COLUMNS,
     FORMATS,
+    ImportDocument,
+    ParseError,
+    decode_text,
+    detect_format,
+    parse_import,
+    parse_notebook,
+    parse_numbered,
+)
+from questions.importing.csv import parse_csv
+from questions.importing.document import (
+    ANSWER_MAX_CHARS,
     JSON_DEPTH_MAX,
     JSON_KEYS_MAX,
     JSON_NUMBER_MAX_CHARS,
@@ -23,18 +33,10 @@ from questions.importers import (
     QUESTION_MAX_CHARS,
     RELATED_PER_QUESTION_MAX,
     TOPICS_PER_QUESTION_MAX,
-    ImportDocument,
     ParsedDocument,
-    ParseError,
-    decode_text,
-    detect_format,
-    parse_csv,
-    parse_import,
-    parse_json,
-    parse_markdown,
-    parse_notebook,
-    parse_numbered,
 )
+from questions.importing.json import parse_json
+from questions.importing.markdown import parse_markdown
 
 FUZZ = settings(max_examples=200, deadline=None)
 SOURCE = "fuzz.txt"

@@ -13,18 +13,15 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 
-from questions import import_services
-from questions.import_services import (
-    DUPLICATE,
-    DUPLICATE_CANDIDATES,
-    DUPLICATE_POSTINGS,
-    DUPLICATE_SHORTLIST,
-    NEW,
-    BankChanged,
+from questions.importing import (
+    ParseError,
+    parse_import,
     plan_import,
+    records,
     run_import,
+    write_plan,
 )
-from questions.importers import (
+from questions.importing.document import (
     ANSWER_MAX_CHARS,
     CSV_COLUMNS_MAX,
     ITEMS_MAX,
@@ -32,9 +29,15 @@ from questions.importers import (
     JSON_KEYS_MAX,
     LINE_MAX_CHARS,
     QUESTION_MAX_CHARS,
-    ParseError,
-    parse_import,
 )
+from questions.importing.duplicates import (
+    DUPLICATE_CANDIDATES,
+    DUPLICATE_POSTINGS,
+    DUPLICATE_SHORTLIST,
+    BankQuestions,
+)
+from questions.importing.planning import DUPLICATE, NEW
+from questions.importing.writing import BankChanged
 from questions.models import ImportRecord, Question
 from tests.factories import make_question, make_topic
 from tests.questions.conftest import snapshot
@@ -270,7 +273,7 @@ def depths(monkeypatch):
     """The atomic-block depth at which the bank was read for a plan, and at which
     questions were written, next to the depth of the test itself."""
     seen = {"test": len(connection.atomic_blocks), "plan": [], "write": []}
-    original_bank = import_services._Bank.__init__
+    original_bank = BankQuestions.__init__
     original_bulk = Question.objects.bulk_create
 
     def bank(self, *args, **kwargs):
@@ -281,7 +284,7 @@ def depths(monkeypatch):
         seen["write"].append(len(connection.atomic_blocks))
         return original_bulk(*args, **kwargs)
 
-    monkeypatch.setattr(import_services._Bank, "__init__", bank)
+    monkeypatch.setattr(BankQuestions, "__init__", bank)
     monkeypatch.setattr(Question.objects, "bulk_create", bulk_create)
     return seen
 
@@ -313,16 +316,18 @@ def test_a_bank_changed_after_planning_writes_nothing_and_says_so(
 ):
     upload(instructor_client, "q.md", "## 1. What is a stride?\nThe step.\n", topics=["ocr"])
     record = ImportRecord.objects.get()
-    original = import_services.plan_import
+    original = records.plan_import
 
     def plan_then_someone_imports(*args, **kwargs):
         plan = original(*args, **kwargs)
         make_question(key="meanwhile", text="What is a stride?", topics=[make_topic()])
         return plan
 
-    monkeypatch.setattr(import_services, "plan_import", plan_then_someone_imports)
-    response = instructor_client.post(record.get_absolute_url(), follow=True)
-    page = html(response).replace("&#x27;", "'")
+    monkeypatch.setattr(records, "plan_import", plan_then_someone_imports)
+    response = instructor_client.post(record.get_absolute_url())
+    # The preview it returns to plans too: nobody imports during that one.
+    monkeypatch.setattr(records, "plan_import", original)
+    page = html(instructor_client.get(response.url)).replace("&#x27;", "'")
     assert "Nothing was imported. The question bank changed while this file was being" in page
     assert list(Question.objects.filter(text="What is a stride?").values_list("key")) == [
         ("meanwhile",)
@@ -331,7 +336,6 @@ def test_a_bank_changed_after_planning_writes_nothing_and_says_so(
     assert record.is_pending  # the claim was rolled back with the rest
 
     # With the bank as it is now, the stride question is already in it.
-    monkeypatch.setattr(import_services, "plan_import", original)
     assert "Already in the bank" in html(instructor_client.get(record.get_absolute_url()))
 
 
@@ -341,7 +345,7 @@ def test_write_plan_refuses_a_stale_plan_in_the_service(seed_bank):
     plan = plan_import(parse_import("## 1. What is a stride?\n", source="a.md"), topics=["ocr"])
     make_topic(slug="new-meanwhile")
     with pytest.raises(BankChanged), transaction.atomic():
-        import_services.write_plan(plan)
+        write_plan(plan)
     assert not Question.objects.filter(text="What is a stride?").exists()
 
 

@@ -1,4 +1,4 @@
-"""questions.importers: the import formats (Markdown, CSV, JSON), format detection,
+"""questions.importing: the import formats (Markdown, CSV, JSON), format detection,
 decoding and the limits — on the seeds, the example files and real-world shaped lists."""
 
 from __future__ import annotations
@@ -9,16 +9,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from questions.importers import (
-    ImportItem,
-    ParseError,
-    decode_text,
-    detect_format,
-    parse_csv,
-    parse_import,
-    parse_json,
-    parse_markdown,
-)
+from questions.importing import ImportItem, ParseError, decode_text, detect_format, parse_import
+from questions.importing.csv import parse_csv
+from questions.importing.json import parse_json
+from questions.importing.markdown import parse_markdown
 from tests.questions.conftest import NOTEBOOK, NUMBERED
 
 EXAMPLES = Path(settings.BASE_DIR) / "fixtures" / "examples"

@@ -1,4 +1,4 @@
-"""questions.import_services: planning an import against the bank and writing it."""
+"""questions.importing: planning an import against the bank and writing it."""
 
 from __future__ import annotations
 
@@ -7,17 +7,8 @@ import re
 import pytest
 
 from progress.models import ConfidenceMark, Note
-from questions.import_services import (
-    DUPLICATE,
-    IN_BANK,
-    NEW,
-    REPEAT,
-    ImportRefused,
-    derived_key,
-    plan_import,
-    run_import,
-)
-from questions.importers import ParseError, parse_import
+from questions.importing import ImportRefused, ParseError, parse_import, plan_import, run_import
+from questions.importing.planning import DUPLICATE, IN_BANK, NEW, REPEAT, derived_key
 from questions.models import Answer, Question, Topic
 from tests.factories import make_question, make_topic, mark, note
 from tests.questions.conftest import snapshot

@@ -15,7 +15,7 @@ from django.utils.html import escape
 
 from accounts.models import User
 from questions import import_views
-from questions.import_services import derived_key
+from questions.importing.planning import derived_key
 from questions.models import ImportRecord, Question, Topic
 from tests.factories import make_question, make_topic, make_user
 from tests.questions.test_import_parsers import EXAMPLES
@@ -114,7 +114,7 @@ def test_bank_page_counts_and_offers_downloads_and_import(instructor_client, see
 
 def test_topic_list_links_to_the_bank(logged_in_client, seed_bank):
     assert f'<a href="{BANK}">Download or import the question bank</a>' in html(
-        logged_in_client.get(reverse("questions:topic_list"))
+        logged_in_client.get(reverse("progress:topic_list"))
     )
 
 
@@ -344,7 +344,7 @@ def test_a_clash_while_importing_writes_nothing_and_keeps_the_preview(
     def clash(*args, **kwargs):
         raise IntegrityError("duplicate key value violates unique constraint")
 
-    monkeypatch.setattr("questions.import_services.write_plan", clash)
+    monkeypatch.setattr("questions.importing.records.write_plan", clash)
     before = snapshot()
     response = instructor_client.post(duplicate_upload.get_absolute_url(), follow=True)
     assert "Nothing was imported: the question bank changed while importing" in html(response)

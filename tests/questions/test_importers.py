@@ -1,10 +1,10 @@
-"""questions.importers: the two seed parsers, on the real seed files and on broken input."""
+"""questions.importing: the two seed parsers, on the real seed files and on broken input."""
 
 from __future__ import annotations
 
 import pytest
 
-from questions.importers import ParseError, parse_notebook, parse_numbered
+from questions.importing import ParseError, parse_notebook, parse_numbered
 from tests.questions.conftest import NOTEBOOK, NUMBERED
 
 Q1 = "Can you explain the concept of feature extraction in convolutional neural networks (CNNs)?"

@@ -27,7 +27,7 @@ def question(db):
 
 def test_a_mark_whose_answer_fails_is_not_saved(logged_in_client, user, question):
     # A first "Okay" covers the question, so the answer reads the coverage panel.
-    with mock.patch("progress.views._coverage_of", side_effect=GONE):
+    with mock.patch("progress.views.question_topics_with_my_coverage", side_effect=GONE):
         response = logged_in_client.post(
             f"/questions/{question.key}/confidence/", {"level": "3"}, headers=HX
         )

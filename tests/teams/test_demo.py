@@ -1,6 +1,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 from django.http import HttpRequest
+from django.urls import reverse
 
 from accounts.models import User
 from progress.models import ConfidenceEvent, ConfidenceMark, Note
@@ -83,7 +84,7 @@ def test_a_second_run_keeps_changed_passwords(seed_bank):
 def test_a_demo_person_can_log_in(client, seed_bank):
     load_demo_data()
     assert client.login(request=HttpRequest(), username="marco", password="studyhub-demo")
-    assert "Hello, Marco Rossi" in client.get("/").content.decode()
+    assert "Hello, Marco Rossi" in client.get(reverse("progress:dashboard")).content.decode()
 
 
 def test_command_prints_the_logins(seed_bank, capsys):

@@ -41,7 +41,7 @@ def messages_of(response) -> list[str]:
 
 
 def field_errors(html: str, field: str) -> list[str]:
-    block = re.search(rf'<ul class="errorlist" id="id_{field}_errors">(.*?)</ul>', html, re.S)
+    block = re.search(rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>', html, re.S)
     return re.findall(r"<li>(.*?)</li>", block.group(1)) if block else []
 
 
@@ -57,6 +57,10 @@ def progress_counts() -> tuple[int, int, int]:
 
 def team_url(name: str, team: Team, *args) -> str:
     return reverse(f"teams:{name}", args=[team.pk, *args])
+
+
+def dashboard_url() -> str:
+    return reverse("progress:dashboard")
 
 
 @pytest.fixture
@@ -82,7 +86,7 @@ def test_any_signed_in_user_creates_a_team_and_becomes_its_instructor(user):
     response = client.post(reverse("teams:team_create"), {"name": "  Spring   cohort "})
     team = Team.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == f"/teams/{team.pk}/"
+    assert response["Location"] == team.get_absolute_url()
     assert team.name == "Spring cohort"
     assert list(team.memberships.values_list("user__username", "role")) == [
         ("learner", "instructor")
@@ -102,7 +106,7 @@ def test_a_team_needs_a_name(user):
 def test_signed_out_visitors_cannot_create_a_team(db, client):
     response = client.post(reverse("teams:team_create"), {"name": "Sneaky"})
     assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/")
+    assert response["Location"].startswith(reverse("accounts:login"))
     assert not Team.objects.exists()
 
 
@@ -130,16 +134,16 @@ def test_the_teams_menu_lists_every_team_i_am_in(learner, team):
     menu = re.search(r'<details class="nav-menu"[^>]*>.*?</details>', html, re.S).group(0)
     links = re.findall(r'<a href="([^"]*)">([^<]*)</a>', menu)
     assert links == [
-        (f"/teams/{team.pk}/", "CV prep"),
-        (f"/teams/{second.pk}/", "Detection club"),
-        ("/teams/", "All teams"),
+        (team.get_absolute_url(), "CV prep"),
+        (second.get_absolute_url(), "Detection club"),
+        (reverse("teams:team_list"), "All teams"),
     ]
 
 
 def test_names_people_type_are_shown_as_text_not_markup(instructor):
     team = make_team("<b>Bold</b> & co", instructor=instructor)
     client = client_for(instructor)
-    for url in (reverse("teams:team_list"), team.get_absolute_url(), "/"):
+    for url in (reverse("teams:team_list"), team.get_absolute_url(), dashboard_url()):
         html = html_of(client.get(url))
         assert "&lt;b&gt;Bold&lt;/b&gt; &amp; co" in html
         assert "<b>Bold</b>" not in html
@@ -150,7 +154,8 @@ def test_names_people_type_are_shown_as_text_not_markup(instructor):
 
 def test_instructors_see_the_invite_link_and_code_learners_do_not(instructor, learner, team):
     html = html_of(client_for(instructor).get(team.get_absolute_url()))
-    assert f"<code>http://testserver/teams/join/{team.invite_code}/</code>" in html
+    join_url = reverse("teams:team_join", args=[team.invite_code])
+    assert f"<code>http://testserver{join_url}</code>" in html
     assert f'<span class="invite-code">{team.invite_code}</span>' in html
     learner_html = html_of(client_for(learner).get(team.get_absolute_url()))
     assert team.invite_code not in learner_html
@@ -161,7 +166,7 @@ def test_renewing_the_invite_makes_the_old_link_a_clear_404(instructor, team, ot
     old = team.invite_code
     response = client_for(instructor).post(team_url("rotate_invite", team))
     assert response.status_code == 302
-    assert response["Location"] == f"/teams/{team.pk}/#invite"
+    assert response["Location"] == team.get_absolute_url() + "#invite"
     team.refresh_from_db()
     assert team.invite_code != old
     assert len(team.invite_code) == 8
@@ -172,7 +177,7 @@ def test_renewing_the_invite_makes_the_old_link_a_clear_404(instructor, team, ot
     text = squash(html_of(stale))
     assert "This invite is not valid" in text
     assert "may have been renewed by an instructor" in text
-    assert 'href="/teams/join/"' in html_of(stale)
+    assert f'href="{reverse("teams:join_with_code")}"' in html_of(stale)
     assert visitor.post(reverse("teams:team_join", args=[old])).status_code == 404
     assert not team.memberships.filter(user=other_user).exists()
 
@@ -190,7 +195,7 @@ def test_a_typed_code_finds_the_team_whatever_its_case_and_spacing(team, other_u
     typed = f" {code[:4].lower()} {code[4:]} "
     response = client_for(other_user).post(reverse("teams:join_with_code"), {"code": typed})
     assert response.status_code == 302
-    assert response["Location"] == f"/teams/join/{code}/"
+    assert response["Location"] == reverse("teams:team_join", args=[code])
     assert not team.memberships.filter(user=other_user).exists()  # joining is a second step
 
 
@@ -227,7 +232,8 @@ def test_following_the_link_again_changes_nothing(instructor, team):
 
 
 def test_signed_out_invitees_log_in_or_sign_up_and_land_on_the_join_page(client, team):
-    join_url = f"/teams/join/{team.invite_code}/"
+    join_url = reverse("teams:team_join", args=[team.invite_code])
+    signup, login = reverse("accounts:signup"), reverse("accounts:login")
     members = team.memberships.count()
     invite = client.get(join_url)
     assert invite.status_code == 200
@@ -235,23 +241,23 @@ def test_signed_out_invitees_log_in_or_sign_up_and_land_on_the_join_page(client,
     assert "Join “CV prep”" in text
     assert "You have been invited to study with “CV prep”" in text
     # Both ways in come back here: the page's own buttons and the header's.
-    assert html_of(invite).count(f'href="/accounts/signup/?next={join_url}"') == 2
-    assert html_of(invite).count(f'href="/accounts/login/?next={join_url}"') == 2
+    assert html_of(invite).count(f'href="{signup}?next={join_url}"') == 2
+    assert html_of(invite).count(f'href="{login}?next={join_url}"') == 2
     # Joining itself needs an account.
     refused = client.post(join_url)
     assert refused.status_code == 302
-    assert refused["Location"] == f"/accounts/login/?next={join_url}"
+    assert refused["Location"] == f"{login}?next={join_url}"
     assert team.memberships.count() == members
 
-    login_page = client.get(f"/accounts/login/?next={join_url}")
+    login_page = client.get(f"{login}?next={join_url}")
     # The form's own link and the header's "Sign up" both keep the invitation.
-    assert html_of(login_page).count(f'href="/accounts/signup/?next={join_url}"') == 2
+    assert html_of(login_page).count(f'href="{signup}?next={join_url}"') == 2
 
-    signup_page = client.get(f"/accounts/signup/?next={join_url}")
+    signup_page = client.get(f"{signup}?next={join_url}")
     assert f'<input type="hidden" name="next" value="{join_url}">' in html_of(signup_page)
 
     signed_up = client.post(
-        "/accounts/signup/",
+        signup,
         {
             "username": "newbie",
             "display_name": "New Bie",
@@ -271,9 +277,9 @@ def test_signed_out_invitees_log_in_or_sign_up_and_land_on_the_join_page(client,
 
 
 def test_logging_in_from_the_invite_link_returns_to_the_join_page(client, team, other_user):
-    join_url = f"/teams/join/{team.invite_code}/"
+    join_url = reverse("teams:team_join", args=[team.invite_code])
     response = client.post(
-        "/accounts/login/",
+        reverse("accounts:login"),
         {"username": other_user.username, "password": PASSWORD, "next": join_url},
     )
     assert response.status_code == 302
@@ -282,7 +288,7 @@ def test_logging_in_from_the_invite_link_returns_to_the_join_page(client, team, 
 
 def test_sign_up_ignores_a_next_that_leaves_the_site(db, client):
     response = client.post(
-        "/accounts/signup/?next=https://evil.example.com/",
+        reverse("accounts:signup") + "?next=https://evil.example.com/",
         {
             "username": "newbie",
             "email": "newbie@example.com",
@@ -291,7 +297,7 @@ def test_sign_up_ignores_a_next_that_leaves_the_site(db, client):
         },
     )
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == dashboard_url()
 
 
 # --- Members: promote, remove, leave ---------------------------------------------
@@ -301,7 +307,7 @@ def test_instructor_promotes_a_learner(instructor, learner, team):
     client = client_for(instructor)
     response = client.post(team_url("promote_member", team, membership(team, learner).pk))
     assert response.status_code == 302
-    assert response["Location"] == f"/teams/{team.pk}/#members"
+    assert response["Location"] == team.get_absolute_url() + "#members"
     assert membership(team, learner).role == INSTRUCTOR
     assert messages_of(client.get(team.get_absolute_url())) == [
         "Lena Learner is now an instructor."
@@ -350,7 +356,7 @@ def test_a_learner_leaves_and_keeps_their_progress(learner, team):
     note(learner, question, "mine")
     client = client_for(learner)
     response = client.post(team_url("leave", team), follow=True)
-    assert response.redirect_chain == [("/teams/", 302)]
+    assert response.redirect_chain == [(reverse("teams:team_list"), 302)]
     assert messages_of(response) == ["You left “CV prep”."]
     assert not team.memberships.filter(user=learner).exists()
     assert progress_counts() == (1, 1, 1)
@@ -368,7 +374,7 @@ def test_the_last_instructor_cannot_leave_until_handing_over(instructor, learner
 
     client.post(team_url("promote_member", team, membership(team, learner).pk))
     response = client.post(team_url("leave", team))
-    assert response["Location"] == "/teams/"
+    assert response["Location"] == reverse("teams:team_list")
     assert list(team.memberships.values_list("user__username", "role")) == [("lena", INSTRUCTOR)]
 
 
@@ -376,8 +382,9 @@ def test_only_instructors_get_member_controls(instructor, learner, team):
     promote = team_url("promote_member", team, membership(team, learner).pk)
     assert promote in html_of(client_for(instructor).get(team.get_absolute_url()))
     learner_html = html_of(client_for(learner).get(team.get_absolute_url()))
-    assert "/promote/" not in learner_html
-    assert "/remove/" not in learner_html
+    for member in team.memberships.all():
+        assert team_url("promote_member", team, member.pk) not in learner_html
+        assert team_url("remove_member", team, member.pk) not in learner_html
     assert team_url("leave", team) in learner_html
     members = table_rows(learner_html, "data-table")
     assert sorted(members[1:]) == [
@@ -420,7 +427,7 @@ def test_deleting_asks_first_and_keeps_everyones_progress(instructor, learner, t
     assert Team.objects.filter(pk=team.pk).exists()
 
     response = client.post(team_url("team_delete", team), follow=True)
-    assert response.redirect_chain == [("/teams/", 302)]
+    assert response.redirect_chain == [(reverse("teams:team_list"), 302)]
     assert messages_of(response) == [
         "Team “CV prep” deleted. Everyone's confidence and notes stay."
     ]
@@ -629,20 +636,20 @@ def assignment_rows(response) -> list[list[str]]:
 
 def test_learners_see_assignments_on_their_dashboard(world, time_machine):
     time_machine.move_to(TODAY)
-    ada = assignment_rows(client_for(world.ada).get("/"))
+    ada = assignment_rows(client_for(world.ada).get(dashboard_url()))
     assert ada == [
         ["Vision group", "Week 1: alpha", "1 Mar 2026", "3 of 3 · 100%", "Complete ✓"],
         ["Vision group", "Gamma and Q4", "20 Mar 2026", "1 of 2 · 50%", "In progress"],
     ]
-    dee = assignment_rows(client_for(world.dee).get("/"))
+    dee = assignment_rows(client_for(world.dee).get(dashboard_url()))
     assert [row[3:] for row in dee] == [
         ["2 of 3 · 66%", "Overdue"],
         ["1 of 2 · 50%", "In progress"],
     ]
-    cy = assignment_rows(client_for(world.cy).get("/"))
+    cy = assignment_rows(client_for(world.cy).get(dashboard_url()))
     assert [row[3:] for row in cy] == [["0 of 3 · 0%", "Overdue"], ["0 of 2 · 0%", "Not started"]]
     # Someone in no team sees no assignments at all.
-    assert "assignments-heading" not in html_of(client_for(make_user()).get("/"))
+    assert "assignments-heading" not in html_of(client_for(make_user()).get(dashboard_url()))
 
 
 def test_learners_see_assignments_on_the_team_page(world, time_machine):
@@ -656,11 +663,11 @@ def test_learners_see_assignments_on_the_team_page(world, time_machine):
 
 def test_an_assignment_is_overdue_only_after_its_due_date(world, time_machine):
     time_machine.move_to(DUE_PAST)
-    assert assignment_rows(client_for(world.dee).get("/"))[0][4] == "In progress"
+    assert assignment_rows(client_for(world.dee).get(dashboard_url()))[0][4] == "In progress"
     time_machine.move_to(DUE_PAST + timedelta(days=1))
-    assert assignment_rows(client_for(world.dee).get("/"))[0][4] == "Overdue"
+    assert assignment_rows(client_for(world.dee).get(dashboard_url()))[0][4] == "Overdue"
     time_machine.move_to(DUE_FUTURE + timedelta(days=1))
-    assert [row[4] for row in assignment_rows(client_for(world.dee).get("/"))] == [
+    assert [row[4] for row in assignment_rows(client_for(world.dee).get(dashboard_url()))] == [
         "Overdue",
         "Overdue",
     ]
@@ -670,7 +677,7 @@ def test_covering_the_last_question_completes_an_overdue_assignment(world, time_
     time_machine.move_to(TODAY)
     client = client_for(world.dee)
     client.post(reverse("progress:mark_confidence", args=[world.q[3].key]), {"level": 3})
-    rows = assignment_rows(client.get("/"))
+    rows = assignment_rows(client.get(dashboard_url()))
     assert rows[0][3:] == ["3 of 3 · 100%", "Complete ✓"]
 
 
@@ -692,7 +699,7 @@ def test_the_assignment_page_lists_its_questions_with_my_confidence(world, time_
     assert "The team's progress on it" not in text
     # Instructors get the way to the team's progress on it as well.
     mine = html_of(client_for(world.instructor).get(url))
-    dashboard = f"/teams/{world.team.pk}/dashboard/?assignment={world.mixed.pk}"
+    dashboard = team_url("team_dashboard", world.team) + f"?assignment={world.mixed.pk}"
     assert f'<a href="{dashboard}">The team\'s progress on it</a>' in mine
 
     week1 = html_of(
@@ -743,7 +750,7 @@ def test_a_due_date_in_the_past_is_refused_but_a_passed_one_may_stay(instructor,
 
 def test_the_dashboard_leads_instructors_to_the_teams_they_teach(instructor, learner, team):
     other = make_team("Evening group", learners=[instructor])  # where she only learns
-    page = html_of(client_for(instructor).get("/"))
+    page = html_of(client_for(instructor).get(dashboard_url()))
     section = re.search(
         r'<section[^>]*aria-labelledby="teaching-heading">.*?</section>', page, re.S
     )
@@ -751,8 +758,8 @@ def test_the_dashboard_leads_instructors_to_the_teams_they_teach(instructor, lea
     links = re.findall(r'<a href="([^"]+)">([^<]+)', section.group(0))
     assert links == [
         (team.get_absolute_url(), "CV prep"),
-        (f"/teams/{team.pk}/dashboard/", "Team dashboard"),
+        (team_url("team_dashboard", team), "Team dashboard"),
     ]
     assert other.name in page  # in the Teams menu, as before, but not as taught
 
-    assert "teaching-heading" not in html_of(client_for(learner).get("/"))
+    assert "teaching-heading" not in html_of(client_for(learner).get(dashboard_url()))

@@ -5,15 +5,17 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 
-from questions.import_services import (
-    DUPLICATE,
+from questions.importing import (
+    FORMATS,
     ImportPlan,
     ImportRefused,
+    ParseError,
     count,
+    decode_text,
+    parse_import,
     plan_import,
     write_plan,
 )
-from questions.importers import FORMATS, ParseError, decode_text, parse_import
 
 
 class Command(BaseCommand):
@@ -116,7 +118,7 @@ class Command(BaseCommand):
                 count(topic.new_questions, "new question", "new questions") or "no new questions"
             )
             write(f"Topic {topic.slug} “{topic.name}” ({state}): {joining}")
-        duplicates = plan.with_status(DUPLICATE)
+        duplicates = plan.duplicates
         if duplicates:
             action = "kept (--keep-duplicates)" if keep_duplicates else "skipped"
             write(f"Likely duplicates, {action}:")

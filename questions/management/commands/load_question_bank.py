@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from questions.importers import ParseError
+from questions.importing import ParseError
 from questions.services import DEFAULT_TOPIC_MAP, load_question_bank, read_seed_bank
 
 

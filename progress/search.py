@@ -1,7 +1,7 @@
 """The question list's search: text, topic, my confidence, my notes and my reviews, combined.
 
 One query whatever the filters: the learner's level and note flag come from
-`for_topic_page`, "due" is an EXISTS over the learner's own mark, and the text match
+`progress.selectors`, "due" is an EXISTS over the learner's own mark, and the text match
 runs in the database as a ranked full-text search with stemming: PostgreSQL's
 `to_tsvector`, or on SQLite the FTS5 index `questions_question_fts` that migration
 0003 creates and its triggers keep in step. Both read the same syntax ("phrase", or,
@@ -18,7 +18,9 @@ from django.db.models import Exists, OuterRef, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from accounts.models import User
 from progress.models import ConfidenceMark
+from progress.selectors import filter_by_my_level, with_my_level_and_note_flag
 from questions.models import Answer, Question, QuestionQuerySet
 
 #: The language of the question bank, for stemming and stop words on PostgreSQL.
@@ -51,7 +53,7 @@ def search_text_error(text: str) -> str:
 
 
 def search_questions(
-    user,
+    user: User,
     *,
     text: str = "",
     topic_slug: str = "",
@@ -73,12 +75,9 @@ def search_questions(
     """
     now = now or timezone.now()
     my_due_marks = ConfidenceMark.objects.filter(user=user, question=OuterRef("pk")).due_by(now)
-    questions = (
-        Question.objects.for_topic_page(user)
-        .annotate(is_due=Exists(my_due_marks))
-        .with_level(level)
-        .order_by("position", "pk")
-    )
+    questions = with_my_level_and_note_flag(Question.objects.all(), user)
+    questions = filter_by_my_level(questions.annotate(is_due=Exists(my_due_marks)), level)
+    questions = questions.order_by("position", "pk")
     if topic_slug:
         questions = questions.filter(topics__slug=topic_slug)
     if has_note:

@@ -1,4 +1,4 @@
-"""The benchmark's reference views (studyhub/bench_views.py, mounted by bench/run.py):
+"""The benchmark's reference views (bench/views.py, mounted by bench/settings.py only):
 the write floor's raw SQL must keep working on both databases as the schema changes."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 
+from bench.views import floor, write_floor
 from progress.models import ConfidenceEvent, ConfidenceMark
-from studyhub.bench_views import floor, write_floor
 from tests.factories import make_question
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +50,15 @@ def test_the_write_floor_takes_posts_only(user):
     request = RequestFactory().get("/bench/write-floor/bench-q/")
     request.user = user
     assert write_floor(request, "bench-q").status_code == 405
+
+
+@pytest.mark.urls("bench.urls")
+def test_the_benchmark_urls_serve_the_floor_beside_the_site(client):
+    response = client.get("/bench/floor/")
+    assert (response.status_code, response.content) == (200, b"ok")
+    assert client.get("/healthz").status_code == 200
+
+
+def test_the_site_does_not_mount_the_floors(client):
+    assert client.get("/bench/floor/").status_code == 404
+    assert client.post("/bench/write-floor/bench-q/", {"level": 3}).status_code == 404

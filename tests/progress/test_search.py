@@ -1,4 +1,4 @@
-"""questions.search and the question list page: search and filters, on SQLite and PostgreSQL.
+"""progress.search and the question list page: search and filters, on SQLite and PostgreSQL.
 
 The suite runs once on each database. Most tests here hold on both: SQLite's FTS5 index
 reads the same syntax, stems and ranks as PostgreSQL does. The few that pin what only one
@@ -19,11 +19,11 @@ from django.db import connection
 from django.utils import timezone
 
 from progress.models import ConfidenceMark, Note
+from progress.search import FTS_TABLE, SEARCH_MAX_CHARS, SEARCH_MAX_WORDS, search_questions
 from questions.models import Answer, Question
-from questions.search import FTS_TABLE, SEARCH_MAX_CHARS, SEARCH_MAX_WORDS, search_questions
 from tests.factories import make_bank, make_question, make_topic, make_user, mark, note
+from tests.progress.test_topic_views import LAYOUT_QUERIES, html, row_positions
 from tests.questions.test_import_parsers import EXAMPLES
-from tests.questions.test_views import LAYOUT_QUERIES, html, row_positions
 
 URL = "/questions/"
 

@@ -1,6 +1,8 @@
-"""The benchmark's floor: a trivial view behind the same middleware as every page.
+"""The benchmark's floors: the least a page and a mark can do, behind the same
+middleware as every page.
 
-Mounted only when DJANGO_BENCHMARK=1 (bench/run.py), so production never has it.
+Mounted only by the benchmark's settings (bench/settings.py, bench/urls.py), so
+production never has them.
 """
 
 from django.db import connection, transaction
@@ -18,7 +20,7 @@ def floor(request: HttpRequest) -> HttpResponse:
 def write_floor(request: HttpRequest, key: str) -> HttpResponse:
     """The least any mark can do: the signed-in user (session and user row), one
     transaction that adds the event and upserts the current mark in raw SQL, and a
-    fixed fragment. No form, no FSRS step, no template, no page-cache tokens."""
+    fixed fragment. No form, no FSRS step, no template."""
     if not request.user.is_authenticated:
         return HttpResponse(status=403)
     level = int(request.POST["level"])

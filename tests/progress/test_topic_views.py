@@ -1,4 +1,5 @@
-"""questions.views: the topic list, a topic's questions and the question page."""
+"""progress.topic_views and the question page: the topic list, a topic's questions and
+one question, each with the learner's own marks and notes."""
 
 from __future__ import annotations
 

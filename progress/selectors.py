@@ -1,0 +1,85 @@
+"""Reads that join the bank to one learner's marks and notes.
+
+Each function takes a queryset of the bank (questions/) and returns it with what the
+learner sees beside each row, so the bank itself never needs to know about marks.
+The learner's rows are joined through filtered relations or EXISTS: other learners'
+marks and notes are never read, and the counts stay in the database.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet
+
+from accounts.models import User
+from progress.models import Note
+from questions.models import COVERED_LEVEL, Question, QuestionQuerySet, Topic
+
+
+def with_my_coverage(topics: QuerySet[Topic], user: User, *, now=None) -> QuerySet[Topic]:
+    """Each topic with `question_count` and the user's `covered_count`; given `now`,
+    also `fresh_count`: covered and not yet due for review (see ConfidenceMark.fresh_at).
+
+    One query. Ordered explicitly because Django drops Meta.ordering from GROUP BY queries.
+    """
+    fresh = {}
+    if now is not None:
+        fresh["fresh_count"] = Count(
+            "questions",
+            filter=Q(my_marks__level__gte=COVERED_LEVEL, my_marks__due__gt=now),
+            distinct=True,
+        )
+    return (
+        topics.alias(
+            my_marks=FilteredRelation(
+                "questions__confidence_marks",
+                condition=Q(questions__confidence_marks__user=user),
+            )
+        )
+        .annotate(
+            question_count=Count("questions", distinct=True),
+            covered_count=Count(
+                "questions", filter=Q(my_marks__level__gte=COVERED_LEVEL), distinct=True
+            ),
+            **fresh,
+        )
+        .order_by("position", "name")
+    )
+
+
+def question_topics_with_my_coverage(question: Question, user: User) -> list[Topic]:
+    """The question's topics with the user's coverage of each: the question page's panel."""
+    topics = Topic.objects.filter(pk__in=question.topics.values("pk"))
+    return list(with_my_coverage(topics, user))
+
+
+def with_my_level(questions: QuestionQuerySet, user: User) -> QuestionQuerySet:
+    """Annotate `my_level`: the user's current confidence (None when not rated)."""
+    return questions.alias(
+        my_mark=FilteredRelation("confidence_marks", condition=Q(confidence_marks__user=user))
+    ).annotate(my_level=F("my_mark__level"))
+
+
+def with_my_note_flag(questions: QuestionQuerySet, user: User) -> QuestionQuerySet:
+    """Annotate `has_note`: whether the user has a note on the question."""
+    my_note = Note.objects.filter(user=user, question=OuterRef("pk"))
+    return questions.annotate(has_note=Exists(my_note))
+
+
+def with_my_level_and_note_flag(questions: QuestionQuerySet, user: User) -> QuestionQuerySet:
+    """`my_level` and `has_note`: what every list of questions shows beside each."""
+    return with_my_note_flag(with_my_level(questions, user), user)
+
+
+def filter_by_my_level(questions: QuestionQuerySet, level: str) -> QuestionQuerySet:
+    """Questions annotated `with_my_level`, kept by a confidence filter value of the
+    topic page and the question list ("unrated", "1"…"5", "covered", "not-covered");
+    any other value keeps them all."""
+    if level == "unrated":
+        return questions.filter(my_level__isnull=True)
+    if level == "covered":
+        return questions.filter(my_level__gte=COVERED_LEVEL)
+    if level == "not-covered":
+        return questions.filter(Q(my_level__lt=COVERED_LEVEL) | Q(my_level__isnull=True))
+    if level.isdigit() and 1 <= int(level) <= 5:
+        return questions.filter(my_level=int(level))
+    return questions
