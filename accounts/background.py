@@ -23,7 +23,7 @@ from django.db import close_old_connections, connections, transaction
 
 logger = logging.getLogger(__name__)
 
-Job = Callable[[], None]
+Job = Callable[[], object]
 
 _lock = threading.Lock()
 _jobs: queue.Queue[Job] | None = None

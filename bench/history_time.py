@@ -1,8 +1,8 @@
 """How long the server takes to render the history page after a year of daily study.
 
-    .venv/bin/python bench/history_time.py                        # SQLite
+    .venv/bin/python -m bench.history_time                        # SQLite
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \\
-        .venv/bin/python bench/history_time.py                    # PostgreSQL
+        .venv/bin/python -m bench.history_time                    # PostgreSQL
 
 Makes a throw-away database (named after this process, so it never touches the
 development database or a test run's), loads the seed question bank (50 questions) and
@@ -22,7 +22,9 @@ import io
 import random
 from datetime import timedelta
 
-import throwaway  # noqa: E402 — sets Django up; must come first
+from bench import throwaway  # noqa: E402 — sets Django up; must come first
+
+# isort: split
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402

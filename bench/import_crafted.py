@@ -1,8 +1,8 @@
 """How long a crafted question import takes, and how long it blocks other writers.
 
-    .venv/bin/python bench/import_crafted.py                      # SQLite
+    .venv/bin/python -m bench.import_crafted                      # SQLite
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/NAME \\
-        .venv/bin/python bench/import_crafted.py                  # PostgreSQL
+        .venv/bin/python -m bench.import_crafted                  # PostgreSQL
 
 The crafted files are those of issue 12: every question is a different ordering of the
 same 63 words, so each shares all its words with every question of the bank and a
@@ -27,8 +27,12 @@ import random
 import statistics
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
-import throwaway  # noqa: E402 — sets Django up; must come first
+from bench import throwaway  # noqa: E402 — sets Django up; must come first
+
+# isort: split
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections  # noqa: E402
@@ -148,13 +152,13 @@ class Marker(threading.Thread):
             connections.close_all()
 
 
-def timed_write_plan():
+def timed_write_plan() -> tuple[list[float], Callable[[], None]]:
     """Wrap the confirm's write_plan to note how long each call (the body of the
     write transaction, all but its claim and commit) takes."""
     original = records.write_plan
     durations: list[float] = []
 
-    def write_plan(*args, **kwargs):
+    def write_plan(*args: Any, **kwargs: Any) -> Any:
         began = time.perf_counter()
         try:
             return original(*args, **kwargs)
@@ -183,6 +187,7 @@ def measure(size: int) -> dict:
     upload_s = time.perf_counter() - began
     assert response.status_code == 302, response.content[:2000]
     record = ImportRecord.objects.filter(user=instructor).first()
+    assert record is not None, "the upload made no import"
 
     began = time.perf_counter()
     response = client.get(record.get_absolute_url())
@@ -190,8 +195,11 @@ def measure(size: int) -> dict:
     assert response.status_code == 200
 
     plan = plan_import(parse_import(text, source="crafted.csv"), topics=record.topics)
+    assert plan.work is not None  # planning against the bank counts its work
     durations, restore = timed_write_plan()
-    marker = Marker(learner, Question.objects.order_by("position").first())
+    first_question = Question.objects.order_by("position").first()
+    assert first_question is not None
+    marker = Marker(learner, first_question)
     marker.start()
     time.sleep(0.2)  # a few marks before the confirm
     try:

@@ -1,7 +1,7 @@
 """How long a note takes to render when its text is made to be slow.
 
-    .venv/bin/python bench/markdown_pathological.py
-    .venv/bin/python bench/markdown_pathological.py --runs 5
+    .venv/bin/python -m bench.markdown_pathological
+    .venv/bin/python -m bench.markdown_pathological --runs 5
 
 Renders each pathological note of tests/progress/pathological_markdown.py (unmatched
 brackets, emphasis and backtick runs, deep nesting, tables, entities, …), as long as
@@ -18,7 +18,9 @@ from __future__ import annotations
 import argparse
 import time
 
-import throwaway  # noqa: F401 — sets Django up; must come first
+from bench import throwaway  # noqa: F401 — sets Django up; must come first
+
+# isort: split
 from django.conf import settings  # noqa: E402
 
 from progress.markdown import render_markdown  # noqa: E402

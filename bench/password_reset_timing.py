@@ -1,8 +1,8 @@
 """Does the password-reset answer take longer for an address that has an account?
 
-    .venv/bin/python bench/password_reset_timing.py                 # SQLite
+    .venv/bin/python -m bench.password_reset_timing                 # SQLite
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/NAME \\
-        .venv/bin/python bench/password_reset_timing.py             # PostgreSQL
+        .venv/bin/python -m bench.password_reset_timing             # PostgreSQL
 
 Makes a throw-away database with one account, and an e-mail backend that waits
 --smtp-ms (50 by default) before delivering, as an SMTP round trip would. Then posts
@@ -18,8 +18,12 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Sequence
 
-import throwaway  # noqa: E402 — sets Django up; must come first
+from bench import throwaway  # noqa: E402 — sets Django up; must come first
+
+# isort: split
+from django.core.mail import EmailMessage  # noqa: E402
 from django.core.mail.backends.locmem import EmailBackend  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
@@ -33,7 +37,7 @@ SMTP_SECONDS = 0.05
 class SlowBackend(EmailBackend):
     """locmem delivery after a pause, standing for an SMTP server's round trip."""
 
-    def send_messages(self, messages):
+    def send_messages(self, messages: Sequence[EmailMessage]) -> int:
         time.sleep(SMTP_SECONDS)
         return super().send_messages(messages)
 
@@ -50,7 +54,9 @@ def one_request(email: str, n: int) -> float:
 
 
 def measure(pairs: int) -> dict:
-    known, unknown, known_slower = [], [], 0
+    known: list[float] = []
+    unknown: list[float] = []
+    known_slower = 0
     one_request("warm-up@example.com", 0)
     for n in range(pairs):
         order = [("learner@example.com", known), ("nobody@example.com", unknown)]

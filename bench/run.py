@@ -28,9 +28,11 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,8 +175,9 @@ def prepare(env: dict[str, str]) -> dict:
     return {"seeded": counts, "team_50": teams[0].pk, "team_200": teams[-1].pk}
 
 
-def sessions() -> dict[str, str]:
-    """Session cookies for the three users the endpoints are requested as."""
+def sessions() -> dict[str, str | list[str]]:
+    """Session cookies for the three users the endpoints are requested as (and, as
+    "learners", those of the learners whose marks are posted)."""
     from django.test import Client
 
     from accounts.models import User
@@ -185,7 +188,7 @@ def sessions() -> dict[str, str]:
         client.force_login(User.objects.get(username=username))
         return client.cookies["sessionid"].value
 
-    cookies = {
+    cookies: dict[str, str | list[str]] = {
         "learner": session_of(learner_name(0)),
         "instructor": session_of(instructor_name(0)),
         "instructor_200": session_of(instructor_name(TEAMS)),
@@ -261,7 +264,7 @@ def measure_in_process(endpoint: Endpoint, result: Result) -> None:
     path = endpoint.path.format(key=MARK_QUESTION)
     levels = itertools.cycle(range(1, 6))
 
-    def request(*, level: int | None = None, headers: dict):
+    def request(*, level: int | None = None, headers: dict) -> Any:
         if not endpoint.body:
             return method(path, headers=headers)
         body = endpoint.body.format(level=level or next(levels))
@@ -301,6 +304,14 @@ def measure_in_process(endpoint: Endpoint, result: Result) -> None:
 # --- wrk ---------------------------------------------------------------------------------
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _wrk_figure(pattern: str, output: str) -> str:
+    """The figure `pattern` captures from wrk's report (lines are matched one by one)."""
+    match = re.search(pattern, output, re.M)
+    if match is None:
+        raise SystemExit(f"wrk's report has no {pattern!r}:\n{output}")
+    return match.group(1)
 
 
 def _ms(text: str) -> float:
@@ -350,10 +361,10 @@ def run_wrk(
             text=True,
             check=True,
         ).stdout
-    result.rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    result.requests = int(re.search(r"(\d+) requests in", output).group(1))
-    result.p50_ms = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))
-    result.p99_ms = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))
+    result.rps = float(_wrk_figure(r"Requests/sec:\s+([\d.]+)", output))
+    result.requests = int(_wrk_figure(r"(\d+) requests in", output))
+    result.p50_ms = _ms(_wrk_figure(r"^\s+50%\s+(\S+)", output))
+    result.p99_ms = _ms(_wrk_figure(r"^\s+99%\s+(\S+)", output))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     sockets = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
@@ -456,7 +467,9 @@ def budgets(results: dict[str, Result], peak_mb: float) -> list[tuple[str, bool,
             ratio = results[key].rps / floor
             checks.append((f"{name} ≥ {at_least}× floor", ratio >= at_least, f"{ratio:.2f}×"))
 
-    def at_most(key: str, name: str, value, limit, shown: str) -> None:
+    def at_most(
+        key: str, name: str, value: Callable[[Result], float], limit: float, shown: str
+    ) -> None:
         if key in results:
             checks.append((name, value(results[key]) < limit, shown.format(value(results[key]))))
 
@@ -646,7 +659,7 @@ def main() -> int:
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
         "sessions": settings.SESSION_ENGINE.rsplit(".", 1)[-1]
-        + (" (Redis)" if "redis" in settings.CACHES["default"]["BACKEND"].lower() else ""),
+        + (" (Redis)" if "redis" in str(settings.CACHES["default"]["BACKEND"]).lower() else ""),
         "cores": os.cpu_count(),
         "workers": gunicorn_config.get("workers"),
         "threads": gunicorn_config.get("threads"),

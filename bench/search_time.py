@@ -1,9 +1,9 @@
 """How long the question search takes with the longest text it allows, at the seed
 bank's size and at 100 times it.
 
-    .venv/bin/python bench/search_time.py                         # SQLite (FTS5)
+    .venv/bin/python -m bench.search_time                         # SQLite (FTS5)
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \\
-        .venv/bin/python bench/search_time.py                     # PostgreSQL
+        .venv/bin/python -m bench.search_time                     # PostgreSQL
 
 Makes a throw-away database (see throwaway.py), loads the seed question bank (50
 questions, about 34,000 characters of answers), and times the question list with
@@ -26,7 +26,9 @@ import logging
 import time
 from urllib.parse import urlencode
 
-import throwaway  # noqa: E402 — sets Django up; must come first
+from bench import throwaway  # noqa: E402 — sets Django up; must come first
+
+# isort: split
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -82,6 +84,7 @@ def measure(runs: int) -> list[dict]:
     url = reverse("progress:question_list")
     texts = searches()
     results = []
+    write_seconds: float | str | None
     for size, write_seconds in ((1, None), (COPIES + 1, "copy")):
         if write_seconds == "copy":
             write_seconds = copy_bank(COPIES)

@@ -98,6 +98,7 @@ def seed(*, rng_seed: int = 7) -> dict[str, int]:
                     )
                 )
                 when = min(now, when + timedelta(days=rng.randint(1, 20)))
+            assert card.last_review is not None  # reviewed at least once above
             marks.append(
                 ConfidenceMark(
                     user=user,

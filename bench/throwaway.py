@@ -1,21 +1,19 @@
 """What the one-off timing scripts share: Django set up for an in-process run, a
 throw-away database, and a timer. Importing this module sets Django up.
 
-The scripts are run as `python bench/NAME.py`, so this folder is first on sys.path.
+The scripts are run from the checkout as `python -m bench.NAME`.
 """
 
 from __future__ import annotations
 
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studyhub.settings")
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-secret")
 # Plain http in-process: no redirect to https (which production settings turn on).
@@ -60,7 +58,7 @@ def throwaway_database() -> Iterator[None]:
             teardown_test_environment()
 
 
-def timed(client: Client, url: str, runs: int, *, warm_up: int = 1, **headers) -> dict:
+def timed(client: Client, url: str, runs: int, *, warm_up: int = 1, **headers: str) -> dict:
     """Median, min and max milliseconds of `runs` GETs after a warm-up, and the queries."""
     for _ in range(warm_up):
         assert client.get(url, headers=headers).status_code == 200

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -15,7 +16,7 @@ RECENT_COUNT = 6
 REVIEW_DAYS = 7
 
 
-def learner_dashboard(user: User, *, now=None) -> dict:
+def learner_dashboard(user: User, *, now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     topics = list(with_my_coverage(Topic.objects.all(), user, now=now))
     totals = user.confidence_marks.coverage_totals(now=now)

@@ -19,9 +19,9 @@ class NoteTextField(forms.CharField):
     """Note text with NUL bytes dropped and line endings normalised before validation
     (PostgreSQL cannot store NUL, and pasted text often carries one)."""
 
-    def to_python(self, value):
-        value = super().to_python(value)
-        return value.replace("\x00", "").replace("\r\n", "\n")
+    def to_python(self, value: object) -> str:
+        text = super().to_python(value) or ""  # never None: empty_value is ""
+        return text.replace("\x00", "").replace("\r\n", "\n")
 
 
 class NoteForm(forms.Form):

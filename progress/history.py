@@ -114,7 +114,9 @@ class History:
 class CountedPaginator(Paginator):
     """A paginator told its number of rows, so it never runs a COUNT query."""
 
-    def __init__(self, object_list, per_page: int, *, count: int) -> None:
+    def __init__(
+        self, object_list: QuerySet[ConfidenceEvent], per_page: int, *, count: int
+    ) -> None:
         super().__init__(object_list, per_page)
         self._known_count = count
 

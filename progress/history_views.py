@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.http import AuthenticatedHttpRequest
 from progress.history import activity_legend, change_log_paginator, coverage_chart, learner_history
 
 HISTORY_PAGE = "progress/history.html"
@@ -17,7 +18,7 @@ HISTORY_PAGE = "progress/history.html"
 @require_GET
 @login_required
 @vary_on_headers("HX-Request")
-def history(request: HttpRequest) -> HttpResponse:
+def history(request: AuthenticatedHttpRequest) -> HttpResponse:
     now = timezone.now()
     # get_page turns a missing or malformed ?page= into the first page and one past
     # the end into the last, so no page number is an error.

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
@@ -23,19 +25,19 @@ class ConfidenceMarkQuerySet(models.QuerySet["ConfidenceMark"]):
         """The latest questions a learner rated, newest first, with the question loaded."""
         return self.select_related("question").order_by("-updated_at")[:limit]
 
-    def due_by(self, moment) -> ConfidenceMarkQuerySet:
+    def due_by(self, moment: datetime) -> ConfidenceMarkQuerySet:
         """Marks whose review is due at `moment` (never-scheduled marks count as due)."""
         return self.filter(Q(due__lte=moment) | Q(due__isnull=True))
 
-    def fresh_at(self, moment) -> ConfidenceMarkQuerySet:
+    def fresh_at(self, moment: datetime) -> ConfidenceMarkQuerySet:
         """Covered and not yet due: FSRS puts `due` where retrievability falls to the
         desired retention (0.9), so these are remembered with at least that probability."""
         return self.filter(level__gte=COVERED_LEVEL, due__gt=moment)
 
-    def coverage_totals(self, *, now=None) -> dict[str, int]:
+    def coverage_totals(self, *, now: datetime | None = None) -> dict[str, int]:
         """How many questions these marks cover and rate; given `now`, also how many of
         the covered are fresh and how many reviews are due by then."""
-        extra = {}
+        extra: dict[str, Count] = {}
         if now is not None:
             extra = {
                 "fresh": Count("pk", filter=Q(level__gte=COVERED_LEVEL, due__gt=now)),
@@ -45,7 +47,7 @@ class ConfidenceMarkQuerySet(models.QuerySet["ConfidenceMark"]):
             covered=Count("pk", filter=Q(level__gte=COVERED_LEVEL)), rated=Count("pk"), **extra
         )
 
-    def upcoming_reviews(self, start, end) -> list[tuple]:
+    def upcoming_reviews(self, start: datetime, end: datetime) -> list[tuple[date, int]]:
         """(local date, count) of reviews falling due after `start` up to `end`."""
         return list(
             self.filter(due__gt=start, due__lte=end)
@@ -93,7 +95,7 @@ class ConfidenceMark(models.Model):
     def __str__(self) -> str:
         return f"{self.user} · Q{self.question_id} · {self.get_level_display()}"
 
-    def is_due(self, now) -> bool:
+    def is_due(self, now: datetime) -> bool:
         return self.due is None or self.due <= now
 
     @property

@@ -14,8 +14,12 @@ Choices:
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from fsrs import Card, Rating, Scheduler, State
+
+if TYPE_CHECKING:
+    from progress.models import ConfidenceMark
 
 DESIRED_RETENTION = 0.9
 
@@ -35,7 +39,7 @@ RATING_FOR_LEVEL = {
 }
 
 
-def card_from_mark(mark) -> Card:
+def card_from_mark(mark: ConfidenceMark | None) -> Card:
     """The FSRS card of a mark (a new card when the mark has never been scheduled)."""
     # card_id is given because without one fsrs stamps the card with the clock and then
     # sleeps 1 ms to keep ids unique; StudyHub never reads it (the mark is the card).
@@ -52,21 +56,21 @@ def card_from_mark(mark) -> Card:
     )
 
 
-def review(mark, level: int, when: datetime) -> tuple[Card, Rating]:
+def review(mark: ConfidenceMark | None, level: int, when: datetime) -> tuple[Card, Rating]:
     """The card after rating `level` at `when`, and the FSRS rating used."""
     rating = RATING_FOR_LEVEL[level]
     card, _log = SCHEDULER.review_card(card_from_mark(mark), rating, when)
     return card, rating
 
 
-def retrievability(mark, now: datetime) -> float:
+def retrievability(mark: ConfidenceMark | None, now: datetime) -> float:
     """Probability of recall now (0–1); 0 for a question never reviewed."""
     if mark is None or mark.due is None:
         return 0.0
     return SCHEDULER.get_card_retrievability(card_from_mark(mark), now)
 
 
-def schedule_fields(card: Card) -> dict:
+def schedule_fields(card: Card) -> dict[str, Any]:
     """The ConfidenceMark fields that store an FSRS card."""
     return {
         "due": card.due,

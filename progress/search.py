@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import TYPE_CHECKING, cast
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Subquery, Value
@@ -22,6 +23,10 @@ from accounts.models import User
 from progress.models import ConfidenceMark
 from progress.selectors import filter_by_my_level, with_my_level_and_note_flag
 from questions.models import Answer, Question, QuestionQuerySet
+
+if TYPE_CHECKING:
+    from django.contrib.postgres.search import CombinedSearchQuery
+    from django.contrib.postgres.search import SearchQuery as PgSearchQuery
 
 #: The language of the question bank, for stemming and stop words on PostgreSQL.
 SEARCH_CONFIG = "english"
@@ -81,9 +86,10 @@ def search_questions(
     if topic_slug:
         questions = questions.filter(topics__slug=topic_slug)
     if has_note:
-        questions = questions.filter(has_note=True)
+        # has_note, is_due: annotations above, which django-stubs loses on QuestionQuerySet.
+        questions = questions.filter(has_note=True)  # type: ignore[misc]
     if due:
-        questions = questions.filter(is_due=True)
+        questions = questions.filter(is_due=True)  # type: ignore[misc]
     if text.strip():
         if search_text_error(text):
             raise ValueError("search text too long; check it with search_text_error() first")
@@ -129,7 +135,9 @@ def _ranked_text_search(questions: QuestionQuerySet, text: str) -> QuestionQuery
 _LAST_WORD = re.compile(r"(?:^|\s)([^\W_]+)$")
 
 
-def _websearch_with_prefix(text: str, SearchQuery):
+def _websearch_with_prefix(
+    text: str, SearchQuery: type[PgSearchQuery]
+) -> PgSearchQuery | CombinedSearchQuery:
     """Web-search syntax, and the last word also as the start of a word: the list
     searches as the learner types, so "transf" should already find "transfer"."""
     whole = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
@@ -171,13 +179,15 @@ def _fts5_search(questions: QuestionQuerySet, text: str) -> QuestionQuerySet:
         ).annotate(rank=Value(0.0))
     weights = ", ".join(str(w) for w in FTS_WEIGHTS)
     question_id = f"{Question._meta.db_table}.{Question._meta.pk.column}"
-    return questions.extra(
+    # django-stubs types extra() as a plain QuerySet; it returns a QuestionQuerySet like any clone.
+    ranked = questions.extra(
         tables=[FTS_TABLE],
         where=[f"{FTS_TABLE}.rowid = {question_id}", f"{FTS_TABLE} MATCH %s"],
         params=[match],
         # bm25 is lower for better matches; negated it reads like PostgreSQL's rank.
         select={"rank": f"-bm25({FTS_TABLE}, {weights})"},
     ).order_by("-rank", "position", "pk")
+    return cast(QuestionQuerySet, ranked)
 
 
 def _fts5_query(text: str) -> tuple[str | None, str | None]:

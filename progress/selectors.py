@@ -8,6 +8,8 @@ marks and notes are never read, and the counts stay in the database.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 
 from accounts.models import User
@@ -15,13 +17,15 @@ from progress.models import Note
 from questions.models import COVERED_LEVEL, Question, QuestionQuerySet, Topic
 
 
-def with_my_coverage(topics: QuerySet[Topic], user: User, *, now=None) -> QuerySet[Topic]:
+def with_my_coverage(
+    topics: QuerySet[Topic], user: User, *, now: datetime | None = None
+) -> QuerySet[Topic]:
     """Each topic with `question_count` and the user's `covered_count`; given `now`,
     also `fresh_count`: covered and not yet due for review (see ConfidenceMark.fresh_at).
 
     One query. Ordered explicitly because Django drops Meta.ordering from GROUP BY queries.
     """
-    fresh = {}
+    fresh: dict[str, Count] = {}
     if now is not None:
         fresh["fresh_count"] = Count(
             "questions",
@@ -74,12 +78,13 @@ def filter_by_my_level(questions: QuestionQuerySet, level: str) -> QuestionQuery
     """Questions annotated `with_my_level`, kept by a confidence filter value of the
     topic page and the question list ("unrated", "1"…"5", "covered", "not-covered");
     any other value keeps them all."""
+    # my_level is an annotation, which django-stubs loses on QuestionQuerySet: [misc] below.
     if level == "unrated":
-        return questions.filter(my_level__isnull=True)
+        return questions.filter(my_level__isnull=True)  # type: ignore[misc]
     if level == "covered":
-        return questions.filter(my_level__gte=COVERED_LEVEL)
+        return questions.filter(my_level__gte=COVERED_LEVEL)  # type: ignore[misc]
     if level == "not-covered":
         return questions.filter(Q(my_level__lt=COVERED_LEVEL) | Q(my_level__isnull=True))
     if level.isdigit() and 1 <= int(level) <= 5:
-        return questions.filter(my_level=int(level))
+        return questions.filter(my_level=int(level))  # type: ignore[misc]
     return questions

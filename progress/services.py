@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
+from enum import Enum
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -13,7 +14,14 @@ from progress.models import Confidence, ConfidenceEvent, ConfidenceMark, Note
 from progress.scheduling import SCHEDULE_FIELDS, review, schedule_fields
 from questions.models import Question
 
-_LOOK_UP = object()
+
+class _LookUp(Enum):
+    """The default of `current`: None would mean "the learner has no mark"."""
+
+    MARK = "look up the mark"
+
+
+_LOOK_UP = _LookUp.MARK
 
 
 def locked_mark_for(user: User, key: str) -> ConfidenceMark | None:
@@ -28,7 +36,12 @@ def locked_mark_for(user: User, key: str) -> ConfidenceMark | None:
 
 
 def record_confidence(
-    *, user: User, question: Question, level: int, at=None, current=_LOOK_UP
+    *,
+    user: User,
+    question: Question,
+    level: int,
+    at: datetime | None = None,
+    current: ConfidenceMark | None | _LookUp = _LOOK_UP,
 ) -> ConfidenceMark:
     """Keep the mark as an event and make it the current value.
 
@@ -44,7 +57,14 @@ def record_confidence(
 
 
 @transaction.atomic(savepoint=False)  # inside a caller's transaction, no savepoint needed
-def _record(*, user: User, question: Question, level: int, at, current) -> ConfidenceMark:
+def _record(
+    *,
+    user: User,
+    question: Question,
+    level: int,
+    at: datetime | None,
+    current: ConfidenceMark | None | _LookUp,
+) -> ConfidenceMark:
     when = at or timezone.now()
     if current is _LOOK_UP:
         # Lock the current row (PostgreSQL) so concurrent marks schedule one after another.
@@ -159,7 +179,7 @@ def _goes_on(note: Note | None, *, base_revision: str | None, editor: str, seq: 
     """Whether the save is to be written (True) or is an earlier save of the editor
     that wrote `note` last (False); NoteConflict when the note changed elsewhere."""
     same_editor = note is not None and editor != "" and note.last_editor == editor
-    if same_editor and seq <= note.last_seq:
+    if note is not None and same_editor and seq <= note.last_seq:
         return False
     if base_revision is None or base_revision == note_revision(note) or same_editor:
         return True

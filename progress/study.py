@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -47,14 +49,16 @@ def start_topic(*, user: User, topic: Topic) -> StudySession:
     return _start(user, StudySession.Source.TOPIC, topic.name, ids)
 
 
-def start_questions(*, user: User, source: str, label: str, question_ids) -> StudySession:
+def start_questions(
+    *, user: User, source: str, label: str, question_ids: Iterable[int]
+) -> StudySession:
     """A session over the given questions, in bank order: what the teams app starts for
     an assignment or a topic set."""
     in_bank_order = Question.objects.filter(pk__in=question_ids).order_by("position")
     return _start(user, source, label, list(in_bank_order.values_list("pk", flat=True)))
 
 
-def start_due(*, user: User, now=None) -> StudySession:
+def start_due(*, user: User, now: datetime | None = None) -> StudySession:
     """Rated questions whose review is due, most overdue first."""
     now = now or timezone.now()
     ids = list(
@@ -88,7 +92,7 @@ def _start(user: User, source: str, label: str, ids: list[int]) -> StudySession:
 
 
 @transaction.atomic
-def rate(*, session: StudySession, level: int, at=None) -> StudySession:
+def rate(*, session: StudySession, level: int, at: datetime | None = None) -> StudySession:
     """Record the confidence of the current question and move on to the next one."""
     question_id = session.current_question_id
     if question_id is None:
@@ -100,7 +104,7 @@ def rate(*, session: StudySession, level: int, at=None) -> StudySession:
     return session
 
 
-def move(*, session: StudySession, step: int, at=None) -> StudySession:
+def move(*, session: StudySession, step: int, at: datetime | None = None) -> StudySession:
     """Go to the next (step=1) or previous (step=-1) question without rating."""
     if session.is_finished:
         return session
@@ -108,7 +112,7 @@ def move(*, session: StudySession, step: int, at=None) -> StudySession:
     return session
 
 
-def _advance(session: StudySession, step: int, at) -> None:
+def _advance(session: StudySession, step: int, at: datetime | None) -> None:
     position = max(0, session.position + step)
     if position >= session.size:
         session.position = session.size - 1

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.http import AuthenticatedHttpRequest
 from progress.forms import ConfidenceForm
 from progress.models import Confidence, StudySession
 from progress.study import STUDY_PAGE_SOURCES, NothingToStudy, move, rate, start_chosen, summarise
@@ -21,7 +22,7 @@ SESSION_PAGE = "progress/study_session.html"
 
 @require_GET
 @login_required
-def study_home(request: HttpRequest) -> HttpResponse:
+def study_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     now = timezone.now()
     context = {
@@ -34,7 +35,7 @@ def study_home(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def study_start(request: HttpRequest) -> HttpResponse:
+def study_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     source = request.POST.get("source", "")
     if source not in STUDY_PAGE_SOURCES:
         messages.error(request, "Choose what to study: a topic or a review.")
@@ -53,7 +54,9 @@ def study_start(request: HttpRequest) -> HttpResponse:
 def _session_context(session: StudySession) -> dict:
     if session.is_finished:
         return {"session": session, "summary": summarise(session)}
-    question = Question.objects.for_question_page().get(pk=session.current_question_id)
+    question_id = session.current_question_id
+    assert question_id is not None  # an unfinished session always has a current question
+    question = Question.objects.for_question_page().get(pk=question_id)
     return {
         "session": session,
         "question": question,
@@ -65,7 +68,7 @@ def _session_context(session: StudySession) -> dict:
 
 @require_GET
 @login_required
-def study_session(request: HttpRequest, session_id: int) -> HttpResponse:
+def study_session(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(request.user.study_sessions, pk=session_id)
     return TemplateResponse(request, SESSION_PAGE, _session_context(session))
 
@@ -73,7 +76,7 @@ def study_session(request: HttpRequest, session_id: int) -> HttpResponse:
 @require_POST
 @login_required
 @vary_on_headers("HX-Request")
-def study_rate(request: HttpRequest, session_id: int) -> HttpResponse:
+def study_rate(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(request.user.study_sessions, pk=session_id)
     form = ConfidenceForm(request.POST)
     if not form.is_valid() or session.is_finished:
@@ -90,7 +93,7 @@ def study_rate(request: HttpRequest, session_id: int) -> HttpResponse:
 @require_POST
 @login_required
 @vary_on_headers("HX-Request")
-def study_move(request: HttpRequest, session_id: int) -> HttpResponse:
+def study_move(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(request.user.study_sessions, pk=session_id)
     step = {"next": 1, "previous": -1}.get(request.POST.get("direction", ""))
     if step is None:
@@ -99,7 +102,7 @@ def study_move(request: HttpRequest, session_id: int) -> HttpResponse:
     return _next(request, session)
 
 
-def _next(request: HttpRequest, session: StudySession) -> HttpResponse:
+def _next(request: AuthenticatedHttpRequest, session: StudySession) -> HttpResponse:
     if not request.htmx:
         return redirect(session)
     return TemplateResponse(request, SESSION_PAGE + "#study-card", _session_context(session))

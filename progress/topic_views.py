@@ -4,7 +4,7 @@ confidence and notes beside it."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.http import AuthenticatedHttpRequest
 from progress.search import search_questions, search_text_error
 from progress.selectors import filter_by_my_level, with_my_coverage, with_my_level_and_note_flag
 from questions.models import Question, Topic
@@ -30,13 +31,13 @@ LEVEL_FILTERS = [
 ]
 
 
-def _level_filter(request: HttpRequest) -> str:
+def _level_filter(request: AuthenticatedHttpRequest) -> str:
     """The confidence filter asked for; an unknown one shows all questions."""
     level = request.GET.get("level", "")
     return level if level in dict(LEVEL_FILTERS) else ""
 
 
-def _search_asked(request: HttpRequest, topics: list[Topic]) -> dict:
+def _search_asked(request: AuthenticatedHttpRequest, topics: list[Topic]) -> dict:
     """The question list's filters from the query string; a topic not in `topics` is
     ignored, as is an unknown level."""
     params = request.GET
@@ -53,7 +54,7 @@ def _search_asked(request: HttpRequest, topics: list[Topic]) -> dict:
 
 @require_GET
 @login_required
-def topic_list(request: HttpRequest) -> HttpResponse:
+def topic_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     topics = with_my_coverage(Topic.objects.all(), request.user)
     return TemplateResponse(request, "progress/topic_list.html", {"topics": topics})
 
@@ -61,7 +62,7 @@ def topic_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @vary_on_headers("HX-Request")
 @login_required
-def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def topic_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(with_my_coverage(Topic.objects.all(), request.user), slug=slug)
     level = _level_filter(request)
     questions = with_my_level_and_note_flag(topic.questions.all(), request.user)
@@ -82,7 +83,7 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 @login_required
 @vary_on_headers("HX-Request")
-def question_list(request: HttpRequest) -> HttpResponse:
+def question_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """All questions, searched and filtered; htmx swaps only the results."""
     topics = list(Topic.objects.only("slug", "name"))
     search = _search_asked(request, topics)

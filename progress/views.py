@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -11,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.http import AuthenticatedHttpRequest
 from progress.dashboard import learner_dashboard
 from progress.drafts import forget_refused_text, keep_refused_text, refused_text
 from progress.forms import ConfidenceForm, NoteForm
@@ -31,20 +34,20 @@ QUESTION_PAGE = "progress/question_detail.html"
 @require_GET
 @vary_on_headers("HX-Request")
 @login_required
-def question_detail(request: HttpRequest, key: str) -> HttpResponse:
+def question_detail(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     question = get_object_or_404(Question.objects.for_question_page(), key=key)
     context = question_page_context(request, question, topic_slug=request.GET.get("topic"))
     return TemplateResponse(request, QUESTION_PAGE, context)
 
 
 def question_page_context(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     question: Question,
     *,
     topic_slug: str | None,
     note_form: NoteForm | None = None,
     confidence_error: str = "",
-    note: Note | None | bool = False,
+    note: Note | None | Literal[False] = False,
 ) -> dict:
     """Everything the question page shows; also used to re-render it after a bad post."""
     user = request.user
@@ -61,7 +64,7 @@ def question_page_context(
         "coverage_topics": question_topics_with_my_coverage(question, user),
         "breadcrumbs": [
             ("Topics", reverse("progress:topic_list")),
-            *([(topic.name, topic.get_absolute_url())] if topic else []),
+            *([(topic.name, reverse("progress:topic_detail", args=[topic.slug]))] if topic else []),
             (f"Question {question.position}", None),
         ],
         **_note_context(request, question, note, note_form),
@@ -70,7 +73,10 @@ def question_page_context(
 
 
 def _note_context(
-    request: HttpRequest, question: Question, note: Note | None, note_form: NoteForm | None
+    request: AuthenticatedHttpRequest,
+    question: Question,
+    note: Note | None,
+    note_form: NoteForm | None,
 ) -> dict:
     """The note section: the note, its editor when open, and text a save refused."""
     note_conflict = None
@@ -100,7 +106,9 @@ def _place_in_topic(question: Question, topic: Topic | None) -> dict:
     }
 
 
-def _refused_note_text(request: HttpRequest, question: Question, note: Note | None) -> str | None:
+def _refused_note_text(
+    request: AuthenticatedHttpRequest, question: Question, note: Note | None
+) -> str | None:
     """Note text a save refused (a stale tab's, maybe sent as it closed), kept in the
     session until the learner chooses; None when there is none, or nothing to choose."""
     refused = refused_text(request, question.key)
@@ -121,11 +129,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def mark_confidence(request: HttpRequest, key: str) -> HttpResponse:
+def mark_confidence(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     topic_slug = request.POST.get("topic")
     form = ConfidenceForm(request.POST)
     if not form.is_valid():
-        return _confidence_refused(request, key, topic_slug, form.errors["level"][0])
+        return _confidence_refused(request, key, topic_slug, str(form.errors["level"][0]))
     level = form.cleaned_data["level"]
     # The answer is made inside the write's transaction (_answered_before_commit).
     with transaction.atomic():
@@ -140,7 +148,7 @@ def mark_confidence(request: HttpRequest, key: str) -> HttpResponse:
 
 
 def _confidence_refused(
-    request: HttpRequest, key: str, topic_slug: str | None, error: str
+    request: AuthenticatedHttpRequest, key: str, topic_slug: str | None, error: str
 ) -> TemplateResponse:
     """422: not one of the five levels; the page, or for htmx its control, says why."""
     question = get_object_or_404(Question.objects.for_question_page(), key=key)
@@ -152,7 +160,7 @@ def _confidence_refused(
 
 
 def _confidence_update(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     question: Question,
     current: ConfidenceMark | None,
     mark: ConfidenceMark,
@@ -189,7 +197,7 @@ def _answered_before_commit(response: TemplateResponse) -> TemplateResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 @vary_on_headers("HX-Request")
-def edit_note(request: HttpRequest, key: str) -> HttpResponse:
+def edit_note(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     # A full page shows answers and related questions too; a fragment does not.
     questions = Question.objects.all() if request.htmx else Question.objects.for_question_page()
     question = get_object_or_404(questions, key=key)
@@ -216,12 +224,14 @@ def edit_note(request: HttpRequest, key: str) -> HttpResponse:
         return _note_conflict(request, question, topic_slug, mine=mine, saved=conflict.saved)
 
 
-def _note_section(request: HttpRequest) -> str:
+def _note_section(request: AuthenticatedHttpRequest) -> str:
     """The question page, or for htmx only its note section."""
     return QUESTION_PAGE + ("#note-section" if request.htmx else "")
 
 
-def _note_editor(request: HttpRequest, question: Question, topic_slug: str | None) -> HttpResponse:
+def _note_editor(
+    request: AuthenticatedHttpRequest, question: Question, topic_slug: str | None
+) -> HttpResponse:
     """The note editor, open on the saved note."""
     note = request.user.notes.filter(question=question).first()
     form = None  # with refused text kept, the page shows the choice instead of the editor
@@ -234,7 +244,9 @@ def _note_editor(request: HttpRequest, question: Question, topic_slug: str | Non
     return TemplateResponse(request, _note_section(request), context)
 
 
-def _save_note(request: HttpRequest, question: Question, form: NoteForm) -> Note | None:
+def _save_note(
+    request: AuthenticatedHttpRequest, question: Question, form: NoteForm
+) -> Note | None:
     """save_note_from_editor for the learner; NoteConflict when the note changed since
     the form's version (unless the same editor saved it: see save_note).
 
@@ -258,7 +270,9 @@ def _save_note(request: HttpRequest, question: Question, form: NoteForm) -> Note
         raise
 
 
-def _note_saved(request: HttpRequest, question: Question, topic_slug: str | None) -> HttpResponse:
+def _note_saved(
+    request: AuthenticatedHttpRequest, question: Question, topic_slug: str | None
+) -> HttpResponse:
     """The answer to a saved note; called inside the save's transaction."""
     if not request.htmx:
         messages.success(request, "Note saved.")
@@ -270,7 +284,9 @@ def _note_saved(request: HttpRequest, question: Question, topic_slug: str | None
     )
 
 
-def _autosave_note(request: HttpRequest, question: Question, form: NoteForm) -> HttpResponse:
+def _autosave_note(
+    request: AuthenticatedHttpRequest, question: Question, form: NoteForm
+) -> HttpResponse:
     """Autosave answers with the status line only, so the editor is left alone.
 
     static/js/notes.js sends it (after a pause in typing, and whenever the learner
@@ -279,7 +295,7 @@ def _autosave_note(request: HttpRequest, question: Question, form: NoteForm) -> 
     editor stops autosaving, and "Save and close" then shows both versions.
     """
     if not form.is_valid():
-        context = {"note_form": form}
+        context: dict[str, object] = {"note_form": form}
         return TemplateResponse(request, QUESTION_PAGE + "#note-status", context, status=422)
     try:
         note = _save_note(request, question, form)
@@ -294,7 +310,7 @@ def _autosave_note(request: HttpRequest, question: Question, form: NoteForm) -> 
 
 
 def _note_conflict(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     question: Question,
     topic_slug: str | None,
     *,
@@ -311,7 +327,7 @@ def _note_conflict(
 
 
 def _keep_saved_note(
-    request: HttpRequest, question: Question, topic_slug: str | None
+    request: AuthenticatedHttpRequest, question: Question, topic_slug: str | None
 ) -> HttpResponse:
     """The learner chose the saved version over theirs: nothing is written."""
     forget_refused_text(request, question.key)
@@ -333,7 +349,7 @@ def _question_url(question: Question, topic_slug: str | None) -> str:
 
 @require_GET
 @login_required
-def note_list(request: HttpRequest) -> HttpResponse:
+def note_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     # Each note shows the HTML stored when it was saved: nothing is parsed here.
     notes = request.user.notes.select_related("question").order_by("question__position")
     return TemplateResponse(request, "progress/note_list.html", {"notes": notes})
@@ -341,7 +357,7 @@ def note_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def note_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # Starting from the user's own notes makes anyone else's note simply not found.
     note = get_object_or_404(request.user.notes.select_related("question"), pk=pk)
     breadcrumbs = [

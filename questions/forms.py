@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 
 from questions.importing import (
@@ -56,13 +59,14 @@ class ImportUploadForm(forms.Form):
         "such as “Week 3: deployment”.",
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["topics"].queryset = Topic.objects.order_by("position", "name")
+        topics = cast("forms.ModelMultipleChoiceField[Topic]", self.fields["topics"])
+        topics.queryset = Topic.objects.order_by("position", "name")
         self.fields["file"].help_text += f" Up to {filesizeformat(settings.IMPORT_MAX_BYTES)}."
         self.text = ""
 
-    def clean_file(self):
+    def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
         limit = settings.IMPORT_MAX_BYTES
         if upload.size > limit:
@@ -80,8 +84,9 @@ class ImportUploadForm(forms.Form):
     def clean_new_topic(self) -> str:
         return " ".join(self.cleaned_data["new_topic"].split())
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         upload, file_format = cleaned.get("file"), cleaned.get("format")
         if upload is None or file_format is None or "file" in self.errors:
             return cleaned

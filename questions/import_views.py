@@ -133,7 +133,7 @@ def import_preview(request: AuthenticatedHttpRequest, import_id: int) -> HttpRes
     if not record.is_pending:
         return _import_result(request, record)
     plan, problems = preview_import(record)
-    context = {"record": record, "plan": plan, "problems": problems}
+    context: dict[str, object] = {"record": record, "plan": plan, "problems": problems}
     context["breadcrumbs"] = _breadcrumbs(*BANK, *IMPORT, ("Check", None))
     return TemplateResponse(request, "questions/import_preview.html", context)
 

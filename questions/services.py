@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
 from django.db import transaction
@@ -18,8 +19,9 @@ from questions.models import Answer, Question, Topic
 
 DEFAULT_TOPIC_MAP = Path(settings.BASE_DIR) / "fixtures" / "topic_map.json"
 _KEY_PREFIX = re.compile(r"^[-a-zA-Z0-9_]*$")
-SLUG_MAX = Topic._meta.get_field("slug").max_length
-NAME_MAX = Topic._meta.get_field("name").max_length
+# CharFields: their max_length is never None.
+SLUG_MAX = cast(int, Topic._meta.get_field("slug").max_length)
+NAME_MAX = cast(int, Topic._meta.get_field("name").max_length)
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ def _read_topic_map(path: Path) -> dict:
     if not all(isinstance(sources[k], str) for k in ("numbered", "notebook")):
         raise ParseError(str(path), None, "'sources' must give file names as strings")
     prefix = data["key_prefix"]
-    key_room = Question._meta.get_field("key").max_length - 4
+    key_room = cast(int, Question._meta.get_field("key").max_length) - 4
     if not isinstance(prefix, str) or not _KEY_PREFIX.match(prefix) or len(prefix) > key_room:
         raise ParseError(
             str(path),

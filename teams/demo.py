@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -109,7 +109,7 @@ def load_demo_data(*, seed: int = 2026) -> list[DemoPerson]:
     return list(accounts)
 
 
-def _load_demo_team(now, instructor: User, learners: list[User]) -> None:
+def _load_demo_team(now: datetime, instructor: User, learners: list[User]) -> None:
     """The demo instructor's team: learners, two topic sets and their assignments."""
     if Team.objects.filter(name=DEMO_TEAM, memberships__user=instructor).exists():
         return

@@ -1,5 +1,8 @@
 """Forms for teams, invites, topic sets and assignments."""
 
+from datetime import date
+from typing import Any, cast
+
 from django import forms
 from django.utils import timezone
 
@@ -42,10 +45,18 @@ class InviteCodeForm(forms.Form):
         return code
 
 
+class QuestionChoiceField(forms.ModelMultipleChoiceField):
+    """Questions listed by number and text, as the topic pages show them."""
+
+    def label_from_instance(self, obj: Question) -> str:
+        return f"Q{obj.position}. {obj.text}"
+
+
 class TopicSetForm(forms.ModelForm):
     class Meta:
         model = TopicSet
         fields = ("name", "description", "topics", "questions")
+        field_classes = {"questions": QuestionChoiceField}
         labels = {"name": "Name", "topics": "Whole topics", "questions": "Single questions"}
         help_texts = {"name": "For example “Week 3: deployment and robustness”."}
         widgets = {
@@ -54,11 +65,12 @@ class TopicSetForm(forms.ModelForm):
             "questions": forms.CheckboxSelectMultiple,
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["topics"].queryset = Topic.objects.order_by("position", "name")
-        self.fields["questions"].queryset = Question.objects.order_by("position")
-        self.fields["questions"].label_from_instance = lambda q: f"Q{q.position}. {q.text}"
+        topics = cast("forms.ModelMultipleChoiceField[Topic]", self.fields["topics"])
+        questions = cast("forms.ModelMultipleChoiceField[Question]", self.fields["questions"])
+        topics.queryset = Topic.objects.order_by("position", "name")
+        questions.queryset = Question.objects.order_by("position")
 
     def clean_name(self) -> str:
         return " ".join(self.cleaned_data["name"].split())
@@ -75,8 +87,9 @@ class TopicSetForm(forms.ModelForm):
         held = Question.objects.in_selection(topic_ids=topic_ids, question_ids=question_ids)
         return held.count()
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if not cleaned.get("topics") and not cleaned.get("questions"):
             raise forms.ValidationError("Choose at least one topic or question.")
         return cleaned
@@ -90,15 +103,16 @@ class AssignmentForm(forms.ModelForm):
         help_texts = {"due_date": "Optional."}
         widgets = {"due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
-    def __init__(self, *args, team, **kwargs) -> None:
+    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["topic_set"].queryset = team.topic_sets.all()
-        self.fields["topic_set"].empty_label = None
+        topic_set = cast("forms.ModelChoiceField[TopicSet]", self.fields["topic_set"])
+        topic_set.queryset = team.topic_sets.all()
+        topic_set.empty_label = None
         if self.instance.due_date is None or self.instance.due_date >= timezone.localdate():
             # Date pickers grey out the past (the server checks it too, clean_due_date).
             self.fields["due_date"].widget.attrs["min"] = timezone.localdate().isoformat()
 
-    def clean_due_date(self):
+    def clean_due_date(self) -> date | None:
         """A new due date in the past would show every learner the set as overdue at
         once. A date already saved may stay, so an assignment whose date has passed can
         still be edited."""

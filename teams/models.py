@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from accounts.models import User
 from questions.models import Question
 
 
@@ -23,7 +24,7 @@ def new_invite_code() -> str:
 
 
 class TeamQuerySet(models.QuerySet["Team"]):
-    def for_member(self, user) -> TeamQuerySet:
+    def for_member(self, user: User) -> TeamQuerySet:
         """Teams the user belongs to, each annotated with `my_role`."""
         return (
             self.filter(memberships__user=user)
@@ -31,7 +32,7 @@ class TeamQuerySet(models.QuerySet["Team"]):
             .order_by("name", "pk")
         )
 
-    def learned_by(self, user) -> TeamQuerySet:
+    def learned_by(self, user: User) -> TeamQuerySet:
         """Teams in which the user is a learner."""
         return self.filter(memberships__user=user, memberships__role=Membership.Role.LEARNER)
 
@@ -116,7 +117,7 @@ class Membership(models.Model):
 
 
 class TopicSetQuerySet(models.QuerySet["TopicSet"]):
-    def taught_by(self, user) -> TopicSetQuerySet:
+    def taught_by(self, user: User) -> TopicSetQuerySet:
         """Topic sets of the teams in which the user is an instructor."""
         return self.filter(
             team__memberships__user=user, team__memberships__role=Membership.Role.INSTRUCTOR
@@ -164,7 +165,7 @@ class TopicSet(models.Model):
 
 
 class AssignmentQuerySet(models.QuerySet["Assignment"]):
-    def for_member(self, user) -> AssignmentQuerySet:
+    def for_member(self, user: User) -> AssignmentQuerySet:
         """Assignments of the teams the user belongs to, whatever their role."""
         return self.filter(team__memberships__user=user)
 

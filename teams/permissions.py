@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from teams.models import Membership
 
 
-def membership_or_404(request: HttpRequest, team_id: int) -> Membership:
+def membership_or_404(request: AuthenticatedHttpRequest, team_id: int) -> Membership:
     """The signed-in user's membership of the team, with the team loaded."""
     try:
         return request.user.memberships.select_related("team").get(team_id=team_id)
@@ -18,7 +19,7 @@ def membership_or_404(request: HttpRequest, team_id: int) -> Membership:
         raise Http404("No such team.") from None
 
 
-def instructor_or_403(request: HttpRequest, team_id: int) -> Membership:
+def instructor_or_403(request: AuthenticatedHttpRequest, team_id: int) -> Membership:
     """For instructor-only pages: non-members get a 404, the team's learners a 403."""
     membership = membership_or_404(request, team_id)
     if not membership.is_instructor:

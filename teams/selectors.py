@@ -7,10 +7,12 @@ topics, questions or assignments, and counts in the database.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
-from django.db.models import Count, Max, Q
+from django.db.models import Aggregate, Count, Max, Q
 from django.utils import timezone
 from django.utils.http import urlencode
 
@@ -54,14 +56,16 @@ class AssignmentProgress:
         return bool(due and due < timezone.localdate() and not self.is_complete)
 
 
-def assignments_with_progress(team_or_teams, user: User) -> list[AssignmentProgress]:
+def assignments_with_progress(
+    team_or_teams: Team | Iterable[Team], user: User
+) -> list[AssignmentProgress]:
     """The assignments of one team (or of several) with the user's progress on each."""
-    assignments = Assignment.objects.select_related("topic_set", "team")
+    queryset = Assignment.objects.select_related("topic_set", "team")
     if isinstance(team_or_teams, Team):
-        assignments = assignments.filter(team=team_or_teams)
+        queryset = queryset.filter(team=team_or_teams)
     else:
-        assignments = assignments.filter(team__in=team_or_teams)
-    assignments = list(assignments)
+        queryset = queryset.filter(team__in=team_or_teams)
+    assignments = list(queryset)
     if not assignments:
         return []
     held = TopicSet.objects.filter(pk__in={a.topic_set_id for a in assignments}).question_ids()
@@ -127,16 +131,16 @@ class Matrix:
 
 
 def team_matrix(
-    team: Team, *, topic_ids: set[int] | None = None, sort: str = "", now=None
+    team: Team, *, topic_ids: set[int] | None = None, sort: str = "", now: datetime | None = None
 ) -> Matrix:
     """Learners × topics with coverage in each cell, overall coverage and last activity;
     `fresh` counts covered questions not yet due for review at `now`."""
     now = now or timezone.now()
     members = list(team.memberships.learners().select_related("user"))
     member_user_ids = team.memberships.learners().values("user_id")
-    topics = list(
-        Topic.objects.annotate(question_count=Count("questions")).order_by("position", "name")
-    )
+    # Topic declares question_count for this annotation; django-stubs takes it for a clash.
+    counted = Topic.objects.annotate(question_count=Count("questions"))  # type: ignore[no-redef]
+    topics = list(counted.order_by("position", "name"))
     if topic_ids is not None:
         topics = [t for t in topics if t.pk in topic_ids]
     question_count = Question.objects.count()
@@ -228,7 +232,7 @@ def sort_headers(matrix: Matrix, *, assignment: Assignment | None) -> list[SortH
     return headers
 
 
-def _row_sort_key(key: str, topics: list[Topic]):
+def _row_sort_key(key: str, topics: list[Topic]) -> Callable[[MemberRow], Any]:
     if key == "overall":
         return lambda row: row.covered
     if key == "last":
@@ -252,7 +256,12 @@ def progress_of_learners(team: Team, question_ids: set[int]) -> list[MemberStatu
     return progress_of_learners_by_set(team, {"only": question_ids})["only"]
 
 
-def progress_of_learners_by_set(team: Team, sets: dict) -> dict[object, list[MemberStatus]]:
+_Key = TypeVar("_Key", bound=Hashable)
+
+
+def progress_of_learners_by_set(
+    team: Team, sets: Mapping[_Key, set[int]]
+) -> dict[_Key, list[MemberStatus]]:
     """Each learner's progress on each of several question sets, in two queries.
 
     One aggregate counts, per learner, covered and rated questions of every set
@@ -260,7 +269,7 @@ def progress_of_learners_by_set(team: Team, sets: dict) -> dict[object, list[Mem
     """
     members = list(team.memberships.learners().select_related("user"))
     keyed = [(key, ids, f"s{index}") for index, (key, ids) in enumerate(sets.items()) if ids]
-    annotations = {}
+    annotations: dict[str, Aggregate] = {}
     for _key, ids, alias in keyed:
         in_set = Q(question_id__in=ids)
         annotations[f"{alias}_covered"] = Count("pk", filter=in_set & Q(level__gte=COVERED_LEVEL))
@@ -278,16 +287,16 @@ def progress_of_learners_by_set(team: Team, sets: dict) -> dict[object, list[Mem
             .order_by()
         }
     aliases = {key: alias for key, _ids, alias in keyed}
-    result: dict[object, list[MemberStatus]] = {}
+    result: dict[_Key, list[MemberStatus]] = {}
     for key, ids in sets.items():
-        alias = aliases.get(key)
+        prefix = aliases.get(key)
         statuses = []
         for membership in members:
-            row = stats.get(membership.user_id, {}) if alias else {}
+            row = stats.get(membership.user_id, {}) if prefix else {}
             progress = Progress(
-                row.get(f"{alias}_covered", 0), len(ids), row.get(f"{alias}_rated", 0)
+                row.get(f"{prefix}_covered", 0), len(ids), row.get(f"{prefix}_rated", 0)
             )
-            statuses.append(MemberStatus(membership, progress, row.get(f"{alias}_last")))
+            statuses.append(MemberStatus(membership, progress, row.get(f"{prefix}_last")))
         statuses.sort(key=lambda s: (-s.progress.covered, s.membership.user.shown_name))
         result[key] = statuses
     return result

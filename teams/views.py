@@ -5,7 +5,7 @@ pages."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -254,7 +254,7 @@ def _topic_set_to_study(request: AuthenticatedHttpRequest, source: str) -> Topic
     return None
 
 
-def _int_or_404(value) -> int:
+def _int_or_404(value: str | None) -> int:
     if value is None or not str(value).isdigit():
         raise Http404("No such item.")
     return int(value)
@@ -457,7 +457,7 @@ def team_topic(request: AuthenticatedHttpRequest, team_id: int, slug: str) -> Ht
 # --- CSV exports ----------------------------------------------------------------
 
 
-def safe_cell(value) -> str:
+def safe_cell(value: object) -> str:
     """Neutralise spreadsheet formulas: a cell starting = + - @ (or tab/CR) is prefixed with '."""
     text = "" if value is None else str(value)
     if text and text[0] in FORMULA_START:
@@ -465,7 +465,9 @@ def safe_cell(value) -> str:
     return text
 
 
-def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
+def _csv_response(
+    filename: str, header: list[str], rows: Iterable[Iterable[object]]
+) -> HttpResponse:
     response = attachment(filename, content_type="text/csv; charset=utf-8")
     writer = csv.writer(response)
     writer.writerow([safe_cell(h) for h in header])

@@ -120,7 +120,7 @@ def parse_csv(text: str, *, source: str = "<text>") -> ImportDocument:
     return document
 
 
-def _read_csv_header(row: list[str], line: int, document: ImportDocument, source: str):
+def _read_csv_header(row: list[str], line: int, document: ImportDocument, source: str) -> list[str]:
     if len(row) > CSV_COLUMNS_MAX:
         raise ParseError(
             source,

@@ -119,7 +119,7 @@ class BankQuestions:
         """The bank question most like `text`, if it is at least DUPLICATE_SIMILARITY
         alike; the similarity in percent."""
         best: tuple[Question, float] | None = None
-        threshold = DUPLICATE_SIMILARITY
+        threshold: float = DUPLICATE_SIMILARITY
         for index in self._candidates(text):
             other, question = self.normalised[index]
             self.work.compare(text, other)

@@ -9,6 +9,7 @@ import json
 import json.decoder
 import json.scanner
 import re
+from typing import Any
 
 from questions.importing.csv import CSV_COLUMNS
 from questions.importing.document import (
@@ -100,15 +101,18 @@ def _load_json_with_lines(text: str) -> object:
     newlines = [match.start() for match in re.finditer("\n", text)]
     decoder = json.JSONDecoder(parse_int=_bounded_int)
 
-    def parse_object(s_and_end, *args, **kwargs):
-        obj, end = json.decoder.JSONObject(s_and_end, *args, **kwargs)
+    def parse_object(
+        s_and_end: tuple[str, int], *args: Any, **kwargs: Any
+    ) -> tuple[_LineDict, int]:
+        # typeshed leaves out the json module's undocumented internals used here.
+        obj, end = json.decoder.JSONObject(s_and_end, *args, **kwargs)  # type: ignore[attr-defined]
         with_line = _LineDict(obj)
         with_line.line = bisect.bisect_left(newlines, s_and_end[1] - 1) + 1
         return with_line, end
 
-    decoder.parse_object = parse_object
+    decoder.parse_object = parse_object  # type: ignore[attr-defined]  # as above
     # The pure-Python scanner calls parse_object above; the C one would not.
-    decoder.scan_once = json.scanner.py_make_scanner(decoder)
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
     return decoder.decode(text)
 
 
@@ -117,7 +121,11 @@ def _kind(value: object) -> str:
         return "true/false"
     if value is None:
         return "null"
-    return {dict: "an object", list: "a list", str: "text"}.get(type(value), "a number")
+    # isinstance, not type(): the decoder's objects are a dict subclass that keeps lines.
+    for kind, name in ((dict, "an object"), (list, "a list"), (str, "text")):
+        if isinstance(value, kind):
+            return name
+    return "a number"
 
 
 def parse_json(text: str, *, source: str = "<text>") -> ImportDocument:
@@ -135,7 +143,7 @@ def parse_json(text: str, *, source: str = "<text>") -> ImportDocument:
     except ValueError as error:  # no known input gets here: _json_limits comes first
         raise ParseError(source, None, f"not valid JSON: {error}") from error
     document = ImportDocument(source=source, format="json")
-    if isinstance(data, dict):
+    if isinstance(data, _LineDict):  # as every object the decoder reads
         unknown = sorted(set(data) - {"format", "version", "topics", "questions"})
         if unknown:
             document.warnings.append(
@@ -204,7 +212,7 @@ def _json_item(
     entry: object, number: int, line: int, source: str, unknown_keys: dict[str, int]
 ) -> ImportItem:
     what = f"question {number}"
-    if not isinstance(entry, dict):
+    if not isinstance(entry, _LineDict):
         raise ParseError(source, line, f"{what} must be an object, not {_kind(entry)}")
     for key in entry:
         if key not in _JSON_QUESTION_KEYS:
@@ -236,7 +244,7 @@ def _json_topics(topics: list, line: int, source: str) -> list[DeclaredTopic]:
     seen: set[str] = set()
     for number, entry in enumerate(topics, start=1):
         what = f"topic {number}"
-        if not isinstance(entry, dict):
+        if not isinstance(entry, _LineDict):
             raise ParseError(source, line, f"{what} must be an object, not {_kind(entry)}")
         slug = _json_text(entry, "slug", what, source, required=True).strip()
         if not slug or not KEY.match(slug):

@@ -157,13 +157,15 @@ def parse_markdown(text: str, *, source: str = "<text>") -> ImportDocument:
         raise too_many(source, extra.number, "headings")
 
     question_headings = [
-        line for line in scanned if line.heading and _looks_like_question(line.heading[1])
+        (line.number, line.heading[0])
+        for line in scanned
+        if line.heading and _looks_like_question(line.heading[1])
     ]
     if question_headings:
-        levels = Counter(line.heading[0] for line in question_headings)
+        levels = Counter(level for _number, level in question_headings)
         top = max(levels.values())
         question_level = min(level for level, n in levels.items() if n == top)
-        starts = {line.number for line in question_headings if line.heading[0] == question_level}
+        starts = {number for number, level in question_headings if level == question_level}
     else:
         question_level = 7  # every heading is a section heading
         starts = {line.number for line in scanned if line.item is not None}
@@ -180,7 +182,7 @@ def parse_markdown(text: str, *, source: str = "<text>") -> ImportDocument:
 
     sections: dict[int, str] = {}  # heading level -> name of the section being read
     current: tuple[MarkdownLine, list[MarkdownLine]] | None = None
-    ignored: tuple[MarkdownLine, list[str]] | None = None
+    ignored: tuple[int, str, list[str]] | None = None  # a non-question heading: line, name, text
 
     def finish() -> None:
         nonlocal current, ignored
@@ -188,10 +190,10 @@ def parse_markdown(text: str, *, source: str = "<text>") -> ImportDocument:
             start, body = current
             section = sections[max(sections)] if sections else None
             document.items.append(_markdown_item(start, body, section, source))
-        if ignored is not None and any(text.strip() for text in ignored[1]):
-            heading = ignored[0]
+        if ignored is not None and any(text.strip() for text in ignored[2]):
+            number, name, _text = ignored
             document.warnings.append(
-                f"Line {heading.number}: the heading “{heading.heading[1]}” is not a question "
+                f"Line {number}: the heading “{name}” is not a question "
                 "(no number and no question mark), so the text under it is not imported."
             )
         current = ignored = None
@@ -204,14 +206,14 @@ def parse_markdown(text: str, *, source: str = "<text>") -> ImportDocument:
             finish()
             level, name = line.heading
             if level == question_level:
-                ignored = (line, [])
+                ignored = (line.number, name, [])
             elif line.number != title_line and name:
                 sections = {k: v for k, v in sections.items() if k < level}
                 sections[level] = _clean_question(name)
         elif current is not None:
             current[1].append(line)
         elif ignored is not None:
-            ignored[1].append(line.text)
+            ignored[2].append(line.text)
     finish()
     return document
 

@@ -12,6 +12,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.utils.text import slugify
 
@@ -31,8 +32,9 @@ from questions.models import Question, Topic
 KEY_PREFIX = "imp-"
 #: The most topics one import may create: each is a row on the topic list everyone sees.
 NEW_TOPICS_MAX = 100
-TOPIC_SLUG_MAX = Topic._meta.get_field("slug").max_length
-TOPIC_NAME_MAX = Topic._meta.get_field("name").max_length
+# CharFields: their max_length is never None.
+TOPIC_SLUG_MAX = cast(int, Topic._meta.get_field("slug").max_length)
+TOPIC_NAME_MAX = cast(int, Topic._meta.get_field("name").max_length)
 
 NEW = "new"
 IN_BANK = "in-bank"

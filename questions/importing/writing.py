@@ -160,12 +160,12 @@ def write_plan(
         raise BankChanged()
     report = ImportReport()
     writing = []
-    for question in plan.questions:
-        kept = question.status == DUPLICATE and (keep_all_duplicates or question.key in keep)
-        if question.status == NEW or kept:
-            writing.append(question)
+    for planned in plan.questions:
+        kept = planned.status == DUPLICATE and (keep_all_duplicates or planned.key in keep)
+        if planned.status == NEW or kept:
+            writing.append(planned)
         else:
-            report.skipped[question.status] += 1
+            report.skipped[planned.status] += 1
 
     created_topics = _create_topics(plan, writing, report)
     start = (Question.objects.aggregate(top=Max("position"))["top"] or 0) + 1

@@ -5,30 +5,44 @@ and the team dashboard's cells.
 Pages of the progress app show them through these tags, so progress needs no import
 from teams (docs/architecture.md, "Dependencies")."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypedDict
+
 from django import template
+from django.db.models import QuerySet
 from django.utils.safestring import SafeString, mark_safe
 
+from accounts.models import User
 from teams.models import Assignment, Membership, Team, TopicSet
-from teams.selectors import AssignmentProgress, assignments_with_progress
+from teams.selectors import AssignmentProgress, MemberRow, assignments_with_progress
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _MyRole(TypedDict):
+        my_role: str
+
 
 register = template.Library()
 
 
 @register.filter
-def taught(teams) -> list:
+def taught(teams: Iterable[WithAnnotations[Team, _MyRole]]) -> list[Team]:
     """Of the teams from Team.objects.for_member (the navigation's), those the user
     instructs."""
     return [team for team in teams if team.my_role == Membership.Role.INSTRUCTOR]
 
 
 @register.simple_tag
-def learner_assignments(user) -> list[AssignmentProgress]:
+def learner_assignments(user: User) -> list[AssignmentProgress]:
     """The assignments of the teams the user learns in, with the user's progress."""
     return assignments_with_progress(Team.objects.learned_by(user), user)
 
 
 @register.simple_tag
-def assignments_to_study(user):
+def assignments_to_study(user: User) -> QuerySet[Assignment]:
     """Assignments of every team the user belongs to, for the study page's choice."""
     return (
         Assignment.objects.for_member(user)
@@ -38,13 +52,13 @@ def assignments_to_study(user):
 
 
 @register.simple_tag
-def topic_sets_to_study(user):
+def topic_sets_to_study(user: User) -> QuerySet[TopicSet]:
     """Topic sets of the teams the user teaches, for the study page's choice."""
     return TopicSet.objects.taught_by(user).select_related("team").order_by("team__name", "name")
 
 
 @register.simple_tag
-def matrix_cells(row) -> SafeString:
+def matrix_cells(row: MemberRow) -> SafeString:
     """The <td> cells of one team-dashboard row.
 
     Built here rather than in the template: at 200 learners × 13 topics the template

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import FilePayload, Locator, Page, expect
 
 from questions.models import Question, Topic
 from tests.browser.test_accessibility import assert_accessible
@@ -50,9 +50,8 @@ def summary_value(page: Page, label: str) -> Locator:
 
 
 def choose_file(page: Page, name: str, content: str) -> None:
-    page.get_by_label("Question file").set_input_files(
-        files=[{"name": name, "mimeType": "text/csv", "buffer": content.encode()}]
-    )
+    payload: FilePayload = {"name": name, "mimeType": "text/csv", "buffer": content.encode()}
+    page.get_by_label("Question file").set_input_files(files=[payload])
 
 
 def test_instructor_fixes_a_mistake_previews_and_confirms(page, bank_server, log_in_as, console):

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
+from django.template.response import TemplateResponse
 from playwright.sync_api import BrowserContext, Dialog, Page, expect
 
 import progress.views
@@ -215,7 +216,9 @@ def first_answer_held(monkeypatch) -> Iterator[threading.Event]:
     calls = []
 
     def autosave_then_wait(*args, **kwargs):
-        response = autosave(*args, **kwargs).render()
+        response = autosave(*args, **kwargs)
+        assert isinstance(response, TemplateResponse)
+        response.render()
         calls.append(response.status_code)
         if len(calls) == 1:
             release.wait(20)

@@ -6,6 +6,8 @@ itself checks that they were written and that nothing is wider than a phone scre
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -18,7 +20,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
 ]
 
-DEVICES = {
+DEVICES: dict[str, dict[str, Any]] = {
     "phone": {
         "viewport": {"width": 390, "height": 844},
         "device_scale_factor": 1,

@@ -35,7 +35,8 @@ def _growing(make, limit: int) -> str:
 
 def _nested_list(limit: int) -> str:
     # Each item one level deeper than the last, as far as the text allows.
-    lines, size, depth = [], 0, 0
+    lines: list[str] = []
+    size = depth = 0
     while True:
         line = "  " * depth + "- a\n"
         if size + len(line) > limit:

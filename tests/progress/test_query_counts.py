@@ -77,7 +77,9 @@ class World:
     def __init__(self, user: User) -> None:
         self.user = user
         (self.topic,) = make_bank(topics=1, questions_per_topic=5)
-        self.question = self.topic.questions.first()
+        question = self.topic.questions.first()
+        assert question is not None
+        self.question = question
         self.others = [make_user()]
         give_progress([user, *self.others], Question.objects.all())
         mark(user, self.question, 2)

@@ -26,6 +26,12 @@ def current(user, question) -> ConfidenceMark:
     return ConfidenceMark.objects.get(user=user, question=question)
 
 
+def due(mark: ConfidenceMark) -> datetime:
+    """The review date of a mark that has been scheduled."""
+    assert mark.due is not None
+    return mark.due
+
+
 def test_levels_map_to_fsrs_ratings():
     assert {level: int(rating) for level, rating in RATING_FOR_LEVEL.items()} == {
         1: 1,  # Again
@@ -49,7 +55,7 @@ def test_a_question_rated_1_comes_due_before_one_rated_5(db, questions):
     with time_machine.travel(T0, tick=False):
         for level, question in zip(range(1, 6), questions, strict=True):
             mark(user, question, level)
-    dues = [current(user, q).due for q in questions]
+    dues = [due(current(user, q)) for q in questions]
     assert dues == sorted(dues)  # 1 Not yet … 5 Mastered: later and later
     assert dues[0] < dues[4]
     assert dues[4] - dues[0] >= timedelta(days=5)
@@ -62,11 +68,13 @@ def test_reviewing_again_builds_on_the_previous_schedule(db, questions):
     with time_machine.travel(T0, tick=False):
         mark(user, question, 4)
         first = current(user, question)
-    with time_machine.travel(first.due, tick=False):
+    with time_machine.travel(due(first), tick=False):
         mark(user, question, 4)
         second = current(user, question)
+    assert first.last_review is not None and second.last_review is not None
+    assert first.stability is not None and second.stability is not None
     # A successful review on time lengthens the interval and raises stability.
-    assert second.due - second.last_review > first.due - first.last_review
+    assert due(second) - second.last_review > due(first) - first.last_review
     assert second.stability > first.stability
 
 
@@ -75,12 +83,13 @@ def test_retrievability_falls_with_time(db, questions):
     with time_machine.travel(T0, tick=False):
         mark(user, question, 4)
     stored = current(user, question)
+    assert stored.last_review is not None
     soon = retrievability(stored, stored.last_review + timedelta(days=1))
-    at_due = retrievability(stored, stored.due)
-    later = retrievability(stored, stored.due + timedelta(days=30))
+    at_due = retrievability(stored, due(stored))
+    later = retrievability(stored, due(stored) + timedelta(days=30))
     assert soon > at_due > later
     assert at_due == pytest.approx(0.9, abs=0.03)  # due is where recall falls to 90%
-    assert retrievability(None, stored.due) == 0.0
+    assert retrievability(None, due(stored)) == 0.0
 
 
 def test_dashboard_due_counts_match_the_schedule_at_a_frozen_clock(db, questions):
@@ -93,15 +102,15 @@ def test_dashboard_due_counts_match_the_schedule_at_a_frozen_clock(db, questions
         now = timezone.now()
         data = learner_dashboard(user, now=now)
         end_of_today = now.replace(hour=23, minute=59, second=59)
-        assert data["due_now"] == sum(m.due <= now for m in marks)
-        assert data["due_today"] == sum(m.due <= end_of_today for m in marks)
+        assert data["due_now"] == sum(due(m) <= now for m in marks)
+        assert data["due_today"] == sum(due(m) <= end_of_today for m in marks)
         for day, count in data["next_days"]:
-            assert count == sum(timezone.localdate(m.due) == day for m in marks if m.due > now)
+            assert count == sum(timezone.localdate(due(m)) == day for m in marks if due(m) > now)
         assert sum(c for _, c in data["next_days"]) == sum(
-            end_of_today < m.due <= end_of_today + timedelta(days=7) for m in marks
+            end_of_today < due(m) <= end_of_today + timedelta(days=7) for m in marks
         )
         covered = [m for m in marks if m.level >= 3]
-        assert data["fresh_count"] == sum(m.due > now for m in covered)
+        assert data["fresh_count"] == sum(due(m) > now for m in covered)
 
 
 def test_dashboard_page_shows_due_today_and_the_next_seven_days(db, questions, client):

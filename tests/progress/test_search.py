@@ -9,8 +9,10 @@ the other.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import timedelta
 from io import StringIO
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -54,6 +56,12 @@ def status_line(response) -> str:
 
 def positions(questions) -> list[int]:
     return [q.position for q in questions]
+
+
+def annotated(questions: Iterable[Question]) -> list[Any]:
+    """The questions with what search_questions annotates (my_level, has_note, is_due,
+    rank), which their type does not carry."""
+    return list(questions)
 
 
 # --- A small bank with known words, marks and notes -------------------------------------
@@ -251,16 +259,16 @@ def test_due_at_a_given_moment(bank, user):
     due = search_questions(user, due=True, now=now)
     # Due exactly now counts; a never-scheduled mark counts; an unrated question does not.
     assert positions(due) == [1, 2, 3, 5]
-    assert all(q.is_due for q in due)
+    assert all(q.is_due for q in annotated(due))
     assert positions(search_questions(user, due=True, now=now - timedelta(days=2))) == [3]
-    every = {q.position: q.is_due for q in search_questions(user, now=now)}
+    every = {q.position: q.is_due for q in annotated(search_questions(user, now=now))}
     assert every == {1: True, 2: True, 3: True, 4: False, 5: True}
 
 
 @pytest.mark.django_db
 def test_search_is_mine_only(bank, other_user):
     """A user who has rated nothing sees no level, note or review of anyone else."""
-    found = list(search_questions(other_user, now=timezone.now()))
+    found = annotated(search_questions(other_user, now=timezone.now()))
     assert [(q.my_level, q.has_note, q.is_due) for q in found] == [(None, False, False)] * 5
     assert search_questions(other_user, has_note=True, now=timezone.now()).count() == 0
     assert search_questions(other_user, due=True, now=timezone.now()).count() == 0
@@ -302,12 +310,12 @@ def test_text_search_in_the_seed_bank(seed_bank, user):
 def test_postgresql_ranks_question_text_above_answers(bank, user):
     q5 = bank[4]
     # Both mention a teacher in an answer only: equal rank, question order.
-    found = list(search_questions(user, text="teacher", now=timezone.now()))
+    found = annotated(search_questions(user, text="teacher", now=timezone.now()))
     assert positions(found) == [4, 5]
     assert found[0].rank == found[1].rank > 0
     # Once Q5 asks about it, Q5 comes first although its number is higher.
     Question.objects.filter(pk=q5.pk).update(text="Which teacher model fits on phones?")
-    found = list(search_questions(user, text="teacher", now=timezone.now()))
+    found = annotated(search_questions(user, text="teacher", now=timezone.now()))
     assert positions(found) == [5, 4]
     assert found[0].rank > found[1].rank > 0
 
@@ -338,7 +346,7 @@ def test_postgresql_ranks_question_text_above_answers(bank, user):
 def test_full_text_search_on_either_database(bank, user, text, expected):
     found = search_questions(user, text=text, now=timezone.now())
     assert sorted(positions(found)) == expected
-    assert all(q.rank > 0 for q in found)
+    assert all(q.rank > 0 for q in annotated(found))
 
 
 @sqlite_only
@@ -347,11 +355,11 @@ def test_sqlite_ranks_question_text_above_answers(bank, user):
     q5 = bank[4]
     # Both mention a teacher in an answer only: question order among equals aside,
     # both are found and ranked.
-    found = list(search_questions(user, text="teacher", now=timezone.now()))
+    found = annotated(search_questions(user, text="teacher", now=timezone.now()))
     assert sorted(positions(found)) == [4, 5]
     # Once Q5 asks about it, Q5 comes first although its number is higher.
     Question.objects.filter(pk=q5.pk).update(text="Which teacher model fits on phones?")
-    found = list(search_questions(user, text="teacher", now=timezone.now()))
+    found = annotated(search_questions(user, text="teacher", now=timezone.now()))
     assert positions(found) == [5, 4]
     assert found[0].rank > found[1].rank > 0
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from progress.selectors import (
@@ -129,7 +131,7 @@ def test_with_my_level_user_without_marks(rated):
 
 
 def test_with_my_level_and_note_flag_annotates_my_notes_only(rated, user):
-    rows = with_my_level_and_note_flag(rated.questions.all(), user)
+    rows: list[Any] = list(with_my_level_and_note_flag(rated.questions.all(), user))  # annotated
     assert [(q.position, q.my_level, q.has_note) for q in rows] == [
         (1, 1, False), (2, 2, True), (3, 3, False), (4, 4, False),
         (5, 5, False), (6, None, True), (7, None, False),

@@ -124,8 +124,8 @@ def test_weakest_topics_are_the_three_least_covered_unfinished_ones(logged_in_cl
     assert "0 of 5 · 0%" in weakest
     assert "1 of 5 · 20%" in weakest
     assert "2 of 5 · 40%" in weakest
-    covered = section(html, "topics-covered-heading", attr="aria-labelledby")
-    assert '1 <span class="stat-of">of 5</span>' in covered
+    covered_topics = section(html, "topics-covered-heading", attr="aria-labelledby")
+    assert '1 <span class="stat-of">of 5</span>' in covered_topics
 
 
 def test_everything_covered_is_celebrated(logged_in_client, user, bank):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Literal
 
 import pytest
 from django.urls import reverse
@@ -194,9 +195,11 @@ def test_json_keeps_topics_without_questions_and_descriptions(awkward_bank):
 
 # --- The writers and readers agree, whatever the text ---------------------------------
 
+#: Lone surrogates: not text that can be written to a file.
+SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
 slugs = st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True)
 some_text = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40
+    st.characters(blacklist_categories=SURROGATES, blacklist_characters="\x00"), max_size=40
 )
 
 
@@ -246,7 +249,8 @@ def test_csv_and_json_writers_and_readers_agree(snapshot):
     csv_items = parse_csv(render_csv(snapshot), source="s.csv").items
     for item, question in zip(csv_items, snapshot.questions, strict=True):
         written = [TOPIC_WITH_SLUG.match(entry) for entry in item.topics]
-        assert [(m["slug"], m["name"]) for m in written] == [(s, names[s]) for s in question.topics]
+        pairs = [(m["slug"], m["name"]) if m else None for m in written]
+        assert pairs == [(s, names[s]) for s in question.topics]
 
 
 @given(value=st.text(max_size=10))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -272,7 +273,7 @@ def test_a_rewording_is_still_found_in_a_bank_of_look_alikes(db):
 def depths(monkeypatch):
     """The atomic-block depth at which the bank was read for a plan, and at which
     questions were written, next to the depth of the test itself."""
-    seen = {"test": len(connection.atomic_blocks), "plan": [], "write": []}
+    seen: dict[str, Any] = {"test": len(connection.atomic_blocks), "plan": [], "write": []}
     original_bank = BankQuestions.__init__
     original_bulk = Question.objects.bulk_create
 

@@ -409,6 +409,14 @@ def test_json_errors_name_the_line_and_the_reason(text, message):
     assert str(error_of(parse_json, text, source="q.json")).startswith(message)
 
 
+@pytest.mark.parametrize(
+    ("value", "kind"), [('{"text": "A?"}', "an object"), ('"A?"', "text"), ("3", "a number")]
+)
+def test_json_errors_say_what_was_found_instead(value, kind):
+    error = str(error_of(parse_json, f'{{"questions": {value}}}', source="q.json"))
+    assert f"not {kind}" in error
+
+
 def test_json_unknown_keys_are_reported_once_each():
     text = '[{"text": "A?", "difficulty": 2},\n {"text": "B?", "difficulty": 3, "tags": []}]'
     assert parse_json(text).warnings == [

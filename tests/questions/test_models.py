@@ -16,5 +16,6 @@ def test_question_answers_by_kind(db):
 def test_question_urls(db):
     topic = make_topic(slug="some-topic")
     question = make_question(key="some-key")
-    assert topic.get_absolute_url() == "/topics/some-topic/"
+    # Added by settings.ABSOLUTE_URL_OVERRIDES at runtime, where the stubs cannot see it.
+    assert topic.get_absolute_url() == "/topics/some-topic/"  # type: ignore[attr-defined]
     assert question.get_absolute_url() == "/questions/some-key/"

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 from http.cookies import SimpleCookie
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import psycopg
@@ -164,6 +165,10 @@ class AppClient:
 
 class Serving:
     """`make serve` in a process group of its own, logging to a file."""
+
+    #: Set by the fixtures that need them: a demo learner's password, learners' keys.
+    password: str
+    keys: Any
 
     def __init__(self, base_dir: Path, env: dict[str, str], work: Path) -> None:
         self.base_dir = base_dir

@@ -133,6 +133,7 @@ def load_gunicorn_conf(monkeypatch, **env: str):
     spec = importlib.util.spec_from_file_location(
         "gunicorn_conf", settings.BASE_DIR / "gunicorn.conf.py"
     )
+    assert spec is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

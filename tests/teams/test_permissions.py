@@ -192,6 +192,7 @@ class Objects:
 def objects(db) -> Objects:
     (topic,) = make_bank(topics=1, questions_per_topic=2)
     question = topic.questions.first()
+    assert question is not None
     learner = make_user(username="team-learner")
     instructor = make_user(username="team-instructor")
     other_learner = make_user(username="other-learner")
@@ -268,9 +269,10 @@ def kwargs_for(url: Url, objects: Objects) -> dict[str, object]:
         "app_label": "accounts",
         "id": objects.users["learner"].pk,
     }
-    kwargs = {}
+    kwargs: dict[str, object] = {}
     for param in url.params:
         if param == "object_id":
+            assert url.name is not None  # every admin URL is named
             kwargs[param] = admin_object_id(url.name)
         else:
             assert param in values, f"no value for URL parameter {param!r} of {url.name}"

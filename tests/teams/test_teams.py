@@ -413,6 +413,7 @@ def test_instructor_renames_the_team(instructor, team):
 
 def test_deleting_asks_first_and_keeps_everyones_progress(instructor, learner, team):
     question = make_bank(topics=1, questions_per_topic=2)[0].questions.first()
+    assert question is not None
     for person in (instructor, learner):
         mark(person, question, 3)
         note(person, question, f"{person.username}'s note")
@@ -562,7 +563,9 @@ def test_assigning_needs_a_topic_set_first(instructor, team):
 @time_machine.travel(datetime(2026, 4, 1, 9, 0, tzinfo=UTC), tick=False)
 def test_instructor_assigns_edits_and_withdraws(instructor, learner, team):
     (topic,) = make_bank(topics=1, questions_per_topic=2)
-    mark(learner, topic.questions.first(), 4)
+    question = topic.questions.first()
+    assert question is not None
+    mark(learner, question, 4)
     topic_set = make_topic_set(team, name="Week 1", topics=[topic])
     client = client_for(instructor)
 

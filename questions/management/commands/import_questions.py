@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -51,7 +52,7 @@ class Command(BaseCommand):
             help="Import likely duplicates too (by default they are skipped).",
         )
 
-    def handle(self, *args, path: Path, topics: list[str], **options) -> None:
+    def handle(self, *args: Any, path: Path, topics: list[str], **options: Any) -> None:
         try:
             document = parse_import(
                 self._read(path),
@@ -123,9 +124,11 @@ class Command(BaseCommand):
             action = "kept (--keep-duplicates)" if keep_duplicates else "skipped"
             write(f"Likely duplicates, {action}:")
             for question in duplicates:
+                match = question.match
+                assert match is not None  # a likely duplicate always has its bank question
                 write(
                     f"  line {question.item.line}: “{question.item.text}” is "
-                    f"{question.similarity}% like {question.match.key} “{question.match.text}”"
+                    f"{question.similarity}% like {match.key} “{match.text}”"
                 )
         for warning in plan.warnings:
             write(self.style.WARNING(f"Warning: {warning}"))

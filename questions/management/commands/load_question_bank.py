@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -20,7 +21,7 @@ class Command(BaseCommand):
             help="Topic map JSON; the seed documents it names are read from its folder.",
         )
 
-    def handle(self, *args, topic_map: Path, **options) -> None:
+    def handle(self, *args: Any, topic_map: Path, **options: Any) -> None:
         try:
             bank = read_seed_bank(topic_map)
         except ParseError as error:

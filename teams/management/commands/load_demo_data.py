@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from teams.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo_data
@@ -6,7 +8,7 @@ from teams.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo_data
 class Command(BaseCommand):
     help = "Create demo users with some study history (safe to run again) and print their logins."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             people = load_demo_data()
         except RuntimeError as error:
