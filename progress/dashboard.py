@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from progress.selectors import with_my_coverage
-from questions.models import Question, Topic
+from questions.models import Question, Topic, percent
 
 WEAKEST_TOPIC_COUNT = 3
 RECENT_COUNT = 6
@@ -38,13 +38,13 @@ def learner_dashboard(user: User, *, now: datetime | None = None) -> dict[str, A
         "question_count": question_count,
         "covered_count": covered,
         "rated_count": totals["rated"],
-        "coverage_percent": covered * 100 // question_count if question_count else 0,
+        "coverage_percent": percent(covered, question_count),
         "weakest_topics": weakest,
         "recent_marks": list(user.confidence_marks.recent(RECENT_COUNT)),
         "note_count": user.notes.count(),
         "topics_covered": sum(1 for t in topics if t.question_count and t.coverage_percent == 100),
         "fresh_count": totals["fresh"],
-        "fresh_percent": totals["fresh"] * 100 // question_count if question_count else 0,
+        "fresh_percent": percent(totals["fresh"], question_count),
         "due_now": totals["due"],
         "due_today": due_today,
         "next_days": [(day, upcoming.get(day, 0)) for day in days[1:]],

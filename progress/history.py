@@ -26,7 +26,7 @@ from django.utils.functional import cached_property
 
 from accounts.models import User
 from progress.models import ConfidenceEvent
-from questions.models import COVERED_LEVEL, Question
+from questions.models import COVERED_LEVEL, Question, percent
 
 HISTORY_WEEKS = 12
 CALENDAR_WEEKS = 26
@@ -49,7 +49,7 @@ class WeekCoverage:
     @property
     def percent(self) -> int:
         """Rounded down, as on the dashboard, so 99.9% never shows as 100%."""
-        return self.covered * 100 // self.total if self.total else 0
+        return percent(self.covered, self.total)
 
 
 @dataclass(frozen=True)

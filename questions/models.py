@@ -11,6 +11,12 @@ from django.urls import reverse
 COVERED_LEVEL = 3
 
 
+def percent(part: int, whole: int) -> int:
+    """part ÷ whole as a whole percentage, rounded down so 99.9% never shows as 100% (and
+    0 of nothing is 0%). Every coverage figure on every page is this one."""
+    return part * 100 // whole if whole else 0
+
+
 class Topic(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=120)
@@ -29,11 +35,8 @@ class Topic(models.Model):
 
     @property
     def coverage_percent(self) -> int:
-        """Needs the counts of progress.selectors.with_my_coverage; rounded down so
-        99.9% never shows as 100%."""
-        if not self.question_count:
-            return 0
-        return self.covered_count * 100 // self.question_count
+        """Needs the counts of progress.selectors.with_my_coverage."""
+        return percent(self.covered_count, self.question_count)
 
 
 class QuestionQuerySet(models.QuerySet["Question"]):

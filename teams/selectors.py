@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 
 from accounts.models import User
 from progress.models import ConfidenceMark
-from questions.models import COVERED_LEVEL, Question, Topic
+from questions.models import COVERED_LEVEL, Question, Topic, percent
 from teams.models import Assignment, Membership, Team, TopicSet
 
 COMPLETE, IN_PROGRESS, NOT_STARTED = "complete", "in progress", "not started"
@@ -32,7 +32,7 @@ class Progress:
 
     @property
     def percent(self) -> int:
-        return self.covered * 100 // self.total if self.total else 0
+        return percent(self.covered, self.total)
 
     @property
     def state(self) -> str:
@@ -91,7 +91,7 @@ class Cell:
 
     @property
     def percent(self) -> int:
-        return self.covered * 100 // self.total if self.total else 0
+        return percent(self.covered, self.total)
 
     @property
     def band(self) -> int:
@@ -118,7 +118,7 @@ class MemberRow:
 
     @property
     def percent(self) -> int:
-        return self.covered * 100 // self.total if self.total else 0
+        return percent(self.covered, self.total)
 
 
 @dataclass

@@ -1,6 +1,7 @@
 from django import template
 
 from progress.models import Confidence
+from questions.models import percent
 
 register = template.Library()
 
@@ -16,4 +17,4 @@ def confidence_label(level: int | None) -> str:
 @register.filter
 def percent_of(part: int, whole: int) -> int:
     """part ÷ whole as a whole percentage, rounded down (so 100% means all)."""
-    return part * 100 // whole if whole else 0
+    return percent(part, whole)

@@ -3,6 +3,9 @@ settings.ABSOLUTE_URL_OVERRIDES points at the learner's pages in progress)."""
 
 from __future__ import annotations
 
+import pytest
+
+from questions.models import percent
 from tests.factories import make_question, make_topic
 
 
@@ -19,3 +22,11 @@ def test_question_urls(db):
     # Added by settings.ABSOLUTE_URL_OVERRIDES at runtime, where the stubs cannot see it.
     assert topic.get_absolute_url() == "/topics/some-topic/"  # type: ignore[attr-defined]
     assert question.get_absolute_url() == "/questions/some-key/"
+
+
+@pytest.mark.parametrize(
+    ("part", "whole", "expected"),
+    [(0, 0, 0), (0, 7, 0), (1, 3, 33), (2, 3, 66), (999, 1000, 99), (5, 5, 100)],
+)
+def test_percent_rounds_down_and_is_zero_of_nothing(part, whole, expected):
+    assert percent(part, whole) == expected
