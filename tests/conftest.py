@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from questions.services import DEFAULT_TOPIC_MAP
 from tests.factories import PASSWORD, make_user
+from tests.pages import HTMX
 
 
 @pytest.fixture
@@ -48,7 +49,8 @@ def seed_copy(tmp_path) -> Path:
 
 @pytest.fixture
 def htmx_headers() -> dict[str, str]:
-    return {"HX-Request": "true"}
+    """The header htmx sends (tests.pages.HTMX), as a copy a test may extend."""
+    return dict(HTMX)
 
 
 @pytest.fixture(scope="session")

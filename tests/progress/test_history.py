@@ -27,11 +27,10 @@ from progress.history import (
 from progress.models import ConfidenceEvent, ConfidenceMark
 from questions.models import Question
 from tests.factories import make_bank, make_question, make_user, mark
-from tests.progress.pages import section, text_of
+from tests.pages import HTMX, html_of, section
 
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
 URL = "/history/"
-HX = {"HX-Request": "true"}
 
 # Pinned counts; every request starts with 2 (session, user).
 #: events (one query for the whole replay), question count, one page of the change log,
@@ -120,7 +119,7 @@ def test_weekly_coverage_replays_the_latest_level_at_each_week_end(learner_clien
     rate(user, q4, 1, NOW - timedelta(days=8))  # rated, never covered
     rate(user, q1, 2, NOW - timedelta(days=3))  # 4 then 2: no longer covered
 
-    html = text_of(learner_client.get(URL))
+    html = html_of(learner_client.get(URL))
 
     rows = week_rows(html)
     assert [row[0] for row in rows] == [
@@ -140,7 +139,7 @@ def test_a_week_ends_at_local_midnight(learner_client, user, questions):
     rate(user, q1, 3, datetime(2026, 3, 8, 23, 59, 59, tzinfo=UTC))  # last second of the week
     rate(user, q2, 3, datetime(2026, 3, 9, 0, 0, tzinfo=UTC))  # first second of the next
 
-    rows = week_rows(text_of(learner_client.get(URL)))
+    rows = week_rows(html_of(learner_client.get(URL)))
 
     assert rows[-3:] == [
         ("2026-03-01", 0, 10, 0),
@@ -167,7 +166,7 @@ def test_other_learners_never_count(learner_client, user, other_user, questions)
     rate(other_user, secret, 5, NOW - timedelta(days=1))
     rate(user, questions[1], 3, NOW - timedelta(days=1))
 
-    html = text_of(learner_client.get(URL))
+    html = html_of(learner_client.get(URL))
 
     assert week_rows(html)[-1] == ("2026-03-15", 1, 11, 9)
     assert change_rows(html) == [(questions[1].position, "Not rated", "Okay")]
@@ -209,7 +208,7 @@ def test_calendar_counts_ratings_per_day_and_the_streak(learner_client, user, qu
         rate(user, questions[n % 10], 1 + n % 5, today - timedelta(days=3, minutes=n))
     rate(user, questions[3], 4, today - timedelta(days=400))  # outside the calendar
 
-    html = text_of(learner_client.get(URL))
+    html = html_of(learner_client.get(URL))
 
     titles = day_titles(html)
     assert titles["Sun 15 Mar 2026"] == "2 ratings (day-1)"
@@ -276,7 +275,7 @@ def test_change_log_shows_from_and_to_per_question(learner_client, user, other_u
     rate(user, q1, 2, NOW - timedelta(days=2))
     rate(user, q1, 2, NOW - timedelta(days=1))
 
-    html = text_of(learner_client.get(URL))
+    html = html_of(learner_client.get(URL))
 
     assert change_rows(html) == [
         (q1.position, "Shaky", "Shaky"),
@@ -324,7 +323,7 @@ def test_change_log_pages(learner_client, user, questions, page, shown, rows):
     response = learner_client.get(URL, {"page": page})
 
     assert response.status_code == 200
-    html = text_of(response)
+    html = html_of(response)
     assert len(change_rows(html)) == rows
     assert f"Page {shown} of 3" in html
     assert (">Newer</a>" in html) == (shown > 1)
@@ -339,8 +338,8 @@ def test_pages_are_newest_first_and_do_not_overlap(learner_client, user, questio
     bulk_events(user, questions, 60, start=NOW - timedelta(days=1))
     events = list(user.confidence_events.order_by("-created_at"))
 
-    first = text_of(learner_client.get(URL))
-    second = text_of(learner_client.get(URL, {"page": 2}))
+    first = html_of(learner_client.get(URL))
+    second = html_of(learner_client.get(URL, {"page": 2}))
 
     def times(html):
         return re.findall(r'<td class="when"><time datetime="([^"]+)"', html)
@@ -353,10 +352,10 @@ def test_htmx_swaps_only_the_change_log(learner_client, user, questions):
     bulk_events(user, questions, 60, start=NOW - timedelta(days=1))
 
     plain = learner_client.get(URL, {"page": 2})
-    swapped = learner_client.get(URL, {"page": 2}, headers=HX)
+    swapped = learner_client.get(URL, {"page": 2}, headers=HTMX)
 
     assert "HX-Request" in plain["Vary"] and "HX-Request" in swapped["Vary"]
-    plain_html, swapped_html = text_of(plain), text_of(swapped)
+    plain_html, swapped_html = html_of(plain), html_of(swapped)
     assert "<h1>Your history</h1>" in plain_html
     assert swapped_html.lstrip().startswith('<section id="changes"')
     assert "<h1>" not in swapped_html and "Coverage over time" not in swapped_html
@@ -368,7 +367,7 @@ def test_htmx_swaps_only_the_change_log(learner_client, user, questions):
 
 
 def test_an_empty_history(learner_client, questions):
-    html = text_of(learner_client.get(URL))
+    html = html_of(learner_client.get(URL))
     assert "No ratings yet." in html
     assert [row[1] for row in week_rows(html)] == [0] * 12
     assert chart_label(html).startswith("Coverage stayed at 0% over 12 weeks")
@@ -390,7 +389,7 @@ def test_history_is_only_read(logged_in_client):
 
 
 def test_linked_from_the_dashboard_and_the_account_menu(logged_in_client):
-    html = text_of(logged_in_client.get("/"))
+    html = html_of(logged_in_client.get("/"))
     assert '<a href="/history/">See your history</a>' in html
     assert html.count('href="/history/"') == 2
 
@@ -439,9 +438,9 @@ def test_history_query_count_is_flat_from_a_handful_to_a_year(
     bulk_events(make_user(), questions, 5, start=NOW - timedelta(days=1))
 
     with django_assert_num_queries(HISTORY_QUERIES):
-        small = text_of(learner_client.get(URL))
+        small = html_of(learner_client.get(URL))
     with django_assert_num_queries(HISTORY_HTMX_QUERIES):
-        small_log = text_of(learner_client.get(URL, headers=HX))
+        small_log = html_of(learner_client.get(URL, headers=HTMX))
 
     # Grow: 50 questions, a year of daily study (~5,000 events), 20 other learners.
     for _ in range(40):
@@ -454,9 +453,9 @@ def test_history_query_count_is_flat_from_a_handful_to_a_year(
     assert ConfidenceEvent.objects.count() == events + 5 + 20 * 100
 
     with django_assert_num_queries(HISTORY_QUERIES):
-        large = text_of(learner_client.get(URL))
+        large = html_of(learner_client.get(URL))
     with django_assert_num_queries(HISTORY_HTMX_QUERIES):
-        large_log = text_of(learner_client.get(URL, {"page": 2}, headers=HX))
+        large_log = html_of(learner_client.get(URL, {"page": 2}, headers=HTMX))
 
     assert change_rows(small) == [
         (questions[0].position, "Confident", "Mastered"),

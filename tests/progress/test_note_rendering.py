@@ -11,9 +11,7 @@ from progress.models import Note
 from progress.services import note_revision, save_note
 from teams.demo import load_demo_data
 from tests.factories import make_bank, note
-from tests.progress.pages import text_of
-
-HX = {"HX-Request": "true"}
+from tests.pages import HTMX, html_of
 
 
 @pytest.fixture
@@ -58,7 +56,7 @@ def test_saving_through_the_page_and_autosave_store_the_rendering(logged_in_clie
 
     revision = note_revision(Note.objects.get())
     response = logged_in_client.post(
-        url, {"text": "Autosaved `code`", "version": revision, "autosave": "1"}, headers=HX
+        url, {"text": "Autosaved `code`", "version": revision, "autosave": "1"}, headers=HTMX
     )
     assert response.status_code == 200
     assert Note.objects.get().html == "<p>Autosaved <code>code</code></p>"
@@ -75,10 +73,10 @@ def test_pages_show_the_stored_rendering_without_parsing(
     monkeypatch.setattr(progress.markdown.cmarkgfm, "markdown_to_html_with_extensions", _refuse)
 
     for url in (question.get_absolute_url(), "/notes/", f"/notes/{saved.pk}/"):
-        html = text_of(logged_in_client.get(url))
+        html = html_of(logged_in_client.get(url))
         assert "<p>the <em>stored</em> rendering</p>" in html, url
         assert "<strong>text</strong>" not in html, url
-    fragment = text_of(logged_in_client.get(f"/questions/{question.key}/note/", headers=HX))
+    fragment = html_of(logged_in_client.get(f"/questions/{question.key}/note/", headers=HTMX))
     assert "the **text**" in fragment  # the editor holds the text itself
 
 

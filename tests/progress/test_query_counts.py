@@ -17,9 +17,7 @@ from progress.models import ConfidenceEvent, ConfidenceMark, Note
 from questions.models import Question, Topic
 from teams.models import Assignment, Membership, Team, TopicSet
 from tests.factories import make_bank, make_question, make_user, mark, note
-from tests.progress.pages import coverage_figures, pressed_levels, section, text_of
-
-HX = {"HX-Request": "true"}
+from tests.pages import HTMX, coverage_figures, html_of, pressed_levels, section
 
 # Pinned counts; every request starts with 2 (session, user), and every full page ends
 # with 1 for the navigation's teams.
@@ -124,10 +122,10 @@ def world(user) -> World:
 
 def test_dashboard_query_count(logged_in_client, world, django_assert_num_queries):
     with django_assert_num_queries(DASHBOARD_QUERIES):
-        small = text_of(logged_in_client.get("/"))
+        small = html_of(logged_in_client.get("/"))
     world.grow()
     with django_assert_num_queries(DASHBOARD_QUERIES):
-        large = text_of(logged_in_client.get("/"))
+        large = html_of(logged_in_client.get("/"))
 
     overall = "overall-heading"
     assert coverage_figures(section(small, overall, attr="aria-labelledby"))[0][1] == 5
@@ -139,10 +137,10 @@ def test_dashboard_query_count(logged_in_client, world, django_assert_num_querie
 
 def test_note_list_query_count(logged_in_client, world, django_assert_num_queries):
     with django_assert_num_queries(NOTE_LIST_QUERIES):
-        small = text_of(logged_in_client.get("/notes/"))
+        small = html_of(logged_in_client.get("/notes/"))
     world.grow()
     with django_assert_num_queries(NOTE_LIST_QUERIES):
-        large = text_of(logged_in_client.get("/notes/"))
+        large = html_of(logged_in_client.get("/notes/"))
 
     assert small.count('<div class="prose note-body">') == 5
     assert large.count('<div class="prose note-body">') == 50
@@ -154,10 +152,10 @@ def test_note_list_query_count(logged_in_client, world, django_assert_num_querie
 def test_mark_confidence_htmx_query_count(logged_in_client, world, django_assert_num_queries):
     url = f"/questions/{world.question.key}/confidence/"
     with django_assert_num_queries(MARK_CONFIDENCE_HTMX_QUERIES):
-        small = text_of(logged_in_client.post(url, {"level": "4"}, headers=HX))
+        small = html_of(logged_in_client.post(url, {"level": "4"}, headers=HTMX))
     world.grow()
     with django_assert_num_queries(MARK_CONFIDENCE_HTMX_QUERIES):
-        large = text_of(logged_in_client.post(url, {"level": "2"}, headers=HX))
+        large = html_of(logged_in_client.post(url, {"level": "2"}, headers=HTMX))
 
     assert len(coverage_figures(section(small, "coverage-panel"))) == 1
     assert len(coverage_figures(section(large, "coverage-panel"))) == 10
@@ -166,12 +164,12 @@ def test_mark_confidence_htmx_query_count(logged_in_client, world, django_assert
 
 def test_mark_keeping_coverage_query_count(logged_in_client, world, django_assert_num_queries):
     url = f"/questions/{world.question.key}/confidence/"
-    logged_in_client.post(url, {"level": "3"}, headers=HX)
+    logged_in_client.post(url, {"level": "3"}, headers=HTMX)
     with django_assert_num_queries(MARK_SAME_COVERAGE_HTMX_QUERIES):
-        small = text_of(logged_in_client.post(url, {"level": "4"}, headers=HX))
+        small = html_of(logged_in_client.post(url, {"level": "4"}, headers=HTMX))
     world.grow()
     with django_assert_num_queries(MARK_SAME_COVERAGE_HTMX_QUERIES):
-        large = text_of(logged_in_client.post(url, {"level": "5"}, headers=HX))
+        large = html_of(logged_in_client.post(url, {"level": "5"}, headers=HTMX))
 
     assert pressed_levels(small) == [4]
     assert pressed_levels(large) == [5]
@@ -180,7 +178,7 @@ def test_mark_keeping_coverage_query_count(logged_in_client, world, django_asser
 
 @pytest.mark.parametrize(
     ("headers", "expected"),
-    [({}, EDIT_NOTE_GET_QUERIES), (HX, EDIT_NOTE_GET_HTMX_QUERIES)],
+    [({}, EDIT_NOTE_GET_QUERIES), (HTMX, EDIT_NOTE_GET_HTMX_QUERIES)],
     ids=["plain", "htmx"],
 )
 def test_edit_note_get_query_count(
@@ -188,10 +186,10 @@ def test_edit_note_get_query_count(
 ):
     url = f"/questions/{world.question.key}/note/"
     with django_assert_num_queries(expected):
-        small = text_of(logged_in_client.get(url, headers=headers))
+        small = html_of(logged_in_client.get(url, headers=headers))
     world.grow()
     with django_assert_num_queries(expected):
-        large = text_of(logged_in_client.get(url, headers=headers))
+        large = html_of(logged_in_client.get(url, headers=headers))
 
     assert "my **own** note" in small
     assert "my **own** note" in large

@@ -24,6 +24,7 @@ from progress.models import ConfidenceMark, Note
 from progress.search import FTS_TABLE, SEARCH_MAX_CHARS, SEARCH_MAX_WORDS, search_questions
 from questions.models import Answer, Question
 from tests.factories import make_bank, make_question, make_topic, make_user, mark, note
+from tests.pages import HTMX
 from tests.progress.test_topic_views import LAYOUT_QUERIES, html, row_positions
 from tests.questions.test_import_parsers import EXAMPLES
 
@@ -424,7 +425,7 @@ def test_stemming_finds_other_forms_of_a_word(user):
 )
 def test_search_syntax_typed_by_a_learner_is_never_an_error(logged_in_client, bank, text):
     """Nothing typed becomes FTS5 (or tsquery) syntax: each is a page of results."""
-    for headers in ({}, {"HX-Request": "true"}):
+    for headers in ({}, HTMX):
         response = logged_in_client.get(URL, {"q": text}, headers=headers)
         assert response.status_code == 200
         assert set(row_positions(response)) <= {1, 2, 3, 4, 5}
@@ -623,7 +624,7 @@ def test_htmx_status_counts(logged_in_client, bank, htmx_headers, params, status
 
 @pytest.mark.django_db
 def test_history_restore_gets_the_full_page(logged_in_client, bank):
-    headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    headers = {**HTMX, "HX-History-Restore-Request": "true"}
     response = logged_in_client.get(URL, {"q": "pooling"}, headers=headers)
     assert "<html" in html(response) and "<h1>Questions</h1>" in html(response)
     assert row_positions(response) == [1, 2]
@@ -649,7 +650,7 @@ def test_a_shared_link_shows_the_same_results_and_form(logged_in_client, bank, h
 @pytest.mark.django_db
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
 def test_nothing_found_says_so(logged_in_client, bank, htmx):
-    headers = {"HX-Request": "true"} if htmx else {}
+    headers = HTMX if htmx else {}
     response = logged_in_client.get(URL, {"q": "<b>gradient</b>", "due": "1"}, headers=headers)
     assert row_positions(response) == []
     assert (
@@ -688,7 +689,7 @@ def test_too_long_a_search_is_shown_back_with_a_message(
     logged_in_client, bank, htmx, kind, django_assert_num_queries
 ):
     text = TOO_LONG[kind]
-    headers = {"HX-Request": "true"} if htmx else {}
+    headers = HTMX if htmx else {}
     # Not searched: the page reads the topics (and the layout), the fragment only the
     # session, the user and the topics.
     with django_assert_num_queries(2 + 1 if htmx else LAYOUT_QUERIES + 1):
@@ -726,7 +727,7 @@ def test_too_long_a_search_is_shown_back_with_a_message(
 @pytest.mark.django_db
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
 def test_the_longest_search_allowed_is_searched(logged_in_client, bank, htmx):
-    headers = {"HX-Request": "true"} if htmx else {}
+    headers = HTMX if htmx else {}
     for text in (
         " ".join(["pooling"] * SEARCH_MAX_WORDS),
         "pooling " + "x" * (SEARCH_MAX_CHARS - len("pooling ")),
@@ -800,7 +801,7 @@ def test_search_query_count(logged_in_client, crowd, htmx, filtered, django_asse
             "note": "1",
             "due": "1",
         }
-    headers = {"HX-Request": "true"} if htmx else {}
+    headers = HTMX if htmx else {}
     with django_assert_num_queries(QUERIES["htmx" if htmx else "page"]):
         response = logged_in_client.get(URL, params, headers=headers)
     assert response.status_code == 200

@@ -11,9 +11,8 @@ from django.urls import reverse
 
 from progress.models import ConfidenceEvent, ConfidenceMark, StudySession
 from tests.factories import make_bank, make_question, make_user, mark
+from tests.pages import HTMX
 from tests.teams.factories import add_member, make_assignment, make_team, make_topic_set
-
-HX = {"HX-Request": "true"}
 
 
 @pytest.fixture
@@ -72,7 +71,7 @@ def test_rating_records_confidence_and_moves_on_with_htmx(bank, learner, client_
     first, second = list(bank[0].questions.order_by("position"))[:2]
     url = reverse("progress:study_rate", args=[session.pk])
 
-    response = client_of.post(url, {"level": "4"}, headers=HX)
+    response = client_of.post(url, {"level": "4"}, headers=HTMX)
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -93,7 +92,7 @@ def test_rating_without_htmx_redirects_back_to_the_session(bank, learner, client
     assert ConfidenceEvent.objects.filter(user=learner).count() == 1
 
 
-@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_an_invalid_rating_is_refused_and_nothing_moves(bank, learner, client_of, headers):
     start(client_of, source="topic", topic=bank[0].slug)
     session = latest(learner)
@@ -115,12 +114,12 @@ def test_previous_shows_what_was_rated_and_next_skips(bank, learner, client_of):
     client_of.post(reverse("progress:study_rate", args=[session.pk]), {"level": "3"})
     move = reverse("progress:study_move", args=[session.pk])
 
-    html = client_of.post(move, {"direction": "previous"}, headers=HX).content.decode()
+    html = client_of.post(move, {"direction": "previous"}, headers=HTMX).content.decode()
     assert "Question 1 of 3" in html
     assert re.search(r'id="rate-3"[^>]*aria-pressed="true"', html, re.S)
     assert len(re.findall(r'aria-pressed="true"', html)) == 1
-    html = client_of.post(move, {"direction": "next"}, headers=HX).content.decode()
-    html = client_of.post(move, {"direction": "next"}, headers=HX).content.decode()
+    html = client_of.post(move, {"direction": "next"}, headers=HTMX).content.decode()
+    html = client_of.post(move, {"direction": "next"}, headers=HTMX).content.decode()
     assert "Question 3 of 3" in html and "Finish" in html
     assert client_of.post(move, {"direction": "sideways"}).status_code == 400
 
@@ -130,7 +129,7 @@ def test_finishing_shows_a_summary_of_levels_and_topics(bank, learner, client_of
     session = latest(learner)
     url = reverse("progress:study_rate", args=[session.pk])
     for level in ["5", "2", "5"]:
-        response = client_of.post(url, {"level": level}, headers=HX)
+        response = client_of.post(url, {"level": level}, headers=HTMX)
     html = response.content.decode()
     assert "Session complete" in html
     assert "you rated 3 of 3 questions" in html

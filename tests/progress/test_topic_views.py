@@ -12,6 +12,7 @@ from django.utils.html import escape
 from progress.models import ConfidenceMark, Note
 from questions.models import Question
 from tests.factories import make_bank, make_question, make_topic, make_user, mark, note
+from tests.pages import HTMX
 
 #: Queries every full page makes in base.html: session, user, the user's teams (navigation).
 LAYOUT_QUERIES = 3
@@ -424,7 +425,7 @@ def test_topic_list_query_count(logged_in_client, crowd, django_assert_num_queri
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
 def test_topic_detail_query_count(logged_in_client, crowd, htmx, django_assert_num_queries):
     topic = crowd["topic"]
-    headers = {"HX-Request": "true"} if htmx else {}
+    headers = HTMX if htmx else {}
     with django_assert_num_queries(QUERIES["topic_detail_htmx" if htmx else "topic_detail"]):
         response = logged_in_client.get(topic.get_absolute_url(), headers=headers)
     assert response.status_code == 200
@@ -438,7 +439,7 @@ def test_topic_detail_query_count(logged_in_client, crowd, htmx, django_assert_n
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
 def test_question_detail_query_count(logged_in_client, crowd, htmx, django_assert_num_queries):
     topic, question = crowd["topic"], crowd["question"]
-    headers = {"HX-Request": "true"} if htmx else {}
+    headers = HTMX if htmx else {}
     url = f"{question.get_absolute_url()}?topic={topic.slug}"
     with django_assert_num_queries(QUERIES["question_detail"]):
         response = logged_in_client.get(url, headers=headers)

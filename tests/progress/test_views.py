@@ -6,17 +6,17 @@ from django.utils import timezone
 
 from progress.models import ConfidenceEvent, ConfidenceMark, Note
 from tests.factories import make_bank, make_question, make_topic, mark, note
-from tests.progress.pages import (
+from tests.pages import (
+    HTMX,
     body_csrf_token,
     coverage_figures,
+    html_of,
     pressed_levels,
     section,
-    text_of,
     title,
     topic_rows,
 )
 
-HX = {"HX-Request": "true"}
 LEVEL_ERROR = "Choose a confidence level from 1 (Not yet) to 5 (Mastered)."
 
 
@@ -42,11 +42,11 @@ def nothing_written() -> bool:
 # --- dashboard ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_anonymous_visitor_sees_the_welcome_page(client, db, headers):
     response = client.get("/", headers=headers)
 
-    html = text_of(response)
+    html = html_of(response)
     assert response.status_code == 200
     assert title(html) == "Welcome · StudyHub"
     assert '<a class="button primary" href="/accounts/signup/">Sign up</a>' in html
@@ -56,7 +56,7 @@ def test_anonymous_visitor_sees_the_welcome_page(client, db, headers):
 
 
 def test_dashboard_without_progress_shows_zeroes(logged_in_client, bank):
-    html = text_of(logged_in_client.get("/"))
+    html = html_of(logged_in_client.get("/"))
 
     assert title(html) == "Dashboard · StudyHub"
     assert "<h1>Hello, Lee Learner</h1>" in html
@@ -69,10 +69,10 @@ def test_dashboard_without_progress_shows_zeroes(logged_in_client, bank):
     assert '<a href="/notes/">0<span class="visually-hidden">' in notes
 
 
-@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_dashboard_numbers_change_after_marks_and_notes(logged_in_client, user, bank, headers):
     first, second = (list(topic.questions.all()) for topic in bank)
-    before = text_of(logged_in_client.get("/", headers=headers))
+    before = html_of(logged_in_client.get("/", headers=headers))
     assert coverage_figures(section(before, "overall-heading", attr="aria-labelledby")) == [
         (0, 10, 0)
     ]
@@ -85,7 +85,7 @@ def test_dashboard_numbers_change_after_marks_and_notes(logged_in_client, user, 
     mark(user, second[1], 1)  # the latest mark counts: no longer covered
     note(user, first[0], "one")
     note(user, second[3], "two")
-    after = text_of(logged_in_client.get("/", headers=headers))
+    after = html_of(logged_in_client.get("/", headers=headers))
 
     overall = section(after, "overall-heading", attr="aria-labelledby")
     assert '<p class="stat-number">30%</p>' in overall
@@ -101,7 +101,7 @@ def test_dashboard_ignores_other_users_marks(logged_in_client, other_user, bank)
         mark(other_user, question, 5)
     note(other_user, bank[0].questions.first(), "theirs")
 
-    html = text_of(logged_in_client.get("/"))
+    html = html_of(logged_in_client.get("/"))
 
     assert topic_rows(html) == {bank[0].name: (0, 5, 0), bank[1].name: (0, 5, 0)}
     assert "0 questions rated so far" in html
@@ -115,7 +115,7 @@ def test_weakest_topics_are_the_three_least_covered_unfinished_ones(logged_in_cl
         for question in list(topic.questions.all())[:covered]:
             mark(user, question, 4)
 
-    html = text_of(logged_in_client.get("/"))
+    html = html_of(logged_in_client.get("/"))
 
     weakest = section(html, "weakest-heading", attr="aria-labelledby")
     shown = [name for name in (t.name for t in topics) if f">{name}</a>" in weakest]
@@ -133,7 +133,7 @@ def test_everything_covered_is_celebrated(logged_in_client, user, bank):
         for question in topic.questions.all():
             mark(user, question, 3)
 
-    html = text_of(logged_in_client.get("/"))
+    html = html_of(logged_in_client.get("/"))
 
     assert "Every topic is covered. Well done!" in html
     assert coverage_figures(section(html, "overall-heading", attr="aria-labelledby")) == [
@@ -148,7 +148,7 @@ def test_recently_studied_lists_the_six_latest_marks_newest_first(logged_in_clie
     for age, question in enumerate(questions):
         mark(user, question, 1 + age % 5, at=now - timedelta(hours=age))
 
-    html = text_of(logged_in_client.get("/"))
+    html = html_of(logged_in_client.get("/"))
 
     recent = section(html, "recent-heading", attr="aria-labelledby")
     shown = [q for q in questions if f"{q.text}</a>" in recent]
@@ -163,9 +163,9 @@ def test_recently_studied_lists_the_six_latest_marks_newest_first(logged_in_clie
 def test_htmx_mark_returns_the_confidence_fragment_and_oob_coverage(
     logged_in_client, user, question
 ):
-    response = logged_in_client.post(confidence_url(question), {"level": "4"}, headers=HX)
+    response = logged_in_client.post(confidence_url(question), {"level": "4"}, headers=HTMX)
 
-    html = text_of(response)
+    html = html_of(response)
     assert response.status_code == 200
     assert "<html" not in html
     # The buttons are swapped; the status line keeps its element (a live region) and
@@ -186,10 +186,10 @@ def test_htmx_mark_returns_the_confidence_fragment_and_oob_coverage(
 def test_htmx_mark_again_updates_the_fragment_and_keeps_both_events(
     logged_in_client, user, question
 ):
-    logged_in_client.post(confidence_url(question), {"level": "4"}, headers=HX)
-    response = logged_in_client.post(confidence_url(question), {"level": "2"}, headers=HX)
+    logged_in_client.post(confidence_url(question), {"level": "4"}, headers=HTMX)
+    response = logged_in_client.post(confidence_url(question), {"level": "2"}, headers=HTMX)
 
-    html = text_of(response)
+    html = html_of(response)
     assert pressed_levels(html) == [2]
     assert "<strong>Shaky</strong> — not covered yet." in html
     assert coverage_figures(section(html, "coverage-panel")) == [(0, 5, 0)]
@@ -201,10 +201,10 @@ def test_htmx_mark_again_updates_the_fragment_and_keeps_both_events(
 def test_htmx_mark_that_keeps_coverage_leaves_the_panel_alone(
     logged_in_client, user, question, before, after
 ):
-    logged_in_client.post(confidence_url(question), {"level": str(before)}, headers=HX)
-    response = logged_in_client.post(confidence_url(question), {"level": str(after)}, headers=HX)
+    logged_in_client.post(confidence_url(question), {"level": str(before)}, headers=HTMX)
+    response = logged_in_client.post(confidence_url(question), {"level": str(after)}, headers=HTMX)
 
-    html = text_of(response)
+    html = html_of(response)
     assert pressed_levels(html) == [after]
     assert "coverage-panel" not in html  # the page's panel already shows these counts
     assert ConfidenceMark.objects.get(user=user, question=question).level == after
@@ -214,10 +214,10 @@ def test_htmx_mark_that_keeps_coverage_leaves_the_panel_alone(
 def test_htmx_mark_that_crosses_the_line_updates_the_panel(
     logged_in_client, user, question, before, after, covered
 ):
-    logged_in_client.post(confidence_url(question), {"level": str(before)}, headers=HX)
-    response = logged_in_client.post(confidence_url(question), {"level": str(after)}, headers=HX)
+    logged_in_client.post(confidence_url(question), {"level": str(before)}, headers=HTMX)
+    response = logged_in_client.post(confidence_url(question), {"level": str(after)}, headers=HTMX)
 
-    panel = section(text_of(response), "coverage-panel")
+    panel = section(html_of(response), "coverage-panel")
     assert 'hx-swap-oob="true"' in panel
     assert coverage_figures(panel) == [(covered, 5, covered * 20)]
 
@@ -226,9 +226,9 @@ def test_htmx_mark_shows_coverage_of_every_topic_of_the_question(logged_in_clien
     shared = make_question(topics=bank)
     mark(user, bank[1].questions.exclude(pk=shared.pk).first(), 5)
 
-    response = logged_in_client.post(confidence_url(shared), {"level": "3"}, headers=HX)
+    response = logged_in_client.post(confidence_url(shared), {"level": "3"}, headers=HTMX)
 
-    assert coverage_figures(section(text_of(response), "coverage-panel")) == [
+    assert coverage_figures(section(html_of(response), "coverage-panel")) == [
         (1, 6, 16),
         (2, 6, 33),
     ]
@@ -241,7 +241,7 @@ def test_plain_mark_redirects_back_to_the_question(logged_in_client, user, quest
     assert response["Location"] == f"/questions/{question.key}/#confidence"
     assert ConfidenceMark.objects.get(user=user, question=question).level == 5
 
-    page = text_of(logged_in_client.get(response["Location"]))
+    page = html_of(logged_in_client.get(response["Location"]))
     assert "Marked “Mastered”." in page
     assert pressed_levels(section(page, "confidence")) == [5]
 
@@ -264,9 +264,9 @@ def test_plain_mark_drops_a_topic_the_question_is_not_in(logged_in_client, bank,
 def test_htmx_invalid_level_is_422_with_a_message_and_writes_nothing(
     logged_in_client, question, level
 ):
-    response = logged_in_client.post(confidence_url(question), {"level": level}, headers=HX)
+    response = logged_in_client.post(confidence_url(question), {"level": level}, headers=HTMX)
 
-    html = text_of(response)
+    html = html_of(response)
     assert response.status_code == 422
     assert "<html" not in html
     assert (
@@ -283,33 +283,33 @@ def test_plain_invalid_level_is_422_with_a_message_and_writes_nothing(
 ):
     response = logged_in_client.post(confidence_url(question), {"level": level})
 
-    html = text_of(response)
+    html = html_of(response)
     assert response.status_code == 422
     assert title(html).startswith(f"Q{question.position}.")
     assert f'<span class="error">{LEVEL_ERROR}</span>' in section(html, "confidence")
     assert nothing_written()
 
 
-@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_missing_level_is_422_and_keeps_the_current_mark(logged_in_client, user, question, headers):
     mark(user, question, 4)
 
     response = logged_in_client.post(confidence_url(question), {}, headers=headers)
 
     assert response.status_code == 422
-    assert '<span class="error">This field is required.</span>' in text_of(response)
+    assert '<span class="error">This field is required.</span>' in html_of(response)
     assert list(ConfidenceMark.objects.values_list("level", flat=True)) == [4]
     assert ConfidenceEvent.objects.count() == 1
 
 
-@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_get_on_mark_confidence_is_405(logged_in_client, question, headers):
     response = logged_in_client.get(confidence_url(question), headers=headers)
     assert response.status_code == 405
     assert response["Allow"] == "POST"
 
 
-@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_anonymous_mark_redirects_to_login_and_writes_nothing(client, question, headers):
     response = client.post(confidence_url(question), {"level": "3"}, headers=headers)
 
@@ -318,7 +318,7 @@ def test_anonymous_mark_redirects_to_login_and_writes_nothing(client, question, 
     assert nothing_written()
 
 
-@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_mark_on_an_unknown_question_is_404(logged_in_client, bank, headers):
     response = logged_in_client.post(
         "/questions/no-such-question/confidence/", {"level": "3"}, headers=headers
@@ -338,56 +338,56 @@ def csrf_client(user):
 
 
 def test_htmx_post_without_a_csrf_token_is_refused(csrf_client, question):
-    response = csrf_client.post(confidence_url(question), {"level": "3"}, headers=HX)
+    response = csrf_client.post(confidence_url(question), {"level": "3"}, headers=HTMX)
 
     assert response.status_code == 403
-    assert "This form has expired" in text_of(response)
+    assert "This form has expired" in html_of(response)
     assert nothing_written()
 
 
 def test_htmx_post_with_a_wrong_csrf_token_is_refused(csrf_client, question):
     csrf_client.get(question.get_absolute_url())
     response = csrf_client.post(
-        confidence_url(question), {"level": "3"}, headers={**HX, "X-CSRFToken": "x" * 64}
+        confidence_url(question), {"level": "3"}, headers={**HTMX, "X-CSRFToken": "x" * 64}
     )
     assert response.status_code == 403
     assert nothing_written()
 
 
 def test_htmx_post_with_the_token_from_hx_headers_succeeds(csrf_client, user, question):
-    page = text_of(csrf_client.get(question.get_absolute_url()))
+    page = html_of(csrf_client.get(question.get_absolute_url()))
     token = body_csrf_token(page)
 
     response = csrf_client.post(
-        confidence_url(question), {"level": "3"}, headers={**HX, "X-CSRFToken": token}
+        confidence_url(question), {"level": "3"}, headers={**HTMX, "X-CSRFToken": token}
     )
 
     assert response.status_code == 200
-    assert pressed_levels(text_of(response)) == [3]
+    assert pressed_levels(html_of(response)) == [3]
     assert ConfidenceMark.objects.get(user=user, question=question).level == 3
 
 
 def test_htmx_note_post_needs_the_csrf_token_too(csrf_client, user, question):
     url = f"/questions/{question.key}/note/"
-    refused = csrf_client.post(url, {"text": "hello"}, headers=HX)
+    refused = csrf_client.post(url, {"text": "hello"}, headers=HTMX)
     assert refused.status_code == 403
     assert not Note.objects.exists()
 
-    token = body_csrf_token(text_of(csrf_client.get(question.get_absolute_url())))
-    saved = csrf_client.post(url, {"text": "hello"}, headers={**HX, "X-CSRFToken": token})
+    token = body_csrf_token(html_of(csrf_client.get(question.get_absolute_url())))
+    saved = csrf_client.post(url, {"text": "hello"}, headers={**HTMX, "X-CSRFToken": token})
     assert saved.status_code == 200
     assert Note.objects.get(user=user, question=question).text == "hello"
 
 
 def test_topic_with_no_questions_does_not_break_the_dashboard(logged_in_client, bank):
     make_topic(name="Empty topic")
-    html = text_of(logged_in_client.get("/"))
+    html = html_of(logged_in_client.get("/"))
     assert topic_rows(html)["Empty topic"] == (0, 0, 0)
     assert "Empty topic" not in section(html, "weakest-heading", attr="aria-labelledby")
 
 
 def test_a_refused_htmx_post_brings_a_message_for_the_alert_region(csrf_client, question):
-    response = csrf_client.post(confidence_url(question), {"level": "3"}, headers=HX)
+    response = csrf_client.post(confidence_url(question), {"level": "3"}, headers=HTMX)
     html = response.content.decode()
     assert response.status_code == 403
     assert '<div id="server-error-message" class="server-error-message" role="alert">' in html
@@ -400,7 +400,7 @@ def test_a_forbidden_htmx_post_brings_a_message_for_the_alert_region(user):
     team = make_team(learners=[user])
     client = Client()
     client.force_login(user)
-    response = client.post(f"/teams/{team.pk}/invite/", headers=HX)
+    response = client.post(f"/teams/{team.pk}/invite/", headers=HTMX)
     html = response.content.decode()
     assert response.status_code == 403
     assert '<div id="server-error-message" class="server-error-message" role="alert">' in html

@@ -6,9 +6,8 @@ import pytest
 
 from progress.models import Note
 from tests.factories import make_bank, note
-from tests.progress.pages import section, text_of, textarea_value, title
+from tests.pages import HTMX, html_of, section, textarea_value, title
 
-HX = {"HX-Request": "true"}
 AUTOSAVE = {"autosave": "1"}
 LONG_TEXT = "Too long. " * 2000 + "!"  # 20,001 characters
 OTHER_SECRET = "Someone else's private exam trick 7f3c"
@@ -34,9 +33,9 @@ def note_url(question) -> str:
 def test_htmx_get_returns_the_editor_fragment(logged_in_client, user, question):
     note(user, question, "My **draft**")
 
-    response = logged_in_client.get(note_url(question), headers=HX)
+    response = logged_in_client.get(note_url(question), headers=HTMX)
 
-    html = text_of(response)
+    html = html_of(response)
     assert response.status_code == 200
     assert "<html" not in html
     assert html.lstrip().startswith('<section id="note"')
@@ -50,7 +49,7 @@ def test_plain_get_returns_the_question_page_with_the_editor(logged_in_client, u
 
     response = logged_in_client.get(note_url(question))
 
-    html = text_of(response)
+    html = html_of(response)
     assert response.status_code == 200
     assert title(html) == f"Q{question.position}. {question.text} · StudyHub"
     editor = section(html, "note")
@@ -59,20 +58,20 @@ def test_plain_get_returns_the_question_page_with_the_editor(logged_in_client, u
     assert '<section id="confidence"' in html
 
 
-@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_get_without_a_note_shows_an_empty_editor(logged_in_client, question, headers):
-    html = text_of(logged_in_client.get(note_url(question), headers=headers))
+    html = html_of(logged_in_client.get(note_url(question), headers=headers))
     assert textarea_value(html) == ""
 
 
-@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_anonymous_note_editor_redirects_to_login(client, question, headers):
     response = client.get(note_url(question), headers=headers)
     assert response.status_code == 302
     assert response["Location"] == f"/accounts/login/?next=/questions/{question.key}/note/"
 
 
-@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_note_methods_other_than_get_and_post_are_405(logged_in_client, question, headers):
     assert logged_in_client.put(note_url(question), headers=headers).status_code == 405
 
@@ -86,10 +85,10 @@ def test_note_on_an_unknown_question_is_404(logged_in_client, bank):
 
 def test_htmx_save_returns_the_rendered_note_section(logged_in_client, user, question):
     response = logged_in_client.post(
-        note_url(question), {"text": "Remember **strides**"}, headers=HX
+        note_url(question), {"text": "Remember **strides**"}, headers=HTMX
     )
 
-    html = text_of(response)
+    html = html_of(response)
     assert response.status_code == 200
     assert "<html" not in html
     note_section = section(html, "note")
@@ -105,10 +104,10 @@ def test_htmx_save_returns_the_rendered_note_section(logged_in_client, user, que
 
 def test_htmx_autosave_returns_only_the_status(logged_in_client, user, question):
     response = logged_in_client.post(
-        note_url(question), {"text": "draft as I type", **AUTOSAVE}, headers=HX
+        note_url(question), {"text": "draft as I type", **AUTOSAVE}, headers=HTMX
     )
 
-    html = text_of(response).strip()
+    html = html_of(response).strip()
     assert response.status_code == 200
     # Only the text of the status line: htmx swaps it into the existing live region...
     status, version_input = html.split("<input", 1)
@@ -124,7 +123,7 @@ def test_htmx_autosave_returns_only_the_status(logged_in_client, user, question)
 
 def test_htmx_autosave_bumps_the_version_only_on_change(logged_in_client, user, question):
     for text in ("a", "ab", "ab", "abc"):
-        logged_in_client.post(note_url(question), {"text": text, **AUTOSAVE}, headers=HX)
+        logged_in_client.post(note_url(question), {"text": text, **AUTOSAVE}, headers=HTMX)
 
     stored = Note.objects.get(user=user, question=question)
     assert (stored.text, stored.version) == ("abc", 3)
@@ -136,7 +135,7 @@ def test_plain_save_redirects_back_to_the_question(logged_in_client, user, quest
     assert response.status_code == 302
     assert response["Location"] == f"/questions/{question.key}/#note"
     assert Note.objects.get(user=user, question=question).text == "Plain *post*"
-    page = text_of(logged_in_client.get(response["Location"]))
+    page = html_of(logged_in_client.get(response["Location"]))
     assert "Note saved." in page
     assert "<p>Plain <em>post</em></p>" in section(page, "note")
 
@@ -146,7 +145,7 @@ def test_plain_save_keeps_the_topic_in_the_redirect(logged_in_client, bank, ques
     assert response["Location"] == f"/questions/{question.key}/?topic={bank[0].slug}#note"
 
 
-@pytest.mark.parametrize(("headers", "status"), [({}, 302), (HX, 200)], ids=["plain", "htmx"])
+@pytest.mark.parametrize(("headers", "status"), [({}, 302), (HTMX, 200)], ids=["plain", "htmx"])
 def test_saving_a_blank_note_deletes_it(logged_in_client, user, question, headers, status):
     note(user, question, "to be removed")
 
@@ -154,7 +153,7 @@ def test_saving_a_blank_note_deletes_it(logged_in_client, user, question, header
 
     assert response.status_code == status
     assert not Note.objects.filter(user=user).exists()
-    page = text_of(logged_in_client.get(question.get_absolute_url()))
+    page = html_of(logged_in_client.get(question.get_absolute_url()))
     assert "No note yet." in section(page, "note")
 
 
@@ -168,7 +167,7 @@ def test_a_note_of_exactly_the_limit_is_saved(logged_in_client, user, question):
 
 @pytest.mark.parametrize(
     ("headers", "extra"),
-    [({}, {}), (HX, {}), ({}, AUTOSAVE), (HX, AUTOSAVE)],
+    [({}, {}), (HTMX, {}), ({}, AUTOSAVE), (HTMX, AUTOSAVE)],
     ids=["plain", "htmx", "plain-autosave", "htmx-autosave"],
 )
 def test_a_new_note_over_the_limit_is_refused_and_nothing_is_stored(
@@ -180,7 +179,7 @@ def test_a_new_note_over_the_limit_is_refused_and_nothing_is_stored(
         note_url(question), {"text": LONG_TEXT, **extra}, headers=headers
     )
 
-    html = text_of(response)
+    html = html_of(response)
     assert response.status_code == 422
     assert "Not saved. This note is 20,001 characters long; the limit is 20,000." in html
     assert not Note.objects.exists()
@@ -188,7 +187,7 @@ def test_a_new_note_over_the_limit_is_refused_and_nothing_is_stored(
 
 @pytest.mark.parametrize(
     ("headers", "autosave"),
-    [({}, False), (HX, False), (HX, True)],
+    [({}, False), (HTMX, False), (HTMX, True)],
     ids=["plain", "htmx", "htmx-autosave"],
 )
 def test_an_edit_over_the_limit_keeps_the_stored_note_and_the_typed_text(
@@ -199,7 +198,7 @@ def test_an_edit_over_the_limit_keeps_the_stored_note_and_the_typed_text(
 
     response = logged_in_client.post(note_url(question), data, headers=headers)
 
-    html = text_of(response)
+    html = html_of(response)
     assert response.status_code == 422
     assert "the limit is 20,000" in html
     if autosave:
@@ -214,7 +213,7 @@ def test_an_edit_over_the_limit_keeps_the_stored_note_and_the_typed_text(
 
 
 def test_plain_post_over_the_limit_renders_the_full_page(logged_in_client, question):
-    html = text_of(logged_in_client.post(note_url(question), {"text": LONG_TEXT}))
+    html = html_of(logged_in_client.post(note_url(question), {"text": LONG_TEXT}))
     assert title(html).startswith(f"Q{question.position}.")
     assert '<label for="note-text">Note</label>' in html
 
@@ -224,7 +223,7 @@ def test_windows_line_endings_are_stored_as_newlines(logged_in_client, user, que
     assert Note.objects.get(user=user, question=question).text == "one\ntwo"
 
 
-@pytest.mark.parametrize(("headers", "status"), [({}, 302), (HX, 200)], ids=["plain", "htmx"])
+@pytest.mark.parametrize(("headers", "status"), [({}, 302), (HTMX, 200)], ids=["plain", "htmx"])
 def test_null_bytes_are_stripped(logged_in_client, user, question, headers, status):
     response = logged_in_client.post(note_url(question), {"text": "a\x00b"}, headers=headers)
 
@@ -232,7 +231,7 @@ def test_null_bytes_are_stripped(logged_in_client, user, question, headers, stat
     assert Note.objects.get(user=user, question=question).text == "ab"
 
 
-@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_anonymous_note_post_redirects_to_login_and_stores_nothing(client, question, headers):
     response = client.post(note_url(question), {"text": "hi"}, headers=headers)
     assert response.status_code == 302
@@ -249,7 +248,7 @@ def test_stored_xss_in_a_note_is_never_rendered(logged_in_client, user, question
     pk = Note.objects.get(user=user).pk
 
     for url in (question.get_absolute_url(), "/notes/", f"/notes/{pk}/"):
-        html = text_of(logged_in_client.get(url))
+        html = html_of(logged_in_client.get(url))
         assert "<script>alert" not in html
         assert "<img src=x" not in html
         # The raw HTML is shown as text; no tag of the page carries any of it.
@@ -258,7 +257,7 @@ def test_stored_xss_in_a_note_is_never_rendered(logged_in_client, user, question
         assert not re.search(r"<[^>]*hx-get=\"/accounts/logout/\"", html)
         assert "javascript:" not in html
 
-    editor = text_of(logged_in_client.get(note_url(question)))
+    editor = html_of(logged_in_client.get(note_url(question)))
     assert "&lt;script&gt;alert" in editor  # shown as text in the textarea
     assert textarea_value(editor) == payload
 
@@ -273,7 +272,7 @@ def test_note_list_shows_my_notes_rendered_in_question_order(logged_in_client, u
 
     response = logged_in_client.get("/notes/")
 
-    html = text_of(response)
+    html = html_of(response)
     assert response.status_code == 200
     assert title(html) == "My notes · StudyHub"
     assert "<p>first <strong>note</strong></p>" in html
@@ -288,7 +287,7 @@ def test_note_list_shows_my_notes_rendered_in_question_order(logged_in_client, u
 
 
 def test_note_list_without_notes_says_so(logged_in_client, bank):
-    assert "No notes yet." in text_of(logged_in_client.get("/notes/"))
+    assert "No notes yet." in html_of(logged_in_client.get("/notes/"))
 
 
 def test_note_detail_shows_my_note(logged_in_client, user, question):
@@ -296,7 +295,7 @@ def test_note_detail_shows_my_note(logged_in_client, user, question):
 
     response = logged_in_client.get(f"/notes/{mine.pk}/")
 
-    html = text_of(response)
+    html = html_of(response)
     assert response.status_code == 200
     assert title(html) == f"Note on Q{question.position} · StudyHub"
     assert "<li>point one</li>" in html
@@ -322,11 +321,11 @@ def test_another_users_note_is_not_found(logged_in_client, others_note):
     response = logged_in_client.get(f"/notes/{others_note.pk}/")
 
     assert response.status_code == 404
-    assert OTHER_SECRET not in text_of(response)
-    assert "Page not found" in text_of(response)
+    assert OTHER_SECRET not in html_of(response)
+    assert "Page not found" in html_of(response)
 
 
-@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_another_users_note_never_appears_on_my_pages(
     logged_in_client, user, question, others_note, headers
 ):
@@ -334,17 +333,17 @@ def test_another_users_note_never_appears_on_my_pages(
     urls = [question.get_absolute_url(), note_url(question), "/notes/", "/"]
 
     for url in urls:
-        html = text_of(logged_in_client.get(url, headers=headers))
+        html = html_of(logged_in_client.get(url, headers=headers))
         assert OTHER_SECRET not in html, url
-    assert textarea_value(text_of(logged_in_client.get(note_url(question)))) == "my own words"
-    assert '<a href="/notes/">1<span' in text_of(logged_in_client.get("/"))
+    assert textarea_value(html_of(logged_in_client.get(note_url(question)))) == "my own words"
+    assert '<a href="/notes/">1<span' in html_of(logged_in_client.get("/"))
 
 
 def test_saving_my_note_leaves_another_users_note_alone(
     logged_in_client, user, question, others_note
 ):
-    logged_in_client.post(note_url(question), {"text": "mine"}, headers=HX)
-    logged_in_client.post(note_url(question), {"text": ""}, headers=HX)
+    logged_in_client.post(note_url(question), {"text": "mine"}, headers=HTMX)
+    logged_in_client.post(note_url(question), {"text": ""}, headers=HTMX)
 
     kept = Note.objects.get(pk=others_note.pk)
     assert (kept.text, kept.version) == (OTHER_SECRET, 1)

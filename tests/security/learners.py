@@ -9,9 +9,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
+from tests.pages import HTMX
 from tests.security.own_postgres import AppClient, Serving
-
-HX = {"HX-Request": "true"}
 
 LEARNERS = 3
 PASSWORD = "a-long-enough-passphrase-7"
@@ -63,7 +62,7 @@ def learner_loop(client: AppClient, n: int, keys: list[str], stop: threading.Eve
                 if data is None:
                     status = client.get(path).status
                 else:
-                    status = client.post(path, data, headers=HX).status
+                    status = client.post(path, data, headers=HTMX).status
             except OSError:
                 status = 0  # no answer at all
             answers.append(Answer(kind, user, key, value, status, started, time.monotonic()))

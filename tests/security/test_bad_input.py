@@ -19,10 +19,8 @@ from hypothesis import strategies as st
 from progress.models import ConfidenceEvent, Note
 from teams.models import Team
 from tests.factories import make_bank, make_user
-from tests.progress.pages import text_of
+from tests.pages import HTMX, html_of
 from tests.teams.factories import add_member, make_assignment, make_team, make_topic_set
-
-HX = {"HX-Request": "true"}
 
 
 @pytest.fixture
@@ -37,7 +35,7 @@ def test_an_oversized_post_is_a_friendly_400(logged_in_client, user, question):
     response = logged_in_client.post(f"/questions/{question.key}/note/", {"text": "x" * 600_000})
 
     assert response.status_code == 400
-    html = text_of(response)
+    html = html_of(response)
     assert "<h1>Bad request</h1>" in html
     assert "What you sent is larger than StudyHub accepts (512 KB at most; " in html
     assert "a note holds up to 20,000 characters). Nothing was saved." in html
@@ -48,11 +46,11 @@ def test_an_oversized_post_is_a_friendly_400(logged_in_client, user, question):
 
 def test_an_oversized_htmx_post_gets_the_message_for_the_error_region(logged_in_client, question):
     response = logged_in_client.post(
-        f"/questions/{question.key}/note/", {"text": "x" * 600_000, "autosave": "1"}, headers=HX
+        f"/questions/{question.key}/note/", {"text": "x" * 600_000, "autosave": "1"}, headers=HTMX
     )
 
     assert response.status_code == 400
-    html = text_of(response).strip()
+    html = html_of(response).strip()
     assert html.startswith('<div id="server-error-message"')
     assert "<html" not in html
     assert "larger than StudyHub accepts" in html
@@ -66,7 +64,7 @@ def test_too_many_fields_is_a_friendly_400(logged_in_client, question):
     response = logged_in_client.post(f"/questions/{question.key}/confidence/", fields)
 
     assert response.status_code == 400
-    assert "more fields than StudyHub accepts (200 at most)" in text_of(response)
+    assert "more fields than StudyHub accepts (200 at most)" in html_of(response)
     assert not ConfidenceEvent.objects.exists()
 
 
@@ -76,7 +74,7 @@ def test_too_many_query_parameters_is_a_friendly_400(logged_in_client, question)
     response = logged_in_client.get(f"/topics/{topic.slug}/?{query}")
 
     assert response.status_code == 400
-    assert "more fields than StudyHub accepts" in text_of(response)
+    assert "more fields than StudyHub accepts" in html_of(response)
 
 
 # --- NUL bytes ------------------------------------------------------------------------
@@ -93,7 +91,7 @@ def test_nul_bytes_in_names_are_refused_with_a_message(logged_in_client, user):
         data[field] = "Evil\x00name"
         response = logged_in_client.post(path, data)
         assert response.status_code == 422, path
-        assert "Null characters are not allowed." in text_of(response), path
+        assert "Null characters are not allowed." in html_of(response), path
     user.refresh_from_db()
     assert user.display_name == "Lee Learner"
     assert list(Team.objects.values_list("name", flat=True)) == ["Team"]
@@ -103,7 +101,7 @@ def test_nul_bytes_in_log_in_and_sign_up_are_form_errors(db):
     client = Client()
     login = client.post("/accounts/login/", {"username": "lee\x00", "password": "x\x00"})
     assert login.status_code == 200
-    assert "Null characters are not allowed." in text_of(login)
+    assert "Null characters are not allowed." in html_of(login)
     signup = client.post(
         "/accounts/signup/",
         {
@@ -115,7 +113,7 @@ def test_nul_bytes_in_log_in_and_sign_up_are_form_errors(db):
         },
     )
     assert signup.status_code == 422
-    assert "Null characters are not allowed." in text_of(signup)
+    assert "Null characters are not allowed." in html_of(signup)
 
 
 def test_nul_bytes_in_addresses_are_404_and_in_queries_harmless(logged_in_client, question):
@@ -134,14 +132,14 @@ def test_nul_bytes_in_addresses_are_404_and_in_queries_harmless(logged_in_client
 @pytest.mark.parametrize(
     "level", ["0", "6", "-1", "3.5", "1e0", "٣", " 3", "three", "9" * 40, "3\x00"]
 )
-@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_invalid_levels_are_422_with_the_rule(logged_in_client, question, level, headers):
     response = logged_in_client.post(
         f"/questions/{question.key}/confidence/", {"level": level}, headers=headers
     )
 
     assert response.status_code == 422
-    assert "Choose a confidence level from 1 (Not yet) to 5 (Mastered)." in text_of(response)
+    assert "Choose a confidence level from 1 (Not yet) to 5 (Mastered)." in html_of(response)
     assert not ConfidenceEvent.objects.exists()
 
 
@@ -187,14 +185,14 @@ def test_unknown_ids_in_forms_are_form_errors(logged_in_client, user, question):
             f"/teams/{team.pk}/sets/new/", {"name": "Week 1", "questions": [value]}
         )
         assert response.status_code == 422
-        assert message in unescape(text_of(response))
+        assert message in unescape(html_of(response))
     make_topic_set(team, topics=[question.topics.get()])  # else there is nothing to assign
     assignment = logged_in_client.post(
         f"/teams/{team.pk}/assignments/new/", {"topic_set": HUGE, "due_date": "2026-02-30"}
     )
     assert assignment.status_code == 422
-    assert "Select a valid choice." in text_of(assignment)
-    assert "Enter a valid date." in text_of(assignment)
+    assert "Select a valid choice." in html_of(assignment)
+    assert "Enter a valid date." in html_of(assignment)
 
 
 def test_ids_beyond_any_column_in_forms_are_refused_saying_why(logged_in_client, user, question):
@@ -209,7 +207,7 @@ def test_ids_beyond_any_column_in_forms_are_refused_saying_why(logged_in_client,
         400: "Something in what you sent cannot be stored: a number out of range, say.",
     }
     assert response.status_code in expected
-    assert expected[response.status_code] in text_of(response)
+    assert expected[response.status_code] in html_of(response)
     assert not team.topic_sets.exists()
 
 
@@ -328,7 +326,7 @@ def test_fuzzed_forms_never_fail_on_the_server(world, form):
     )
     def send(values, extra, htmx):
         data = {**extra, **values}
-        headers = HX if htmx else {}
+        headers = HTMX if htmx else {}
         # Each example starts from the same data: its writes are rolled back.
         with transaction.atomic():
             client = Client()

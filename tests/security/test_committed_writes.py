@@ -15,8 +15,8 @@ from django.db import OperationalError
 
 from progress.models import ConfidenceEvent, ConfidenceMark, Note
 from tests.factories import make_bank
+from tests.pages import HTMX
 
-HX = {"HX-Request": "true"}
 GONE = OperationalError("server closed the connection unexpectedly")
 
 
@@ -29,7 +29,7 @@ def test_a_mark_whose_answer_fails_is_not_saved(logged_in_client, user, question
     # A first "Okay" covers the question, so the answer reads the coverage panel.
     with mock.patch("progress.views.question_topics_with_my_coverage", side_effect=GONE):
         response = logged_in_client.post(
-            f"/questions/{question.key}/confidence/", {"level": "3"}, headers=HX
+            f"/questions/{question.key}/confidence/", {"level": "3"}, headers=HTMX
         )
 
     assert response.status_code == 503
@@ -38,7 +38,7 @@ def test_a_mark_whose_answer_fails_is_not_saved(logged_in_client, user, question
 
     # The retry records it, once.
     response = logged_in_client.post(
-        f"/questions/{question.key}/confidence/", {"level": "3"}, headers=HX
+        f"/questions/{question.key}/confidence/", {"level": "3"}, headers=HTMX
     )
     assert response.status_code == 200
     assert ConfidenceEvent.objects.filter(user=user).count() == 1
@@ -48,14 +48,14 @@ def test_a_mark_whose_answer_fails_is_not_saved(logged_in_client, user, question
 def test_a_note_whose_answer_fails_is_not_saved(logged_in_client, user, question):
     with mock.patch("progress.views.question_page_context", side_effect=GONE):
         response = logged_in_client.post(
-            f"/questions/{question.key}/note/", {"text": "kept once", "version": ""}, headers=HX
+            f"/questions/{question.key}/note/", {"text": "kept once", "version": ""}, headers=HTMX
         )
 
     assert response.status_code == 503
     assert not Note.objects.filter(user=user).exists()
 
     response = logged_in_client.post(
-        f"/questions/{question.key}/note/", {"text": "kept once", "version": ""}, headers=HX
+        f"/questions/{question.key}/note/", {"text": "kept once", "version": ""}, headers=HTMX
     )
     assert response.status_code == 200
     assert Note.objects.get(user=user).text == "kept once"
@@ -63,7 +63,7 @@ def test_a_note_whose_answer_fails_is_not_saved(logged_in_client, user, question
 
 def test_a_saved_mark_is_answered_in_full(logged_in_client, user, question):
     response = logged_in_client.post(
-        f"/questions/{question.key}/confidence/", {"level": "4"}, headers=HX
+        f"/questions/{question.key}/confidence/", {"level": "4"}, headers=HTMX
     )
     html = response.content.decode()
     assert response.status_code == 200

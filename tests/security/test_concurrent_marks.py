@@ -22,6 +22,7 @@ from django.utils.crypto import get_random_string
 from progress.models import ConfidenceEvent, ConfidenceMark
 from progress.services import record_confidence
 from tests.factories import make_bank, make_user
+from tests.pages import HTMX
 
 pytestmark = [
     pytest.mark.skipif(
@@ -102,7 +103,7 @@ def test_concurrent_requests_leave_one_current_row_and_every_event(live_server):
             headers={
                 "Cookie": f"{settings.SESSION_COOKIE_NAME}={session}; csrftoken={csrf}",
                 "X-CSRFToken": csrf,
-                "HX-Request": "true",
+                **HTMX,
             },
             method="POST",
         )

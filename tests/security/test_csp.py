@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 
 from tests.factories import make_bank, note
+from tests.pages import HTMX
 
 #: Sources that would let injected text run as code (img-src keeps data: for images).
 FORBIDDEN_SOURCES = {"'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "*", "http:", "https:"}
@@ -76,7 +77,7 @@ def test_anonymous_pages_and_htmx_fragments_carry_the_policy_too(
     for response in (
         client.get("/"),
         client.get("/accounts/login/"),
-        logged_in_client.get(f"/questions/{question.key}/note/", headers={"HX-Request": "true"}),
+        logged_in_client.get(f"/questions/{question.key}/note/", headers=HTMX),
     ):
         directives = policy(response)
         assert directives["object-src"] == ["'none'"]

@@ -23,9 +23,9 @@ from django.test import RequestFactory
 
 from studyhub.views import database_failure, server_error
 from tests.factories import make_bank
+from tests.pages import HTMX
 from tests.security.learners import CREATE_LEARNERS, Learners, check_writes, wait_for_health
 
-HX = {"HX-Request": "true"}
 FRIENDLY = "StudyHub cannot reach its database right now."
 
 
@@ -76,7 +76,7 @@ def test_a_page_is_a_friendly_503_while_the_database_is_down(logged_in_client, q
 def test_htmx_gets_a_small_fragment_for_the_error_region(logged_in_client, question):
     with database_down(OperationalError("server closed the connection unexpectedly")):
         response = logged_in_client.post(
-            f"/questions/{question.key}/confidence/", {"level": "4"}, headers=HX
+            f"/questions/{question.key}/confidence/", {"level": "4"}, headers=HTMX
         )
 
     assert response.status_code == 503
@@ -102,7 +102,7 @@ def test_the_health_check_says_503_while_the_database_is_down(client, db):
     assert "no-cache" in response["Cache-Control"]
 
 
-@pytest.mark.parametrize("headers", [{}, HX], ids=["page", "htmx"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
 def test_errors_outside_views_reach_the_same_page(db, headers):
     """Middleware errors go to handler500, which tells a database outage apart."""
     request = RequestFactory().get("/", headers=headers)
@@ -116,7 +116,7 @@ def test_errors_outside_views_reach_the_same_page(db, headers):
 
 
 def test_other_server_errors_stay_a_plain_500(db):
-    request = RequestFactory().get("/", headers=HX)
+    request = RequestFactory().get("/", headers=HTMX)
     try:
         raise ValueError("a bug")
     except ValueError:
@@ -202,7 +202,7 @@ def test_a_query_the_database_refuses_is_a_500_logged_as_an_error(
 
     with mock.patch("progress.views.record_confidence", too_complex):
         response = logged_in_client.post(
-            f"/questions/{question.key}/confidence/", {"level": "4"}, headers=HX
+            f"/questions/{question.key}/confidence/", {"level": "4"}, headers=HTMX
         )
 
     assert response.status_code == 500
@@ -224,7 +224,7 @@ def test_a_database_busy_past_its_timeout_is_a_503_that_says_so(
     locked = wrapped(real_sqlite_error("BEGIN IMMEDIATE", tmp_path))
     with database_down(locked):
         response = logged_in_client.post(
-            f"/questions/{question.key}/confidence/", {"level": "4"}, headers=HX
+            f"/questions/{question.key}/confidence/", {"level": "4"}, headers=HTMX
         )
     assert response.status_code == 503
     assert "StudyHub's database is too busy right now." in response.content.decode()
@@ -261,7 +261,7 @@ def test_make_serve_survives_its_database_going_away(own_postgres, serving):
     assert FRIENDLY in page.text and "Traceback" not in page.text
     health = app.get("/healthz")
     assert (health.status, health.json()["status"]) == (503, "unavailable")
-    fragment = app.post("/questions/cnn-05/confidence/", {"level": "4"}, headers=HX)
+    fragment = app.post("/questions/cnn-05/confidence/", {"level": "4"}, headers=HTMX)
     assert fragment.status == 503
     assert fragment.text.strip().startswith('<div id="server-error-message"')
     assert fragment.headers["HX-Retarget"] == "#server-error"
@@ -269,7 +269,7 @@ def test_make_serve_survives_its_database_going_away(own_postgres, serving):
     own_postgres.start()
     assert app.get("/healthz").status == 200
     assert "Hello, Lena Park" in app.get("/").text  # the same session, no new log-in
-    marked = app.post("/questions/cnn-05/confidence/", {"level": "4"}, headers=HX)
+    marked = app.post("/questions/cnn-05/confidence/", {"level": "4"}, headers=HTMX)
     assert marked.status == 200
     assert own_postgres.query(
         "SELECT level FROM progress_confidencemark m JOIN accounts_user u ON u.id = m.user_id "

@@ -17,9 +17,7 @@ import time_machine
 from progress.models import Note
 from progress.services import NoteConflict, note_revision, save_note
 from tests.factories import make_bank
-from tests.progress.pages import section, text_of, textarea_value
-
-HX = {"HX-Request": "true"}
+from tests.pages import HTMX, html_of, section, textarea_value
 
 
 @pytest.fixture
@@ -182,15 +180,15 @@ def test_two_saves_of_one_editor_landing_in_the_wrong_order_are_no_conflict(
 
     def send(text: str, seq: int):
         data = {"text": text, "version": version, "editor": EDITOR, "seq": seq}
-        return logged_in_client.post(url(question), {**data, "autosave": "1"}, headers=HX)
+        return logged_in_client.post(url(question), {**data, "autosave": "1"}, headers=HTMX)
 
     later, earlier = send("Start, then more", 2), send("Start, then", 1)
 
     assert (later.status_code, earlier.status_code) == (200, 200)
     assert stored(user, question) == ("Start, then more", 2)
-    assert hidden_version(text_of(earlier)) == note_revision(Note.objects.get())
+    assert hidden_version(html_of(earlier)) == note_revision(Note.objects.get())
     assert not logged_in_client.session.get("refused_notes")
-    page = text_of(logged_in_client.get(question_page(question)))
+    page = html_of(logged_in_client.get(question_page(question)))
     assert "Not saved" not in page and "Edit note" in page
 
 
@@ -201,7 +199,7 @@ def test_two_saves_of_one_editor_landing_in_the_wrong_order_are_no_conflict(
 def test_an_editor_id_or_number_out_of_bounds_is_refused(logged_in_client, question, fields):
     data = {"text": "Typed", "version": "", "editor": EDITOR, "seq": "1", "autosave": "1"}
 
-    response = logged_in_client.post(url(question), {**data, **fields}, headers=HX)
+    response = logged_in_client.post(url(question), {**data, **fields}, headers=HTMX)
 
     assert response.status_code == 422
     assert not Note.objects.exists()
@@ -210,11 +208,11 @@ def test_an_editor_id_or_number_out_of_bounds_is_refused(logged_in_client, quest
 # --- The editor -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_the_editor_carries_the_version_it_started_from(logged_in_client, user, question, headers):
     note = save_note(user=user, question=question, text="Mine")
 
-    html = text_of(logged_in_client.get(url(question), headers=headers))
+    html = html_of(logged_in_client.get(url(question), headers=headers))
 
     assert hidden_version(html) == note_revision(note)
     assert textarea_value(html) == "Mine"
@@ -222,7 +220,7 @@ def test_the_editor_carries_the_version_it_started_from(logged_in_client, user, 
 
 def open_editor(client, question) -> str:
     """The version a freshly opened editor carries."""
-    return hidden_version(text_of(client.get(url(question))))
+    return hidden_version(html_of(client.get(url(question))))
 
 
 def test_plain_save_from_a_stale_tab_shows_both_versions(logged_in_client, user, question):
@@ -239,7 +237,7 @@ def test_plain_save_from_a_stale_tab_shows_both_versions(logged_in_client, user,
     )
 
     assert response.status_code == 409
-    page = text_of(response)
+    page = html_of(response)
     note_section = section(page, "note")
     assert "Not saved: this note was changed in another tab or window" in note_section
     assert textarea_value(note_section) == "Typed in the stale tab"
@@ -259,10 +257,12 @@ def test_htmx_save_from_a_stale_tab_answers_with_the_conflict_fragment(
     stale = open_editor(logged_in_client, question)
     save_note(user=user, question=question, text="Saved first")
 
-    response = logged_in_client.post(url(question), {"text": "Stale", "version": stale}, headers=HX)
+    response = logged_in_client.post(
+        url(question), {"text": "Stale", "version": stale}, headers=HTMX
+    )
 
     assert response.status_code == 409
-    html = text_of(response)
+    html = html_of(response)
     assert "<html" not in html
     assert html.lstrip().startswith('<section id="note"')
     assert textarea_value(html) == "Stale"
@@ -270,12 +270,12 @@ def test_htmx_save_from_a_stale_tab_answers_with_the_conflict_fragment(
     assert stored(user, question) == ("Saved first", 2)
 
 
-@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_keep_mine_overwrites_with_a_new_version(logged_in_client, user, question, headers):
     save_note(user=user, question=question, text="Start")
     stale = open_editor(logged_in_client, question)
     save_note(user=user, question=question, text="Saved first")
-    conflict = text_of(logged_in_client.post(url(question), {"text": "Mine", "version": stale}))
+    conflict = html_of(logged_in_client.post(url(question), {"text": "Mine", "version": stale}))
 
     response = logged_in_client.post(
         url(question),
@@ -291,7 +291,7 @@ def test_keep_mine_is_refused_again_if_the_note_changed_once_more(logged_in_clie
     save_note(user=user, question=question, text="Start")
     stale = open_editor(logged_in_client, question)
     save_note(user=user, question=question, text="Second")
-    conflict = text_of(logged_in_client.post(url(question), {"text": "Mine", "version": stale}))
+    conflict = html_of(logged_in_client.post(url(question), {"text": "Mine", "version": stale}))
     save_note(user=user, question=question, text="Third, meanwhile")
 
     response = logged_in_client.post(
@@ -299,7 +299,7 @@ def test_keep_mine_is_refused_again_if_the_note_changed_once_more(logged_in_clie
     )
 
     assert response.status_code == 409
-    assert saved_textarea(text_of(response)) == "Third, meanwhile"
+    assert saved_textarea(html_of(response)) == "Third, meanwhile"
     assert stored(user, question) == ("Third, meanwhile", 3)
 
 
@@ -312,7 +312,7 @@ def test_keep_saved_discards_mine_without_javascript(logged_in_client, user, que
 
     assert response.status_code == 302
     assert response["Location"] == f"/questions/{question.key}/#note"
-    page = text_of(logged_in_client.get(response["Location"]))
+    page = html_of(logged_in_client.get(response["Location"]))
     assert "Kept the saved version; your changes were discarded." in page
     assert stored(user, question) == ("Saved", 1)
 
@@ -321,10 +321,10 @@ def test_keep_saved_with_htmx_shows_the_saved_note(logged_in_client, user, quest
     save_note(user=user, question=question, text="Saved **text**")
 
     response = logged_in_client.post(
-        url(question), {"text": "Mine", "version": "stale", "resolve": "saved"}, headers=HX
+        url(question), {"text": "Mine", "version": "stale", "resolve": "saved"}, headers=HTMX
     )
 
-    html = text_of(response)
+    html = html_of(response)
     assert response.status_code == 200
     assert "<strong>text</strong>" in html
     assert "Kept the saved version" in html
@@ -340,7 +340,7 @@ def test_a_note_deleted_in_another_tab_is_shown_as_gone(logged_in_client, user, 
     response = logged_in_client.post(url(question), {"text": "Still mine", "version": stale})
 
     assert response.status_code == 409
-    html = text_of(response)
+    html = html_of(response)
     assert "None: the note was deleted in the other tab or window." in html
     assert 'id="note-saved-text"' not in html
     keep = logged_in_client.post(
@@ -355,7 +355,7 @@ def test_a_note_deleted_in_another_tab_is_shown_as_gone(logged_in_client, user, 
 
 def autosave(client, question, text: str, version: str):
     return client.post(
-        url(question), {"text": text, "version": version, "autosave": "1"}, headers=HX
+        url(question), {"text": text, "version": version, "autosave": "1"}, headers=HTMX
     )
 
 
@@ -364,7 +364,7 @@ def test_each_autosave_hands_the_editor_the_new_version(logged_in_client, user, 
     for text in ("d", "dr", "dra", "draft"):
         response = autosave(logged_in_client, question, text, version)
         assert response.status_code == 200
-        version = hidden_version(text_of(response))
+        version = hidden_version(html_of(response))
     assert version == note_revision(Note.objects.get())
     assert stored(user, question) == ("draft", 4)
 
@@ -377,7 +377,7 @@ def test_autosave_from_a_stale_tab_says_so_and_stops(logged_in_client, user, que
     response = autosave(logged_in_client, question, "Stale typing", stale)
 
     assert response.status_code == 409
-    html = text_of(response)
+    html = html_of(response)
     assert html == (
         '<span class="error">Not saved: this note was changed in another tab or window. '
         "Autosave is off; press “Save and close” to see both versions and choose.</span>"
@@ -388,7 +388,7 @@ def test_autosave_from_a_stale_tab_says_so_and_stops(logged_in_client, user, que
 
 
 def test_the_editor_is_autosaved_by_notes_js_and_closes_with_a_save(logged_in_client, question):
-    html = text_of(logged_in_client.get(url(question)))
+    html = html_of(logged_in_client.get(url(question)))
     (editor,) = re.findall(r"<form [^>]*data-note-editor[^>]*>", html)
     assert f'action="{url(question)}"' in editor
     assert 'data-autosave-delay="1500"' in editor
@@ -401,10 +401,10 @@ def test_the_editor_is_autosaved_by_notes_js_and_closes_with_a_save(logged_in_cl
 
 
 def test_an_editor_re_rendered_with_an_error_is_marked_unsaved(logged_in_client, question):
-    response = logged_in_client.post(url(question), {"text": "x" * 20_001}, headers=HX)
+    response = logged_in_client.post(url(question), {"text": "x" * 20_001}, headers=HTMX)
 
     assert response.status_code == 422
-    (editor,) = re.findall(r"<form [^>]*data-note-editor[^>]*>", text_of(response))
+    (editor,) = re.findall(r"<form [^>]*data-note-editor[^>]*>", html_of(response))
     assert "data-unsaved" in editor
 
 
@@ -420,15 +420,15 @@ def test_a_stale_save_of_the_text_already_saved_goes_through(
     assert autosave(logged_in_client, question, "Same words", stale).status_code == 200
 
     data = {"text": "Same words", "version": stale, **({"autosave": "1"} if autosaved else {})}
-    response = logged_in_client.post(url(question), data, headers=HX)
+    response = logged_in_client.post(url(question), data, headers=HTMX)
 
     assert response.status_code == 200
     if autosaved:
-        assert hidden_version(text_of(response)) == note_revision(Note.objects.get())
+        assert hidden_version(html_of(response)) == note_revision(Note.objects.get())
     else:
-        assert "Same words" in section(text_of(response), "note")
+        assert "Same words" in section(html_of(response), "note")
     assert stored(user, question) == ("Same words", 1)
-    assert "Some changes to this note" not in text_of(logged_in_client.get(question_page(question)))
+    assert "Some changes to this note" not in html_of(logged_in_client.get(question_page(question)))
 
 
 # --- Refused text is kept until the learner chooses ---------------------------------
@@ -447,14 +447,14 @@ def refuse(client, user, question, text: str) -> None:
 
 
 @pytest.mark.parametrize("path", ["page", "editor"])
-@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_refused_text_is_shown_next_to_the_saved_note(
     logged_in_client, user, question, path, headers
 ):
     refuse(logged_in_client, user, question, "Typed as the stale tab closed")
 
     target = question_page(question) if path == "page" else url(question)
-    html = text_of(logged_in_client.get(target, headers=headers))
+    html = html_of(logged_in_client.get(target, headers=headers))
 
     note_section = section(html, "note")
     assert "Not saved: some changes to this note were made in a tab or window" in note_section
@@ -468,7 +468,7 @@ def test_refused_text_is_shown_next_to_the_saved_note(
 
 def test_keep_mine_saves_the_refused_text_and_forgets_it(logged_in_client, user, question):
     refuse(logged_in_client, user, question, "Mine, from the closed tab")
-    html = text_of(logged_in_client.get(question_page(question)))
+    html = html_of(logged_in_client.get(question_page(question)))
 
     response = logged_in_client.post(
         url(question),
@@ -481,14 +481,14 @@ def test_keep_mine_saves_the_refused_text_and_forgets_it(logged_in_client, user,
 
     assert response.status_code == 302
     assert stored(user, question) == ("Mine, from the closed tab", 3)
-    page = text_of(logged_in_client.get(question_page(question)))
+    page = html_of(logged_in_client.get(question_page(question)))
     assert "Not saved" not in page and "Edit note" in page
 
 
-@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_keep_saved_forgets_the_refused_text(logged_in_client, user, question, headers):
     refuse(logged_in_client, user, question, "Mine, from the closed tab")
-    html = text_of(logged_in_client.get(question_page(question)))
+    html = html_of(logged_in_client.get(question_page(question)))
 
     logged_in_client.post(
         url(question),
@@ -497,7 +497,7 @@ def test_keep_saved_forgets_the_refused_text(logged_in_client, user, question, h
     )
 
     assert stored(user, question) == ("Newer, from another tab", 2)
-    page = text_of(logged_in_client.get(question_page(question)))
+    page = html_of(logged_in_client.get(question_page(question)))
     assert "Mine, from the closed tab" not in page and "Edit note" in page
 
 
@@ -510,7 +510,7 @@ def test_a_refused_save_and_close_is_kept_too(logged_in_client, user, question):
     )
 
     # The learner closed the conflict without choosing: it is still there on return.
-    html = text_of(logged_in_client.get(question_page(question)))
+    html = html_of(logged_in_client.get(question_page(question)))
     assert textarea_value(section(html, "note")) == "Mine"
     assert stored(user, question) == ("Newer", 2)
 
@@ -524,11 +524,11 @@ def test_the_session_keeps_refused_text_for_a_bounded_number_of_questions(
         refuse(logged_in_client, user, q, f"Refused {n}")
 
     shown = [
-        textarea_value(section(text_of(logged_in_client.get(question_page(q))), "note"))
+        textarea_value(section(html_of(logged_in_client.get(question_page(q))), "note"))
         for q in questions[1:]
     ]
     assert shown == ["Refused 1", "Refused 2"]
-    first = text_of(logged_in_client.get(question_page(questions[0])))
+    first = html_of(logged_in_client.get(question_page(questions[0])))
     assert "Refused 0" not in first and "Edit note" in first
 
 
@@ -536,7 +536,7 @@ def test_refused_text_saved_since_is_not_offered_again(logged_in_client, user, q
     refuse(logged_in_client, user, question, "The same words")
     save_note(user=user, question=question, text="The same words")
 
-    html = text_of(logged_in_client.get(question_page(question)))
+    html = html_of(logged_in_client.get(question_page(question)))
 
     assert "Not saved" not in html and "Edit note" in html
     assert logged_in_client.session.get("refused_notes") == {}
@@ -546,7 +546,7 @@ def test_the_editor_opens_when_the_refused_text_was_saved_since(logged_in_client
     refuse(logged_in_client, user, question, "The same words")
     save_note(user=user, question=question, text="The same words")
 
-    html = text_of(logged_in_client.get(url(question), headers=HX))
+    html = html_of(logged_in_client.get(url(question), headers=HTMX))
 
     assert '<label for="note-text">Note</label>' in html
     assert textarea_value(html) == "The same words"

@@ -22,12 +22,12 @@ from django.conf import settings as django_settings
 
 from progress.models import ConfidenceMark, Note
 from tests.factories import make_bank
+from tests.pages import HTMX
 from tests.security.conftest import PRODUCTION_ENV, clean_environment
 from tests.security.learners import CREATE_LEARNERS, Learners, check_writes, wait_for_health
 from tests.security.own_postgres import Serving, free_port
 from tests.security.own_redis import running_redis
 
-HX = {"HX-Request": "true"}
 CACHED_DB = "django.contrib.sessions.backends.cached_db"
 
 
@@ -68,9 +68,9 @@ def test_a_signed_in_learner_is_served_without_redis(client, user, password, que
     assert response.status_code == 302
     assert "Lee Learner" in client.get(url).content.decode()
     assert client.get(url).status_code == 200  # the session: a miss, never an error
-    marked = client.post(f"{url}confidence/", {"level": "4"}, headers=HX)
+    marked = client.post(f"{url}confidence/", {"level": "4"}, headers=HTMX)
     assert marked.status_code == 200
-    saved = client.post(f"{url}note/", {"text": "Kept", "autosave": "1"}, headers=HX)
+    saved = client.post(f"{url}note/", {"text": "Kept", "autosave": "1"}, headers=HTMX)
     assert saved.status_code == 200
     assert ConfidenceMark.objects.get(user=user, question=question).level == 4
     assert Note.objects.get(user=user, question=question).text == "Kept"

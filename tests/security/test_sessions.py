@@ -10,6 +10,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 
 from tests.factories import PASSWORD, make_bank, note
+from tests.pages import HTMX
 
 NEW_PASSWORD = "a-brand-new-passphrase-71"
 
@@ -79,7 +80,7 @@ def question(db):
     return make_bank(topics=1, questions_per_topic=1)[0].questions.first()
 
 
-@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}], ids=["page", "htmx"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
 def test_private_pages_are_not_stored(logged_in_client, user, question, headers):
     note(user, question, "Private thoughts")
     paths = [
@@ -99,7 +100,7 @@ def test_private_pages_are_not_stored(logged_in_client, user, question, headers)
 
 def test_a_private_post_answer_is_not_stored_either(logged_in_client, question):
     response = logged_in_client.post(
-        f"/questions/{question.key}/confidence/", {"level": "4"}, headers={"HX-Request": "true"}
+        f"/questions/{question.key}/confidence/", {"level": "4"}, headers=HTMX
     )
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]

@@ -23,6 +23,7 @@ from progress.models import Note
 from questions.models import Question
 from teams.models import Team, TopicSet
 from tests.factories import make_bank, make_user, mark, note
+from tests.pages import HTMX
 from tests.teams.factories import add_member, make_assignment, make_team
 
 #: Every attack carries "PWN-": upper case, which a slug made from it (lower case) never has,
@@ -165,7 +166,7 @@ def test_notes(client, bank):
     ]
     for path in paths:
         assert_inert(client, path)
-    html = assert_inert(client, f"/questions/{question.key}/note/", headers={"HX-Request": "true"})
+    html = assert_inert(client, f"/questions/{question.key}/note/", headers=HTMX)
     assert _visible_text(html).count(MARKER) >= len(CORPUS)  # all of it, as text in the editor
 
     # The conflict view shows the text twice: theirs and the saved one. (Theirs differs:

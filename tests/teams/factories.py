@@ -1,17 +1,11 @@
 """Teams for tests: teams, members, topic sets and assignments; a small hand-checked
-world for the team dashboard; bulk learners for query counts; readers for team pages
-and CSV exports."""
+world for the team dashboard; bulk learners for query counts;"""
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from html import unescape
-from html.parser import HTMLParser
 
 from django.test import Client
 
@@ -219,78 +213,6 @@ class ScaledTeam:
         client = Client()
         client.force_login(user)
         return client
-
-
-# --- Reading pages and CSV -------------------------------------------------------
-
-
-def html_of(response) -> str:
-    return response.content.decode()
-
-
-def squash(html: str) -> str:
-    """The visible text: tags dropped, entities decoded, whitespace collapsed."""
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
-
-
-class _Tables(HTMLParser):
-    """Every <table> as (attributes, rows); a row is a list of cell texts."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: list[tuple[dict, list[list[str]]]] = []
-        self._cell: list[str] | None = None
-        self._row: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self.tables.append((dict(attrs), []))
-        elif tag == "tr" and self.tables:
-            self._row = []
-        elif tag in ("td", "th") and self._row is not None:
-            self._cell = []
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None and self._row is not None:
-            self._row.append(" ".join("".join(self._cell).split()))
-            self._cell = None
-        elif tag == "tr" and self._row is not None:
-            self.tables[-1][1].append(self._row)
-            self._row = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-
-
-def table_rows(html: str, css_class: str) -> list[list[str]]:
-    """The rows (header row first) of the first table with this class."""
-    parser = _Tables()
-    parser.feed(html)
-    for attrs, rows in parser.tables:
-        if css_class in (attrs.get("class") or "").split():
-            return rows
-    raise AssertionError(f'no <table class="{css_class}">')
-
-
-FRESH_SUFFIX = re.compile(r" · \d+ fresh$")
-
-
-def matrix_of(html: str, *, fresh: bool = False) -> tuple[list[str], list[list[str]]]:
-    """The team dashboard's matrix: its header cells and its body rows. Cells read
-    "covered of total"; with fresh=True they keep their " · N fresh" suffix."""
-    rows = table_rows(html, "matrix")
-    body = rows[1:] if fresh else [[FRESH_SUFFIX.sub("", c) for c in row] for row in rows[1:]]
-    return rows[0], body
-
-
-def matrix_names(html: str) -> list[str]:
-    return [row[0] for row in matrix_of(html)[1]]
-
-
-def csv_rows(response) -> list[list[str]]:
-    assert response["Content-Type"].startswith("text/csv")
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
 
 
 def note_texts() -> list[str]:

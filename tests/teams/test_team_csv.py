@@ -11,16 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import make_bank, make_user, mark
-from tests.teams.factories import (
-    NOTE_TEXT,
-    ScaledTeam,
-    add_member,
-    csv_rows,
-    html_of,
-    make_assignment,
-    make_team,
-    matrix_of,
-)
+from tests.pages import csv_rows, html_of, matrix_of
+from tests.teams.factories import NOTE_TEXT, ScaledTeam, add_member, make_assignment, make_team
 
 FRESH_HEADER = "Fresh (covered, not yet due)"
 COVERAGE_HEADER = ["Member", "Username", "Covered", "Questions", "Coverage %", "Last activity"]

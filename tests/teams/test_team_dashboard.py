@@ -12,18 +12,8 @@ from django.urls import reverse
 
 from progress.models import Note
 from tests.factories import make_user
-from tests.teams.factories import (
-    NOTE_TEXT,
-    ScaledTeam,
-    html_of,
-    make_assignment,
-    make_team,
-    matrix_names,
-    matrix_of,
-    squash,
-)
-
-HX = {"HX-Request": "true"}
+from tests.pages import HTMX, html_of, matrix_names, matrix_of, squash
+from tests.teams.factories import NOTE_TEXT, ScaledTeam, make_assignment, make_team
 
 
 def dashboard_url(world, **params) -> str:
@@ -175,7 +165,7 @@ def test_another_teams_assignment_does_not_filter(world, instructor_client):
 
 def test_htmx_gets_only_the_matrix_section(world, instructor_client):
     response = instructor_client.get(
-        dashboard_url(world, assignment=world.week1.pk, sort="-name"), headers=HX
+        dashboard_url(world, assignment=world.week1.pk, sort="-name"), headers=HTMX
     )
     assert response.status_code == 200
     html = html_of(response).strip()
@@ -193,7 +183,7 @@ def test_htmx_gets_only_the_matrix_section(world, instructor_client):
 
 
 def test_without_htmx_the_whole_page_comes(world, instructor_client):
-    for headers in ({}, {**HX, "HX-History-Restore-Request": "true"}):
+    for headers in ({}, {**HTMX, "HX-History-Restore-Request": "true"}):
         html = html_of(instructor_client.get(dashboard_url(world), headers=headers))
         assert html.startswith("<!doctype html>")
         assert '<section id="matrix"' in html
@@ -313,7 +303,7 @@ def test_instructors_never_see_a_learners_note(world, instructor_client):
     ]
     secret = NOTE_TEXT.split(":")[0]
     for url in urls:
-        for headers in ({}, HX):
+        for headers in ({}, HTMX):
             response = instructor_client.get(url, headers=headers)
             assert response.status_code == 200, url
             assert secret not in response.content.decode(), url
@@ -358,7 +348,7 @@ def test_team_dashboard_queries(scaled, django_assert_num_queries):
         response = client.get(f"{url}?assignment={scaled.assignments[-1].pk}&sort=-overall")
     assert len(matrix_of(html_of(response))[0]) == 3 + 2
     with django_assert_num_queries(TEAM_DASHBOARD_HTMX_QUERIES):
-        response = client.get(f"{url}?sort=last", headers=HX)
+        response = client.get(f"{url}?sort=last", headers=HTMX)
     assert len(matrix_names(html_of(response))) == len(scaled.learners)
 
 

@@ -15,6 +15,7 @@ from progress.models import ConfidenceEvent, ConfidenceMark, Note
 from questions.models import Question, Topic
 from teams.models import Assignment, Membership, Team, TopicSet
 from tests.factories import PASSWORD, make_bank, make_user, mark, note
+from tests.pages import html_of, squash, table_rows
 from tests.teams.factories import (
     DUE_FUTURE,
     DUE_PAST,
@@ -23,13 +24,10 @@ from tests.teams.factories import (
     TODAY,
     add_member,
     build_world,
-    html_of,
     make_assignment,
     make_team,
     make_topic_set,
     membership,
-    squash,
-    table_rows,
 )
 
 
