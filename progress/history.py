@@ -25,8 +25,8 @@ from django.utils.dateformat import format as format_date
 from django.utils.functional import cached_property
 
 from accounts.models import User
-from progress.models import ConfidenceEvent
-from questions.models import COVERED_LEVEL, Question, percent
+from progress.models import COVERED_LEVEL, ConfidenceEvent
+from questions.models import Question, percent
 
 HISTORY_WEEKS = 12
 CALENDAR_WEEKS = 26

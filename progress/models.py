@@ -9,7 +9,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from questions.models import COVERED_LEVEL, Question
+from questions.models import Question
 
 
 class Confidence(models.IntegerChoices):
@@ -18,6 +18,10 @@ class Confidence(models.IntegerChoices):
     OKAY = 3, "Okay"
     CONFIDENT = 4, "Confident"
     MASTERED = 5, "Mastered"
+
+
+#: A question is covered when the learner's latest confidence is at least this.
+COVERED_LEVEL = Confidence.OKAY
 
 
 class ConfidenceMarkQuerySet(models.QuerySet["ConfidenceMark"]):

@@ -13,8 +13,8 @@ from datetime import datetime
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 
 from accounts.models import User
-from progress.models import Note
-from questions.models import COVERED_LEVEL, Question, QuestionQuerySet, Topic
+from progress.models import COVERED_LEVEL, Note
+from questions.models import Question, QuestionQuerySet, Topic
 
 
 def with_my_coverage(

@@ -7,9 +7,6 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-#: A question is covered when the learner's latest confidence is at least this.
-COVERED_LEVEL = 3
-
 
 def percent(part: int, whole: int) -> int:
     """part ÷ whole as a whole percentage, rounded down so 99.9% never shows as 100% (and

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from accounts.models import User
-from progress.models import ConfidenceMark
-from questions.models import COVERED_LEVEL, Question, Topic, percent
+from progress.models import COVERED_LEVEL, ConfidenceMark
+from questions.models import Question, Topic, percent
 from teams.models import Assignment, Membership, Team, TopicSet
 
 COMPLETE, IN_PROGRESS, NOT_STARTED = "complete", "in progress", "not started"
