@@ -7,11 +7,22 @@ from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.http import HttpRequest
 from django.test import Client
+from django.urls import reverse
 
 from accounts.models import User
 from tests.factories import PASSWORD, make_user
 
 NEW_PASSWORD = "a-brand-new-passphrase-71"
+
+DASHBOARD = reverse("progress:dashboard")
+NOTES = reverse("progress:note_list")
+TOPICS = reverse("progress:topic_list")
+SIGNUP = reverse("accounts:signup")
+LOGIN = reverse("accounts:login")
+LOGOUT = reverse("accounts:logout")
+PROFILE = reverse("accounts:profile")
+PASSWORD_CHANGE = reverse("accounts:password_change")
+PASSWORD_RESET = reverse("accounts:password_reset")
 
 
 def html_of(response) -> str:
@@ -56,31 +67,31 @@ def signup_data(**overrides) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    ("url", "expected"),
+    ("name", "expected"),
     [
-        ("/accounts/signup/", "Sign up · StudyHub"),
-        ("/accounts/login/", "Log in · StudyHub"),
-        ("/accounts/password/reset/", "Reset your password · StudyHub"),
-        ("/accounts/password/reset/sent/", "Check your e-mail · StudyHub"),
-        ("/accounts/password/reset/complete/", "Password set · StudyHub"),
+        ("accounts:signup", "Sign up · StudyHub"),
+        ("accounts:login", "Log in · StudyHub"),
+        ("accounts:password_reset", "Reset your password · StudyHub"),
+        ("accounts:password_reset_done", "Check your e-mail · StudyHub"),
+        ("accounts:password_reset_complete", "Password set · StudyHub"),
     ],
 )
-def test_anonymous_pages_have_clear_titles(client, db, url, expected):
-    response = client.get(url)
+def test_anonymous_pages_have_clear_titles(client, db, name, expected):
+    response = client.get(reverse(name))
     assert response.status_code == 200
     assert title_of(html_of(response)) == expected
 
 
 @pytest.mark.parametrize(
-    ("url", "expected"),
+    ("name", "expected"),
     [
-        ("/accounts/profile/", "Profile · StudyHub"),
-        ("/accounts/password/", "Change password · StudyHub"),
-        ("/accounts/password/done/", "Password changed · StudyHub"),
+        ("accounts:profile", "Profile · StudyHub"),
+        ("accounts:password_change", "Change password · StudyHub"),
+        ("accounts:password_change_done", "Password changed · StudyHub"),
     ],
 )
-def test_signed_in_pages_have_clear_titles(logged_in_client, url, expected):
-    response = logged_in_client.get(url)
+def test_signed_in_pages_have_clear_titles(logged_in_client, name, expected):
+    response = logged_in_client.get(reverse(name))
     assert response.status_code == 200
     assert title_of(html_of(response)) == expected
 
@@ -89,25 +100,25 @@ def test_signed_in_pages_have_clear_titles(logged_in_client, url, expected):
 
 
 def test_signup_creates_the_user_logs_in_and_redirects(client, db):
-    response = client.post("/accounts/signup/", signup_data())
+    response = client.post(SIGNUP, signup_data())
 
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == DASHBOARD
     user = User.objects.get(username="ada")
     assert (user.display_name, user.email) == ("Ada Lovelace", "ada@example.com")
     assert user.check_password(NEW_PASSWORD)
     assert logged_in_as(client) == user.pk
 
-    dashboard = html_of(client.get("/"))
+    dashboard = html_of(client.get(DASHBOARD))
     assert "Welcome to StudyHub, Ada Lovelace." in dashboard
     assert "<h1>Hello, Ada Lovelace</h1>" in dashboard
 
 
 def test_signup_without_display_name_shows_the_username(client, db):
-    client.post("/accounts/signup/", signup_data(display_name=""))
+    client.post(SIGNUP, signup_data(display_name=""))
 
     assert User.objects.get(username="ada").display_name == ""
-    assert "<h1>Hello, ada</h1>" in html_of(client.get("/"))
+    assert "<h1>Hello, ada</h1>" in html_of(client.get(DASHBOARD))
 
 
 @pytest.mark.parametrize(
@@ -123,7 +134,7 @@ def test_signup_with_a_bad_password_is_422_and_keeps_what_was_typed(
     client, db, passwords, field, message
 ):
     first, second = passwords
-    response = client.post("/accounts/signup/", signup_data(password1=first, password2=second))
+    response = client.post(SIGNUP, signup_data(password1=first, password2=second))
 
     html = html_of(response)
     assert response.status_code == 422
@@ -139,7 +150,7 @@ def test_signup_with_a_bad_password_is_422_and_keeps_what_was_typed(
 
 def test_signup_with_a_taken_username_is_422(client, db):
     make_user(username="ada")
-    response = client.post("/accounts/signup/", signup_data(email="other@example.com"))
+    response = client.post(SIGNUP, signup_data(email="other@example.com"))
 
     assert response.status_code == 422
     assert field_errors(html_of(response), "username") == [
@@ -149,14 +160,14 @@ def test_signup_with_a_taken_username_is_422(client, db):
 
 
 def test_signup_requires_an_email(client, db):
-    response = client.post("/accounts/signup/", signup_data(email=""))
+    response = client.post(SIGNUP, signup_data(email=""))
     assert response.status_code == 422
     assert field_errors(html_of(response), "email") == ["This field is required."]
     assert not User.objects.exists()
 
 
 def test_signup_form_has_labelled_fields(client, db):
-    html = html_of(client.get("/accounts/signup/"))
+    html = html_of(client.get(SIGNUP))
     for field, label in [
         ("username", "Username:"),
         ("display_name", "Display name:"),
@@ -167,18 +178,18 @@ def test_signup_form_has_labelled_fields(client, db):
 
 
 def test_signup_honours_a_safe_next(client, db):
-    page = html_of(client.get("/accounts/signup/?next=/notes/"))
-    assert '<input type="hidden" name="next" value="/notes/">' in page
+    page = html_of(client.get(f"{SIGNUP}?next={NOTES}"))
+    assert f'<input type="hidden" name="next" value="{NOTES}">' in page
 
-    response = client.post("/accounts/signup/?next=/notes/", signup_data())
+    response = client.post(f"{SIGNUP}?next={NOTES}", signup_data())
 
     assert response.status_code == 302
-    assert response["Location"] == "/notes/"
+    assert response["Location"] == NOTES
 
 
 def test_signup_honours_next_from_the_form(client, db):
-    response = client.post("/accounts/signup/", {**signup_data(), "next": "/topics/"})
-    assert response["Location"] == "/topics/"
+    response = client.post(SIGNUP, {**signup_data(), "next": TOPICS})
+    assert response["Location"] == TOPICS
 
 
 @pytest.mark.parametrize(
@@ -186,46 +197,46 @@ def test_signup_honours_next_from_the_form(client, db):
     ["https://evil.example/steal", "//evil.example/", "javascript:alert(1)", "progress:dashboard"],
 )
 def test_signup_ignores_an_unsafe_next(client, db, next_url):
-    page = html_of(client.get("/accounts/signup/", {"next": next_url}))
+    page = html_of(client.get(SIGNUP, {"next": next_url}))
     assert 'name="next"' not in page
 
-    response = client.post("/accounts/signup/", {**signup_data(), "next": next_url})
+    response = client.post(SIGNUP, {**signup_data(), "next": next_url})
 
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == DASHBOARD
     assert User.objects.filter(username="ada").exists()
 
 
 def test_signup_with_a_bare_word_next_still_redirects(db):
     client = Client(raise_request_exception=False)
-    response = client.post("/accounts/signup/", {**signup_data(), "next": "dashboard"})
+    response = client.post(SIGNUP, {**signup_data(), "next": "dashboard"})
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == DASHBOARD
 
 
 def test_signup_when_signed_in_goes_to_the_dashboard(logged_in_client):
-    response = logged_in_client.get("/accounts/signup/")
+    response = logged_in_client.get(SIGNUP)
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == DASHBOARD
 
 
 def test_signup_is_get_and_post_only(client, db):
-    assert client.put("/accounts/signup/").status_code == 405
+    assert client.put(SIGNUP).status_code == 405
 
 
 # --- log in and out -------------------------------------------------------------
 
 
 def test_login_with_the_right_password(client, user):
-    response = client.post("/accounts/login/", {"username": "learner", "password": PASSWORD})
+    response = client.post(LOGIN, {"username": "learner", "password": PASSWORD})
 
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == DASHBOARD
     assert logged_in_as(client) == user.pk
 
 
 def test_login_with_a_bad_password_says_so_and_keeps_the_username(client, user):
-    response = client.post("/accounts/login/", {"username": "learner", "password": "wrong"})
+    response = client.post(LOGIN, {"username": "learner", "password": "wrong"})
 
     html = html_of(response)
     assert response.status_code == 200
@@ -237,64 +248,62 @@ def test_login_with_a_bad_password_says_so_and_keeps_the_username(client, user):
 
 
 def test_login_honours_next(client, user):
-    page = html_of(client.get("/accounts/login/?next=/notes/"))
-    assert '<input type="hidden" name="next" value="/notes/">' in page
+    page = html_of(client.get(f"{LOGIN}?next={NOTES}"))
+    assert f'<input type="hidden" name="next" value="{NOTES}">' in page
 
-    response = client.post(
-        "/accounts/login/", {"username": "learner", "password": PASSWORD, "next": "/notes/"}
-    )
-    assert response["Location"] == "/notes/"
+    response = client.post(LOGIN, {"username": "learner", "password": PASSWORD, "next": NOTES})
+    assert response["Location"] == NOTES
 
 
 def test_login_ignores_an_external_next(client, user):
     response = client.post(
-        "/accounts/login/",
+        LOGIN,
         {"username": "learner", "password": PASSWORD, "next": "https://evil.example/"},
     )
-    assert response["Location"] == "/"
+    assert response["Location"] == DASHBOARD
 
 
 def test_login_page_when_signed_in_redirects(logged_in_client):
-    response = logged_in_client.get("/accounts/login/")
+    response = logged_in_client.get(LOGIN)
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == DASHBOARD
 
 
 def test_logout_by_get_is_refused_and_keeps_the_session(logged_in_client, user):
-    response = logged_in_client.get("/accounts/logout/")
+    response = logged_in_client.get(LOGOUT)
 
     assert response.status_code == 405
     assert logged_in_as(logged_in_client) == user.pk
 
 
 def test_logout_by_post_ends_the_session(logged_in_client):
-    response = logged_in_client.post("/accounts/logout/")
+    response = logged_in_client.post(LOGOUT)
 
     assert response.status_code == 302
-    assert response["Location"] == "/accounts/login/"
+    assert response["Location"] == LOGIN
     assert logged_in_as(logged_in_client) is None
-    assert "Welcome · StudyHub" in html_of(logged_in_client.get("/"))
-    assert logged_in_client.get("/notes/").status_code == 302
+    assert "Welcome · StudyHub" in html_of(logged_in_client.get(DASHBOARD))
+    assert logged_in_client.get(NOTES).status_code == 302
 
 
 def test_navigation_has_a_logout_form_not_a_link(logged_in_client):
-    html = html_of(logged_in_client.get("/accounts/profile/"))
-    assert '<form method="post" action="/accounts/logout/">' in html
-    assert 'href="/accounts/logout/"' not in html
+    html = html_of(logged_in_client.get(PROFILE))
+    assert f'<form method="post" action="{LOGOUT}">' in html
+    assert f'href="{LOGOUT}"' not in html
 
 
 # --- change password -------------------------------------------------------------
 
 
 def test_change_password_needs_a_login(client, db):
-    response = client.get("/accounts/password/")
+    response = client.get(PASSWORD_CHANGE)
     assert response.status_code == 302
-    assert response["Location"] == "/accounts/login/?next=/accounts/password/"
+    assert response["Location"] == f"{LOGIN}?next={PASSWORD_CHANGE}"
 
 
 def test_change_password_needs_the_old_password(logged_in_client, user):
     response = logged_in_client.post(
-        "/accounts/password/",
+        PASSWORD_CHANGE,
         {"old_password": "not-it", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
     )
 
@@ -306,7 +315,7 @@ def test_change_password_needs_the_old_password(logged_in_client, user):
 
 def test_change_password_refuses_a_weak_new_password(logged_in_client, user):
     response = logged_in_client.post(
-        "/accounts/password/",
+        PASSWORD_CHANGE,
         {"old_password": PASSWORD, "new_password1": "password", "new_password2": "password"},
     )
 
@@ -317,12 +326,12 @@ def test_change_password_refuses_a_weak_new_password(logged_in_client, user):
 
 def test_change_password_success(logged_in_client, user):
     response = logged_in_client.post(
-        "/accounts/password/",
+        PASSWORD_CHANGE,
         {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
     )
 
     assert response.status_code == 302
-    assert response["Location"] == "/accounts/password/done/"
+    assert response["Location"] == reverse("accounts:password_change_done")
     done = html_of(logged_in_client.get(response["Location"]))
     assert "<h1>Password changed</h1>" in done
     user.refresh_from_db()
@@ -339,16 +348,19 @@ def test_change_password_success(logged_in_client, user):
 
 
 def reset_link(message) -> str:
-    match = re.search(r"http://testserver(/accounts/password/reset/[^/\s]+/[^/\s]+/)", message.body)
+    kwargs = {"uidb64": "UIDB64", "token": "TOKEN"}
+    confirm = reverse("accounts:password_reset_confirm", kwargs=kwargs)
+    path = re.escape(confirm).replace("UIDB64", r"[^/\s]+").replace("TOKEN", r"[^/\s]+")
+    match = re.search(rf"http://testserver({path})", message.body)
     assert match, message.body
     return match.group(1)
 
 
 def test_reset_password_sends_one_mail_with_a_link_and_sets_a_new_password(client, user):
-    response = client.post("/accounts/password/reset/", {"email": "learner@example.com"})
+    response = client.post(PASSWORD_RESET, {"email": "learner@example.com"})
 
     assert response.status_code == 302
-    assert response["Location"] == "/accounts/password/reset/sent/"
+    assert response["Location"] == reverse("accounts:password_reset_done")
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["learner@example.com"]
@@ -364,17 +376,17 @@ def test_reset_password_sends_one_mail_with_a_link_and_sets_a_new_password(clien
 
     done = client.post(set_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert done.status_code == 302
-    assert done["Location"] == "/accounts/password/reset/complete/"
+    assert done["Location"] == reverse("accounts:password_reset_complete")
 
     fresh = Client()
     assert fresh.login(request=HttpRequest(), username="learner", password=NEW_PASSWORD)
     assert not fresh.login(request=HttpRequest(), username="learner", password=PASSWORD)
-    response = fresh.post("/accounts/login/", {"username": "learner", "password": NEW_PASSWORD})
-    assert response["Location"] == "/"
+    response = fresh.post(LOGIN, {"username": "learner", "password": NEW_PASSWORD})
+    assert response["Location"] == DASHBOARD
 
 
 def test_a_reset_link_works_only_once(client, user):
-    client.post("/accounts/password/reset/", {"email": "learner@example.com"})
+    client.post(PASSWORD_RESET, {"email": "learner@example.com"})
     link = reset_link(mail.outbox[0])
     set_url = client.get(link, follow=True).redirect_chain[-1][0]
     client.post(set_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
@@ -384,15 +396,18 @@ def test_a_reset_link_works_only_once(client, user):
 
 
 def test_reset_for_an_unknown_email_sends_nothing_but_looks_the_same(client, db):
-    response = client.post("/accounts/password/reset/", {"email": "nobody@example.com"})
+    response = client.post(PASSWORD_RESET, {"email": "nobody@example.com"})
 
     assert response.status_code == 302
-    assert response["Location"] == "/accounts/password/reset/sent/"
+    assert response["Location"] == reverse("accounts:password_reset_done")
     assert mail.outbox == []
 
 
 def test_a_forged_reset_link_does_not_work(client, user):
-    html = html_of(client.get("/accounts/password/reset/MQ/forged-token/", follow=True))
+    forged = reverse(
+        "accounts:password_reset_confirm", kwargs={"uidb64": "MQ", "token": "forged-token"}
+    )
+    html = html_of(client.get(forged, follow=True))
     assert "This link no longer works" in html
     assert "<form" not in html.split("<main", 1)[1]
 
@@ -401,13 +416,13 @@ def test_a_forged_reset_link_does_not_work(client, user):
 
 
 def test_profile_needs_a_login(client, db):
-    response = client.get("/accounts/profile/")
+    response = client.get(PROFILE)
     assert response.status_code == 302
-    assert response["Location"] == "/accounts/login/?next=/accounts/profile/"
+    assert response["Location"] == f"{LOGIN}?next={PROFILE}"
 
 
 def test_profile_shows_the_current_values(logged_in_client):
-    html = html_of(logged_in_client.get("/accounts/profile/"))
+    html = html_of(logged_in_client.get(PROFILE))
     assert input_value(html, "display_name") == "Lee Learner"
     assert input_value(html, "email") == "learner@example.com"
     assert '<label for="id_email">E-mail:</label>' in html
@@ -416,22 +431,20 @@ def test_profile_shows_the_current_values(logged_in_client):
 
 def test_profile_edits_display_name_and_email(logged_in_client, user):
     response = logged_in_client.post(
-        "/accounts/profile/", {"display_name": "Lee the Learner", "email": "lee@example.org"}
+        PROFILE, {"display_name": "Lee the Learner", "email": "lee@example.org"}
     )
 
     assert response.status_code == 302
-    assert response["Location"] == "/accounts/profile/"
+    assert response["Location"] == PROFILE
     user.refresh_from_db()
     assert (user.display_name, user.email) == ("Lee the Learner", "lee@example.org")
-    html = html_of(logged_in_client.get("/accounts/profile/"))
+    html = html_of(logged_in_client.get(PROFILE))
     assert "Profile saved." in html
     assert "Account menu for </span>Lee the Learner</summary>" in html
 
 
 def test_profile_with_a_bad_email_is_422_and_keeps_the_typed_values(logged_in_client, user):
-    response = logged_in_client.post(
-        "/accounts/profile/", {"display_name": "New Name", "email": "not-an-email"}
-    )
+    response = logged_in_client.post(PROFILE, {"display_name": "New Name", "email": "not-an-email"})
 
     html = html_of(response)
     assert response.status_code == 422
@@ -444,7 +457,7 @@ def test_profile_with_a_bad_email_is_422_and_keeps_the_typed_values(logged_in_cl
 
 def test_profile_cannot_change_the_username(logged_in_client, user):
     logged_in_client.post(
-        "/accounts/profile/",
+        PROFILE,
         {"display_name": "X", "email": "x@example.com", "username": "admin", "is_staff": "on"},
     )
     user.refresh_from_db()
@@ -452,6 +465,6 @@ def test_profile_cannot_change_the_username(logged_in_client, user):
 
 
 def test_blank_display_name_falls_back_to_the_username(logged_in_client, user):
-    logged_in_client.post("/accounts/profile/", {"display_name": "", "email": "x@example.com"})
-    html = html_of(logged_in_client.get("/accounts/profile/"))
+    logged_in_client.post(PROFILE, {"display_name": "", "email": "x@example.com"})
+    html = html_of(logged_in_client.get(PROFILE))
     assert "Account menu for </span>learner</summary>" in html

@@ -32,7 +32,7 @@ def test_profile_page_links_to_the_download(logged_in_client):
 def test_anonymous_visitors_are_sent_to_log_in(client):
     response = client.get(URL)
     assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={URL}"
+    assert response["Location"] == f"{reverse('accounts:login')}?next={URL}"
 
 
 def test_download_holds_my_confidence_history_notes_and_teams(logged_in_client, user):

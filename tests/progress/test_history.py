@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.urls import reverse
 from django.utils import timezone
 
 from progress.history import (
@@ -30,7 +31,7 @@ from tests.factories import make_bank, make_question, make_user, mark
 from tests.pages import HTMX, html_of, section
 
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
-URL = "/history/"
+URL = reverse("progress:history")
 
 # Pinned counts; every request starts with 2 (session, user).
 #: events (one query for the whole replay), question count, one page of the change log,
@@ -329,7 +330,7 @@ def test_change_log_pages(learner_client, user, questions, page, shown, rows):
     assert (">Newer</a>" in html) == (shown > 1)
     assert (">Older</a>" in html) == (shown < 3)
     if shown < 3:
-        assert f'href="/history/?page={shown + 1}"' in html
+        assert f'href="{URL}?page={shown + 1}"' in html
     first = (shown - 1) * CHANGES_PER_PAGE + 1
     assert f"{first}–{first + rows - 1} of 120" in html
 
@@ -381,7 +382,7 @@ def test_an_empty_history(learner_client, questions):
 def test_anonymous_visitors_are_sent_to_log_in(client, db):
     response = client.get(URL)
     assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={URL}"
+    assert response["Location"] == f"{reverse('accounts:login')}?next={URL}"
 
 
 def test_history_is_only_read(logged_in_client):
@@ -389,9 +390,9 @@ def test_history_is_only_read(logged_in_client):
 
 
 def test_linked_from_the_dashboard_and_the_account_menu(logged_in_client):
-    html = html_of(logged_in_client.get("/"))
-    assert '<a href="/history/">See your history</a>' in html
-    assert html.count('href="/history/"') == 2
+    html = html_of(logged_in_client.get(reverse("progress:dashboard")))
+    assert f'<a href="{URL}">See your history</a>' in html
+    assert html.count(f'href="{URL}"') == 2
 
 
 # --- Query counts -----------------------------------------------------------------------

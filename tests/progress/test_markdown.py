@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 from django.utils.safestring import SafeString
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
@@ -162,8 +163,11 @@ XSS_CORPUS = {
     "vbscript-href": '<a href="vbscript:msgbox(1)">v</a>',
     "data-link": "[d](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
     "data-href": '<a href="data:text/html,<script>alert(1)</script>">d</a>',
-    "htmx-a-hx-get": '<a hx-get="/accounts/logout/" hx-trigger="load">z</a>',
-    "htmx-div-hx-post": '<div hx-post="/questions/cnn-01/confidence/" hx-trigger="load">w</div>',
+    "htmx-a-hx-get": f'<a hx-get="{reverse("accounts:logout")}" hx-trigger="load">z</a>',
+    "htmx-div-hx-post": (
+        f'<div hx-post="{reverse("progress:mark_confidence", args=["cnn-01"])}"'
+        ' hx-trigger="load">w</div>'
+    ),
     "htmx-data-hx-post": '<div data-hx-post="/x" data-hx-trigger="load">w</div>',
     "htmx-hx-on": '<p hx-on:click="alert(1)">p</p>',
     "form": '<form action="https://evil.example/"><input name="p"><button>go</button></form>',

@@ -4,6 +4,7 @@ never parse Markdown (issue 12: a note of brackets made its pages take a minute)
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 import progress.markdown
 from progress.markdown import render_markdown
@@ -50,7 +51,7 @@ def test_the_stored_rendering_is_sanitised(user, question):
 
 
 def test_saving_through_the_page_and_autosave_store_the_rendering(logged_in_client, question):
-    url = f"/questions/{question.key}/note/"
+    url = reverse("progress:edit_note", args=[question.key])
     logged_in_client.post(url, {"text": "Saved *by hand*", "version": ""})
     assert Note.objects.get().html == "<p>Saved <em>by hand</em></p>"
 
@@ -72,11 +73,17 @@ def test_pages_show_the_stored_rendering_without_parsing(
     monkeypatch.setattr(progress.markdown, "render_markdown", _refuse)
     monkeypatch.setattr(progress.markdown.cmarkgfm, "markdown_to_html_with_extensions", _refuse)
 
-    for url in (question.get_absolute_url(), "/notes/", f"/notes/{saved.pk}/"):
+    pages = (
+        question.get_absolute_url(),
+        reverse("progress:note_list"),
+        reverse("progress:note_detail", args=[saved.pk]),
+    )
+    for url in pages:
         html = html_of(logged_in_client.get(url))
         assert "<p>the <em>stored</em> rendering</p>" in html, url
         assert "<strong>text</strong>" not in html, url
-    fragment = html_of(logged_in_client.get(f"/questions/{question.key}/note/", headers=HTMX))
+    editor = reverse("progress:edit_note", args=[question.key])
+    fragment = html_of(logged_in_client.get(editor, headers=HTMX))
     assert "the **text**" in fragment  # the editor holds the text itself
 
 

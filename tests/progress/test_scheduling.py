@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import time_machine
+from django.urls import reverse
 from django.utils import timezone
 
 from progress.dashboard import learner_dashboard
@@ -120,7 +121,7 @@ def test_dashboard_page_shows_due_today_and_the_next_seven_days(db, questions, c
         mark(user, questions[1], 5)  # Easy: due days later
     client.force_login(user)
     with time_machine.travel("2026-03-03 10:00:00+00:00", tick=False):
-        html = client.get("/").content.decode()
+        html = client.get(reverse("progress:dashboard")).content.decode()
     assert '1 <span class="stat-of">due today</span>' in html
     assert "Review 1 now" in html
     assert "Coming up in the next 7 days" in html

@@ -146,7 +146,7 @@ def test_leaving_and_coming_back_resumes_where_the_learner_was(bank, learner, cl
     session = latest(learner)
     client_of.post(reverse("progress:study_rate", args=[session.pk]), {"level": "4"})
     # Later: the dashboard and the study page offer to resume, and the session is at Q2.
-    dashboard = client_of.get("/").content.decode()
+    dashboard = client_of.get(reverse("progress:dashboard")).content.decode()
     assert f"{bank[1].name}, question 2 of 3" in dashboard
     assert session.get_absolute_url() in dashboard
     home = client_of.get(reverse("progress:study_home")).content.decode()

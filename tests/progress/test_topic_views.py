@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -28,6 +29,23 @@ QUERIES = {
     # my note, the topic's question keys (pager), coverage of the question's topics
     "question_detail": LAYOUT_QUERIES + 8,
 }
+
+
+LOGIN = reverse("accounts:login")
+TOPICS = reverse("progress:topic_list")
+
+
+def topic_url(slug: str) -> str:
+    return reverse("progress:topic_detail", args=[slug])
+
+
+def question_url(key: str) -> str:
+    return reverse("progress:question_detail", args=[key])
+
+
+def in_topic(key: str, slug: str) -> str:
+    """A question's page reached from a topic, as the pager and the topic rows link it."""
+    return f"{question_url(key)}?topic={slug}"
 
 
 def html(response) -> str:
@@ -57,22 +75,25 @@ def aside_section(response, heading_id: str) -> str:
 # --- Access --------------------------------------------------------------------------
 
 
+PAGES = [TOPICS, topic_url("deployment"), question_url("cnn-01")]
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("url", ["/topics/", "/topics/deployment/", "/questions/cnn-01/"])
+@pytest.mark.parametrize("url", PAGES)
 def test_anonymous_is_sent_to_login(client, seed_bank, url):
     response = client.get(url)
     assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={url}"
+    assert response["Location"] == f"{LOGIN}?next={url}"
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url", ["/topics/nope/", "/questions/cnn-99/", "/questions/nope/"])
+@pytest.mark.parametrize("url", [topic_url("nope"), question_url("cnn-99"), question_url("nope")])
 def test_unknown_slug_or_key_is_404(logged_in_client, seed_bank, url):
     assert logged_in_client.get(url).status_code == 404
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url", ["/topics/", "/topics/deployment/", "/questions/cnn-01/"])
+@pytest.mark.parametrize("url", PAGES)
 def test_pages_are_read_only(logged_in_client, seed_bank, url):
     assert logged_in_client.post(url).status_code == 405
 
@@ -89,30 +110,30 @@ def test_topic_list_shows_every_topic_with_my_coverage(logged_in_client, seed_ba
     for question in Question.objects.all():
         mark(someone, question, 5)
 
-    response = logged_in_client.get("/topics/")
+    response = logged_in_client.get(TOPICS)
 
     assert response.status_code == 200
     page = html(response)
     assert "<html" in page
-    names = re.findall(r'<h2><a href="/topics/([\w-]+)/">([^<]+)</a></h2>', page)
+    names = re.findall(r'<h2><a href="([^"]+)">([^<]+)</a></h2>', page)
     assert len(names) == 13
-    assert names[0] == ("foundations", "CNN foundations")
-    assert names[8] == ("deployment", "Deployment and efficiency")
-    assert names[-1] == ("applications", "Medical imaging and multi-modal")
+    assert names[0] == (topic_url("foundations"), "CNN foundations")
+    assert names[8] == (topic_url("deployment"), "Deployment and efficiency")
+    assert names[-1] == (topic_url("applications"), "Medical imaging and multi-modal")
     assert "<strong>2 of 5</strong> · 40%" in page
     assert page.count("<strong>0 of ") == 12
 
 
 @pytest.mark.django_db
 def test_topic_list_without_topics(logged_in_client):
-    response = logged_in_client.get("/topics/")
+    response = logged_in_client.get(TOPICS)
     assert response.status_code == 200
     assert "No topics yet." in html(response)
 
 
 @pytest.mark.django_db
 def test_topic_list_with_htmx_header_is_the_full_page(logged_in_client, seed_bank, htmx_headers):
-    response = logged_in_client.get("/topics/", headers=htmx_headers)
+    response = logged_in_client.get(TOPICS, headers=htmx_headers)
     assert response.status_code == 200
     assert "<html" in html(response)
     assert "Deployment and efficiency" in html(response)
@@ -137,7 +158,7 @@ def deployment_marks(seed_bank, user):
 
 @pytest.mark.django_db
 def test_topic_detail_full_page(logged_in_client, deployment_marks):
-    response = logged_in_client.get("/topics/deployment/")
+    response = logged_in_client.get(topic_url("deployment"))
 
     assert response.status_code == 200
     page = html(response)
@@ -147,7 +168,7 @@ def test_topic_detail_full_page(logged_in_client, deployment_marks):
     assert "<strong>2 of 5</strong> · 40%" in page
     assert '<select id="level-filter" name="level">' in page
     assert row_positions(response) == [10, 11, 27, 28, 46]
-    assert 'href="/questions/cnn-27/?topic=deployment"' in page
+    assert f'href="{in_topic("cnn-27", "deployment")}"' in page
     assert 'All questions <span class="count">(5 of 5)</span>' in page
     assert "What is model distillation in CNNs" in page
     assert "Vary" in response and "HX-Request" in response["Vary"]
@@ -156,7 +177,7 @@ def test_topic_detail_full_page(logged_in_client, deployment_marks):
 @pytest.mark.django_db
 def test_topic_detail_rows_show_my_confidence_and_notes(logged_in_client, deployment_marks):
     rows = re.findall(
-        r'<li class="row">.*?</li>', html(logged_in_client.get("/topics/deployment/")), re.DOTALL
+        r'<li class="row">.*?</li>', html(logged_in_client.get(topic_url("deployment"))), re.DOTALL
     )
     badges = [re.search(r"</span>([^<]+)</span>", row).group(1) for row in rows]
     assert badges == ["Not yet", "Okay", "Mastered", "Not rated", "Not rated"]
@@ -167,7 +188,9 @@ def test_topic_detail_rows_show_my_confidence_and_notes(logged_in_client, deploy
 def test_topic_detail_htmx_returns_only_the_question_list(
     logged_in_client, deployment_marks, htmx_headers
 ):
-    response = logged_in_client.get("/topics/deployment/?level=covered", headers=htmx_headers)
+    response = logged_in_client.get(
+        topic_url("deployment"), {"level": "covered"}, headers=htmx_headers
+    )
 
     assert response.status_code == 200
     page = html(response).strip()
@@ -199,7 +222,7 @@ def test_topic_detail_htmx_returns_only_the_question_list(
     ],
 )
 def test_topic_detail_level_filter(logged_in_client, deployment_marks, level, positions, heading):
-    response = logged_in_client.get("/topics/deployment/", {"level": level})
+    response = logged_in_client.get(topic_url("deployment"), {"level": level})
     assert response.status_code == 200
     assert row_positions(response) == positions
     assert f'{heading} <span class="count">({len(positions)} of 5)</span>' in html(response)
@@ -210,7 +233,7 @@ def test_topic_detail_level_filter(logged_in_client, deployment_marks, level, po
 
 @pytest.mark.django_db
 def test_topic_detail_filter_without_matches(logged_in_client, deployment_marks, htmx_headers):
-    response = logged_in_client.get("/topics/deployment/?level=2", headers=htmx_headers)
+    response = logged_in_client.get(topic_url("deployment"), {"level": "2"}, headers=htmx_headers)
     assert row_positions(response) == []
     assert "No questions in this topic match “2 · Shaky”." in html(response)
 
@@ -220,7 +243,7 @@ def test_topic_detail_filter_without_matches(logged_in_client, deployment_marks,
 
 @pytest.mark.django_db
 def test_question_page_shows_question_and_answers(logged_in_client, seed_bank):
-    response = logged_in_client.get("/questions/cnn-05/?topic=detection")
+    response = logged_in_client.get(in_topic("cnn-05", "detection"))
 
     assert response.status_code == 200
     page = html(response)
@@ -241,7 +264,7 @@ def test_question_page_shows_question_and_answers(logged_in_client, seed_bank):
 @pytest.mark.django_db
 @pytest.mark.parametrize("key, has_long", [("cnn-01", True), ("cnn-06", False)])
 def test_complete_or_missing_long_answer_has_no_notice(logged_in_client, seed_bank, key, has_long):
-    page = html(logged_in_client.get(f"/questions/{key}/"))
+    page = html(logged_in_client.get(question_url(key)))
     assert ("Long answer" in page) is has_long
     assert "The source text ends here" not in page
     assert "Show answer" in page
@@ -250,7 +273,7 @@ def test_complete_or_missing_long_answer_has_no_notice(logged_in_client, seed_ba
 @pytest.mark.django_db
 def test_question_page_has_five_labelled_confidence_buttons(logged_in_client, seed_bank, user):
     mark(user, Question.objects.get(key="cnn-05"), 4)
-    page = html(logged_in_client.get("/questions/cnn-05/"))
+    page = html(logged_in_client.get(question_url("cnn-05")))
     buttons = re.findall(
         r'<button type="submit" id="level-(\d)" name="level" value="(\d)"[^>]*'
         r'aria-pressed="(true|false)">.*?<span class="level-label">([^<]+)</span></button>',
@@ -269,55 +292,60 @@ def test_question_page_has_five_labelled_confidence_buttons(logged_in_client, se
 
 @pytest.mark.django_db
 def test_question_page_lists_related_questions(logged_in_client, seed_bank):
-    related = aside_section(logged_in_client.get("/questions/cnn-03/"), "related-heading")
-    links = re.findall(r'<a href="/questions/(cnn-\d+)/"><span class="qnum">Q(\d+)</span>', related)
-    assert sorted(links) == [("cnn-18", "18"), ("cnn-48", "48")]
+    related = aside_section(logged_in_client.get(question_url("cnn-03")), "related-heading")
+    links = re.findall(r'<a href="([^"]+)"><span class="qnum">Q(\d+)</span>', related)
+    assert sorted(links) == [(question_url("cnn-18"), "18"), (question_url("cnn-48"), "48")]
     assert Question.objects.get(key="cnn-48").text in related
 
-    unrelated = aside_section(logged_in_client.get("/questions/cnn-01/"), "related-heading")
+    unrelated = aside_section(logged_in_client.get(question_url("cnn-01")), "related-heading")
     assert '<p class="muted">None.</p>' in unrelated
 
 
 def pager(response) -> dict[str, str]:
-    """The previous/next links: {"prev": "cnn-05?topic=detection", …}."""
-    links = re.findall(
-        r'rel="(prev|next)" href="/questions/([\w-]+)/\?topic=([\w-]*)"', html(response)
-    )
-    return {rel: f"{key}?topic={slug}" for rel, key, slug in links}
+    """The previous/next links: {"prev": in_topic("cnn-05", "detection"), …}."""
+    return dict(re.findall(r'rel="(prev|next)" href="([^"]+)"', html(response)))
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "url, expected",
+    "key, params, expected",
     [
         # Question 19 is in detection (5, 19, 23, 24) and robustness (15, 19, 32, 33, 39, 42).
         (
-            "cnn-19/?topic=detection",
-            {"prev": "cnn-05?topic=detection", "next": "cnn-23?topic=detection"},
+            "cnn-19",
+            {"topic": "detection"},
+            {"prev": ("cnn-05", "detection"), "next": ("cnn-23", "detection")},
         ),
         (
-            "cnn-19/?topic=robustness",
-            {"prev": "cnn-15?topic=robustness", "next": "cnn-32?topic=robustness"},
+            "cnn-19",
+            {"topic": "robustness"},
+            {"prev": ("cnn-15", "robustness"), "next": ("cnn-32", "robustness")},
         ),
         # Without a topic (or with one the question is not in) its first topic is used.
-        ("cnn-19/", {"prev": "cnn-05?topic=detection", "next": "cnn-23?topic=detection"}),
-        ("cnn-19/?topic=ocr", {"prev": "cnn-05?topic=detection", "next": "cnn-23?topic=detection"}),
+        ("cnn-19", {}, {"prev": ("cnn-05", "detection"), "next": ("cnn-23", "detection")}),
+        (
+            "cnn-19",
+            {"topic": "ocr"},
+            {"prev": ("cnn-05", "detection"), "next": ("cnn-23", "detection")},
+        ),
         # First and last of a topic.
-        ("cnn-10/?topic=deployment", {"next": "cnn-11?topic=deployment"}),
-        ("cnn-46/?topic=deployment", {"prev": "cnn-28?topic=deployment"}),
+        ("cnn-10", {"topic": "deployment"}, {"next": ("cnn-11", "deployment")}),
+        ("cnn-46", {"topic": "deployment"}, {"prev": ("cnn-28", "deployment")}),
     ],
 )
-def test_question_page_previous_and_next_within_topic(logged_in_client, seed_bank, url, expected):
-    response = logged_in_client.get(f"/questions/{url}")
+def test_question_page_previous_and_next_within_topic(
+    logged_in_client, seed_bank, key, params, expected
+):
+    response = logged_in_client.get(question_url(key), params)
     assert response.status_code == 200
-    assert pager(response) == expected
+    assert pager(response) == {rel: in_topic(*target) for rel, target in expected.items()}
 
 
 @pytest.mark.django_db
 def test_question_page_position_within_topic(logged_in_client, seed_bank):
-    page = html(logged_in_client.get("/questions/cnn-19/?topic=robustness"))
+    page = html(logged_in_client.get(in_topic("cnn-19", "robustness")))
     assert "Question 19 · 2 of 6 in Robustness" in page
-    assert '<li><a href="/topics/robustness/">Robustness</a></li>' in page
+    assert f'<li><a href="{topic_url("robustness")}">Robustness</a></li>' in page
 
 
 @pytest.mark.django_db
@@ -326,8 +354,11 @@ def test_question_page_coverage_panel_is_mine(logged_in_client, seed_bank, user)
     someone = make_user()
     for question in Question.objects.all():
         mark(someone, question, 5)
-    panel = section(logged_in_client.get("/questions/cnn-19/"), "coverage-panel")
-    assert re.findall(r'<a href="/topics/([\w-]+)/">', panel) == ["detection", "robustness"]
+    panel = section(logged_in_client.get(question_url("cnn-19")), "coverage-panel")
+    assert re.findall(r'<a href="([^"]+)">', panel) == [
+        topic_url("detection"),
+        topic_url("robustness"),
+    ]
     assert "<strong>1 of 4</strong> · 25%" in panel
     assert "<strong>1 of 6</strong> · 16%" in panel
 
@@ -336,12 +367,12 @@ def test_question_page_coverage_panel_is_mine(logged_in_client, seed_bank, user)
 def test_question_page_shows_my_note_and_never_anothers(logged_in_client, seed_bank, user):
     question = Question.objects.get(key="cnn-07")
     note(make_user(), question, "SECRET of someone else")
-    page = html(logged_in_client.get("/questions/cnn-07/"))
+    page = html(logged_in_client.get(question_url("cnn-07")))
     assert "SECRET" not in page
     assert "No note yet." in page and "Write a note" in page
 
     note(user, question, "Mine: **U-Net** skips")
-    page = html(logged_in_client.get("/questions/cnn-07/"))
+    page = html(logged_in_client.get(question_url("cnn-07")))
     assert "<strong>U-Net</strong> skips" in page
     assert "SECRET" not in page and "Edit note" in page
 
@@ -349,7 +380,7 @@ def test_question_page_shows_my_note_and_never_anothers(logged_in_client, seed_b
 @pytest.mark.django_db
 def test_question_page_with_htmx_header_is_the_full_page(logged_in_client, seed_bank, htmx_headers):
     # htmx may ask for the question page itself (a history restore): it gets the full page.
-    response = logged_in_client.get("/questions/cnn-05/?topic=detection", headers=htmx_headers)
+    response = logged_in_client.get(in_topic("cnn-05", "detection"), headers=htmx_headers)
     assert response.status_code == 200
     page = html(response)
     assert "<html" in page and '<section id="note"' in page
@@ -362,10 +393,10 @@ def test_question_text_is_escaped(logged_in_client):
     make_question(
         key="html-q", text="Is <b>this</b> & that safe?", topics=[topic], concise="<i>x</i>"
     )
-    page = html(logged_in_client.get("/questions/html-q/"))
+    page = html(logged_in_client.get(question_url("html-q")))
     assert "Is &lt;b&gt;this&lt;/b&gt; &amp; that safe?" in page
     assert "<b>this</b>" not in page and "<i>x</i>" not in page
-    listing = html(logged_in_client.get("/topics/html/"))
+    listing = html(logged_in_client.get(topic_url("html")))
     assert "Is &lt;b&gt;this&lt;/b&gt; &amp; that safe?" in listing
 
 
@@ -413,11 +444,11 @@ def crowd(request, user):
 @pytest.mark.django_db
 def test_topic_list_query_count(logged_in_client, crowd, django_assert_num_queries):
     with django_assert_num_queries(QUERIES["topic_list"]):
-        response = logged_in_client.get("/topics/")
+        response = logged_in_client.get(TOPICS)
     assert response.status_code == 200
     topic = crowd["topic"]
     n = topic.questions.count()
-    assert f'<a href="/topics/{topic.slug}/">' in html(response)
+    assert f'<a href="{topic_url(topic.slug)}">' in html(response)
     assert f"<strong>1 of {n}</strong>" in html(response)
 
 
@@ -450,4 +481,4 @@ def test_question_detail_query_count(logged_in_client, crowd, htmx, django_asser
     assert related.count("<li>") == n - 1
     assert "<em>note</em>" in page and "Another&#x27;s note" not in page
     assert "Your confidence: <strong>Okay</strong>" in page
-    assert pager(response) == {"next": f"{crowd['next'].key}?topic={topic.slug}"}
+    assert pager(response) == {"next": in_topic(crowd["next"].key, topic.slug)}

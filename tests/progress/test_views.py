@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from progress.models import ConfidenceEvent, ConfidenceMark, Note
@@ -18,6 +19,9 @@ from tests.pages import (
 )
 
 LEVEL_ERROR = "Choose a confidence level from 1 (Not yet) to 5 (Mastered)."
+DASHBOARD = reverse("progress:dashboard")
+NOTES = reverse("progress:note_list")
+LOGIN = reverse("accounts:login")
 
 
 @pytest.fixture
@@ -32,7 +36,11 @@ def question(bank):
 
 
 def confidence_url(question) -> str:
-    return f"/questions/{question.key}/confidence/"
+    return reverse("progress:mark_confidence", args=[question.key])
+
+
+def question_url(question) -> str:
+    return reverse("progress:question_detail", args=[question.key])
 
 
 def nothing_written() -> bool:
@@ -44,19 +52,20 @@ def nothing_written() -> bool:
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_anonymous_visitor_sees_the_welcome_page(client, db, headers):
-    response = client.get("/", headers=headers)
+    response = client.get(DASHBOARD, headers=headers)
 
     html = html_of(response)
     assert response.status_code == 200
     assert title(html) == "Welcome · StudyHub"
-    assert '<a class="button primary" href="/accounts/signup/">Sign up</a>' in html
-    assert '<a href="/accounts/login/">Log in</a>' in html
+    signup = reverse("accounts:signup")
+    assert f'<a class="button primary" href="{signup}">Sign up</a>' in html
+    assert f'<a href="{LOGIN}">Log in</a>' in html
     assert "Overall coverage" not in html
     assert "HX-Request" in response["Vary"]
 
 
 def test_dashboard_without_progress_shows_zeroes(logged_in_client, bank):
-    html = html_of(logged_in_client.get("/"))
+    html = html_of(logged_in_client.get(DASHBOARD))
 
     assert title(html) == "Dashboard · StudyHub"
     assert "<h1>Hello, Lee Learner</h1>" in html
@@ -66,13 +75,13 @@ def test_dashboard_without_progress_shows_zeroes(logged_in_client, bank):
     assert "0 questions rated so far" in html
     assert "Nothing yet." in section(html, "recent-heading", attr="aria-labelledby")
     notes = section(html, "notes-heading", attr="aria-labelledby")
-    assert '<a href="/notes/">0<span class="visually-hidden">' in notes
+    assert f'<a href="{NOTES}">0<span class="visually-hidden">' in notes
 
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_dashboard_numbers_change_after_marks_and_notes(logged_in_client, user, bank, headers):
     first, second = (list(topic.questions.all()) for topic in bank)
-    before = html_of(logged_in_client.get("/", headers=headers))
+    before = html_of(logged_in_client.get(DASHBOARD, headers=headers))
     assert coverage_figures(section(before, "overall-heading", attr="aria-labelledby")) == [
         (0, 10, 0)
     ]
@@ -85,7 +94,7 @@ def test_dashboard_numbers_change_after_marks_and_notes(logged_in_client, user, 
     mark(user, second[1], 1)  # the latest mark counts: no longer covered
     note(user, first[0], "one")
     note(user, second[3], "two")
-    after = html_of(logged_in_client.get("/", headers=headers))
+    after = html_of(logged_in_client.get(DASHBOARD, headers=headers))
 
     overall = section(after, "overall-heading", attr="aria-labelledby")
     assert '<p class="stat-number">30%</p>' in overall
@@ -93,7 +102,7 @@ def test_dashboard_numbers_change_after_marks_and_notes(logged_in_client, user, 
     assert topic_rows(after) == {bank[0].name: (3, 5, 60), bank[1].name: (0, 5, 0)}
     assert "5 questions rated so far" in after
     notes = section(after, "notes-heading", attr="aria-labelledby")
-    assert '<a href="/notes/">2<span class="visually-hidden">' in notes
+    assert f'<a href="{NOTES}">2<span class="visually-hidden">' in notes
 
 
 def test_dashboard_ignores_other_users_marks(logged_in_client, other_user, bank):
@@ -101,11 +110,11 @@ def test_dashboard_ignores_other_users_marks(logged_in_client, other_user, bank)
         mark(other_user, question, 5)
     note(other_user, bank[0].questions.first(), "theirs")
 
-    html = html_of(logged_in_client.get("/"))
+    html = html_of(logged_in_client.get(DASHBOARD))
 
     assert topic_rows(html) == {bank[0].name: (0, 5, 0), bank[1].name: (0, 5, 0)}
     assert "0 questions rated so far" in html
-    assert '<a href="/notes/">0<span' in html
+    assert f'<a href="{NOTES}">0<span' in html
 
 
 def test_weakest_topics_are_the_three_least_covered_unfinished_ones(logged_in_client, user):
@@ -115,7 +124,7 @@ def test_weakest_topics_are_the_three_least_covered_unfinished_ones(logged_in_cl
         for question in list(topic.questions.all())[:covered]:
             mark(user, question, 4)
 
-    html = html_of(logged_in_client.get("/"))
+    html = html_of(logged_in_client.get(DASHBOARD))
 
     weakest = section(html, "weakest-heading", attr="aria-labelledby")
     shown = [name for name in (t.name for t in topics) if f">{name}</a>" in weakest]
@@ -133,7 +142,7 @@ def test_everything_covered_is_celebrated(logged_in_client, user, bank):
         for question in topic.questions.all():
             mark(user, question, 3)
 
-    html = html_of(logged_in_client.get("/"))
+    html = html_of(logged_in_client.get(DASHBOARD))
 
     assert "Every topic is covered. Well done!" in html
     assert coverage_figures(section(html, "overall-heading", attr="aria-labelledby")) == [
@@ -148,7 +157,7 @@ def test_recently_studied_lists_the_six_latest_marks_newest_first(logged_in_clie
     for age, question in enumerate(questions):
         mark(user, question, 1 + age % 5, at=now - timedelta(hours=age))
 
-    html = html_of(logged_in_client.get("/"))
+    html = html_of(logged_in_client.get(DASHBOARD))
 
     recent = section(html, "recent-heading", attr="aria-labelledby")
     shown = [q for q in questions if f"{q.text}</a>" in recent]
@@ -238,7 +247,7 @@ def test_plain_mark_redirects_back_to_the_question(logged_in_client, user, quest
     response = logged_in_client.post(confidence_url(question), {"level": "5"})
 
     assert response.status_code == 302
-    assert response["Location"] == f"/questions/{question.key}/#confidence"
+    assert response["Location"] == f"{question_url(question)}#confidence"
     assert ConfidenceMark.objects.get(user=user, question=question).level == 5
 
     page = html_of(logged_in_client.get(response["Location"]))
@@ -250,14 +259,14 @@ def test_plain_mark_keeps_the_topic_in_the_redirect(logged_in_client, bank, ques
     response = logged_in_client.post(
         confidence_url(question), {"level": "3", "topic": bank[0].slug}
     )
-    assert response["Location"] == f"/questions/{question.key}/?topic={bank[0].slug}#confidence"
+    assert response["Location"] == f"{question_url(question)}?topic={bank[0].slug}#confidence"
 
 
 def test_plain_mark_drops_a_topic_the_question_is_not_in(logged_in_client, bank, question):
     response = logged_in_client.post(
         confidence_url(question), {"level": "3", "topic": bank[1].slug}
     )
-    assert response["Location"] == f"/questions/{question.key}/#confidence"
+    assert response["Location"] == f"{question_url(question)}#confidence"
 
 
 @pytest.mark.parametrize("level", ["0", "6", "three", "3.5"])
@@ -314,14 +323,16 @@ def test_anonymous_mark_redirects_to_login_and_writes_nothing(client, question, 
     response = client.post(confidence_url(question), {"level": "3"}, headers=headers)
 
     assert response.status_code == 302
-    assert response["Location"] == (f"/accounts/login/?next=/questions/{question.key}/confidence/")
+    assert response["Location"] == f"{LOGIN}?next={confidence_url(question)}"
     assert nothing_written()
 
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_mark_on_an_unknown_question_is_404(logged_in_client, bank, headers):
     response = logged_in_client.post(
-        "/questions/no-such-question/confidence/", {"level": "3"}, headers=headers
+        reverse("progress:mark_confidence", args=["no-such-question"]),
+        {"level": "3"},
+        headers=headers,
     )
     assert response.status_code == 404
     assert nothing_written()
@@ -368,7 +379,7 @@ def test_htmx_post_with_the_token_from_hx_headers_succeeds(csrf_client, user, qu
 
 
 def test_htmx_note_post_needs_the_csrf_token_too(csrf_client, user, question):
-    url = f"/questions/{question.key}/note/"
+    url = reverse("progress:edit_note", args=[question.key])
     refused = csrf_client.post(url, {"text": "hello"}, headers=HTMX)
     assert refused.status_code == 403
     assert not Note.objects.exists()
@@ -381,7 +392,7 @@ def test_htmx_note_post_needs_the_csrf_token_too(csrf_client, user, question):
 
 def test_topic_with_no_questions_does_not_break_the_dashboard(logged_in_client, bank):
     make_topic(name="Empty topic")
-    html = html_of(logged_in_client.get("/"))
+    html = html_of(logged_in_client.get(DASHBOARD))
     assert topic_rows(html)["Empty topic"] == (0, 0, 0)
     assert "Empty topic" not in section(html, "weakest-heading", attr="aria-labelledby")
 
@@ -400,7 +411,7 @@ def test_a_forbidden_htmx_post_brings_a_message_for_the_alert_region(user):
     team = make_team(learners=[user])
     client = Client()
     client.force_login(user)
-    response = client.post(f"/teams/{team.pk}/invite/", headers=HTMX)
+    response = client.post(reverse("teams:rotate_invite", args=[team.pk]), headers=HTMX)
     html = response.content.decode()
     assert response.status_code == 403
     assert '<div id="server-error-message" class="server-error-message" role="alert">' in html

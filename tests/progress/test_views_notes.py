@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.urls import reverse
 
 from progress.models import Note
 from tests.factories import make_bank, note
@@ -11,6 +12,9 @@ from tests.pages import HTMX, html_of, section, textarea_value, title
 AUTOSAVE = {"autosave": "1"}
 LONG_TEXT = "Too long. " * 2000 + "!"  # 20,001 characters
 OTHER_SECRET = "Someone else's private exam trick 7f3c"
+DASHBOARD = reverse("progress:dashboard")
+NOTES = reverse("progress:note_list")
+LOGIN = reverse("accounts:login")
 
 
 @pytest.fixture
@@ -24,7 +28,15 @@ def question(bank):
 
 
 def note_url(question) -> str:
-    return f"/questions/{question.key}/note/"
+    return reverse("progress:edit_note", args=[question.key])
+
+
+def question_url(question) -> str:
+    return reverse("progress:question_detail", args=[question.key])
+
+
+def note_detail_url(pk: int) -> str:
+    return reverse("progress:note_detail", args=[pk])
 
 
 # --- edit_note GET ------------------------------------------------------------------
@@ -68,7 +80,7 @@ def test_get_without_a_note_shows_an_empty_editor(logged_in_client, question, he
 def test_anonymous_note_editor_redirects_to_login(client, question, headers):
     response = client.get(note_url(question), headers=headers)
     assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next=/questions/{question.key}/note/"
+    assert response["Location"] == f"{LOGIN}?next={note_url(question)}"
 
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
@@ -77,7 +89,7 @@ def test_note_methods_other_than_get_and_post_are_405(logged_in_client, question
 
 
 def test_note_on_an_unknown_question_is_404(logged_in_client, bank):
-    assert logged_in_client.get("/questions/nope/note/").status_code == 404
+    assert logged_in_client.get(reverse("progress:edit_note", args=["nope"])).status_code == 404
 
 
 # --- edit_note POST -----------------------------------------------------------------
@@ -133,7 +145,7 @@ def test_plain_save_redirects_back_to_the_question(logged_in_client, user, quest
     response = logged_in_client.post(note_url(question), {"text": "Plain *post*"})
 
     assert response.status_code == 302
-    assert response["Location"] == f"/questions/{question.key}/#note"
+    assert response["Location"] == f"{question_url(question)}#note"
     assert Note.objects.get(user=user, question=question).text == "Plain *post*"
     page = html_of(logged_in_client.get(response["Location"]))
     assert "Note saved." in page
@@ -142,7 +154,7 @@ def test_plain_save_redirects_back_to_the_question(logged_in_client, user, quest
 
 def test_plain_save_keeps_the_topic_in_the_redirect(logged_in_client, bank, question):
     response = logged_in_client.post(note_url(question), {"text": "x", "topic": bank[0].slug})
-    assert response["Location"] == f"/questions/{question.key}/?topic={bank[0].slug}#note"
+    assert response["Location"] == f"{question_url(question)}?topic={bank[0].slug}#note"
 
 
 @pytest.mark.parametrize(("headers", "status"), [({}, 302), (HTMX, 200)], ids=["plain", "htmx"])
@@ -235,26 +247,27 @@ def test_null_bytes_are_stripped(logged_in_client, user, question, headers, stat
 def test_anonymous_note_post_redirects_to_login_and_stores_nothing(client, question, headers):
     response = client.post(note_url(question), {"text": "hi"}, headers=headers)
     assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/")
+    assert response["Location"] == f"{LOGIN}?next={note_url(question)}"
     assert not Note.objects.exists()
 
 
 def test_stored_xss_in_a_note_is_never_rendered(logged_in_client, user, question):
+    logout = reverse("accounts:logout")
     payload = (
         '<script>alert("x")</script><img src=x onerror=alert(1)>'
-        '<a hx-get="/accounts/logout/" hx-trigger="load">go</a>[l](javascript:alert(2))'
+        f'<a hx-get="{logout}" hx-trigger="load">go</a>[l](javascript:alert(2))'
     )
     logged_in_client.post(note_url(question), {"text": payload})
     pk = Note.objects.get(user=user).pk
 
-    for url in (question.get_absolute_url(), "/notes/", f"/notes/{pk}/"):
+    for url in (question.get_absolute_url(), NOTES, note_detail_url(pk)):
         html = html_of(logged_in_client.get(url))
         assert "<script>alert" not in html
         assert "<img src=x" not in html
         # The raw HTML is shown as text; no tag of the page carries any of it.
         assert "&lt;img src=x onerror=alert(1)&gt;" in html
         assert not re.search(r"<[^>]*onerror", html)
-        assert not re.search(r"<[^>]*hx-get=\"/accounts/logout/\"", html)
+        assert not re.search(rf'<[^>]*hx-get="{re.escape(logout)}"', html)
         assert "javascript:" not in html
 
     editor = html_of(logged_in_client.get(note_url(question)))
@@ -270,7 +283,7 @@ def test_note_list_shows_my_notes_rendered_in_question_order(logged_in_client, u
     note(user, third, "third *note*")
     note(user, first, "first **note**")
 
-    response = logged_in_client.get("/notes/")
+    response = logged_in_client.get(NOTES)
 
     html = html_of(response)
     assert response.status_code == 200
@@ -280,33 +293,33 @@ def test_note_list_shows_my_notes_rendered_in_question_order(logged_in_client, u
     assert html.index("first <strong>") < html.index("third <em>")
     assert second.text not in html
     pks = [n.pk for n in Note.objects.order_by("question__position")]
-    assert [f'href="/notes/{pk}/"' in html for pk in pks] == [True, True]
+    assert [f'href="{note_detail_url(pk)}"' in html for pk in pks] == [True, True]
     # Each "Open the question" link says which question, for a screen reader's link list.
     opens = re.findall(r"Open the question<span class=\"visually-hidden\"> (Q\d+)</span>", html)
     assert opens == [f"Q{first.position}", f"Q{third.position}"]
 
 
 def test_note_list_without_notes_says_so(logged_in_client, bank):
-    assert "No notes yet." in html_of(logged_in_client.get("/notes/"))
+    assert "No notes yet." in html_of(logged_in_client.get(NOTES))
 
 
 def test_note_detail_shows_my_note(logged_in_client, user, question):
     mine = note(user, question, "- point one\n- point two")
 
-    response = logged_in_client.get(f"/notes/{mine.pk}/")
+    response = logged_in_client.get(note_detail_url(mine.pk))
 
     html = html_of(response)
     assert response.status_code == 200
     assert title(html) == f"Note on Q{question.position} · StudyHub"
     assert "<li>point one</li>" in html
-    assert f'href="/questions/{question.key}/note/"' in html
+    assert f'href="{note_url(question)}"' in html
 
 
-@pytest.mark.parametrize("url", ["/notes/", "/notes/1/"])
+@pytest.mark.parametrize("url", [NOTES, note_detail_url(1)])
 def test_notes_need_a_login(client, db, url):
     response = client.get(url)
     assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={url}"
+    assert response["Location"] == f"{LOGIN}?next={url}"
 
 
 # --- privacy ------------------------------------------------------------------------------
@@ -318,7 +331,7 @@ def others_note(other_user, question):
 
 
 def test_another_users_note_is_not_found(logged_in_client, others_note):
-    response = logged_in_client.get(f"/notes/{others_note.pk}/")
+    response = logged_in_client.get(note_detail_url(others_note.pk))
 
     assert response.status_code == 404
     assert OTHER_SECRET not in html_of(response)
@@ -330,13 +343,13 @@ def test_another_users_note_never_appears_on_my_pages(
     logged_in_client, user, question, others_note, headers
 ):
     note(user, question, "my own words")
-    urls = [question.get_absolute_url(), note_url(question), "/notes/", "/"]
+    urls = [question.get_absolute_url(), note_url(question), NOTES, DASHBOARD]
 
     for url in urls:
         html = html_of(logged_in_client.get(url, headers=headers))
         assert OTHER_SECRET not in html, url
     assert textarea_value(html_of(logged_in_client.get(note_url(question)))) == "my own words"
-    assert '<a href="/notes/">1<span' in html_of(logged_in_client.get("/"))
+    assert f'<a href="{NOTES}">1<span' in html_of(logged_in_client.get(DASHBOARD))
 
 
 def test_saving_my_note_leaves_another_users_note_alone(

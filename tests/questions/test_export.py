@@ -66,7 +66,7 @@ def bank_rows() -> list[tuple]:
 def test_downloads_need_signing_in(client, url):
     response = client.get(url)
     assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next={url}"
+    assert response["Location"] == f"{reverse('accounts:login')}?next={url}"
 
 
 @pytest.mark.django_db

@@ -9,6 +9,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
+from django.urls import reverse
+
 from tests.pages import HTMX
 from tests.security.own_postgres import AppClient, Serving
 
@@ -51,11 +53,15 @@ def learner_loop(client: AppClient, n: int, keys: list[str], stop: threading.Eve
     while not stop.is_set():
         key = keys[i % len(keys)]
         level, text = str(i % 5 + 1), f"{user} note {i}"
-        url = f"/questions/{key}/"
         for kind, value, path, data in (
-            ("page", "", url, None),
-            ("mark", level, f"{url}confidence/", {"level": level}),
-            ("note", text, f"{url}note/", {"text": text, "autosave": "1"}),
+            ("page", "", reverse("progress:question_detail", args=[key]), None),
+            ("mark", level, reverse("progress:mark_confidence", args=[key]), {"level": level}),
+            (
+                "note",
+                text,
+                reverse("progress:edit_note", args=[key]),
+                {"text": text, "autosave": "1"},
+            ),
         ):
             started = time.monotonic()
             try:
@@ -76,7 +82,7 @@ def wait_for_health(client: AppClient, until, seconds: float = 10) -> tuple[int,
     (status, report)."""
     deadline = time.monotonic() + seconds
     while True:
-        health = client.get("/healthz")
+        health = client.get(reverse("healthz"))
         if until(health.status, health.json()) or time.monotonic() > deadline:
             return health.status, health.json()
         time.sleep(0.2)

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import psycopg
+from django.urls import reverse
 
 POSTGRES_BINARIES = "/usr/lib/postgresql/*/bin"
 
@@ -154,10 +155,11 @@ class AppClient:
         return self.request("POST", path, data=data, headers=headers)
 
     def log_in(self, username: str, password: str) -> None:
-        page = self.get("/accounts/login/")
+        login = reverse("accounts:login")
+        page = self.get(login)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
         response = self.post(
-            "/accounts/login/",
+            login,
             {"username": username, "password": password, "csrfmiddlewaretoken": token},
         )
         assert response.status == 302, response.text
@@ -193,7 +195,7 @@ class Serving:
             if self.process.poll() is not None:
                 raise RuntimeError(f"make serve exited:\n{self.log()}")
             try:
-                if self.client().get("/healthz").status == 200:
+                if self.client().get(reverse("healthz")).status == 200:
                     return
             except OSError:
                 pass

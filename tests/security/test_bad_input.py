@@ -13,6 +13,7 @@ from typing import Literal
 import pytest
 from django.db import transaction
 from django.test import Client
+from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,7 +33,9 @@ def question(db):
 
 
 def test_an_oversized_post_is_a_friendly_400(logged_in_client, user, question):
-    response = logged_in_client.post(f"/questions/{question.key}/note/", {"text": "x" * 600_000})
+    response = logged_in_client.post(
+        reverse("progress:edit_note", args=[question.key]), {"text": "x" * 600_000}
+    )
 
     assert response.status_code == 400
     html = html_of(response)
@@ -46,7 +49,9 @@ def test_an_oversized_post_is_a_friendly_400(logged_in_client, user, question):
 
 def test_an_oversized_htmx_post_gets_the_message_for_the_error_region(logged_in_client, question):
     response = logged_in_client.post(
-        f"/questions/{question.key}/note/", {"text": "x" * 600_000, "autosave": "1"}, headers=HTMX
+        reverse("progress:edit_note", args=[question.key]),
+        {"text": "x" * 600_000, "autosave": "1"},
+        headers=HTMX,
     )
 
     assert response.status_code == 400
@@ -61,7 +66,9 @@ def test_an_oversized_htmx_post_gets_the_message_for_the_error_region(logged_in_
 
 def test_too_many_fields_is_a_friendly_400(logged_in_client, question):
     fields = {f"field{i}": "x" for i in range(250)}
-    response = logged_in_client.post(f"/questions/{question.key}/confidence/", fields)
+    response = logged_in_client.post(
+        reverse("progress:mark_confidence", args=[question.key]), fields
+    )
 
     assert response.status_code == 400
     assert "more fields than StudyHub accepts (200 at most)" in html_of(response)
@@ -71,7 +78,9 @@ def test_too_many_fields_is_a_friendly_400(logged_in_client, question):
 def test_too_many_query_parameters_is_a_friendly_400(logged_in_client, question):
     query = "&".join(f"p{i}=1" for i in range(250))
     topic = question.topics.get()
-    response = logged_in_client.get(f"/topics/{topic.slug}/?{query}")
+    response = logged_in_client.get(
+        f"{reverse('progress:topic_detail', args=[topic.slug])}?{query}"
+    )
 
     assert response.status_code == 400
     assert "more fields than StudyHub accepts" in html_of(response)
@@ -83,9 +92,9 @@ def test_too_many_query_parameters_is_a_friendly_400(logged_in_client, question)
 def test_nul_bytes_in_names_are_refused_with_a_message(logged_in_client, user):
     team = make_team("Team", instructor=user)
     for path, field in [
-        ("/accounts/profile/", "display_name"),
-        ("/teams/new/", "name"),
-        (f"/teams/{team.pk}/settings/", "name"),
+        (reverse("accounts:profile"), "display_name"),
+        (reverse("teams:team_create"), "name"),
+        (reverse("teams:team_settings", args=[team.pk]), "name"),
     ]:
         data = {"display_name": "Lee", "email": "lee@example.com", "name": "Team"}
         data[field] = "Evil\x00name"
@@ -99,11 +108,11 @@ def test_nul_bytes_in_names_are_refused_with_a_message(logged_in_client, user):
 
 def test_nul_bytes_in_log_in_and_sign_up_are_form_errors(db):
     client = Client()
-    login = client.post("/accounts/login/", {"username": "lee\x00", "password": "x\x00"})
+    login = client.post(reverse("accounts:login"), {"username": "lee\x00", "password": "x\x00"})
     assert login.status_code == 200
     assert "Null characters are not allowed." in html_of(login)
     signup = client.post(
-        "/accounts/signup/",
+        reverse("accounts:signup"),
         {
             "username": "nul\x00",
             "display_name": "N\x00",
@@ -121,9 +130,11 @@ def test_nul_bytes_in_addresses_are_404_and_in_queries_harmless(logged_in_client
     assert logged_in_client.get("/questions/%00/").status_code == 404
     assert logged_in_client.get("/teams/join/AB%00CD/").status_code == 404
     topic = question.topics.get()
-    assert logged_in_client.get(f"/topics/{topic.slug}/?level=%00").status_code == 200
-    assert logged_in_client.get(f"/questions/{question.key}/?topic=%00x").status_code == 200
-    assert logged_in_client.get("/questions/?q=%00").status_code == 200
+    topic_page = reverse("progress:topic_detail", args=[topic.slug])
+    question_page = reverse("progress:question_detail", args=[question.key])
+    assert logged_in_client.get(f"{topic_page}?level=%00").status_code == 200
+    assert logged_in_client.get(f"{question_page}?topic=%00x").status_code == 200
+    assert logged_in_client.get(f"{reverse('progress:question_list')}?q=%00").status_code == 200
 
 
 # --- Invalid levels and unknown ids --------------------------------------------------------
@@ -135,7 +146,7 @@ def test_nul_bytes_in_addresses_are_404_and_in_queries_harmless(logged_in_client
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_invalid_levels_are_422_with_the_rule(logged_in_client, question, level, headers):
     response = logged_in_client.post(
-        f"/questions/{question.key}/confidence/", {"level": level}, headers=headers
+        reverse("progress:mark_confidence", args=[question.key]), {"level": level}, headers=headers
     )
 
     assert response.status_code == 422
@@ -147,31 +158,32 @@ HUGE = "9" * 30  # beyond any integer column
 
 
 @pytest.mark.parametrize(
-    "path",
+    ("name", "arg"),
     [
-        "/notes/999999/",
-        f"/notes/{HUGE}/",
-        f"/teams/{HUGE}/",
-        f"/teams/{HUGE}/dashboard/",
-        "/questions/no-such-question/",
-        "/questions/no-such-question/note/",
-        "/topics/no-such-topic/",
-        "/teams/join/NOSUCHCODE/",
+        ("progress:note_detail", "999999"),
+        ("progress:note_detail", HUGE),
+        ("teams:team_detail", HUGE),
+        ("teams:team_dashboard", HUGE),
+        ("progress:question_detail", "no-such-question"),
+        ("progress:edit_note", "no-such-question"),
+        ("progress:topic_detail", "no-such-topic"),
+        ("teams:team_join", "NOSUCHCODE"),
     ],
 )
-def test_unknown_ids_are_404(logged_in_client, question, path):
-    assert logged_in_client.get(path).status_code == 404
+def test_unknown_ids_are_404(logged_in_client, question, name, arg):
+    # Addresses the URLconf matches, so the 404 is the view finding no such object.
+    assert logged_in_client.get(reverse(name, args=[arg])).status_code == 404
 
 
 def test_unknown_ids_in_the_team_are_404(logged_in_client, user, question):
     team = make_team("Team", instructor=user)
     for path in (
-        f"/teams/{team.pk}/sets/{HUGE}/",
-        f"/teams/{team.pk}/assignments/{HUGE}/",
-        f"/teams/{team.pk}/assignments/999999/edit/",
+        reverse("teams:topic_set_edit", args=[team.pk, HUGE]),
+        reverse("teams:assignment_detail", args=[team.pk, HUGE]),
+        reverse("teams:assignment_edit", args=[team.pk, 999999]),
     ):
         assert logged_in_client.get(path).status_code == 404, path
-    response = logged_in_client.post(f"/teams/{team.pk}/members/{HUGE}/promote/")
+    response = logged_in_client.post(reverse("teams:promote_member", args=[team.pk, HUGE]))
     assert response.status_code == 404
 
 
@@ -182,13 +194,15 @@ def test_unknown_ids_in_forms_are_form_errors(logged_in_client, user, question):
         ("x", "“x” is not a valid value."),
     ]:
         response = logged_in_client.post(
-            f"/teams/{team.pk}/sets/new/", {"name": "Week 1", "questions": [value]}
+            reverse("teams:topic_set_create", args=[team.pk]),
+            {"name": "Week 1", "questions": [value]},
         )
         assert response.status_code == 422
         assert message in unescape(html_of(response))
     make_topic_set(team, topics=[question.topics.get()])  # else there is nothing to assign
     assignment = logged_in_client.post(
-        f"/teams/{team.pk}/assignments/new/", {"topic_set": HUGE, "due_date": "2026-02-30"}
+        reverse("teams:assignment_create", args=[team.pk]),
+        {"topic_set": HUGE, "due_date": "2026-02-30"},
     )
     assert assignment.status_code == 422
     assert "Select a valid choice." in html_of(assignment)
@@ -198,7 +212,7 @@ def test_unknown_ids_in_forms_are_form_errors(logged_in_client, user, question):
 def test_ids_beyond_any_column_in_forms_are_refused_saying_why(logged_in_client, user, question):
     team = make_team("Team", instructor=user)
     response = logged_in_client.post(
-        f"/teams/{team.pk}/sets/new/", {"name": "Week 1", "questions": [HUGE]}
+        reverse("teams:topic_set_create", args=[team.pk]), {"name": "Week 1", "questions": [HUGE]}
     )
     # PostgreSQL compares the number and finds nothing (a form error); SQLite cannot
     # even take it as a parameter (a bad request). Either way, saying so.
@@ -234,6 +248,10 @@ class World:
     set_id: int
     assignment_id: int
 
+    @property
+    def team_id(self) -> int:
+        return self.team.pk
+
 
 @pytest.fixture
 def world(db) -> World:
@@ -254,61 +272,73 @@ def world(db) -> World:
     )
 
 
-#: name -> (who, method, path template, the form's own fields)
+#: name -> (who, method, URL name, the World fields that fill in its address, the form's
+#: own fields)
 FORMS = {
-    "confidence": ("learner", "POST", "/questions/{key}/confidence/", ["level", "topic"]),
+    "confidence": (
+        "learner",
+        "POST",
+        "progress:mark_confidence",
+        ["question_key"],
+        ["level", "topic"],
+    ),
     "note": (
         "learner",
         "POST",
-        "/questions/{key}/note/",
+        "progress:edit_note",
+        ["question_key"],
         ["text", "version", "autosave", "resolve", "topic"],
     ),
-    "question page": ("learner", "GET", "/questions/{key}/", ["topic"]),
-    "topic filter": ("learner", "GET", "/topics/{slug}/", ["level"]),
-    "profile": ("learner", "POST", "/accounts/profile/", ["display_name", "email"]),
+    "question page": ("learner", "GET", "progress:question_detail", ["question_key"], ["topic"]),
+    "topic filter": ("learner", "GET", "progress:topic_detail", ["topic_slug"], ["level"]),
+    "profile": ("learner", "POST", "accounts:profile", [], ["display_name", "email"]),
     "password change": (
         "learner",
         "POST",
-        "/accounts/password/",
+        "accounts:password_change",
+        [],
         ["old_password", "new_password1", "new_password2"],
     ),
-    "join with code": ("learner", "POST", "/teams/join/", ["code"]),
-    "new team": ("learner", "POST", "/teams/new/", ["name"]),
-    "team settings": ("instructor", "POST", "/teams/{team}/settings/", ["name"]),
+    "join with code": ("learner", "POST", "teams:join_with_code", [], ["code"]),
+    "new team": ("learner", "POST", "teams:team_create", [], ["name"]),
+    "team settings": ("instructor", "POST", "teams:team_settings", ["team_id"], ["name"]),
     "topic set": (
         "instructor",
         "POST",
-        "/teams/{team}/sets/{set}/",
+        "teams:topic_set_edit",
+        ["team_id", "set_id"],
         ["name", "description", "topics", "questions"],
     ),
     "assignment": (
         "instructor",
         "POST",
-        "/teams/{team}/assignments/{assignment}/edit/",
+        "teams:assignment_edit",
+        ["team_id", "assignment_id"],
         ["topic_set", "due_date"],
     ),
-    "team dashboard": ("instructor", "GET", "/teams/{team}/dashboard/", ["sort", "assignment"]),
+    "team dashboard": (
+        "instructor",
+        "GET",
+        "teams:team_dashboard",
+        ["team_id"],
+        ["sort", "assignment"],
+    ),
     "sign up": (
         None,
         "POST",
-        "/accounts/signup/",
+        "accounts:signup",
+        [],
         ["username", "display_name", "email", "password1", "password2", "next"],
     ),
-    "log in": (None, "POST", "/accounts/login/", ["username", "password", "next"]),
-    "password reset": (None, "POST", "/accounts/password/reset/", ["email"]),
+    "log in": (None, "POST", "accounts:login", [], ["username", "password", "next"]),
+    "password reset": (None, "POST", "accounts:password_reset", [], ["email"]),
 }
 
 
 @pytest.mark.parametrize("form", sorted(FORMS))
 def test_fuzzed_forms_never_fail_on_the_server(world, form):
-    who, method, template, fields = FORMS[form]
-    path = template.format(
-        key=world.question_key,
-        slug=world.topic_slug,
-        team=world.team.pk,
-        set=world.set_id,
-        assignment=world.assignment_id,
-    )
+    who, method, url_name, address, fields = FORMS[form]
+    path = reverse(url_name, args=[getattr(world, name) for name in address])
     user = getattr(world, who) if who else None
 
     @settings(

@@ -12,6 +12,7 @@ from unittest import mock
 
 import pytest
 from django.db import OperationalError
+from django.urls import reverse
 
 from progress.models import ConfidenceEvent, ConfidenceMark, Note
 from tests.factories import make_bank
@@ -29,7 +30,7 @@ def test_a_mark_whose_answer_fails_is_not_saved(logged_in_client, user, question
     # A first "Okay" covers the question, so the answer reads the coverage panel.
     with mock.patch("progress.views.question_topics_with_my_coverage", side_effect=GONE):
         response = logged_in_client.post(
-            f"/questions/{question.key}/confidence/", {"level": "3"}, headers=HTMX
+            reverse("progress:mark_confidence", args=[question.key]), {"level": "3"}, headers=HTMX
         )
 
     assert response.status_code == 503
@@ -38,7 +39,7 @@ def test_a_mark_whose_answer_fails_is_not_saved(logged_in_client, user, question
 
     # The retry records it, once.
     response = logged_in_client.post(
-        f"/questions/{question.key}/confidence/", {"level": "3"}, headers=HTMX
+        reverse("progress:mark_confidence", args=[question.key]), {"level": "3"}, headers=HTMX
     )
     assert response.status_code == 200
     assert ConfidenceEvent.objects.filter(user=user).count() == 1
@@ -46,24 +47,21 @@ def test_a_mark_whose_answer_fails_is_not_saved(logged_in_client, user, question
 
 
 def test_a_note_whose_answer_fails_is_not_saved(logged_in_client, user, question):
+    url = reverse("progress:edit_note", args=[question.key])
     with mock.patch("progress.views.question_page_context", side_effect=GONE):
-        response = logged_in_client.post(
-            f"/questions/{question.key}/note/", {"text": "kept once", "version": ""}, headers=HTMX
-        )
+        response = logged_in_client.post(url, {"text": "kept once", "version": ""}, headers=HTMX)
 
     assert response.status_code == 503
     assert not Note.objects.filter(user=user).exists()
 
-    response = logged_in_client.post(
-        f"/questions/{question.key}/note/", {"text": "kept once", "version": ""}, headers=HTMX
-    )
+    response = logged_in_client.post(url, {"text": "kept once", "version": ""}, headers=HTMX)
     assert response.status_code == 200
     assert Note.objects.get(user=user).text == "kept once"
 
 
 def test_a_saved_mark_is_answered_in_full(logged_in_client, user, question):
     response = logged_in_client.post(
-        f"/questions/{question.key}/confidence/", {"level": "4"}, headers=HTMX
+        reverse("progress:mark_confidence", args=[question.key]), {"level": "4"}, headers=HTMX
     )
     html = response.content.decode()
     assert response.status_code == 200

@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.urls import reverse
 from django.utils.crypto import get_random_string
 
 from progress.models import ConfidenceEvent, ConfidenceMark
@@ -98,7 +99,7 @@ def test_concurrent_requests_leave_one_current_row_and_every_event(live_server):
 
     def mark(i: int) -> None:
         request = urllib.request.Request(
-            f"{live_server.url}/questions/{question.key}/confidence/",
+            live_server.url + reverse("progress:mark_confidence", args=[question.key]),
             data=urlencode({"level": levels[i]}).encode(),
             headers={
                 "Cookie": f"{settings.SESSION_COOKIE_NAME}={session}; csrftoken={csrf}",

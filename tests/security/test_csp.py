@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 
 from tests.factories import make_bank, note
 from tests.pages import HTMX
@@ -41,13 +42,13 @@ def question(db):
 def pages(question, user) -> list[str]:
     note(user, question, "A *note*")
     return [
-        "/",
-        "/topics/",
-        f"/questions/{question.key}/",
-        f"/questions/{question.key}/note/",
-        "/notes/",
-        "/teams/",
-        "/accounts/profile/",
+        reverse("progress:dashboard"),
+        reverse("progress:topic_list"),
+        reverse("progress:question_detail", args=[question.key]),
+        reverse("progress:edit_note", args=[question.key]),
+        reverse("progress:note_list"),
+        reverse("teams:team_list"),
+        reverse("accounts:profile"),
     ]
 
 
@@ -75,9 +76,9 @@ def test_anonymous_pages_and_htmx_fragments_carry_the_policy_too(
     client, logged_in_client, question
 ):
     for response in (
-        client.get("/"),
-        client.get("/accounts/login/"),
-        logged_in_client.get(f"/questions/{question.key}/note/", headers=HTMX),
+        client.get(reverse("progress:dashboard")),
+        client.get(reverse("accounts:login")),
+        logged_in_client.get(reverse("progress:edit_note", args=[question.key]), headers=HTMX),
     ):
         directives = policy(response)
         assert directives["object-src"] == ["'none'"]
@@ -85,7 +86,7 @@ def test_anonymous_pages_and_htmx_fragments_carry_the_policy_too(
 
 
 def test_htmx_is_loaded_from_our_static_files_with_the_nonce(client):
-    response = client.get("/accounts/login/")
+    response = client.get(reverse("accounts:login"))
     html = response.content.decode()
     scripts = re.findall(r"<script\b[^>]*>", html)
     assert scripts, "no htmx script tag"
@@ -97,7 +98,7 @@ def test_htmx_is_loaded_from_our_static_files_with_the_nonce(client):
 
 
 def test_htmx_is_configured_for_the_policy(client):
-    html = client.get("/accounts/login/").content.decode()
+    html = client.get(reverse("accounts:login")).content.decode()
     match = re.search(r"<meta name=\"htmx-config\" content='([^']*)'>", html)
     assert match
     config = json.loads(match.group(1))
@@ -108,7 +109,7 @@ def test_htmx_is_configured_for_the_policy(client):
 
 
 def test_other_security_headers(client):
-    response = client.get("/accounts/login/")
+    response = client.get(reverse("accounts:login"))
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"

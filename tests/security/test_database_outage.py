@@ -20,6 +20,7 @@ import psycopg.errors
 import pytest
 from django.db import InterfaceError, OperationalError, connection, connections
 from django.test import RequestFactory
+from django.urls import reverse
 
 from studyhub.views import database_failure, server_error
 from tests.factories import make_bank
@@ -56,27 +57,28 @@ def question(db):
 
 @pytest.mark.parametrize("error", ERRORS, ids=lambda e: f"{type(e).__module__}.{type(e).__name__}")
 def test_a_page_is_a_friendly_503_while_the_database_is_down(logged_in_client, question, error):
+    page = reverse("progress:question_detail", args=[question.key])
     with database_down(error):
-        response = logged_in_client.get(f"/questions/{question.key}/")
+        response = logged_in_client.get(page)
 
     assert response.status_code == 503
     html = response.content.decode()
     assert "<h1>StudyHub is briefly unavailable</h1>" in html
     assert FRIENDLY in html
     assert "Please try again in a minute." in html
-    assert f'href="/questions/{question.key}/"' in html  # "Try again" reloads the page
+    assert f'href="{page}"' in html  # "Try again" reloads the page
     assert "Traceback" not in html and type(error).__name__ not in html
     assert response["Retry-After"] == "30"
     assert "no-store" in response["Cache-Control"]
 
     # Back by itself: the next request after the database returns is served.
-    assert logged_in_client.get(f"/questions/{question.key}/").status_code == 200
+    assert logged_in_client.get(page).status_code == 200
 
 
 def test_htmx_gets_a_small_fragment_for_the_error_region(logged_in_client, question):
     with database_down(OperationalError("server closed the connection unexpectedly")):
         response = logged_in_client.post(
-            f"/questions/{question.key}/confidence/", {"level": "4"}, headers=HTMX
+            reverse("progress:mark_confidence", args=[question.key]), {"level": "4"}, headers=HTMX
         )
 
     assert response.status_code == 503
@@ -92,11 +94,11 @@ def test_htmx_gets_a_small_fragment_for_the_error_region(logged_in_client, quest
 
 def test_the_health_check_says_503_while_the_database_is_down(client, db):
     with database_down(OperationalError("could not connect to server")):
-        response = client.get("/healthz")
+        response = client.get(reverse("healthz"))
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "database": "unreachable"}
 
-    response = client.get("/healthz")
+    response = client.get(reverse("healthz"))
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
     assert "no-cache" in response["Cache-Control"]
@@ -105,7 +107,7 @@ def test_the_health_check_says_503_while_the_database_is_down(client, db):
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
 def test_errors_outside_views_reach_the_same_page(db, headers):
     """Middleware errors go to handler500, which tells a database outage apart."""
-    request = RequestFactory().get("/", headers=headers)
+    request = RequestFactory().get(reverse("progress:dashboard"), headers=headers)
     try:
         raise OperationalError("terminating connection due to administrator command")
     except OperationalError:
@@ -116,7 +118,7 @@ def test_errors_outside_views_reach_the_same_page(db, headers):
 
 
 def test_other_server_errors_stay_a_plain_500(db):
-    request = RequestFactory().get("/", headers=HTMX)
+    request = RequestFactory().get(reverse("progress:dashboard"), headers=HTMX)
     try:
         raise ValueError("a bug")
     except ValueError:
@@ -202,7 +204,7 @@ def test_a_query_the_database_refuses_is_a_500_logged_as_an_error(
 
     with mock.patch("progress.views.record_confidence", too_complex):
         response = logged_in_client.post(
-            f"/questions/{question.key}/confidence/", {"level": "4"}, headers=HTMX
+            reverse("progress:mark_confidence", args=[question.key]), {"level": "4"}, headers=HTMX
         )
 
     assert response.status_code == 500
@@ -215,7 +217,8 @@ def test_a_query_the_database_refuses_is_a_500_logged_as_an_error(
     assert record.request_id == response["X-Request-ID"]
     assert record.exc_info is not None  # the traceback goes to the log, not the page
     # The database is fine: the next request is served.
-    assert logged_in_client.get(f"/questions/{question.key}/").status_code == 200
+    page = reverse("progress:question_detail", args=[question.key])
+    assert logged_in_client.get(page).status_code == 200
 
 
 def test_a_database_busy_past_its_timeout_is_a_503_that_says_so(
@@ -224,7 +227,7 @@ def test_a_database_busy_past_its_timeout_is_a_503_that_says_so(
     locked = wrapped(real_sqlite_error("BEGIN IMMEDIATE", tmp_path))
     with database_down(locked):
         response = logged_in_client.post(
-            f"/questions/{question.key}/confidence/", {"level": "4"}, headers=HTMX
+            reverse("progress:mark_confidence", args=[question.key]), {"level": "4"}, headers=HTMX
         )
     assert response.status_code == 503
     assert "StudyHub's database is too busy right now." in response.content.decode()
@@ -242,34 +245,36 @@ SHOW_STATEMENT_TIMEOUT = (
 
 @pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
 def test_make_serve_survives_its_database_going_away(own_postgres, serving):
+    home, health_check = reverse("progress:dashboard"), reverse("healthz")
+    mark_url = reverse("progress:mark_confidence", args=["cnn-05"])
     app = serving.client()
     app.log_in("lena", serving.password)
-    assert "Hello, Lena Park" in app.get("/").text
+    assert "Hello, Lena Park" in app.get(home).text
 
     # Production settings reach the database connections.
     assert serving.manage("shell", "-c", SHOW_STATEMENT_TIMEOUT).splitlines()[-1] == "30s"
 
     # Connections persist between requests; killing them costs no request.
-    app.get("/topics/")
+    app.get(reverse("progress:topic_list"))
     assert own_postgres.terminate_app_connections() >= 1
-    assert app.get("/").status == 200
-    assert app.get("/healthz").json() == {"status": "ok", "database": "ok"}
+    assert app.get(home).status == 200
+    assert app.get(health_check).json() == {"status": "ok", "database": "ok"}
 
     own_postgres.stop()
-    page = app.get("/")
+    page = app.get(home)
     assert page.status == 503
     assert FRIENDLY in page.text and "Traceback" not in page.text
-    health = app.get("/healthz")
+    health = app.get(health_check)
     assert (health.status, health.json()["status"]) == (503, "unavailable")
-    fragment = app.post("/questions/cnn-05/confidence/", {"level": "4"}, headers=HTMX)
+    fragment = app.post(mark_url, {"level": "4"}, headers=HTMX)
     assert fragment.status == 503
     assert fragment.text.strip().startswith('<div id="server-error-message"')
     assert fragment.headers["HX-Retarget"] == "#server-error"
 
     own_postgres.start()
-    assert app.get("/healthz").status == 200
-    assert "Hello, Lena Park" in app.get("/").text  # the same session, no new log-in
-    marked = app.post("/questions/cnn-05/confidence/", {"level": "4"}, headers=HTMX)
+    assert app.get(health_check).status == 200
+    assert "Hello, Lena Park" in app.get(home).text  # the same session, no new log-in
+    marked = app.post(mark_url, {"level": "4"}, headers=HTMX)
     assert marked.status == 200
     assert own_postgres.query(
         "SELECT level FROM progress_confidencemark m JOIN accounts_user u ON u.id = m.user_id "
@@ -280,7 +285,7 @@ def test_make_serve_survives_its_database_going_away(own_postgres, serving):
     log = serving.log()
     requests = [json.loads(line) for line in log.splitlines() if '"studyhub.request"' in line]
     seen = {(entry["path"], entry["status"]) for entry in requests}
-    assert {("/healthz", 200), ("/healthz", 503), ("/", 503), ("/", 200)} <= seen
+    assert {(health_check, 200), (health_check, 503), (home, 503), (home, 200)} <= seen
     assert all(isinstance(entry["duration_ms"], float) for entry in requests)
     assert "Traceback" not in log
 
@@ -290,14 +295,15 @@ def test_the_outage_page_names_its_icon_so_browsers_do_not_ask_for_favicon_ico(
 ):
     """A page without <link rel=icon> makes Chromium request /favicon.ico, which
     would pass through the middleware that needs the database."""
+    page = reverse("progress:question_detail", args=[question.key])
     with database_down(OperationalError("server closed the connection unexpectedly")):
-        response = logged_in_client.get(f"/questions/{question.key}/")
+        response = logged_in_client.get(page)
     assert response.status_code == 503
     assert b'rel="icon" href="/static/img/favicon.svg"' in response.content
 
 
 def test_the_server_error_page_names_its_icon(db):
-    request = RequestFactory().get("/")
+    request = RequestFactory().get(reverse("progress:dashboard"))
     try:
         raise ValueError("a bug")
     except ValueError:
@@ -307,7 +313,7 @@ def test_the_server_error_page_names_its_icon(db):
 
 
 def test_favicon_ico_points_at_the_static_icon(client, db):
-    response = client.get("/favicon.ico")
+    response = client.get(reverse("favicon"))
     assert response.status_code == 301
     assert response["Location"] == "/static/img/favicon.svg"
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+from django.urls import reverse
+
 from tests.security.conftest import PRODUCTION_ENV
 
 SETUP = (
@@ -183,6 +185,7 @@ REQUESTS = """
 import json
 from django.core.management import call_command
 from django.test import Client, override_settings
+from django.urls import reverse
 from accounts.models import User
 
 call_command("migrate", verbosity=0)
@@ -194,14 +197,14 @@ with override_settings(STORAGES={
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }):
     client = Client()
-    plain = client.get("/accounts/login/")
+    plain = client.get(reverse("accounts:login"))
     seen["plain"] = [plain.status_code, plain.get("Location")]
-    health = client.get("/healthz")
+    health = client.get(reverse("healthz"))
     seen["healthz"] = [health.status_code, health.get("Location")]
-    proxied = client.get("/accounts/login/", headers={"X-Forwarded-Proto": "https"})
+    proxied = client.get(reverse("accounts:login"), headers={"X-Forwarded-Proto": "https"})
     seen["proxied"] = [proxied.status_code, proxied.get("Strict-Transport-Security")]
     login = client.post(
-        "/accounts/login/",
+        reverse("accounts:login"),
         {"username": "lena", "password": "a-long-enough-passphrase-7"},
         headers={"X-Forwarded-Proto": "https"},
     )
@@ -221,7 +224,7 @@ def test_production_requests_are_https_with_secure_cookies(run_django):
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout.strip().splitlines()[-1])
 
-    assert seen["plain"] == [301, "https://testserver/accounts/login/"]
+    assert seen["plain"] == [301, f"https://testserver{reverse('accounts:login')}"]
     assert seen["healthz"] == [200, None]  # a load balancer's plain-http probe is answered
     assert seen["proxied"] == [200, "max-age=31536000; includeSubDomains; preload"]
     assert seen["login"] == 302

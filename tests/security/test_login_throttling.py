@@ -13,10 +13,11 @@ import time_machine
 from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
 from django.test import Client
+from django.urls import reverse_lazy
 
 from tests.factories import PASSWORD, make_user
 
-LOGIN = "/accounts/login/"
+LOGIN = reverse_lazy("accounts:login")
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 HOME = "10.0.0.1"
 CAFE = "10.0.0.2"
@@ -184,7 +185,7 @@ def test_a_missing_username_is_a_form_error_and_never_counts(db, clock):
 
 # --- The current password on the change-password page counts too ----------------------
 
-PASSWORD_PAGE = "/accounts/password/"
+PASSWORD_PAGE = reverse_lazy("accounts:password_change")
 
 
 def change_password(client: Client, old: str, address: str = HOME):

@@ -13,6 +13,7 @@ from html import unescape
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from progress.models import Note
 from progress.services import NoteConflict, note_revision, save_note
@@ -26,7 +27,7 @@ def question(db):
 
 
 def url(question) -> str:
-    return f"/questions/{question.key}/note/"
+    return reverse("progress:edit_note", args=[question.key])
 
 
 def stored(user, question) -> tuple[str, int] | None:
@@ -311,7 +312,7 @@ def test_keep_saved_discards_mine_without_javascript(logged_in_client, user, que
     )
 
     assert response.status_code == 302
-    assert response["Location"] == f"/questions/{question.key}/#note"
+    assert response["Location"] == f"{question_page(question)}#note"
     page = html_of(logged_in_client.get(response["Location"]))
     assert "Kept the saved version; your changes were discarded." in page
     assert stored(user, question) == ("Saved", 1)
@@ -435,7 +436,7 @@ def test_a_stale_save_of_the_text_already_saved_goes_through(
 
 
 def question_page(question) -> str:
-    return f"/questions/{question.key}/"
+    return reverse("progress:question_detail", args=[question.key])
 
 
 def refuse(client, user, question, text: str) -> None:

@@ -19,6 +19,7 @@ from collections import Counter
 
 import pytest
 from django.conf import settings as django_settings
+from django.urls import reverse
 
 from progress.models import ConfidenceMark, Note
 from tests.factories import make_bank
@@ -62,21 +63,25 @@ def question(db):
 def test_a_signed_in_learner_is_served_without_redis(client, user, password, question, settings):
     """Log in, read the question page, mark, write a note, log out."""
     use_redis(settings, f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
-    url = f"/questions/{question.key}/"
+    url = reverse("progress:question_detail", args=[question.key])
+    mark_url = reverse("progress:mark_confidence", args=[question.key])
+    note_url = reverse("progress:edit_note", args=[question.key])
 
-    response = client.post("/accounts/login/", {"username": user.username, "password": password})
+    response = client.post(
+        reverse("accounts:login"), {"username": user.username, "password": password}
+    )
     assert response.status_code == 302
     assert "Lee Learner" in client.get(url).content.decode()
     assert client.get(url).status_code == 200  # the session: a miss, never an error
-    marked = client.post(f"{url}confidence/", {"level": "4"}, headers=HTMX)
+    marked = client.post(mark_url, {"level": "4"}, headers=HTMX)
     assert marked.status_code == 200
-    saved = client.post(f"{url}note/", {"text": "Kept", "autosave": "1"}, headers=HTMX)
+    saved = client.post(note_url, {"text": "Kept", "autosave": "1"}, headers=HTMX)
     assert saved.status_code == 200
     assert ConfidenceMark.objects.get(user=user, question=question).level == 4
     assert Note.objects.get(user=user, question=question).text == "Kept"
 
-    assert client.post("/accounts/logout/").status_code == 302
-    assert client.get("/accounts/profile/").status_code == 302  # signed out: log in
+    assert client.post(reverse("accounts:logout")).status_code == 302
+    assert client.get(reverse("accounts:profile")).status_code == 302  # signed out: log in
 
 
 def test_a_log_out_while_redis_is_paused_is_quick_and_stays_a_log_out(
@@ -85,8 +90,8 @@ def test_a_log_out_while_redis_is_paused_is_quick_and_stays_a_log_out(
     """The session is deleted from the database; Redis's copy, which the paused Redis
     could not be told about, is deleted when it is back, so the old cookie is dead."""
     use_redis(settings, own_redis.url, down_seconds=0.2)
-    client.post("/accounts/login/", {"username": user.username, "password": password})
-    assert client.get("/accounts/profile/").status_code == 200  # the session, in Redis
+    client.post(reverse("accounts:login"), {"username": user.username, "password": password})
+    assert client.get(reverse("accounts:profile")).status_code == 200  # the session, in Redis
     cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
 
     own_redis.pause()
@@ -94,7 +99,7 @@ def test_a_log_out_while_redis_is_paused_is_quick_and_stays_a_log_out(
     resume.start()
     try:
         started = time.monotonic()
-        assert client.post("/accounts/logout/").status_code == 302
+        assert client.post(reverse("accounts:logout")).status_code == 302
         elapsed = time.monotonic() - started
     finally:
         resume.cancel()
@@ -103,19 +108,19 @@ def test_a_log_out_while_redis_is_paused_is_quick_and_stays_a_log_out(
 
     time.sleep(0.3)  # the retry period: the next call finds Redis back
     client.cookies[django_settings.SESSION_COOKIE_NAME] = cookie  # a stolen copy, say
-    assert client.get("/accounts/profile/").status_code == 302
+    assert client.get(reverse("accounts:profile")).status_code == 302
 
 
 def test_healthz_reports_the_cache_and_stays_up_without_it(client, db, settings, own_redis):
     use_redis(settings, own_redis.url, down_seconds=0.2)
-    response = client.get("/healthz")
+    response = client.get(reverse("healthz"))
     assert (response.status_code, response.json()) == (
         200,
         {"status": "ok", "database": "ok", "cache": "ok"},
     )
 
     own_redis.kill()
-    response = client.get("/healthz")
+    response = client.get(reverse("healthz"))
     # Requests are served without Redis, so a load balancer must keep sending them.
     assert (response.status_code, response.json()) == (
         200,
@@ -124,7 +129,8 @@ def test_healthz_reports_the_cache_and_stays_up_without_it(client, db, settings,
 
     own_redis.start()
     time.sleep(0.3)
-    assert client.get("/healthz").json() == {"status": "ok", "database": "ok", "cache": "ok"}
+    response = client.get(reverse("healthz"))
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
 
 
 # --- For real: make serve on a redis-server of our own ---------------------------------
@@ -165,7 +171,7 @@ def cache_is(state: str):
 def test_make_serve_keeps_serving_while_redis_pauses_and_dies(own_redis, serving_with_redis):
     app = serving_with_redis
     probe = app.client()
-    assert probe.get("/healthz").json() == {"status": "ok", "database": "ok", "cache": "ok"}
+    assert probe.get(reverse("healthz")).json() == {"status": "ok", "database": "ok", "cache": "ok"}
 
     with Learners(app, app.keys) as learners:
         time.sleep(1.5)
@@ -204,9 +210,9 @@ def test_make_serve_keeps_serving_while_redis_pauses_and_dies(own_redis, serving
 
     # Every learner is still signed in: sessions live in the database too.
     for n, client in enumerate(learners.clients):
-        assert f"Hello, Learner {n}" in client.get("/").text
+        assert f"Hello, Learner {n}" in client.get(reverse("progress:dashboard")).text
 
-    page = probe.get("/accounts/login/")
+    page = probe.get(reverse("accounts:login"))
     assert page.headers["Permissions-Policy"].startswith("accelerometer=()")
     assert "camera=()" in page.headers["Permissions-Policy"]
     assert page.headers.get("Server") is None  # gunicorn's name is not sent

@@ -10,10 +10,12 @@ import json
 import logging
 import subprocess
 import sys
+from urllib.parse import unquote
 
 import pytest
 from django.conf import settings
 from django.test import RequestFactory
+from django.urls import reverse, reverse_lazy
 
 from studyhub.jsonlog import JsonFormatter
 from studyhub.security import client_ip
@@ -21,12 +23,12 @@ from tests.teams.factories import make_team
 
 
 def test_healthz_answers_ok_without_a_session(client, db):
-    response = client.get("/healthz")
+    response = client.get(reverse("healthz"))
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
     assert "Set-Cookie" not in response.headers  # nothing to keep for a load balancer
-    assert client.post("/healthz").status_code == 405
+    assert client.post(reverse("healthz")).status_code == 405
 
 
 @pytest.fixture
@@ -36,10 +38,11 @@ def request_log(caplog):
 
 
 def test_every_request_is_logged_with_its_facts(logged_in_client, user, request_log):
-    response = logged_in_client.get("/notes/?page=2", headers={"X-Request-ID": "abc-123"})
+    notes = reverse("progress:note_list")
+    response = logged_in_client.get(f"{notes}?page=2", headers={"X-Request-ID": "abc-123"})
 
     (record,) = request_log()
-    assert (record.method, record.path, record.status) == ("GET", "/notes/", 200)
+    assert (record.method, record.path, record.status) == ("GET", notes, 200)
     assert record.user_id == user.pk
     assert record.client_ip == "127.0.0.1"
     assert record.htmx is False
@@ -50,7 +53,9 @@ def test_every_request_is_logged_with_its_facts(logged_in_client, user, request_
 
 
 def test_a_request_without_a_sane_id_gets_a_new_one(client, db, request_log):
-    response = client.get("/accounts/login/", headers={"X-Request-ID": "bad id\nwith newline"})
+    response = client.get(
+        reverse("accounts:login"), headers={"X-Request-ID": "bad id\nwith newline"}
+    )
 
     (record,) = request_log()
     assert len(record.request_id) == 32 and record.request_id.isalnum()
@@ -64,13 +69,22 @@ def test_errors_are_logged_at_their_level(client, db, request_log):
     assert (record.status, record.levelname) == (404, "WARNING")
 
 
+def with_names_for_values(url_name: str, *names: str) -> str:
+    """The address with each named part written as "<name>", as the log writes secrets."""
+    return unquote(reverse(url_name, kwargs={name: f"<{name}>" for name in names}))
+
+
 def test_secrets_in_addresses_stay_out_of_the_log(logged_in_client, user, request_log):
     team = make_team("Team", instructor=user)
-    logged_in_client.get(f"/teams/join/{team.invite_code}/")
-    logged_in_client.get("/accounts/password/reset/MQ/set-a-secret-token/")
+    reset = "accounts:password_reset_confirm"
+    logged_in_client.get(reverse("teams:team_join", args=[team.invite_code]))
+    logged_in_client.get(reverse(reset, kwargs={"uidb64": "MQ", "token": "set-a-secret-token"}))
 
     paths = [record.path for record in request_log()]
-    assert paths == ["/teams/join/<code>/", "/accounts/password/reset/<uidb64>/<token>/"]
+    assert paths == [
+        with_names_for_values("teams:team_join", "code"),
+        with_names_for_values(reset, "uidb64", "token"),
+    ]
 
 
 def test_log_lines_are_json_objects_with_the_extra_fields():
@@ -118,7 +132,9 @@ def test_exceptions_are_kept_in_one_line():
 )
 def test_the_client_address_is_counted_from_the_right(settings, count, forwarded, expected):
     settings.PROXY_COUNT = count
-    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR=forwarded)
+    request = RequestFactory().get(
+        reverse("progress:dashboard"), REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR=forwarded
+    )
     assert client_ip(request) == expected
 
 
@@ -173,7 +189,11 @@ def test_make_serve_collects_static_files_migrates_and_starts_gunicorn():
 # --- Headers --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/accounts/login/", "/no-such-page/", "/healthz"])
+@pytest.mark.parametrize(
+    "path",
+    [reverse_lazy("accounts:login"), "/no-such-page/", reverse_lazy("healthz")],
+    ids=["login", "not-found", "healthz"],
+)
 def test_every_response_denies_the_browser_features_studyhub_never_uses(client, db, path):
     policy = client.get(path)["Permissions-Policy"]
     features = dict(item.split("=") for item in policy.split(", "))

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.test import Client
+from django.urls import reverse
 
 from tests.factories import PASSWORD, make_bank, note
 from tests.pages import HTMX
@@ -16,7 +17,7 @@ NEW_PASSWORD = "a-brand-new-passphrase-71"
 
 
 def logged_in(client: Client) -> bool:
-    return client.get("/accounts/profile/").status_code == 200
+    return client.get(reverse("accounts:profile")).status_code == 200
 
 
 def session_key(client: Client) -> str:
@@ -24,7 +25,7 @@ def session_key(client: Client) -> str:
 
 
 def log_in(client: Client, password: str = PASSWORD) -> None:
-    response = client.post("/accounts/login/", {"username": "learner", "password": password})
+    response = client.post(reverse("accounts:login"), {"username": "learner", "password": password})
     assert response.status_code == 302, response.content.decode()
 
 
@@ -49,7 +50,7 @@ def test_log_out_ends_the_session_everywhere_its_cookie_is(client, user):
     stolen.cookies[settings.SESSION_COOKIE_NAME] = session_key(client)
     assert logged_in(stolen)
 
-    assert client.post("/accounts/logout/").status_code == 302
+    assert client.post(reverse("accounts:logout")).status_code == 302
 
     assert not Session.objects.filter(session_key=stolen.cookies["sessionid"].value).exists()
     assert not logged_in(client)
@@ -63,7 +64,7 @@ def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(user):
     assert logged_in(laptop) and logged_in(phone)
 
     response = laptop.post(
-        "/accounts/password/",
+        reverse("accounts:password_change"),
         {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
     )
 
@@ -84,12 +85,12 @@ def question(db):
 def test_private_pages_are_not_stored(logged_in_client, user, question, headers):
     note(user, question, "Private thoughts")
     paths = [
-        "/",
-        "/notes/",
-        f"/questions/{question.key}/",
-        f"/questions/{question.key}/note/",
-        "/topics/",
-        "/accounts/profile/",
+        reverse("progress:dashboard"),
+        reverse("progress:note_list"),
+        reverse("progress:question_detail", args=[question.key]),
+        reverse("progress:edit_note", args=[question.key]),
+        reverse("progress:topic_list"),
+        reverse("accounts:profile"),
     ]
     for path in paths:
         response = logged_in_client.get(path, headers=headers)
@@ -100,7 +101,7 @@ def test_private_pages_are_not_stored(logged_in_client, user, question, headers)
 
 def test_a_private_post_answer_is_not_stored_either(logged_in_client, question):
     response = logged_in_client.post(
-        f"/questions/{question.key}/confidence/", {"level": "4"}, headers=HTMX
+        reverse("progress:mark_confidence", args=[question.key]), {"level": "4"}, headers=HTMX
     )
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
@@ -108,6 +109,6 @@ def test_a_private_post_answer_is_not_stored_either(logged_in_client, question):
 
 def test_public_pages_for_visitors_stay_cacheable(client):
     """Only private pages are marked: the welcome page of a visitor without a session."""
-    response = client.get("/")
+    response = client.get(reverse("progress:dashboard"))
     assert response.status_code == 200
     assert "no-store" not in response.get("Cache-Control", "")

@@ -157,22 +157,23 @@ def test_notes(client, bank):
     client.force_login(learner)
     stored = Note.objects.get()
 
+    editor = reverse("progress:edit_note", args=[question.key])
     paths = [
-        "/",
-        "/notes/",
-        f"/notes/{stored.pk}/",
-        f"/questions/{question.key}/",
-        f"/questions/{question.key}/note/",
+        reverse("progress:dashboard"),
+        reverse("progress:note_list"),
+        reverse("progress:note_detail", args=[stored.pk]),
+        reverse("progress:question_detail", args=[question.key]),
+        editor,
     ]
     for path in paths:
         assert_inert(client, path)
-    html = assert_inert(client, f"/questions/{question.key}/note/", headers=HTMX)
+    html = assert_inert(client, editor, headers=HTMX)
     assert _visible_text(html).count(MARKER) >= len(CORPUS)  # all of it, as text in the editor
 
     # The conflict view shows the text twice: theirs and the saved one. (Theirs differs:
     # a stale save of the very text already saved is no conflict.)
     mine = text + "\n\nMine."
-    response = client.post(f"/questions/{question.key}/note/", {"text": mine, "version": "old"})
+    response = client.post(editor, {"text": mine, "version": "old"})
     assert response.status_code == 409
     inspector = Inspector()
     inspector.feed(response.content.decode())
@@ -206,8 +207,8 @@ def test_display_names(bank):
     for learner in learners[:5]:
         own = Client()
         own.force_login(learner)
-        assert_inert(own, "/")
-        assert_inert(own, "/accounts/profile/")
+        assert_inert(own, reverse("progress:dashboard"))
+        assert_inert(own, reverse("accounts:profile"))
 
 
 def test_team_names(bank):
@@ -215,7 +216,7 @@ def test_team_names(bank):
     teacher = Client()
     teacher.force_login(instructor)
     for attack in CORPUS:
-        response = teacher.post("/teams/new/", {"name": attack[:80]})
+        response = teacher.post(reverse("teams:team_create"), {"name": attack[:80]})
         assert response.status_code == 302, response.content.decode()
     teams = list(Team.objects.all())
     assert len(teams) == len(CORPUS)
@@ -226,8 +227,8 @@ def test_team_names(bank):
     for team in teams:
         assert_inert(joiner, reverse("teams:team_join", args=[team.invite_code]))
         add_member(team, learner)
-    assert_inert(joiner, "/")  # the Teams menu lists them all
-    assert_inert(joiner, "/teams/")
+    assert_inert(joiner, reverse("progress:dashboard"))  # the Teams menu lists them all
+    assert_inert(joiner, reverse("teams:team_list"))
     for team in teams:
         for path in [
             reverse("teams:team_detail", args=[team.pk]),
@@ -273,7 +274,8 @@ def test_topic_set_names_and_descriptions(bank):
         assert_inert(teacher, path)
     student = Client()
     student.force_login(learner)
-    html = assert_inert(student, "/")  # assignments on the learner's dashboard
+    # The assignments on the learner's dashboard
+    html = assert_inert(student, reverse("progress:dashboard"))
     assert MARKER in _visible_text(html)
     assert_inert(student, reverse("teams:team_detail", args=[team.pk]))
 
@@ -290,7 +292,8 @@ def test_imported_questions(bank):
     upload = io.BytesIO(json.dumps({"questions": questions}).encode())
     upload.name = "attacks.json"
     response = teacher.post(
-        "/bank/import/", {"file": upload, "format": "auto", "new_topic": CORPUS[0]}
+        reverse("questions:import_upload"),
+        {"file": upload, "format": "auto", "new_topic": CORPUS[0]},
     )
     assert response.status_code == 302, response.content.decode()
     preview = response["Location"]
@@ -299,10 +302,17 @@ def test_imported_questions(bank):
     imported = list(Question.objects.filter(text__contains=MARKER))
     assert len(imported) == len(CORPUS)
 
-    pages = [preview, "/bank/", "/topics/", "/questions/", f"/questions/?q={MARKER}"]
-    pages += [f"/questions/{q.key}/" for q in imported]
+    question_list = reverse("progress:question_list")
+    pages = [
+        preview,
+        reverse("questions:bank"),
+        reverse("progress:topic_list"),
+        question_list,
+        f"{question_list}?q={MARKER}",
+    ]
+    pages += [reverse("progress:question_detail", args=[q.key]) for q in imported]
     topic_slugs = {t.slug for q in imported for t in q.topics.all()}
-    pages += [f"/topics/{slug}/" for slug in topic_slugs]
+    pages += [reverse("progress:topic_detail", args=[slug]) for slug in topic_slugs]
     for path in pages:
         assert_inert(teacher, path)
 
@@ -313,11 +323,11 @@ def test_reflected_parameters(logged_in_client, bank, attack):
     topic = bank[0]
     question = topic.questions.first()
     for path, params in [
-        ("/questions/", {"q": attack}),
-        (f"/topics/{topic.slug}/", {"level": attack}),
-        (f"/questions/{question.key}/", {"topic": attack}),
+        (reverse("progress:question_list"), {"q": attack}),
+        (reverse("progress:topic_detail", args=[topic.slug]), {"level": attack}),
+        (reverse("progress:question_detail", args=[question.key]), {"topic": attack}),
     ]:
         assert_inert(logged_in_client, path, data=params)
     visitor = Client()
-    assert_inert(visitor, "/accounts/signup/", data={"next": attack})
-    assert_inert(visitor, "/accounts/login/", data={"next": attack})
+    assert_inert(visitor, reverse("accounts:signup"), data={"next": attack})
+    assert_inert(visitor, reverse("accounts:login"), data={"next": attack})
