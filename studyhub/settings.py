@@ -13,6 +13,7 @@ DJANGO_SESSION_ENGINE,
 DJANGO_STATIC_URL, DJANGO_STATIC_ROOT, DJANGO_LOG_LEVEL, DJANGO_LOG_FORMAT.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -139,10 +140,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 
-# Lets several test runs share one PostgreSQL server, each with its own test database.
-# (SQLite tests run in memory and need no name.)
+# The test database. On PostgreSQL a name lets several test runs share one server. On
+# SQLite it is a file, not Django's in-memory default: the live server of the browser tests
+# would share one in-memory connection between its request threads, so two requests in
+# flight (a save sent as a tab closes, beside the next page) would interleave their
+# transactions or hit "database table is locked". With a file each thread has its own
+# connection, as in production. The process id keeps parallel runs apart; Django deletes
+# the file when the run ends.
 test_database_name = env_str("DJANGO_TEST_DATABASE_NAME", default="")
-if test_database_name and DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(BASE_DIR / "var" / (test_database_name or f"test-{os.getpid()}.sqlite3"))
+    }
+elif test_database_name:
     DATABASES["default"]["TEST"] = {"NAME": test_database_name}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,8 +1,9 @@
 """Concurrent confidence marks for one learner and question: one current row, every event.
 
-Threads start together on a barrier, each with its own database connection. Only
-PostgreSQL runs writers truly at once; SQLite's test database is one connection in
-memory, so there the test would prove nothing.
+Threads start together on a barrier, each with its own database connection. PostgreSQL
+runs the writers truly at once; SQLite (whose test database is a file, so each thread has
+its own connection, as in production) makes them queue for its one write lock, and must
+neither fail one with "database is locked" nor lose an event.
 """
 
 from __future__ import annotations
@@ -25,13 +26,7 @@ from progress.services import record_confidence
 from tests.factories import make_bank, make_user
 from tests.pages import HTMX
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL: SQLite's in-memory test database is one shared connection",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 THREADS = 12
 
