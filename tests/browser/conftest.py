@@ -7,6 +7,8 @@
 - ``bank_server``: pytest-django's live server with the seed question bank loaded.
 - ``sign_up`` / ``log_in`` drive the real forms; ``logged_in_page`` skips the form by giving the
   browser a session cookie.
+- ``open_page`` opens a page by its URL name: tests reach pages through ``reverse()``, never
+  a spelled-out path (tests/test_public_urls.py is the one table of paths).
 """
 
 from __future__ import annotations
@@ -19,14 +21,15 @@ import os
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from django.urls import reverse
+from playwright.sync_api import Browser, BrowserContext, Page, Response, expect, sync_playwright
 
 from tests.factories import PASSWORD, make_user
 
@@ -174,12 +177,38 @@ def log_in_as(live_server) -> Callable[[BrowserContext, object], None]:
 def logged_in_page(page: Page, learner, log_in_as) -> Page:
     """A page whose browser is logged in as `learner`, open on the dashboard."""
     log_in_as(page.context, learner)
-    page.goto("/")
+    open_page(page, "progress:dashboard")
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Lee Learner")
     return page
 
 
 # --- Helpers ------------------------------------------------------------------------
+
+
+def open_page(
+    page: Page, name: str, /, *, query: Mapping[str, object] | None = None, **kwargs: object
+) -> Response | None:
+    """Open the page with URL name `name`, e.g.
+    ``open_page(page, "progress:question_detail", key="cnn-05", query={"topic": "detection"})``.
+
+    Keyword arguments are the URL's; the path is resolved against the context's base_url,
+    the live server.
+    """
+    return page.goto(reverse(name, kwargs=kwargs or None, query=query))
+
+
+def url_pattern(
+    name: str, /, *, query: Mapping[str, object] | None = None, **patterns: str
+) -> re.Pattern[str]:
+    """A regex for URLs that end in the path of URL name `name` (and `query`), each of whose
+    str or slug arguments matches the regex given for it, e.g.
+    ``url_pattern("teams:team_join", code=r"[A-Z2-9]{8}")``."""
+    placeholders = {arg: f"__{arg}__" for arg in patterns}
+    pattern = re.escape(reverse(name, kwargs=placeholders, query=query))
+    for arg, placeholder in placeholders.items():
+        pattern = pattern.replace(placeholder, f"(?:{patterns[arg]})")
+    return re.compile(pattern + "$")
+
 
 HTMX_BUSY = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
 
@@ -210,7 +239,7 @@ def sign_up(
     password: str = PASSWORD,
 ) -> None:
     """Sign up through the form and land on the dashboard."""
-    page.goto("/accounts/signup/")
+    open_page(page, "accounts:signup")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Display name").fill(display_name)
     page.get_by_label("E-mail").fill(email)
@@ -222,7 +251,7 @@ def sign_up(
 
 def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
     """Log in through the form and land on the dashboard."""
-    page.goto("/accounts/login/")
+    open_page(page, "accounts:login")
     page.get_by_label("Username").fill(username)
     page.get_by_label(PASSWORD_LABEL).fill(password)
     page.get_by_role("main").get_by_role("button", name="Log in").click()

@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import User
 from questions.models import Question
 from teams.demo import load_demo_data
+from tests.browser.conftest import open_page
 from tests.factories import mark, note
 
 pytestmark = [
@@ -51,12 +52,12 @@ def assert_accessible(page: Page, label: str) -> None:
 
 
 def welcome(page: Page) -> None:
-    page.goto("/")
+    open_page(page, "progress:dashboard")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Study computer-vision")
 
 
 def sign_up_page(page: Page) -> None:
-    page.goto("/accounts/signup/")
+    open_page(page, "accounts:signup")
     expect(page.get_by_role("heading", level=1)).to_have_text("Create your account")
 
 
@@ -68,7 +69,7 @@ def sign_up_with_errors(page: Page) -> None:
 
 
 def log_in_page(page: Page) -> None:
-    page.goto("/accounts/login/")
+    open_page(page, "accounts:login")
     expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
 
 
@@ -81,22 +82,22 @@ def log_in_with_error(page: Page) -> None:
 
 
 def dashboard(page: Page) -> None:
-    page.goto("/")
+    open_page(page, "progress:dashboard")
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Lee Learner")
 
 
 def topic_list(page: Page) -> None:
-    page.goto("/topics/")
+    open_page(page, "progress:topic_list")
     expect(page.get_by_role("heading", level=1)).to_have_text("Topics")
 
 
 def topic_page(page: Page) -> None:
-    page.goto("/topics/detection/")
+    open_page(page, "progress:topic_detail", slug="detection")
     expect(page.get_by_role("heading", level=1)).to_have_text("Object detection")
 
 
 def question_page(page: Page) -> None:
-    page.goto("/questions/cnn-05/?topic=detection")
+    open_page(page, "progress:question_detail", key="cnn-05", query={"topic": "detection"})
     page.get_by_text("Show answer").click()
     expect(page.get_by_text("The source text ends here")).to_be_visible()
     page.get_by_role("link", name="Edit note").click()
@@ -104,7 +105,7 @@ def question_page(page: Page) -> None:
 
 
 def notes_list(page: Page) -> None:
-    page.goto("/notes/")
+    open_page(page, "progress:note_list")
     expect(page.get_by_role("heading", level=1)).to_have_text("My notes")
 
 
@@ -115,7 +116,7 @@ def note_page(page: Page) -> None:
 
 
 def profile(page: Page) -> None:
-    page.goto("/accounts/profile/")
+    open_page(page, "accounts:profile")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your profile")
 
 
@@ -194,7 +195,7 @@ def test_demo_pages_on_a_phone_are_accessible(new_context, log_in_as, bank_serve
     context = new_context(**PHONE)
     log_in_as(context, User.objects.get(username=username))
     page = context.new_page()
-    page.goto("/")
+    open_page(page, "progress:dashboard")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hello, ")
     assert_accessible(page, f"dashboard of {username} (phone)")
 
@@ -215,7 +216,7 @@ def test_confidence_buttons_and_coverage_bars_fit_a_phone(
     page = context.new_page()
 
     # Each level's label stays on one line inside its button ("Confident", "Mastered").
-    page.goto("/questions/cnn-10/")
+    open_page(page, "progress:question_detail", key="cnn-10")
     labels = page.locator(".level").evaluate_all(
         """buttons => buttons.map(button => {
             const label = button.querySelector('.level-label');
@@ -230,7 +231,7 @@ def test_confidence_buttons_and_coverage_bars_fit_a_phone(
     assert [[text, True, 1] for text, _, _ in labels] == labels
 
     # The dashboard's coverage bars stay thin bars under their numbers.
-    page.goto("/")
+    open_page(page, "progress:dashboard")
     heights = page.locator(".coverage-chart .bar").evaluate_all(
         "bars => bars.map(bar => bar.getBoundingClientRect().height)"
     )

@@ -16,9 +16,10 @@ from html.parser import HTMLParser
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.test import Client
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import BrowserContext, Page, expect
@@ -28,7 +29,7 @@ from progress.models import StudySession
 from questions.models import ImportRecord, Question, Topic
 from teams.demo import load_demo_data
 from teams.models import Team
-from tests.browser.conftest import wait_for_htmx
+from tests.browser.conftest import open_page, wait_for_htmx
 from tests.teams.test_permissions import walk_urls
 
 pytestmark = [
@@ -59,7 +60,6 @@ NOT_PAGES = {
     "teams:assignment_status_csv": "a download",
     "teams:team_matrix_csv": "a download",
 }
-SKIP_PATH = re.compile(r"^/(admin|static)/|\.(csv|json)$|/logout/")
 
 WATCH_CSP = """
 document.addEventListener("securitypolicyviolation", (event) => {
@@ -82,6 +82,13 @@ class _Links(HTMLParser):
             self.hrefs.append(href)
 
 
+def skip_path() -> re.Pattern[str]:
+    """Links the crawl does not follow: the admin, static files, downloads and log-out."""
+    prefixes = "|".join(re.escape(p) for p in (reverse("admin:index"), settings.STATIC_URL))
+    logout = re.escape(reverse("accounts:logout"))
+    return re.compile(rf"^({prefixes})|\.(csv|json)$|{logout}")
+
+
 def view_name(path: str) -> str | None:
     try:
         return resolve(urlsplit(path).path).view_name
@@ -93,6 +100,7 @@ def crawl(client: Client, seeds: list[str]) -> dict[str, str]:
     """One HTML page per URL name reachable by links from `seeds`: name -> path."""
     found: dict[str, str] = {}
     queue, seen = deque(seeds), set(seeds)
+    skip = skip_path()
     while queue:
         path = queue.popleft()
         name = view_name(path)
@@ -108,7 +116,7 @@ def crawl(client: Client, seeds: list[str]) -> dict[str, str]:
             target = urldefrag(href).url
             if not target.startswith("/") or target.startswith("//"):
                 continue
-            if SKIP_PATH.search(target) or target in seen:
+            if skip.search(target) or target in seen:
                 continue
             seen.add(target)
             queue.append(target)
@@ -155,11 +163,20 @@ def demo(bank_server):
 
 def seeds_for(user: User) -> list[str]:
     """Pages reached by a form or from the team pages rather than by a plain link."""
-    seeds = ["/", "/study/", "/history/", "/bank/", "/questions/?q=detection"]
-    seeds += ["/teams/new/", "/teams/join/"]  # the team list posts to them
-    seeds += [f"/teams/join/{team.invite_code}/" for team in Team.objects.for_member(user)]
+    names = ["progress:dashboard", "progress:study_home", "progress:history", "questions:bank"]
+    seeds = [reverse(name) for name in names]
+    seeds.append(reverse("progress:question_list", query={"q": "detection"}))
+    # The team list posts to these.
+    seeds += [reverse("teams:team_create"), reverse("teams:join_with_code")]
+    seeds += [
+        reverse("teams:team_join", kwargs={"code": team.invite_code})
+        for team in Team.objects.for_member(user)
+    ]
     seeds += [s.get_absolute_url() for s in StudySession.objects.filter(user=user)]
-    seeds += [f"/bank/import/{r.pk}/" for r in ImportRecord.objects.filter(user=user)]
+    seeds += [
+        reverse("questions:import_preview", kwargs={"import_id": r.pk})
+        for r in ImportRecord.objects.filter(user=user)
+    ]
     return seeds
 
 
@@ -178,20 +195,22 @@ def test_no_page_violates_the_policy(new_context, log_in_as, demo, console):
 
     # Signed out, with a real password-reset link.
     lena = demo["lena"]
-    reset = (
-        f"/accounts/password/reset/{urlsafe_base64_encode(force_bytes(lena.pk))}/"
-        f"{default_token_generator.make_token(lena)}/"
+    reset = reverse(
+        "accounts:password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(lena.pk)),
+            "token": default_token_generator.make_token(lena),
+        },
     )
-    pages = crawl(Client(), ["/", "/accounts/login/", "/accounts/signup/", reset])
+    seeds = [reverse(name) for name in ("progress:dashboard", "accounts:login", "accounts:signup")]
+    pages = crawl(Client(), [*seeds, reset])
     context, violations = watched_context(new_context)
     visit_all(context.new_page(), pages, violations)
     reached |= set(pages)
     # The pages a password reset and a password change end on.
-    for path in ("/accounts/password/reset/sent/", "/accounts/password/reset/complete/"):
+    for name in ("accounts:password_reset_done", "accounts:password_reset_complete"):
         page = context.new_page()
-        assert page.goto(path).ok
-        name = view_name(path)
-        assert name is not None
+        assert open_page(page, name).ok
         reached.add(name)
     assert violations == []
 
@@ -213,7 +232,7 @@ def test_htmx_interactions_and_error_pages_keep_to_the_policy(
     page = context.new_page()
 
     # Marking, the note editor and its autosave all swap content in place.
-    page.goto("/questions/cnn-05/?topic=detection")
+    open_page(page, "progress:question_detail", key="cnn-05", query={"topic": "detection"})
     page.get_by_text("Show answer").click()
     page.get_by_role("group", name="How confident are you?").get_by_role(
         "button", name="Mastered", exact=True
@@ -232,15 +251,15 @@ def test_htmx_interactions_and_error_pages_keep_to_the_policy(
     wait_for_htmx(page)
 
     # The topic filter replaces the question list.
-    page.goto("/topics/detection/")
+    open_page(page, "progress:topic_detail", slug="detection")
     page.get_by_label("Show", exact=True).select_option("covered")
     wait_for_htmx(page)
 
-    # Error pages: not found, a bad request.
+    # Error pages: not found (a path no URL matches, so spelled out), a bad request.
     assert page.goto("/no-such-page/").status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
-    many = "&".join(f"p{i}=1" for i in range(250))
-    assert page.goto(f"/topics/detection/?{many}").status == 400
+    many = {f"p{i}": 1 for i in range(250)}
+    assert open_page(page, "progress:topic_detail", slug="detection", query=many).status == 400
     expect(page.get_by_role("heading", level=1)).to_have_text("Bad request")
     assert violations == [], violations
 
@@ -248,7 +267,7 @@ def test_htmx_interactions_and_error_pages_keep_to_the_policy(
     visitor, visitor_violations = watched_context(new_context)
     page = visitor.new_page()
     for _ in range(5):
-        page.goto("/accounts/login/")
+        open_page(page, "accounts:login")
         page.get_by_label("Username").fill("csp-check")
         page.get_by_label(re.compile(r"^Password:?$")).fill("wrong")
         page.get_by_role("main").get_by_role("button", name="Log in").click()
@@ -260,7 +279,6 @@ def test_the_admin_keeps_to_the_policy(new_context, log_in_as, demo, console):
     """Staff use Django's admin under the same strict policy: its index, and every
     registered model's list, add page and the change page of one of its rows."""
     from django.contrib import admin
-    from django.urls import reverse
 
     staff = User.objects.create_superuser("root", "root@example.com", "not-used-here")
     pages = {"admin:index": reverse("admin:index")}

@@ -6,12 +6,14 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from progress.history import CALENDAR_WEEKS
 from progress.models import ConfidenceEvent, ConfidenceMark
 from questions.models import Question
+from tests.browser.conftest import open_page
 from tests.browser.test_accessibility import PHONE, assert_accessible
 
 pytestmark = [
@@ -61,7 +63,7 @@ def calendar_days() -> int:
 
 def test_history_shows_chart_table_calendar_and_pages_of_changes(page: Page, studied, log_in_as):
     log_in_as(page.context, studied)
-    page.goto("/")
+    open_page(page, "progress:dashboard")
     page.get_by_text("Account menu for Lee Learner").click()
     page.get_by_role("link", name="History", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your history")
@@ -97,7 +99,7 @@ def test_history_shows_chart_table_calendar_and_pages_of_changes(page: Page, stu
     expect(page.get_by_role("link", name="Newer")).to_have_count(0)
     page.get_by_role("link", name="Older").click()
     expect(changes_rows(page)).to_have_count(30)
-    expect(page).to_have_url(re.compile(r"/history/\?page=2$"))
+    expect(page).to_have_url(reverse("progress:history", query={"page": 2}))
     expect(page.get_by_role("heading", name="Changes")).to_be_focused()
     expect(page.get_by_text("Page 2 of 2")).to_be_visible()
     assert page.evaluate("window.__marker") == 1, "paging through the log reloaded the page"
@@ -107,7 +109,7 @@ def test_history_shows_chart_table_calendar_and_pages_of_changes(page: Page, stu
     expect(change.get_by_role("img")).to_have_accessible_name("to")
 
     page.go_back()
-    expect(page).to_have_url(re.compile(r"/history/$"))
+    expect(page).to_have_url(reverse("progress:history"))
     expect(changes_rows(page)).to_have_count(50)
     expect(page.get_by_text("Page 1 of 2")).to_be_visible()
 
@@ -117,10 +119,10 @@ def test_history_is_accessible(new_context, log_in_as, studied, scheme):
     context = new_context(color_scheme=scheme)
     log_in_as(context, studied)
     page = context.new_page()
-    page.goto("/history/")
+    open_page(page, "progress:history")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your history")
     assert_accessible(page, f"history ({scheme})")
-    page.goto("/history/?page=2")
+    open_page(page, "progress:history", query={"page": 2})
     expect(changes_rows(page)).to_have_count(30)
     assert_accessible(page, f"history page 2 ({scheme})")
 
@@ -129,7 +131,7 @@ def test_history_fits_a_phone(new_context, log_in_as, studied):
     context = new_context(**PHONE)
     log_in_as(context, studied)
     page = context.new_page()
-    page.goto("/history/")
+    open_page(page, "progress:history")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your history")
 
     scroll_width, inner_width = page.evaluate(

@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import FilePayload, Locator, Page, expect
 
 from questions.models import Question, Topic
+from tests.browser.conftest import open_page
 from tests.browser.test_accessibility import assert_accessible
 from tests.factories import make_user, mark, note
 from tests.teams.factories import make_team
@@ -60,7 +61,7 @@ def test_instructor_fixes_a_mistake_previews_and_confirms(page, bank_server, log
     make_team("Week 3 cohort", instructor=instructor)
     log_in_as(page.context, instructor)
 
-    page.goto("/topics/")
+    open_page(page, "progress:topic_list")
     page.get_by_role("link", name="Download or import the question bank").click()
     expect(h1(page)).to_have_text("Question bank")
     expect(page.get_by_text("50 questions with 55 answers, in 13 topics.")).to_be_visible()
@@ -128,7 +129,7 @@ def test_learners_download_the_bank_and_their_own_data(page, bank_server, learne
     note(learner, question, "Two-stage vs one-stage")
     log_in_as(page.context, learner)
 
-    page.goto("/bank/")
+    open_page(page, "questions:bank")
     expect(
         page.get_by_text("Staff and the instructors of a team can import questions")
     ).to_be_visible()
@@ -141,7 +142,7 @@ def test_learners_download_the_bank_and_their_own_data(page, bank_server, learne
         "key,question,answer,answer_incomplete,long_answer,long_answer_incomplete,topics,related"
     )
 
-    page.goto("/accounts/profile/")
+    open_page(page, "accounts:profile")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download my data (JSON)").click()
     data = json.loads(Path(download_info.value.path()).read_text(encoding="utf-8"))

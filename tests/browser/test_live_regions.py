@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import wait_for_htmx
+from tests.browser.conftest import open_page, wait_for_htmx
 
 pytestmark = [
     pytest.mark.browser,
@@ -26,7 +26,7 @@ def still_original(page: Page, selector: str) -> bool:
 
 def test_marking_updates_the_confidence_status_in_place(logged_in_page: Page):
     page = logged_in_page
-    page.goto("/questions/cnn-05/?topic=detection")
+    open_page(page, "progress:question_detail", key="cnn-05", query={"topic": "detection"})
     tag_element(page, "#confidence-status")
 
     page.get_by_role("button", name="Shaky").click()
@@ -40,7 +40,7 @@ def test_marking_updates_the_confidence_status_in_place(logged_in_page: Page):
 
 def test_autosave_updates_the_note_status_in_place(logged_in_page: Page):
     page = logged_in_page
-    page.goto("/questions/cnn-05/")
+    open_page(page, "progress:question_detail", key="cnn-05")
     page.get_by_role("link", name="Write a note").click()
     textarea = page.get_by_label("Note", exact=True)
     expect(textarea).to_be_focused()
@@ -54,7 +54,7 @@ def test_autosave_updates_the_note_status_in_place(logged_in_page: Page):
 
 def test_filter_count_is_announced_in_a_persistent_region(logged_in_page: Page):
     page = logged_in_page
-    page.goto("/topics/detection/")
+    open_page(page, "progress:topic_detail", slug="detection")
     tag_element(page, "#filter-status")
 
     page.get_by_label("Show").select_option(label="Not rated yet")

@@ -8,23 +8,29 @@ import time
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.urls import reverse
 from playwright.sync_api import BrowserContext, Page, expect
 
 from progress.drafts import SESSION_KEY
 from progress.models import Note
-from tests.browser.conftest import log_in, wait_for_htmx
+from tests.browser.conftest import log_in, open_page, wait_for_htmx
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
 ]
 
-QUESTION = "/questions/cnn-05/?topic=detection"
+#: Question 5, reached from its topic.
+KEY, FROM_TOPIC = "cnn-05", {"topic": "detection"}
 CONFLICT = "Not saved: this note was changed in another tab or window"
 
 
+def open_question(page: Page) -> None:
+    open_page(page, "progress:question_detail", key=KEY, query=FROM_TOPIC)
+
+
 def open_editor(page: Page) -> None:
-    page.goto(QUESTION)
+    open_question(page)
     page.get_by_role("link", name=re.compile(r"^(Write a|Edit) note$")).click()
     expect(page.get_by_label("Note", exact=True)).to_be_focused()
     wait_for_htmx(page)
@@ -52,11 +58,12 @@ def wait_for_kept_text(question_key: str, seconds: float = 10.0) -> str:
 def note_posts(page: Page) -> list[str]:
     """Every POST the page makes to the note URL, from now on."""
     posts: list[str] = []
+    note_url = reverse("progress:edit_note", kwargs={"key": KEY})
     page.on(
         "request",
         lambda request: (
             posts.append(request.post_data or "")
-            if request.method == "POST" and "/note/" in request.url
+            if request.method == "POST" and note_url in request.url
             else None
         ),
     )
@@ -143,9 +150,9 @@ def test_a_stale_tab_closed_right_after_typing_keeps_its_text_for_the_learner(
         tab_a.close(run_before_unload=True)
 
     # Once the refused save has landed, the next visit shows both versions.
-    wait_for_kept_text("cnn-05")
+    wait_for_kept_text(KEY)
     assert saved_note() == ("Tab B wrote this.", 1)  # nothing was overwritten
-    tab_b.goto(QUESTION)
+    open_question(tab_b)
     note_section = tab_b.get_by_role("region", name="My note")
     expect(note_section.get_by_role("status")).to_contain_text(
         "Not saved: some changes to this note were made in a tab or window that had an older"
@@ -171,9 +178,11 @@ def test_two_tabs_without_javascript(new_context, learner, console):
     tab_a, tab_b = context.new_page(), context.new_page()
     log_in(tab_a, "learner")
     for tab in (tab_a, tab_b):
-        tab.goto(QUESTION)
+        open_question(tab)
         tab.get_by_role("link", name="Write a note").click()
-        expect(tab).to_have_url(re.compile(r"/note/\?topic=detection$"))
+        expect(tab).to_have_url(
+            reverse("progress:edit_note", kwargs={"key": KEY}, query=FROM_TOPIC)
+        )
 
     tab_b.get_by_label("Note", exact=True).fill("From tab B.")
     tab_b.get_by_role("button", name="Save and close").click()
@@ -187,6 +196,8 @@ def test_two_tabs_without_javascript(new_context, learner, console):
     assert saved_note() == ("From tab B.", 1)
 
     tab_a.get_by_role("button", name="Keep mine").click()
-    expect(tab_a).to_have_url(re.compile(r"/questions/cnn-05/\?topic=detection#note$"))
+    expect(tab_a).to_have_url(
+        reverse("progress:question_detail", kwargs={"key": KEY}, query=FROM_TOPIC, fragment="note")
+    )
     expect(tab_a.get_by_role("region", name="My note")).to_contain_text("From tab A.")
     assert saved_note() == ("From tab A.", 2)

@@ -16,27 +16,44 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from playwright.sync_api import BrowserContext, Dialog, Page, expect
 
 import progress.views
 from progress.models import Note
-from tests.browser.conftest import wait_for_htmx
+from tests.browser.conftest import open_page, url_pattern, wait_for_htmx
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
 ]
 
-QUESTION = "/questions/cnn-05/?topic=detection"
-NEXT_QUESTION = re.compile(r"/questions/(?!cnn-05/)[\w-]+/\?topic=detection$")
+#: Question 5, reached from its topic.
+KEY, FROM_TOPIC = "cnn-05", {"topic": "detection"}
 TYPED = "Anchors are priors; NMS prunes."
 START = datetime(2030, 1, 7, 9, 0)
+
+
+def open_question(page: Page) -> None:
+    open_page(page, "progress:question_detail", key=KEY, query=FROM_TOPIC)
+
+
+def next_question() -> re.Pattern[str]:
+    """The URL of another question of the topic, reached from the topic."""
+    return url_pattern(
+        "progress:question_detail", key=rf"(?!{re.escape(KEY)}/)[\w-]+", query=FROM_TOPIC
+    )
+
+
+def note_url() -> re.Pattern[str]:
+    """The URL the note editor saves to."""
+    return re.compile(re.escape(reverse("progress:edit_note", kwargs={"key": KEY})) + "$")
 
 
 def open_editor(page: Page) -> None:
     """Open the question and its note editor, then stop the page's clock."""
     page.clock.install(time=START)
-    page.goto(QUESTION)
+    open_question(page)
     page.get_by_role("link", name=re.compile(r"^(Write a|Edit) note$")).click()
     expect(page.get_by_label("Note", exact=True)).to_be_focused()
     wait_for_htmx(page)
@@ -63,7 +80,7 @@ def wait_for_note(text: str, seconds: float = 10.0) -> Note:
 
 
 def expect_note_on_the_page(page: Page, text: str = TYPED) -> None:
-    page.goto(QUESTION)
+    open_question(page)
     expect(page.get_by_role("region", name="My note")).to_contain_text(text)
 
 
@@ -112,9 +129,9 @@ def test_leaving_the_textarea_saves_at_once(logged_in_page: Page):
 @pytest.mark.parametrize(
     ("where", "link", "arrives"),
     [
-        ("main", "Next question →", NEXT_QUESTION),
+        ("main", "Next question →", next_question),
         # The notes page shows the note: the save must land before the page is made.
-        ("header", "Notes", re.compile(r"/notes/$")),
+        ("header", "Notes", lambda: reverse("progress:note_list")),
     ],
     ids=["next-question", "header-notes"],
 )
@@ -127,7 +144,7 @@ def test_following_a_link_right_after_typing_saves(logged_in_page: Page, where, 
         "link", name=link
     ).click()
 
-    expect(page).to_have_url(arrives)
+    expect(page).to_have_url(arrives())
     if link == "Notes":
         expect(page.get_by_role("main")).to_contain_text(TYPED)
     assert wait_for_note(TYPED).version == 1
@@ -167,7 +184,7 @@ def test_no_warning_before_leaving_when_everything_is_saved(logged_in_page: Page
 
     page.get_by_role("link", name="Next question →").click()
 
-    expect(page).to_have_url(NEXT_QUESTION)
+    expect(page).to_have_url(next_question())
     assert dialogs == []
     assert wait_for_note(TYPED).version == 1
 
@@ -176,7 +193,8 @@ def test_a_warning_before_leaving_while_a_save_has_failed(logged_in_page: Page, 
     console.allow(r"ERR_FAILED")  # the aborted saves
     page = logged_in_page
     open_editor(page)
-    page.route(re.compile(r"/note/$"), lambda route: route.abort())
+    saves = note_url()
+    page.route(saves, lambda route: route.abort())
     type_note(page)
     page.keyboard.press("Tab")
     status = page.locator("#note-status")
@@ -192,17 +210,18 @@ def test_a_warning_before_leaving_while_a_save_has_failed(logged_in_page: Page, 
             break
         page.wait_for_timeout(50)
     assert dialogs == ["beforeunload"]
-    expect(page).to_have_url(re.compile(r"/questions/cnn-05/"))
+    question = reverse("progress:question_detail", kwargs={"key": KEY})
+    expect(page).to_have_url(re.compile(re.escape(question)))
     expect(page.get_by_label("Note", exact=True)).to_have_value(TYPED)
     assert not Note.objects.exists()
 
     # Back online: leaving the textarea saves, and then the link goes without a question.
-    page.unroute(re.compile(r"/note/$"))
+    page.unroute(saves)
     page.get_by_label("Note", exact=True).focus()
     page.keyboard.press("Tab")
     expect(status).to_contain_text("Saved at")
     page.get_by_role("link", name="Next question →").click()
-    expect(page).to_have_url(NEXT_QUESTION)
+    expect(page).to_have_url(next_question())
     assert dialogs == ["beforeunload"]
     assert wait_for_note(TYPED).version == 1
 
@@ -290,7 +309,7 @@ def test_hiding_or_closing_the_tab_while_a_save_is_in_flight_saves_the_newest_te
     again = new_context()
     log_in_as(again, learner)
     page = again.new_page()
-    page.goto(QUESTION)
+    open_question(page)
     note_section = page.get_by_role("region", name="My note")
     expect(note_section).to_contain_text(start.strip() + " NMS prunes.")
     expect(note_section).not_to_contain_text("Not saved")

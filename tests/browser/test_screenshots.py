@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from teams.demo import load_demo_data
-from tests.browser.conftest import SCREENSHOT_DIR
+from tests.browser.conftest import SCREENSHOT_DIR, open_page
 
 pytestmark = [
     pytest.mark.browser,
@@ -32,23 +32,23 @@ DEVICES: dict[str, dict[str, Any]] = {
 
 
 def open_dashboard(page: Page) -> None:
-    page.goto("/")
+    open_page(page, "progress:dashboard")
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Lena Park")
 
 
 def open_topic_list(page: Page) -> None:
-    page.goto("/topics/")
+    open_page(page, "progress:topic_list")
     expect(page.get_by_role("heading", level=1)).to_have_text("Topics")
 
 
 def open_topic_page(page: Page) -> None:
-    page.goto("/topics/deployment/")
+    open_page(page, "progress:topic_detail", slug="deployment")
     expect(page.get_by_role("heading", level=1)).to_have_text("Deployment and efficiency")
 
 
 def open_question_page(page: Page) -> None:
     # Question 10 has a note in the demo data; question 5 has the cut-off long answer.
-    page.goto("/questions/cnn-05/?topic=detection")
+    open_page(page, "progress:question_detail", key="cnn-05", query={"topic": "detection"})
     page.get_by_text("Show answer").click()
     expect(page.get_by_text("The source text ends here")).to_be_visible()
 
@@ -83,8 +83,8 @@ def test_screenshots(new_context, log_in_as, bank_server, device, scheme):
     width = DEVICES[device]["viewport"]["width"]
 
     problems = []
-    for name, open_page in PAGES.items():
-        open_page(page)
+    for name, open_it in PAGES.items():
+        open_it(page)
         path = SCREENSHOT_DIR / f"{name}-{device}-{scheme}.png"
         path.unlink(missing_ok=True)
         page.screenshot(path=str(path), full_page=True)
@@ -107,7 +107,7 @@ def test_header_menus_fit_on_a_phone(new_context, log_in_as, bank_server):
     context = new_context(**DEVICES["phone"])
     log_in_as(context, User.objects.get(username="lena"))
     page = context.new_page()
-    page.goto("/topics/")
+    open_page(page, "progress:topic_list")
     width = DEVICES["phone"]["viewport"]["width"]
 
     problems = []

@@ -6,11 +6,12 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from questions.models import Question
-from tests.browser.conftest import wait_for_htmx
+from tests.browser.conftest import open_page, wait_for_htmx
 from tests.browser.test_accessibility import assert_accessible
 from tests.factories import mark, note
 
@@ -37,10 +38,11 @@ def results(page: Page):
 
 def test_search_updates_in_place_and_back_restores(page: Page, reviews, log_in_as):
     log_in_as(page.context, reviews)
-    page.goto("/")
+    open_page(page, "progress:dashboard")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Questions").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Questions")
-    expect(page).to_have_url(re.compile(r"/questions/$"))
+    question_list = reverse("progress:question_list")
+    expect(page).to_have_url(question_list)
     expect(results(page)).to_have_count(50)
     status = page.get_by_role("status").and_(page.locator("#results-status"))
     expect(status).to_have_text("")
@@ -50,7 +52,7 @@ def test_search_updates_in_place_and_back_restores(page: Page, reviews, log_in_a
     # Typing searches once the typist pauses; the address bar follows.
     page.get_by_label("Search", exact=True).fill("distillation")
     expect(results(page)).to_have_count(3)
-    expect(page).to_have_url(re.compile(r"/questions/\?q=distillation(&|$)"))
+    expect(page).to_have_url(re.compile(re.escape(question_list) + r"\?q=distillation(&|$)"))
     expect(status).to_have_text("3 questions match.")
     links = results(page).get_by_role("link")
     expect(links).to_contain_text([re.compile(r"^Q(10|27) "), re.compile(r"^Q(10|27) "), "Q42 "])
@@ -90,7 +92,7 @@ def test_search_updates_in_place_and_back_restores(page: Page, reviews, log_in_a
     expect(page.get_by_label("Search", exact=True)).to_have_value("distillation")
     expect(page.get_by_label("Due for review")).not_to_be_checked()
     page.go_back()
-    expect(page).to_have_url(re.compile(r"/questions/$"))
+    expect(page).to_have_url(question_list)
     expect(results(page)).to_have_count(50)
     expect(page.get_by_label("Search", exact=True)).to_have_value("")
 
@@ -103,7 +105,11 @@ def test_a_shared_link_opens_the_same_search(new_context, reviews, log_in_as):
     context = new_context(color_scheme="dark")
     log_in_as(context, reviews)
     page = context.new_page()
-    page.goto("/questions/?q=distillation&topic=deployment&level=&note=&due=")
+    open_page(
+        page,
+        "progress:question_list",
+        query={"q": "distillation", "topic": "deployment", "level": "", "note": "", "due": ""},
+    )
 
     expect(results(page)).to_have_count(2)
     expect(results(page).get_by_role("link")).to_contain_text(

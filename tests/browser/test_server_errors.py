@@ -12,14 +12,13 @@ from django.db import OperationalError, connections
 from playwright.sync_api import Page, expect
 
 from progress.models import ConfidenceMark
-from tests.browser.conftest import wait_for_htmx
+from tests.browser.conftest import open_page, wait_for_htmx
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
 ]
 
-QUESTION = "/questions/cnn-05/?topic=detection"
 DOWN = "StudyHub cannot reach its database right now."
 
 
@@ -34,6 +33,11 @@ def database_down():
         yield
 
 
+def open_question(page: Page):
+    """Question 5, reached from its topic."""
+    return open_page(page, "progress:question_detail", key="cnn-05", query={"topic": "detection"})
+
+
 def level(page: Page, name: str):
     return page.get_by_role("group", name="How confident are you?").get_by_role(
         "button", name=name, exact=True
@@ -43,7 +47,7 @@ def level(page: Page, name: str):
 def test_htmx_shows_the_outage_in_the_page_and_recovers(logged_in_page: Page, console):
     console.allow(r"503")  # Chromium and htmx both report the Service Unavailable answer
     page = logged_in_page
-    page.goto(QUESTION)
+    open_question(page)
     wait_for_htmx(page)
 
     with database_down():
@@ -65,7 +69,7 @@ def test_a_page_load_during_the_outage_is_a_friendly_page(logged_in_page: Page, 
     console.allow(r"status of 503")
     page = logged_in_page
     with database_down():
-        response = page.goto(QUESTION)
+        response = open_question(page)
         assert response.status == 503
         expect(page.get_by_role("heading", level=1)).to_have_text("StudyHub is briefly unavailable")
         expect(page.get_by_role("alert")).to_contain_text(DOWN)
@@ -78,7 +82,7 @@ def test_a_page_load_during_the_outage_is_a_friendly_page(logged_in_page: Page, 
 def test_an_oversized_autosave_says_why_and_keeps_the_text(logged_in_page: Page, console):
     console.allow(r"status of 400|Response Status Error Code 400")
     page = logged_in_page
-    page.goto(QUESTION)
+    open_question(page)
     page.get_by_role("link", name="Write a note").click()
     note_box = page.get_by_label("Note", exact=True)
     expect(note_box).to_be_focused()
@@ -98,7 +102,7 @@ def test_an_expired_security_token_is_explained_not_silent(logged_in_page: Page,
     the mark is refused, and the page says why instead of doing nothing."""
     console.allow(r"status of 403|Response Status Error Code 403")
     page = logged_in_page
-    page.goto(QUESTION)
+    open_question(page)
     wait_for_htmx(page)
     (cookie,) = [c for c in page.context.cookies() if c["name"] == "csrftoken"]
     page.context.add_cookies([{**cookie, "value": "x" * 32}])  # a new secret

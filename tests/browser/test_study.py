@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from progress.models import ConfidenceMark
 from questions.models import Question
-from tests.browser.conftest import wait_for_htmx
+from tests.browser.conftest import open_page, wait_for_htmx
 from tests.browser.test_accessibility import assert_accessible
 
 pytestmark = [
@@ -19,7 +19,7 @@ pytestmark = [
 
 
 def start_ocr_session(page: Page) -> None:
-    page.goto("/study/")
+    open_page(page, "progress:study_home")
     page.get_by_label("Topic", exact=True).select_option(label="OCR")
     page.get_by_role("button", name="Study this topic").click()
     expect(page.get_by_text("Question 1 of 2 · OCR")).to_be_visible()
@@ -75,7 +75,7 @@ def test_the_whole_session_works_from_the_keyboard(logged_in_page: Page, learner
 
 def test_keys_typed_into_a_field_are_not_shortcuts(logged_in_page: Page, learner):
     page = logged_in_page
-    page.goto("/study/")
+    open_page(page, "progress:study_home")
     page.get_by_label("Topic", exact=True).focus()
     page.keyboard.press("4")  # moves the select, must not rate anything
     assert not ConfidenceMark.objects.filter(user=learner).exists()
@@ -86,14 +86,14 @@ def test_leaving_mid_session_and_coming_back_resumes(logged_in_page: Page):
     start_ocr_session(page)
     page.get_by_role("button", name="Okay").click()
     wait_for_htmx(page)
-    page.goto("/")
+    open_page(page, "progress:dashboard")
     page.get_by_role("link", name="Resume it").click()
     expect(page.get_by_text("Question 2 of 2 · OCR")).to_be_visible()
 
 
 def test_study_pages_are_accessible(logged_in_page: Page):
     page = logged_in_page
-    page.goto("/study/")
+    open_page(page, "progress:study_home")
     assert_accessible(page, "study start page")
     start_ocr_session(page)
     page.get_by_text("Show answer").click()

@@ -5,15 +5,18 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import log_in, sign_up, wait_for_htmx
+from tests.browser.conftest import log_in, open_page, sign_up, wait_for_htmx
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
 ]
 
+#: Question 5, reached from its topic.
+KEY, FROM_TOPIC = "cnn-05", {"topic": "detection"}
 NOTE = "Anchors are **priors** of box shapes.\n\n- regress offsets\n- *per* feature-map cell"
 
 
@@ -114,7 +117,8 @@ def test_mark_and_note_without_javascript(new_context, learner):
     reveal_answer(page)
 
     level_button(page, "Shaky").click()
-    expect(page).to_have_url(re.compile(r"/questions/cnn-05/\?topic=detection#confidence$"))
+    question = reverse("progress:question_detail", kwargs={"key": KEY}, query=FROM_TOPIC)
+    expect(page).to_have_url(question + "#confidence")
     expect(page.get_by_role("status").filter(has_text="Marked")).to_have_text("Marked “Shaky”.")
     expect(level_button(page, "Shaky")).to_have_attribute("aria-pressed", "true")
     expect(page.get_by_role("region", name="Your coverage")).to_contain_text("0 of 4")
@@ -126,10 +130,10 @@ def test_mark_and_note_without_javascript(new_context, learner):
     expect(page.get_by_role("region", name="Your coverage")).to_contain_text("1 of 4")
 
     page.get_by_role("link", name="Write a note").click()
-    expect(page).to_have_url(re.compile(r"/questions/cnn-05/note/\?topic=detection$"))
+    expect(page).to_have_url(reverse("progress:edit_note", kwargs={"key": KEY}, query=FROM_TOPIC))
     page.get_by_label("Note", exact=True).fill(NOTE)
     page.get_by_role("button", name="Save and close").click()
-    expect(page).to_have_url(re.compile(r"/questions/cnn-05/\?topic=detection#note$"))
+    expect(page).to_have_url(question + "#note")
     expect(page.get_by_role("status").filter(has_text="Note saved.")).to_be_visible()
     note = page.get_by_role("region", name="My note")
     expect(note.locator("strong")).to_have_text("priors")
@@ -143,7 +147,7 @@ def test_mark_and_note_without_javascript(new_context, learner):
 def test_over_long_note_is_refused_and_kept(page: Page, console, logged_in_page):
     # The refusals are 422 responses, which Chromium reports in the console.
     console.allow(r"status of 422")
-    page.goto("/questions/cnn-05/?topic=detection")
+    open_page(page, "progress:question_detail", key=KEY, query=FROM_TOPIC)
     page.get_by_role("link", name="Write a note").click()
     note_box = page.get_by_label("Note", exact=True)
     expect(note_box).to_be_focused()

@@ -14,15 +14,23 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from urllib.parse import quote, urlsplit
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
 from accounts.models import User
 from questions.models import Question, Topic
 from teams.models import Assignment, Membership, Team
-from tests.browser.conftest import PASSWORD_LABEL, sign_up, wait_for_htmx
+from tests.browser.conftest import (
+    PASSWORD_LABEL,
+    open_page,
+    sign_up,
+    url_pattern,
+    wait_for_htmx,
+)
 from tests.browser.test_accessibility import assert_accessible
 from tests.browser.test_topic_and_keyboard import tab_until
 from tests.factories import PASSWORD, make_question, make_topic, make_user, mark
@@ -98,6 +106,11 @@ def shown_date(day: date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
+def next_is(path: str) -> str:
+    """A regex for a query's `next` parameter holding `path`, its slashes encoded or not."""
+    return "next=(" + "|".join(re.escape(p) for p in (path, quote(path, safe=""))) + ")"
+
+
 def level_button(page: Page, name: str) -> Locator:
     return page.get_by_role("group", name="How confident are you?").get_by_role(
         "button", name=name, exact=True
@@ -112,7 +125,7 @@ def test_instructor_assigns_a_set_and_a_learner_joins_by_invite(new_context, ban
     sign_up(instructor, username="iris", display_name="Iris Instructor", email="iris@example.com")
 
     # A team, from the team list.
-    instructor.goto("/teams/")
+    open_page(instructor, "teams:team_list")
     expect(h1(instructor)).to_have_text("Teams")
     instructor.get_by_label("Team name").fill("Week 3 cohort")
     instructor.get_by_role("button", name="Create team").click()
@@ -160,7 +173,7 @@ def test_instructor_assigns_a_set_and_a_learner_joins_by_invite(new_context, ban
     expect(assigned).to_contain_text(shown_date(due))
 
     invite_url = instructor.get_by_role("region", name="Invite people").locator("code").inner_text()
-    assert re.search(r"/teams/join/[A-Z2-9]{8}/$", invite_url), invite_url
+    assert url_pattern("teams:team_join", code=r"[A-Z2-9]{8}").search(invite_url), invite_url
 
     # A learner, signed out, follows the link: it names the team, then asks for an account.
     learner = new_context().new_page()
@@ -169,7 +182,9 @@ def test_instructor_assigns_a_set_and_a_learner_joins_by_invite(new_context, ban
     expect(learner.get_by_role("main")).to_contain_text("You have been invited to study with")
     learner.get_by_role("link", name="Create an account").click()
     expect(h1(learner)).to_have_text("Create your account")
-    expect(learner).to_have_url(re.compile(r"/accounts/signup/\?next=(/|%2F)teams"))
+    signup = re.escape(reverse("accounts:signup"))
+    join = urlsplit(invite_url).path
+    expect(learner).to_have_url(re.compile(rf"{signup}\?{next_is(join)}$"))
     learner.get_by_label("Username").fill("nia")
     learner.get_by_label("Display name").fill("Nia New")
     learner.get_by_label("E-mail").fill("nia@example.com")
@@ -345,52 +360,66 @@ def build_team_world() -> TeamWorld:
     return TeamWorld(team, instructor, ada, bo, olga, current, overdue)
 
 
-def open_page(page: Page, url: str, heading: str | re.Pattern[str]) -> None:
-    page.goto(url)
+def open_with_heading(
+    page: Page, name: str, heading: str | re.Pattern[str], /, **kwargs: int | str
+) -> None:
+    """Open the page with URL name `name` (keyword arguments are the URL's) and check its
+    heading."""
+    page.goto(reverse(name, kwargs=kwargs or None))
     expect(h1(page)).to_have_text(heading)
 
 
 def team_list(page: Page, w: TeamWorld) -> None:
-    open_page(page, "/teams/", "Teams")
+    open_with_heading(page, "teams:team_list", "Teams")
 
 
 def team_page(page: Page, w: TeamWorld) -> None:
-    open_page(page, w.team.get_absolute_url(), w.team.name)
+    open_with_heading(page, "teams:team_detail", w.team.name, team_id=w.team.pk)
 
 
 def team_settings(page: Page, w: TeamWorld) -> None:
-    open_page(page, f"/teams/{w.team.pk}/settings/", "Team settings")
+    open_with_heading(page, "teams:team_settings", "Team settings", team_id=w.team.pk)
 
 
 def team_delete(page: Page, w: TeamWorld) -> None:
-    open_page(page, f"/teams/{w.team.pk}/delete/", f"Delete “{w.team.name}”?")
+    open_with_heading(page, "teams:team_delete", f"Delete “{w.team.name}”?", team_id=w.team.pk)
 
 
 def topic_set_list(page: Page, w: TeamWorld) -> None:
-    open_page(page, f"/teams/{w.team.pk}/sets/", "Topic sets")
+    open_with_heading(page, "teams:topic_set_list", "Topic sets", team_id=w.team.pk)
 
 
 def topic_set_form(page: Page, w: TeamWorld) -> None:
-    open_page(page, f"/teams/{w.team.pk}/sets/new/", "New topic set")
+    open_with_heading(page, "teams:topic_set_create", "New topic set", team_id=w.team.pk)
     page.get_by_role("checkbox", name=DEPLOYMENT, exact=True).check()
     expect(status_line(page, "This set holds")).to_have_text("This set holds 5 questions.")
     wait_for_htmx(page)
 
 
 def assignment_form(page: Page, w: TeamWorld) -> None:
-    open_page(page, f"/teams/{w.team.pk}/assignments/new/", "Assign a topic set")
+    open_with_heading(page, "teams:assignment_create", "Assign a topic set", team_id=w.team.pk)
 
 
 def assignment_page(page: Page, w: TeamWorld) -> None:
-    open_page(page, f"/teams/{w.team.pk}/assignments/{w.current.pk}/", SET_NAME)
+    open_with_heading(
+        page, "teams:assignment_detail", SET_NAME, team_id=w.team.pk, assignment_id=w.current.pk
+    )
 
 
 def overdue_assignment_page(page: Page, w: TeamWorld) -> None:
-    open_page(page, f"/teams/{w.team.pk}/assignments/{w.overdue.pk}/", "Detection warm-up")
+    open_with_heading(
+        page,
+        "teams:assignment_detail",
+        "Detection warm-up",
+        team_id=w.team.pk,
+        assignment_id=w.overdue.pk,
+    )
 
 
 def team_dashboard(page: Page, w: TeamWorld) -> None:
-    open_page(page, f"/teams/{w.team.pk}/dashboard/", f"{w.team.name}: team dashboard")
+    open_with_heading(
+        page, "teams:team_dashboard", f"{w.team.name}: team dashboard", team_id=w.team.pk
+    )
 
 
 def team_dashboard_filtered(page: Page, w: TeamWorld) -> None:
@@ -401,19 +430,25 @@ def team_dashboard_filtered(page: Page, w: TeamWorld) -> None:
 
 
 def team_topic(page: Page, w: TeamWorld) -> None:
-    open_page(page, f"/teams/{w.team.pk}/topics/deployment/", f"Who has covered {DEPLOYMENT}?")
+    open_with_heading(
+        page,
+        "teams:team_topic",
+        f"Who has covered {DEPLOYMENT}?",
+        team_id=w.team.pk,
+        slug="deployment",
+    )
 
 
 def join_page(page: Page, w: TeamWorld) -> None:
-    open_page(page, f"/teams/join/{w.team.invite_code}/", f"Join “{w.team.name}”")
+    open_with_heading(page, "teams:team_join", f"Join “{w.team.name}”", code=w.team.invite_code)
 
 
 def join_invalid(page: Page, w: TeamWorld) -> None:
-    open_page(page, "/teams/join/NOSUCH22/", "This invite is not valid")
+    open_with_heading(page, "teams:team_join", "This invite is not valid", code="NOSUCH22")
 
 
 def dashboard(page: Page, w: TeamWorld) -> None:
-    open_page(page, "/", re.compile(r"^Hello, "))
+    open_with_heading(page, "progress:dashboard", re.compile(r"^Hello, "))
     expect(page.get_by_role("region", name="Assignments")).to_contain_text("Overdue")
 
 
@@ -493,7 +528,7 @@ def test_matrix_stays_readable_with_100_learners_and_30_topics(new_context, log_
     context = new_context(viewport={"width": 1280, "height": 800})
     log_in_as(context, instructor)
     page = context.new_page()
-    page.goto(f"/teams/{team.pk}/dashboard/")
+    open_page(page, "teams:team_dashboard", team_id=team.pk)
     matrix = matrix_table(page)
     expect(matrix.locator("tbody tr")).to_have_count(100)
     expect(matrix.get_by_role("columnheader")).to_have_count(33)
@@ -606,7 +641,8 @@ def test_invite_and_member_buttons_from_the_keyboard(new_context, console, log_i
     expect(code).not_to_have_text(old_code)
     team.refresh_from_db()
     expect(code).to_have_text(team.invite_code)
-    expect(invite.locator("code")).to_have_text(re.compile(rf"/teams/join/{team.invite_code}/$"))
+    join = reverse("teams:team_join", kwargs={"code": team.invite_code})
+    expect(invite.locator("code")).to_have_text(re.compile(re.escape(join) + "$"))
 
     members = page.get_by_role("table", name="Members of Keyboard cohort")
     tab_until(page, lambda f: f["tag"] == "button" and f["text"] == "Make instructor: Bo Chen")
@@ -628,7 +664,7 @@ def test_invite_and_member_buttons_from_the_keyboard(new_context, console, log_i
     assert not Membership.objects.filter(team=team, user=cy).exists()
 
     # The renewed link is the only one that works.
-    page.goto(f"/teams/join/{old_code}/")
+    open_page(page, "teams:team_join", code=old_code)
     expect(h1(page)).to_have_text("This invite is not valid")
 
 
@@ -638,7 +674,7 @@ def test_invite_and_member_buttons_from_the_keyboard(new_context, console, log_i
 def test_live_count_updates_its_status_line_in_place(page: Page, log_in_as, bank_server):
     world = build_team_world()
     log_in_as(page.context, world.instructor)
-    page.goto(f"/teams/{world.team.pk}/sets/new/")
+    open_page(page, "teams:topic_set_create", team_id=world.team.pk)
     size = status_line(page, "This set holds")
     size.evaluate("el => { el.dataset.original = 'yes'; }")
     page.get_by_role("checkbox", name=DEPLOYMENT, exact=True).check()
@@ -652,7 +688,7 @@ def test_topic_set_list_does_not_scroll_sideways_on_a_phone(new_context, log_in_
     context = new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     log_in_as(context, world.instructor)
     page = context.new_page()
-    page.goto(f"/teams/{world.team.pk}/sets/")
+    open_page(page, "teams:topic_set_list", team_id=world.team.pk)
     expect(h1(page)).to_have_text("Topic sets")
     # On a phone the browser zooms out to fit, so compare with the device width, not innerWidth.
     width = page.evaluate("() => document.documentElement.scrollWidth")
@@ -661,14 +697,14 @@ def test_topic_set_list_does_not_scroll_sideways_on_a_phone(new_context, log_in_
 
 def test_log_in_link_on_sign_up_keeps_the_invite(page: Page, bank_server):
     team = make_team("Week 3 cohort")
-    join = f"/teams/join/{team.invite_code}/"
+    join = reverse("teams:team_join", kwargs={"code": team.invite_code})
     page.goto(join)
     page.get_by_role("link", name="Create an account").click()
     expect(h1(page)).to_have_text("Create your account")
     log_in_link = page.get_by_role("main").get_by_role("link", name="Log in")
     # Read the link rather than wait for a page that never comes: the failure is immediate.
     href = log_in_link.get_attribute("href") or ""
-    assert re.search(r"[?&]next=(/|%2F)teams(/|%2F)join", href), f"the link is {href!r}"
+    assert re.search(rf"[?&]{next_is(join)}(&|$)", href), f"the link is {href!r}"
     log_in_link.click()
     make_user(username="returning", display_name="Ray Returning")
     page.get_by_label("Username").fill("returning")
@@ -690,7 +726,7 @@ def test_destructive_team_actions_ask_first(page: Page, log_in_as, bank_server):
     expect(page.get_by_role("status")).to_contain_text("withdrawn")
     assert not Assignment.objects.filter(pk=world.current.pk).exists()
 
-    page.goto(f"/teams/{world.team.pk}/sets/")
+    open_page(page, "teams:topic_set_list", team_id=world.team.pk)
     page.locator("summary", has_text=f"Delete {SET_NAME}").click()
     expect(page.get_by_text(f"Delete “{SET_NAME}”? This cannot be undone")).to_be_visible()
     page.get_by_role("button", name=f"Yes, delete “{SET_NAME}”").click()

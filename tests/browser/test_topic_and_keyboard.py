@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from questions.models import Question
-from tests.browser.conftest import wait_for_htmx
+from tests.browser.conftest import open_page, wait_for_htmx
 from tests.factories import mark
 
 pytestmark = [
@@ -27,7 +28,8 @@ def test_topic_filter_updates_in_place_and_back_restores(page: Page, learner, lo
     mark(learner, question(23), 2)
     mark(learner, question(24), 5)
     log_in_as(page.context, learner)
-    page.goto("/topics/detection/")
+    detection = reverse("progress:topic_detail", kwargs={"slug": "detection"})
+    page.goto(detection)
 
     rows = page.get_by_role("region", name=re.compile(r"^All questions")).get_by_role("listitem")
     expect(page.get_by_role("heading", level=2)).to_have_text("All questions (4 of 4)")
@@ -40,7 +42,7 @@ def test_topic_filter_updates_in_place_and_back_restores(page: Page, learner, lo
     expect(listing.get_by_role("heading", level=2)).to_have_text(
         "Covered (Okay or better) (2 of 4)"
     )
-    expect(page).to_have_url(re.compile(r"/topics/detection/\?level=covered$"))
+    expect(page).to_have_url(detection + "?level=covered")
     expect(listing.get_by_role("link")).to_have_text([re.compile(r"^Q19 "), re.compile(r"^Q24 ")])
     expect(listing).to_contain_text("Okay")
     expect(listing).to_contain_text("Mastered")
@@ -56,7 +58,7 @@ def test_topic_filter_updates_in_place_and_back_restores(page: Page, learner, lo
     expect(page).to_have_url(re.compile(r"\?level=covered$"))
     expect(page.get_by_role("heading", level=2)).to_have_text("Covered (Okay or better) (2 of 4)")
     page.go_back()
-    expect(page).to_have_url(re.compile(r"/topics/detection/$"))
+    expect(page).to_have_url(detection)
     expect(page.get_by_role("heading", level=2)).to_have_text("All questions (4 of 4)")
     expect(
         page.get_by_role("region", name=re.compile(r"^All questions")).get_by_role("listitem")
@@ -66,7 +68,7 @@ def test_topic_filter_updates_in_place_and_back_restores(page: Page, learner, lo
 
 def test_empty_filter_says_so(page: Page, learner, log_in_as):
     log_in_as(page.context, learner)
-    page.goto("/topics/detection/")
+    open_page(page, "progress:topic_detail", slug="detection")
     page.get_by_label("Show").select_option(label="5 · Mastered")
     expect(page.get_by_text("No questions in this topic match “5 · Mastered”.")).to_be_visible()
 
@@ -99,7 +101,7 @@ def is_level_button(focused: dict) -> bool:
 
 def test_question_page_from_the_keyboard(page: Page, learner, log_in_as):
     log_in_as(page.context, learner)
-    page.goto("/questions/cnn-05/?topic=detection")
+    open_page(page, "progress:question_detail", key="cnn-05", query={"topic": "detection"})
     page.evaluate("window.__marker = 1")
 
     # The first Tab offers the skip link.
@@ -166,7 +168,7 @@ def test_question_page_from_the_keyboard(page: Page, learner, log_in_as):
 
 def test_header_menus_close_on_escape_and_on_a_click_elsewhere(page: Page, learner, log_in_as):
     log_in_as(page.context, learner)
-    page.goto("/topics/")
+    open_page(page, "progress:topic_list")
     teams = page.get_by_role("navigation", name="Main").locator("details")
     account = page.locator("details.account-menu")
 
