@@ -91,29 +91,37 @@ def database_failure(exception: BaseException | None) -> str | None:
         return None
     driver = _driver_error(exception)
     if isinstance(driver, sqlite3.Error):
-        if not isinstance(driver, sqlite3.OperationalError):
-            return None  # InterfaceError: a value SQLite cannot bind; others: the data
-        code = getattr(driver, "sqlite_errorcode", None)
-        if code is not None:
-            primary = code & 0xFF
-            if primary not in SQLITE_UNAVAILABLE_CODES:
-                return None
-            return "busy" if primary in SQLITE_BUSY_CODES else "unavailable"
-        message = str(driver).lower()
-        if not message.startswith(SQLITE_UNAVAILABLE_MESSAGES):
-            return None
-        return "busy" if "locked" in message else "unavailable"
+        return _sqlite_failure(driver)
     if psycopg is not None and isinstance(driver, psycopg.Error):
-        if not isinstance(driver, (psycopg.OperationalError, psycopg.InterfaceError)):
-            return None
-        sqlstate = driver.sqlstate
-        if sqlstate is None:  # raised by the client: refused, lost, closed, timed out
-            return "unavailable"
-        if sqlstate.startswith(POSTGRES_BUSY_SQLSTATES):
-            return "busy"
-        return "unavailable" if sqlstate.startswith(POSTGRES_UNAVAILABLE_SQLSTATES) else None
+        return _postgres_failure(driver)
     # Django's own connection errors, raised without a driver's error behind them.
     return "unavailable" if isinstance(exception, _CONNECTION_ERRORS) else None
+
+
+def _sqlite_failure(driver: sqlite3.Error) -> str | None:
+    if not isinstance(driver, sqlite3.OperationalError):
+        return None  # InterfaceError: a value SQLite cannot bind; others: the data
+    code = getattr(driver, "sqlite_errorcode", None)
+    if code is not None:
+        primary = code & 0xFF
+        if primary not in SQLITE_UNAVAILABLE_CODES:
+            return None
+        return "busy" if primary in SQLITE_BUSY_CODES else "unavailable"
+    message = str(driver).lower()
+    if not message.startswith(SQLITE_UNAVAILABLE_MESSAGES):
+        return None
+    return "busy" if "locked" in message else "unavailable"
+
+
+def _postgres_failure(driver: psycopg.Error) -> str | None:
+    if not isinstance(driver, (psycopg.OperationalError, psycopg.InterfaceError)):
+        return None
+    sqlstate = driver.sqlstate
+    if sqlstate is None:  # raised by the client: refused, lost, closed, timed out
+        return "unavailable"
+    if sqlstate.startswith(POSTGRES_BUSY_SQLSTATES):
+        return "busy"
+    return "unavailable" if sqlstate.startswith(POSTGRES_UNAVAILABLE_SQLSTATES) else None
 
 
 #: What an htmx request gets instead of a page: the message alone, which htmx puts
