@@ -50,6 +50,9 @@ class ImportUploadForm(forms.Form):
         to_field_name="slug",
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        help_text="Questions also join the topics the file names (its sections, or its "
+        "topics column); a new topic can also be named below. Every question needs at least "
+        "one topic.",
     )
     new_topic = forms.CharField(
         label="New topic",

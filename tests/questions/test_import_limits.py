@@ -41,8 +41,9 @@ from questions.importing.planning import DUPLICATE, NEW
 from questions.importing.writing import BankChanged
 from questions.models import ImportRecord, Question
 from tests.factories import make_question, make_topic
+from tests.pages import html_of
 from tests.questions.conftest import snapshot
-from tests.questions.test_import_views import html, instructor, instructor_client, upload
+from tests.questions.test_import_views import instructor, instructor_client, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +59,7 @@ HUGE_JSON = f'[\n  {{"text": "What is a stride?", "topics": ["ocr"], "x": {HUGE_
 def test_a_json_integer_of_4301_digits_is_a_located_error_on_the_page(instructor_client, seed_bank):
     before = snapshot()
     response = upload(instructor_client, "big.json", HUGE_JSON)
-    page = html(response)
+    page = html_of(response)
     assert response.status_code == 422
     assert (
         "big.json, line 2: a number 4,301 characters long; numbers may be at most 40 "
@@ -249,7 +250,7 @@ def test_a_file_over_the_work_budget_is_refused_at_upload(
         "crafted.csv: comparing this file with the question bank would take too long (its "
         "questions resemble too many in the bank: more than 100,000 work units). Split it "
         "into smaller files, or remove questions that are rewordings of one another"
-    ) in html(response).replace("&#x27;", "'")
+    ) in html_of(response).replace("&#x27;", "'")
     assert ImportRecord.objects.count() == 0
 
 
@@ -328,7 +329,7 @@ def test_a_bank_changed_after_planning_writes_nothing_and_says_so(
     response = instructor_client.post(record.get_absolute_url())
     # The preview it returns to plans too: nobody imports during that one.
     monkeypatch.setattr(records, "plan_import", original)
-    page = html(instructor_client.get(response.url)).replace("&#x27;", "'")
+    page = html_of(instructor_client.get(response.url)).replace("&#x27;", "'")
     assert "Nothing was imported. The question bank changed while this file was being" in page
     assert list(Question.objects.filter(text="What is a stride?").values_list("key")) == [
         ("meanwhile",)
@@ -337,7 +338,7 @@ def test_a_bank_changed_after_planning_writes_nothing_and_says_so(
     assert record.is_pending  # the claim was rolled back with the rest
 
     # With the bank as it is now, the stride question is already in it.
-    assert "Already in the bank" in html(instructor_client.get(record.get_absolute_url()))
+    assert "Already in the bank" in html_of(instructor_client.get(record.get_absolute_url()))
 
 
 def test_write_plan_refuses_a_stale_plan_in_the_service(seed_bank):
@@ -366,7 +367,7 @@ def test_a_fourth_upload_replaces_the_oldest_pending_one(
     pending = instructor.question_imports.filter(status="pending")
     assert sorted(pending.values_list("file_name", flat=True)) == ["2.md", "3.md", "4.md"]
     assert ImportRecord.objects.filter(pk=done.pk).exists()  # the history stays
-    page = html(instructor_client.get(response["Location"]))
+    page = html_of(instructor_client.get(response["Location"]))
     assert "Up to 3 uploads wait for confirmation at a time, so the oldest, “1.md”, was" in page
 
 

@@ -18,6 +18,7 @@ from questions import import_views
 from questions.importing.planning import derived_key
 from questions.models import ImportRecord, Question, Topic
 from tests.factories import make_question, make_topic, make_user
+from tests.pages import field_errors, html_of
 from tests.questions.test_import_parsers import EXAMPLES
 from tests.questions.test_import_services import Q10_REWORDED, snapshot
 from tests.teams.factories import make_team
@@ -51,13 +52,9 @@ def upload(client: Client, name: str, content: bytes | str, **fields):
     return client.post(UPLOAD, data)
 
 
-def html(response) -> str:
-    return response.content.decode()
-
-
 def summary(response) -> dict[str, str]:
     """The <dt>/<dd> pairs of the page's summary."""
-    return dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]*)</dd>", html(response)))
+    return dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]*)</dd>", html_of(response)))
 
 
 # --- Who may import ------------------------------------------------------------------
@@ -70,8 +67,8 @@ def test_learners_may_not_import_and_are_told_so(client, seed_bank, user):
     assert response.status_code == 403
     assert ImportRecord.objects.count() == 0
     bank = client.get(BANK)
-    assert "Staff and the instructors of a team can import questions" in html(bank)
-    assert UPLOAD not in html(bank)
+    assert "Staff and the instructors of a team can import questions" in html_of(bank)
+    assert UPLOAD not in html_of(bank)
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client):
@@ -85,7 +82,7 @@ def test_staff_who_are_in_no_team_may_import(client, seed_bank):
     client.force_login(staff)
     response = client.get(UPLOAD)
     assert response.status_code == 200
-    assert "Question file" in html(response)
+    assert "Question file" in html_of(response)
 
 
 def test_someone_elses_import_is_not_found(client, instructor, seed_bank):
@@ -105,7 +102,7 @@ def test_someone_elses_import_is_not_found(client, instructor, seed_bank):
 
 def test_bank_page_counts_and_offers_downloads_and_import(instructor_client, seed_bank):
     response = instructor_client.get(BANK)
-    page = html(response)
+    page = html_of(response)
     assert "50 questions with 55 answers, in 13 topics." in page
     assert f'href="{reverse("questions:export_bank_json")}" download' in page
     assert f'href="{reverse("questions:export_bank_csv")}" download' in page
@@ -113,7 +110,7 @@ def test_bank_page_counts_and_offers_downloads_and_import(instructor_client, see
 
 
 def test_topic_list_links_to_the_bank(logged_in_client, seed_bank):
-    assert f'<a href="{BANK}">Download or import the question bank</a>' in html(
+    assert f'<a href="{BANK}">Download or import the question bank</a>' in html_of(
         logged_in_client.get(reverse("progress:topic_list"))
     )
 
@@ -131,7 +128,7 @@ def test_bank_page_queries_do_not_grow(
     # session, user, may import, 3 counts, recent imports, teams (navigation)
     with django_assert_num_queries(8):
         response = instructor_client.get(BANK)
-    page = html(response)
+    page = html_of(response)
     links = [f'<li><a href="{record.get_absolute_url()}"' for record in records]
     assert [page.count(link) for link in links] == [1] * imports
 
@@ -140,13 +137,26 @@ def test_bank_page_queries_do_not_grow(
 
 
 def test_upload_form_labels_every_control(instructor_client, seed_bank):
-    page = html(instructor_client.get(UPLOAD))
+    page = html_of(instructor_client.get(UPLOAD))
     assert re.search(r'<label for="id_file">Question file:?</label>', page)
     assert re.search(r'<label for="id_format">Format:?</label>', page)
     assert "<legend>Add every question to these topics</legend>" in page
+    # The group is described by its help text, which says how else questions get topics.
+    assert re.search(r'<fieldset aria-describedby="id_topics_helptext">\s*<legend>', page)
+    assert re.search(r'<p class="help" id="id_topics_helptext">Questions also join', page)
     assert re.search(r'<label for="id_topics_\d+"><input [^>]*value="deployment"', page)
     assert re.search(r'<label for="id_new_topic">New topic:?</label>', page)
     assert 'enctype="multipart/form-data"' in page
+
+
+def test_a_topic_that_is_gone_is_named_beside_the_topics(instructor_client, seed_bank):
+    content = (EXAMPLES / "questions.md").read_text(encoding="utf-8")
+    response = upload(instructor_client, "questions.md", content, topics=["gone"])
+    assert response.status_code == 422
+    assert field_errors(html_of(response), "topics") == [
+        "Select a valid choice. gone is not one of the available choices."
+    ]
+    assert not ImportRecord.objects.exists()
 
 
 def test_upload_stores_the_file_and_shows_the_preview(instructor_client, instructor, seed_bank):
@@ -164,7 +174,7 @@ def test_upload_stores_the_file_and_shows_the_preview(instructor_client, instruc
     assert Question.objects.count() == 50  # nothing imported yet
 
     preview = instructor_client.get(record.get_absolute_url())
-    page = html(preview)
+    page = html_of(preview)
     assert summary(preview) == {
         "Format": "Markdown (detected)",
         "Questions found": "3",
@@ -189,7 +199,7 @@ def test_upload_with_a_mistake_names_the_line_and_keeps_the_choices(instructor_c
     response = upload(
         instructor_client, "bank.csv", bad, topics=["ocr"], new_topic="Week 3", format="csv"
     )
-    page = html(response)
+    page = html_of(response)
     assert response.status_code == 422
     assert "bank.csv, line 2: answer_incomplete must be yes or no, not “maybe”" in page
     assert escape("Line 2 reads: “What is a stride?,The step.,maybe”") in page
@@ -216,8 +226,8 @@ def test_upload_with_a_mistake_names_the_line_and_keeps_the_choices(instructor_c
 def test_unreadable_uploads_are_clear_errors(instructor_client, seed_bank, name, content, message):
     response = upload(instructor_client, name, content, topics=["ocr"])
     assert response.status_code == 422
-    assert message in html(response)
-    assert "Traceback" not in html(response)
+    assert message in html_of(response)
+    assert "Traceback" not in html_of(response)
     assert ImportRecord.objects.count() == 0
 
 
@@ -225,7 +235,7 @@ def test_upload_over_the_size_limit_is_refused(instructor_client, seed_bank, set
     settings.IMPORT_MAX_BYTES = 100
     response = upload(instructor_client, "q.md", "## 1. What is a stride?\n" * 10)
     assert response.status_code == 422
-    assert "This file is 240\xa0bytes; the limit is 100\xa0bytes." in html(response)
+    assert "This file is 240\xa0bytes; the limit is 100\xa0bytes." in html_of(response)
 
 
 def test_upload_over_the_question_limit_is_refused(instructor_client, seed_bank, settings):
@@ -233,13 +243,13 @@ def test_upload_over_the_question_limit_is_refused(instructor_client, seed_bank,
     content = "".join(f"## {n}. Question {n}?\n" for n in range(1, 5))
     response = upload(instructor_client, "q.md", content, topics=["ocr"])
     assert response.status_code == 422
-    assert "q.md: has 4 questions; the limit is 3 per import" in html(response)
+    assert "q.md: has 4 questions; the limit is 3 per import" in html_of(response)
 
 
 def test_upload_whose_questions_would_have_no_topic_is_refused(instructor_client, seed_bank):
     response = upload(instructor_client, "plain.txt", "1. What is a stride?\n2. And padding?\n")
     assert response.status_code == 422
-    assert "2 questions would have no topic (lines 1, 2)" in html(response)
+    assert "2 questions would have no topic (lines 1, 2)" in html_of(response)
     assert ImportRecord.objects.count() == 0
 
 
@@ -265,7 +275,7 @@ def duplicate_upload(instructor_client, seed_bank) -> ImportRecord:
 
 
 def test_preview_lists_likely_duplicates_with_their_match(instructor_client, duplicate_upload):
-    page = html(instructor_client.get(duplicate_upload.get_absolute_url()))
+    page = html_of(instructor_client.get(duplicate_upload.get_absolute_url()))
     key = derived_key(Q10_REWORDED)
     q10 = reverse("progress:question_detail", args=["cnn-10"])
     assert '<h2 id="duplicates-heading">Likely duplicates (1)</h2>' in page
@@ -284,7 +294,7 @@ def test_confirm_skips_duplicates_by_default(instructor_client, duplicate_upload
     assert Question.objects.count() == 51
     assert Question.objects.filter(text="What is a TPU?").exists()
     result = instructor_client.get(duplicate_upload.get_absolute_url())
-    page = html(result)
+    page = html_of(result)
     assert "Import finished" in page
     assert "Imported 1 question, 1 topic link. Skipped: 1 likely duplicate." in page  # message
     assert summary(result)["Questions added"] == "1"
@@ -316,7 +326,7 @@ def test_a_second_confirm_imports_nothing_more(instructor_client, duplicate_uplo
     instructor_client.post(url)
     before = snapshot()
     response = instructor_client.post(url, {"keep_all": "1"}, follow=True)
-    assert "This file has already been imported." in html(response)
+    assert "This file has already been imported." in html_of(response)
     assert snapshot() == before
 
 
@@ -334,7 +344,7 @@ def test_a_file_already_in_the_bank_has_nothing_to_confirm(instructor_client, se
 
     upload(instructor_client, "001.txt", NOTEBOOK.read_bytes())
     response = instructor_client.get(ImportRecord.objects.get().get_absolute_url())
-    page = html(response)
+    page = html_of(response)
     assert summary(response)["Already in the bank"] == "50"
     assert "Nothing to import: every question in this file is already in the bank." in page
     assert "Import questions</button>" not in page
@@ -349,7 +359,7 @@ def test_a_clash_while_importing_writes_nothing_and_keeps_the_preview(
     monkeypatch.setattr("questions.importing.records.write_plan", clash)
     before = snapshot()
     response = instructor_client.post(duplicate_upload.get_absolute_url(), follow=True)
-    assert "Nothing was imported: the question bank changed while importing" in html(response)
+    assert "Nothing was imported: the question bank changed while importing" in html_of(response)
     assert snapshot() == before
     duplicate_upload.refresh_from_db()
     assert duplicate_upload.is_pending
@@ -363,7 +373,7 @@ def test_a_problem_found_at_confirm_writes_nothing(instructor_client, instructor
     )
     topic.delete()
     response = instructor_client.post(record.get_absolute_url(), follow=True)
-    assert "Nothing was imported. 1 question would have no topic" in html(response)
+    assert "Nothing was imported. 1 question would have no topic" in html_of(response)
     assert Question.objects.count() == 50
     record.refresh_from_db()
     assert record.is_pending
