@@ -64,7 +64,7 @@ def question_page_context(
         "coverage_topics": question_topics_with_my_coverage(question, user),
         "breadcrumbs": [
             ("Topics", reverse("progress:topic_list")),
-            *([(topic.name, reverse("progress:topic_detail", args=[topic.slug]))] if topic else []),
+            *([(topic.name, topic.get_absolute_url())] if topic else []),
             (f"Question {question.position}", None),
         ],
         **_note_context(request, question, note, note_form),

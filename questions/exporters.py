@@ -19,7 +19,7 @@ from django.db.models import Prefetch
 from questions.importing.csv import CSV_COLUMNS
 from questions.importing.document import normalise_whitespace
 from questions.models import Answer, Question, Topic
-from studyhub.downloads import FORMULA_START
+from studyhub.downloads import escape_cell
 
 BANK_FORMAT = "studyhub-question-bank"
 BANK_FORMAT_VERSION = 1
@@ -110,14 +110,6 @@ def render_json(snapshot: BankSnapshot) -> str:
         ],
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-
-
-def escape_cell(value: str) -> str:
-    """Stop a spreadsheet from running a cell as a formula: prefix "'" to a cell that
-    starts like one, after any "'"s of its own (so the importer, which removes exactly
-    one "'" from such a cell, gives back the text as it was)."""
-    first = value.lstrip("'")[:1]
-    return "'" + value if first and first in FORMULA_START else value
 
 
 def _lines(text: str) -> str:

@@ -12,6 +12,15 @@ from django.utils.http import content_disposition_header
 FORMULA_START = "=+-@\t\r"
 
 
+def escape_cell(value: object) -> str:
+    """A CSV cell a spreadsheet will not run as a formula: "'" before a cell that starts
+    like one, after any "'"s of its own (so the bank's importer, which removes exactly one
+    "'" from such a cell, gives back the text as it was). None is an empty cell."""
+    text = "" if value is None else str(value)
+    first = text.lstrip("'")[:1]
+    return "'" + text if first and first in FORMULA_START else text
+
+
 def attachment(filename: str, *, content_type: str, content: str = "") -> HttpResponse:
     """A response the browser saves as `filename` instead of showing it; write into it
     (a csv.writer can) when there is no `content` to give."""

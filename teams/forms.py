@@ -79,7 +79,7 @@ class TopicSetForm(forms.ModelForm):
         """How many questions the ticked topics and questions hold (before the form is
         sent, the saved ones): the picker's live count."""
         topic_ids, question_ids = (
-            [v for v in self[name].value() or [] if str(v).isdigit()]
+            [v for v in self[name].value() or [] if str(v).isascii() and str(v).isdigit()]
             for name in ("topics", "questions")
         )
         if not topic_ids and not question_ids:

@@ -24,7 +24,7 @@ from progress.models import StudySession
 from progress.selectors import with_my_level_and_note_flag
 from progress.study import NothingToStudy, start_questions
 from questions.models import Question, Topic
-from studyhub.downloads import FORMULA_START, attachment
+from studyhub.downloads import attachment, escape_cell
 from teams.forms import AssignmentForm, InviteCodeForm, TeamForm, TopicSetForm
 from teams.models import Assignment, Team, TopicSet
 from teams.permissions import instructor_or_403, membership_or_404
@@ -255,7 +255,7 @@ def _topic_set_to_study(request: AuthenticatedHttpRequest, source: str) -> Topic
 
 
 def _int_or_404(value: str | None) -> int:
-    if value is None or not str(value).isdigit():
+    if value is None or not (value.isascii() and value.isdigit()):
         raise Http404("No such item.")
     return int(value)
 
@@ -296,7 +296,7 @@ def topic_set_edit(
         "topic_set": topic_set,
         "set_size": form.question_count(),
         "breadcrumbs": [
-            (team.name, team.get_absolute_url()),
+            *_team_crumbs(team),
             ("Topic sets", list_url),
             (topic_set.name if topic_set else "New", None),
         ],
@@ -353,7 +353,7 @@ def assignment_edit(
         "team": team,
         "form": form,
         "assignment": assignment,
-        "breadcrumbs": [(team.name, team.get_absolute_url()), (here, None)],
+        "breadcrumbs": [*_team_crumbs(team), (here, None)],
     }
     status = 422 if form.is_bound else 200
     return TemplateResponse(request, "teams/assignment_form.html", context, status=status)
@@ -457,22 +457,14 @@ def team_topic(request: AuthenticatedHttpRequest, team_id: int, slug: str) -> Ht
 # --- CSV exports ----------------------------------------------------------------
 
 
-def safe_cell(value: object) -> str:
-    """Neutralise spreadsheet formulas: a cell starting = + - @ (or tab/CR) is prefixed with '."""
-    text = "" if value is None else str(value)
-    if text and text[0] in FORMULA_START:
-        return "'" + text
-    return text
-
-
 def _csv_response(
     filename: str, header: list[str], rows: Iterable[Iterable[object]]
 ) -> HttpResponse:
     response = attachment(filename, content_type="text/csv; charset=utf-8")
     writer = csv.writer(response)
-    writer.writerow([safe_cell(h) for h in header])
+    writer.writerow([escape_cell(h) for h in header])
     for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
+        writer.writerow([escape_cell(v) for v in row])
     return response
 
 

@@ -17,7 +17,6 @@ from questions.exporters import (
     ExportedQuestion,
     ExportedTopic,
     bank_snapshot,
-    escape_cell,
     render_csv,
     render_json,
 )
@@ -26,6 +25,7 @@ from questions.importing.csv import parse_csv, unescape_cell
 from questions.importing.document import TOPIC_WITH_SLUG
 from questions.importing.json import parse_json
 from questions.models import Answer, Question, Topic
+from studyhub.downloads import escape_cell
 from tests.factories import make_question, make_topic
 from tests.questions.test_import_services import snapshot
 

@@ -209,6 +209,24 @@ def test_unknown_ids_in_forms_are_form_errors(logged_in_client, user, question):
     assert "Enter a valid date." in html_of(assignment)
 
 
+@pytest.mark.parametrize("digit", ["²", "٣"])  # digits to str.isdigit(), not to int()
+def test_digits_that_are_not_numbers_are_ignored_or_404(logged_in_client, user, question, digit):
+    team = make_team("Team", instructor=user)
+    topic = question.topics.get()
+    size = logged_in_client.get(
+        reverse("teams:topic_set_size", args=[team.pk]),
+        {"topics": [digit, topic.pk]},
+        headers=HTMX,
+    )
+    assert size.status_code == 200
+    held = topic.questions.count()
+    assert f"This set holds <strong>{held}</strong> question" in html_of(size)
+    study = logged_in_client.post(
+        reverse("teams:study_start"), {"source": "assignment", "assignment": digit}
+    )
+    assert study.status_code == 404
+
+
 def test_ids_beyond_any_column_in_forms_are_refused_saying_why(logged_in_client, user, question):
     team = make_team("Team", instructor=user)
     response = logged_in_client.post(
@@ -232,7 +250,8 @@ SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
 TEXT = st.text(alphabet=st.characters(exclude_categories=SURROGATES), max_size=200)
 VALUE = st.one_of(
     TEXT,
-    st.sampled_from(["", "0", "1", "5", "6", "-1", "\x00", "1" * 25, "2026-01-01", "on"]),
+    # "²" and "٣" are digits to str.isdigit() but not to int().
+    st.sampled_from(["", "0", "1", "5", "6", "-1", "\x00", "1" * 25, "2026-01-01", "on", "²", "٣"]),
 )
 #: Every status a well-behaved answer to bad input may have.
 FINE = {200, 302, 400, 403, 404, 405, 409, 422, 429}
