@@ -23,6 +23,12 @@ def title(html: str) -> str:
     return " ".join(match.group(1).split())
 
 
+def field_errors(html: str, field: str) -> list[str]:
+    """The messages Django's form rendering lists under the field (its `…_error` list)."""
+    block = re.search(rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>', html, re.S)
+    return re.findall(r"<li>(.*?)</li>", block.group(1)) if block else []
+
+
 def section(html: str, value: str, *, attr: str = "id") -> str:
     """The first <section> whose `attr` is `value` (sections here are never nested)."""
     match = re.search(rf'<section\b[^>]*\b{attr}="{re.escape(value)}".*?</section>', html, re.S)

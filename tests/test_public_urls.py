@@ -15,6 +15,7 @@ PUBLIC_ADDRESSES = [
     ("progress:question_list", {}, "/questions/"),
     ("progress:question_detail", {"key": "q-12"}, "/questions/q-12/"),
     ("progress:note_list", {}, "/notes/"),
+    ("progress:note_detail", {"pk": 4}, "/notes/4/"),
     ("progress:history", {}, "/history/"),
     ("progress:study_home", {}, "/study/"),
     ("progress:study_session", {"session_id": 3}, "/study/3/"),
@@ -37,7 +38,9 @@ PUBLIC_ADDRESSES = [
     ("teams:team_list", {}, "/teams/"),
     ("teams:team_join", {"code": "Xy12ab"}, "/teams/join/Xy12ab/"),
     ("teams:team_detail", {"team_id": 7}, "/teams/7/"),
+    ("teams:team_settings", {"team_id": 7}, "/teams/7/settings/"),
     ("teams:team_dashboard", {"team_id": 7}, "/teams/7/dashboard/"),
+    ("teams:team_topic", {"team_id": 7, "slug": "ocr"}, "/teams/7/topics/ocr/"),
     ("teams:team_matrix_csv", {"team_id": 7}, "/teams/7/dashboard.csv"),
     (
         "teams:assignment_detail",
@@ -50,6 +53,8 @@ PUBLIC_ADDRESSES = [
         "/teams/7/assignments/2/status.csv",
     ),
     ("healthz", {}, "/healthz"),
+    # Browsers ask for this exact path on pages that name no icon.
+    ("favicon", {}, "/favicon.ico"),
 ]
 
 

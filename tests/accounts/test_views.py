@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from tests.factories import PASSWORD, make_user
+from tests.pages import field_errors, html_of, title
 
 NEW_PASSWORD = "a-brand-new-passphrase-71"
 
@@ -25,26 +26,11 @@ PASSWORD_CHANGE = reverse("accounts:password_change")
 PASSWORD_RESET = reverse("accounts:password_reset")
 
 
-def html_of(response) -> str:
-    return response.content.decode()
-
-
-def title_of(html: str) -> str:
-    match = re.search(r"<title>(.*?)</title>", html, re.S)
-    assert match, "no <title>"
-    return " ".join(match.group(1).split())
-
-
 def input_value(html: str, name: str) -> str | None:
     tag = re.search(rf'<input\b[^>]*\bname="{name}"[^>]*>', html)
     assert tag, f"no input named {name}"
     value = re.search(r'\bvalue="([^"]*)"', tag.group(0))
     return value.group(1) if value else None
-
-
-def field_errors(html: str, field: str) -> list[str]:
-    block = re.search(rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>', html, re.S)
-    return re.findall(r"<li>(.*?)</li>", block.group(1)) if block else []
 
 
 def logged_in_as(client) -> int | None:
@@ -79,7 +65,7 @@ def signup_data(**overrides) -> dict[str, str]:
 def test_anonymous_pages_have_clear_titles(client, db, name, expected):
     response = client.get(reverse(name))
     assert response.status_code == 200
-    assert title_of(html_of(response)) == expected
+    assert title(html_of(response)) == expected
 
 
 @pytest.mark.parametrize(
@@ -93,7 +79,7 @@ def test_anonymous_pages_have_clear_titles(client, db, name, expected):
 def test_signed_in_pages_have_clear_titles(logged_in_client, name, expected):
     response = logged_in_client.get(reverse(name))
     assert response.status_code == 200
-    assert title_of(html_of(response)) == expected
+    assert title(html_of(response)) == expected
 
 
 # --- sign up --------------------------------------------------------------------

@@ -25,8 +25,8 @@ from progress.models import ConfidenceMark, Note
 from progress.search import FTS_TABLE, SEARCH_MAX_CHARS, SEARCH_MAX_WORDS, search_questions
 from questions.models import Answer, Question
 from tests.factories import make_bank, make_question, make_topic, make_user, mark, note
-from tests.pages import HTMX
-from tests.progress.test_topic_views import LAYOUT_QUERIES, html, row_positions
+from tests.pages import HTMX, html_of
+from tests.progress.test_topic_views import LAYOUT_QUERIES, row_positions
 from tests.questions.test_import_parsers import EXAMPLES
 
 URL = reverse("progress:question_list")
@@ -47,11 +47,13 @@ QUERIES = {
 
 
 def rows(response) -> list[str]:
-    return re.findall(r'<li class="row">.*?</li>', html(response), re.DOTALL)
+    return re.findall(r'<li class="row">.*?</li>', html_of(response), re.DOTALL)
 
 
 def status_line(response) -> str:
-    match = re.search(r'<p id="results-status" hx-swap-oob="innerHTML">([^<]*)</p>', html(response))
+    match = re.search(
+        r'<p id="results-status" hx-swap-oob="innerHTML">([^<]*)</p>', html_of(response)
+    )
     assert match, "no out-of-band #results-status"
     return match.group(1)
 
@@ -143,7 +145,7 @@ def test_full_page_lists_every_question_with_my_marks(logged_in_client, bank):
     response = logged_in_client.get(URL)
 
     assert response.status_code == 200
-    page = html(response)
+    page = html_of(response)
     assert page.startswith("<!doctype html>")
     assert "<h1>Questions</h1>" in page
     for label in (
@@ -228,17 +230,17 @@ def test_filters_alone_and_combined(logged_in_client, bank, params, expected):
     response = logged_in_client.get(URL, params)
     assert response.status_code == 200
     assert row_positions(response) == expected
-    assert f'Results <span class="count">({len(expected)})</span>' in html(response)
+    assert f'Results <span class="count">({len(expected)})</span>' in html_of(response)
 
 
 @pytest.mark.django_db
 def test_row_links_keep_the_topic_filter(logged_in_client, bank):
-    page = html(logged_in_client.get(URL, {"topic": "deploy"}))
+    page = html_of(logged_in_client.get(URL, {"topic": "deploy"}))
     assert re.findall(r'class="row-link" href="([^"]+)"', page) == [
         f"{reverse('progress:question_detail', args=[key])}?topic=deploy"
         for key in ("s-3", "s-4", "s-5")
     ]
-    page = html(logged_in_client.get(URL, {"topic": "nope"}))
+    page = html_of(logged_in_client.get(URL, {"topic": "nope"}))
     assert "?topic=" not in page
 
 
@@ -607,7 +609,7 @@ def test_htmx_returns_only_the_results(logged_in_client, bank, htmx_headers):
     response = logged_in_client.get(URL, {"q": "pooling"}, headers=htmx_headers)
 
     assert response.status_code == 200
-    page = html(response).strip()
+    page = html_of(response).strip()
     assert page.startswith('<section id="question-results"')
     assert "<html" not in page and "<h1>" not in page and "search-text" not in page
     assert row_positions(response) == [1, 2]
@@ -628,7 +630,7 @@ def test_htmx_status_counts(logged_in_client, bank, htmx_headers, params, status
 def test_history_restore_gets_the_full_page(logged_in_client, bank):
     headers = {**HTMX, "HX-History-Restore-Request": "true"}
     response = logged_in_client.get(URL, {"q": "pooling"}, headers=headers)
-    assert "<html" in html(response) and "<h1>Questions</h1>" in html(response)
+    assert "<html" in html_of(response) and "<h1>Questions</h1>" in html_of(response)
     assert row_positions(response) == [1, 2]
 
 
@@ -641,7 +643,7 @@ def test_a_shared_link_shows_the_same_results_and_form(logged_in_client, bank, h
 
     assert row_positions(full) == row_positions(fragment) == [4]
     assert rows(full) == rows(fragment)
-    page = html(full)
+    page = html_of(full)
     assert '<input type="search" id="search-text" name="q" value="model"' in page
     assert '<option value="deploy" selected>Deployment</option>' in page
     assert '<option value="not-covered" selected>Not covered yet</option>' in page
@@ -657,9 +659,9 @@ def test_nothing_found_says_so(logged_in_client, bank, htmx):
     assert row_positions(response) == []
     assert (
         "No questions match “&lt;b&gt;gradient&lt;/b&gt;” with these filters. "
-        "Try fewer words or clear a filter." in html(response)
+        "Try fewer words or clear a filter." in html_of(response)
     )
-    assert "<b>gradient</b>" not in html(response)
+    assert "<b>gradient</b>" not in html_of(response)
 
 
 @pytest.mark.django_db
@@ -667,7 +669,7 @@ def test_odd_input_is_searched_not_an_error(logged_in_client, bank):
     response = logged_in_client.get(URL, {"q": "pool\x00ing"})
     assert response.status_code == 200
     assert row_positions(response) == [1, 2]
-    assert 'name="q" value="pooling"' in html(response)
+    assert 'name="q" value="pooling"' in html_of(response)
     # Search syntax and operators alone find nothing, on either database.
     response = logged_in_client.get(URL, {"q": '" - or & | ! ( :* \\'})
     assert response.status_code == 200
@@ -698,7 +700,7 @@ def test_too_long_a_search_is_shown_back_with_a_message(
         response = logged_in_client.get(URL, {"q": text, "topic": "vision"}, headers=headers)
 
     assert response.status_code == 200
-    page = html(response)
+    page = html_of(response)
     words = len(text.split())
     message = (
         f"Search for at most {SEARCH_MAX_WORDS} words and {SEARCH_MAX_CHARS} characters "
@@ -738,14 +740,14 @@ def test_the_longest_search_allowed_is_searched(logged_in_client, bank, htmx):
         assert len(text) <= SEARCH_MAX_CHARS and len(text.split()) <= SEARCH_MAX_WORDS
         response = logged_in_client.get(URL, {"q": text}, headers=headers)
         assert response.status_code == 200
-        assert "Nothing was searched" not in html(response)
-        assert 'aria-invalid="true"' not in html(response)
+        assert "Nothing was searched" not in html_of(response)
+        assert 'aria-invalid="true"' not in html_of(response)
     # The first of them finds the pooling questions; the message element is empty, so a
     # search after a refused one clears the message.
     response = logged_in_client.get(URL, {"q": " ".join(["pooling"] * 20)}, headers=headers)
     assert row_positions(response) == [1, 2]
     oob = ' hx-swap-oob="true"' if htmx else ""
-    assert f'<p id="search-error" class="error field-error"{oob}></p>' in html(response)
+    assert f'<p id="search-error" class="error field-error"{oob}></p>' in html_of(response)
 
 
 @pytest.mark.django_db
@@ -759,7 +761,7 @@ def test_search_questions_refuses_too_long_a_text(bank, user):
 def test_empty_bank(logged_in_client):
     response = logged_in_client.get(URL)
     assert response.status_code == 200
-    assert "The question bank is empty." in html(response)
+    assert "The question bank is empty." in html_of(response)
 
 
 # --- Query counts -----------------------------------------------------------------------
@@ -809,8 +811,8 @@ def test_search_query_count(logged_in_client, crowd, htmx, filtered, django_asse
     assert response.status_code == 200
     expected = 3 if filtered else crowd["n"]
     assert len(row_positions(response)) == expected
-    assert html(response).count("note-badge") == 3
-    assert ("<html" in html(response)) is not htmx
+    assert html_of(response).count("note-badge") == 3
+    assert ("<html" in html_of(response)) is not htmx
 
 
 @pytest.mark.django_db

@@ -13,7 +13,7 @@ from django.utils.html import escape
 from progress.models import ConfidenceMark, Note
 from questions.models import Question
 from tests.factories import make_bank, make_question, make_topic, make_user, mark, note
-from tests.pages import HTMX
+from tests.pages import HTMX, html_of, section
 
 #: Queries every full page makes in base.html: session, user, the user's teams (navigation).
 LAYOUT_QUERIES = 3
@@ -48,28 +48,9 @@ def in_topic(key: str, slug: str) -> str:
     return f"{question_url(key)}?topic={slug}"
 
 
-def html(response) -> str:
-    return response.content.decode()
-
-
 def row_positions(response) -> list[int]:
     """The question numbers listed on a topic page, in order."""
-    return [int(n) for n in re.findall(r'<span class="qnum">Q(\d+)</span>', html(response))]
-
-
-def section(response, element_id: str) -> str:
-    """The HTML of the <section id="…"> (sections on these pages are not nested)."""
-    match = re.search(rf'<section id="{element_id}".*?</section>', html(response), re.DOTALL)
-    assert match, f"no section #{element_id}"
-    return match.group(0)
-
-
-def aside_section(response, heading_id: str) -> str:
-    match = re.search(
-        rf'<section [^>]*aria-labelledby="{heading_id}".*?</section>', html(response), re.DOTALL
-    )
-    assert match, f"no section labelled by #{heading_id}"
-    return match.group(0)
+    return [int(n) for n in re.findall(r'<span class="qnum">Q(\d+)</span>', html_of(response))]
 
 
 # --- Access --------------------------------------------------------------------------
@@ -113,7 +94,7 @@ def test_topic_list_shows_every_topic_with_my_coverage(logged_in_client, seed_ba
     response = logged_in_client.get(TOPICS)
 
     assert response.status_code == 200
-    page = html(response)
+    page = html_of(response)
     assert "<html" in page
     names = re.findall(r'<h2><a href="([^"]+)">([^<]+)</a></h2>', page)
     assert len(names) == 13
@@ -128,15 +109,15 @@ def test_topic_list_shows_every_topic_with_my_coverage(logged_in_client, seed_ba
 def test_topic_list_without_topics(logged_in_client):
     response = logged_in_client.get(TOPICS)
     assert response.status_code == 200
-    assert "No topics yet." in html(response)
+    assert "No topics yet." in html_of(response)
 
 
 @pytest.mark.django_db
 def test_topic_list_with_htmx_header_is_the_full_page(logged_in_client, seed_bank, htmx_headers):
     response = logged_in_client.get(TOPICS, headers=htmx_headers)
     assert response.status_code == 200
-    assert "<html" in html(response)
-    assert "Deployment and efficiency" in html(response)
+    assert "<html" in html_of(response)
+    assert "Deployment and efficiency" in html_of(response)
 
 
 # --- Topic detail --------------------------------------------------------------------
@@ -161,7 +142,7 @@ def test_topic_detail_full_page(logged_in_client, deployment_marks):
     response = logged_in_client.get(topic_url("deployment"))
 
     assert response.status_code == 200
-    page = html(response)
+    page = html_of(response)
     assert page.startswith("<!doctype html>")
     assert "<h1>Deployment and efficiency</h1>" in page
     assert '<p class="topic-coverage">Your coverage:' in page
@@ -177,7 +158,9 @@ def test_topic_detail_full_page(logged_in_client, deployment_marks):
 @pytest.mark.django_db
 def test_topic_detail_rows_show_my_confidence_and_notes(logged_in_client, deployment_marks):
     rows = re.findall(
-        r'<li class="row">.*?</li>', html(logged_in_client.get(topic_url("deployment"))), re.DOTALL
+        r'<li class="row">.*?</li>',
+        html_of(logged_in_client.get(topic_url("deployment"))),
+        re.DOTALL,
     )
     badges = [re.search(r"</span>([^<]+)</span>", row).group(1) for row in rows]
     assert badges == ["Not yet", "Okay", "Mastered", "Not rated", "Not rated"]
@@ -193,7 +176,7 @@ def test_topic_detail_htmx_returns_only_the_question_list(
     )
 
     assert response.status_code == 200
-    page = html(response).strip()
+    page = html_of(response).strip()
     assert page.startswith('<section id="question-list"')
     # The count is announced through the page's persistent status region.
     assert page.endswith(
@@ -225,9 +208,9 @@ def test_topic_detail_level_filter(logged_in_client, deployment_marks, level, po
     response = logged_in_client.get(topic_url("deployment"), {"level": level})
     assert response.status_code == 200
     assert row_positions(response) == positions
-    assert f'{heading} <span class="count">({len(positions)} of 5)</span>' in html(response)
+    assert f'{heading} <span class="count">({len(positions)} of 5)</span>' in html_of(response)
     # The chosen filter is selected in the form; an unknown one falls back to "All".
-    selected = re.findall(r'<option value="([^"]*)" selected>', html(response))
+    selected = re.findall(r'<option value="([^"]*)" selected>', html_of(response))
     assert selected == [level if heading != "All questions" else ""]
 
 
@@ -235,7 +218,7 @@ def test_topic_detail_level_filter(logged_in_client, deployment_marks, level, po
 def test_topic_detail_filter_without_matches(logged_in_client, deployment_marks, htmx_headers):
     response = logged_in_client.get(topic_url("deployment"), {"level": "2"}, headers=htmx_headers)
     assert row_positions(response) == []
-    assert "No questions in this topic match “2 · Shaky”." in html(response)
+    assert "No questions in this topic match “2 · Shaky”." in html_of(response)
 
 
 # --- Question page -------------------------------------------------------------------
@@ -246,7 +229,7 @@ def test_question_page_shows_question_and_answers(logged_in_client, seed_bank):
     response = logged_in_client.get(in_topic("cnn-05", "detection"))
 
     assert response.status_code == 200
-    page = html(response)
+    page = html_of(response)
     question = Question.objects.get(key="cnn-05")
     assert f'<h1 class="question-text">{escape(question.text)}</h1>' in page
     assert question.text.startswith("How do CNNs approach the task of object detection")
@@ -264,7 +247,7 @@ def test_question_page_shows_question_and_answers(logged_in_client, seed_bank):
 @pytest.mark.django_db
 @pytest.mark.parametrize("key, has_long", [("cnn-01", True), ("cnn-06", False)])
 def test_complete_or_missing_long_answer_has_no_notice(logged_in_client, seed_bank, key, has_long):
-    page = html(logged_in_client.get(question_url(key)))
+    page = html_of(logged_in_client.get(question_url(key)))
     assert ("Long answer" in page) is has_long
     assert "The source text ends here" not in page
     assert "Show answer" in page
@@ -273,7 +256,7 @@ def test_complete_or_missing_long_answer_has_no_notice(logged_in_client, seed_ba
 @pytest.mark.django_db
 def test_question_page_has_five_labelled_confidence_buttons(logged_in_client, seed_bank, user):
     mark(user, Question.objects.get(key="cnn-05"), 4)
-    page = html(logged_in_client.get(question_url("cnn-05")))
+    page = html_of(logged_in_client.get(question_url("cnn-05")))
     buttons = re.findall(
         r'<button type="submit" id="level-(\d)" name="level" value="(\d)"[^>]*'
         r'aria-pressed="(true|false)">.*?<span class="level-label">([^<]+)</span></button>',
@@ -292,18 +275,26 @@ def test_question_page_has_five_labelled_confidence_buttons(logged_in_client, se
 
 @pytest.mark.django_db
 def test_question_page_lists_related_questions(logged_in_client, seed_bank):
-    related = aside_section(logged_in_client.get(question_url("cnn-03")), "related-heading")
+    related = section(
+        html_of(logged_in_client.get(question_url("cnn-03"))),
+        "related-heading",
+        attr="aria-labelledby",
+    )
     links = re.findall(r'<a href="([^"]+)"><span class="qnum">Q(\d+)</span>', related)
     assert sorted(links) == [(question_url("cnn-18"), "18"), (question_url("cnn-48"), "48")]
     assert Question.objects.get(key="cnn-48").text in related
 
-    unrelated = aside_section(logged_in_client.get(question_url("cnn-01")), "related-heading")
+    unrelated = section(
+        html_of(logged_in_client.get(question_url("cnn-01"))),
+        "related-heading",
+        attr="aria-labelledby",
+    )
     assert '<p class="muted">None.</p>' in unrelated
 
 
 def pager(response) -> dict[str, str]:
     """The previous/next links: {"prev": in_topic("cnn-05", "detection"), …}."""
-    return dict(re.findall(r'rel="(prev|next)" href="([^"]+)"', html(response)))
+    return dict(re.findall(r'rel="(prev|next)" href="([^"]+)"', html_of(response)))
 
 
 @pytest.mark.django_db
@@ -343,7 +334,7 @@ def test_question_page_previous_and_next_within_topic(
 
 @pytest.mark.django_db
 def test_question_page_position_within_topic(logged_in_client, seed_bank):
-    page = html(logged_in_client.get(in_topic("cnn-19", "robustness")))
+    page = html_of(logged_in_client.get(in_topic("cnn-19", "robustness")))
     assert "Question 19 · 2 of 6 in Robustness" in page
     assert f'<li><a href="{topic_url("robustness")}">Robustness</a></li>' in page
 
@@ -354,7 +345,7 @@ def test_question_page_coverage_panel_is_mine(logged_in_client, seed_bank, user)
     someone = make_user()
     for question in Question.objects.all():
         mark(someone, question, 5)
-    panel = section(logged_in_client.get(question_url("cnn-19")), "coverage-panel")
+    panel = section(html_of(logged_in_client.get(question_url("cnn-19"))), "coverage-panel")
     assert re.findall(r'<a href="([^"]+)">', panel) == [
         topic_url("detection"),
         topic_url("robustness"),
@@ -367,12 +358,12 @@ def test_question_page_coverage_panel_is_mine(logged_in_client, seed_bank, user)
 def test_question_page_shows_my_note_and_never_anothers(logged_in_client, seed_bank, user):
     question = Question.objects.get(key="cnn-07")
     note(make_user(), question, "SECRET of someone else")
-    page = html(logged_in_client.get(question_url("cnn-07")))
+    page = html_of(logged_in_client.get(question_url("cnn-07")))
     assert "SECRET" not in page
     assert "No note yet." in page and "Write a note" in page
 
     note(user, question, "Mine: **U-Net** skips")
-    page = html(logged_in_client.get(question_url("cnn-07")))
+    page = html_of(logged_in_client.get(question_url("cnn-07")))
     assert "<strong>U-Net</strong> skips" in page
     assert "SECRET" not in page and "Edit note" in page
 
@@ -382,7 +373,7 @@ def test_question_page_with_htmx_header_is_the_full_page(logged_in_client, seed_
     # htmx may ask for the question page itself (a history restore): it gets the full page.
     response = logged_in_client.get(in_topic("cnn-05", "detection"), headers=htmx_headers)
     assert response.status_code == 200
-    page = html(response)
+    page = html_of(response)
     assert "<html" in page and '<section id="note"' in page
     assert "HX-Request" in response["Vary"]
 
@@ -393,10 +384,10 @@ def test_question_text_is_escaped(logged_in_client):
     make_question(
         key="html-q", text="Is <b>this</b> & that safe?", topics=[topic], concise="<i>x</i>"
     )
-    page = html(logged_in_client.get(question_url("html-q")))
+    page = html_of(logged_in_client.get(question_url("html-q")))
     assert "Is &lt;b&gt;this&lt;/b&gt; &amp; that safe?" in page
     assert "<b>this</b>" not in page and "<i>x</i>" not in page
-    listing = html(logged_in_client.get(topic_url("html")))
+    listing = html_of(logged_in_client.get(topic_url("html")))
     assert "Is &lt;b&gt;this&lt;/b&gt; &amp; that safe?" in listing
 
 
@@ -448,8 +439,8 @@ def test_topic_list_query_count(logged_in_client, crowd, django_assert_num_queri
     assert response.status_code == 200
     topic = crowd["topic"]
     n = topic.questions.count()
-    assert f'<a href="{topic_url(topic.slug)}">' in html(response)
-    assert f"<strong>1 of {n}</strong>" in html(response)
+    assert f'<a href="{topic_url(topic.slug)}">' in html_of(response)
+    assert f"<strong>1 of {n}</strong>" in html_of(response)
 
 
 @pytest.mark.django_db
@@ -462,8 +453,8 @@ def test_topic_detail_query_count(logged_in_client, crowd, htmx, django_assert_n
     assert response.status_code == 200
     n = topic.questions.count()
     assert len(row_positions(response)) == n
-    assert html(response).count("note-badge") == 1
-    assert ("<html" in html(response)) is not htmx
+    assert html_of(response).count("note-badge") == 1
+    assert ("<html" in html_of(response)) is not htmx
 
 
 @pytest.mark.django_db
@@ -475,9 +466,9 @@ def test_question_detail_query_count(logged_in_client, crowd, htmx, django_asser
     with django_assert_num_queries(QUERIES["question_detail"]):
         response = logged_in_client.get(url, headers=headers)
     assert response.status_code == 200
-    page = html(response)
+    page = html_of(response)
     n = topic.questions.count()
-    related = aside_section(response, "related-heading")
+    related = section(html_of(response), "related-heading", attr="aria-labelledby")
     assert related.count("<li>") == n - 1
     assert "<em>note</em>" in page and "Another&#x27;s note" not in page
     assert "Your confidence: <strong>Okay</strong>" in page

@@ -198,6 +198,7 @@ def fill(apps) -> int:
         question.topics.set([list(topics.values())[n % 3]])
         Answer.objects.create(question=question, kind="concise", text=f"Answer {n}")
         questions.append(question)
+    questions[0].related.add(questions[1])
 
     compilers = Team.objects.create(name="Compilers", invite_code="COMP2345")
     databases = Team.objects.create(name="Databases", invite_code="DATA2345")
@@ -336,7 +337,12 @@ def moved_rows(apps, home: dict[str, str]) -> dict[str, list[dict]]:
 
 
 def staying_rows(apps) -> dict[str, list[dict]]:
-    return {model: rows(apps.get_model(app_label, model)) for app_label, model in STAYING}
+    """Every row of the tables that stay, the question's topic and related links included."""
+    found = {model: rows(apps.get_model(app_label, model)) for app_label, model in STAYING}
+    Question = apps.get_model("questions", "Question")
+    for name in ("topics", "related"):
+        found[f"question {name}"] = rows(getattr(Question, name).through)
+    return found
 
 
 def content_type_rows(apps, home: dict[str, str]) -> dict[str, tuple[int, str]]:

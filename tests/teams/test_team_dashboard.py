@@ -138,7 +138,7 @@ def test_a_sort_by_a_topic_the_filter_hides_falls_back_to_name(world, instructor
 
 def test_the_csv_link_downloads_the_table_on_screen(world, instructor_client):
     url = dashboard_url(world, assignment=world.week1.pk, sort="-alpha")
-    html = html_of(instructor_client.get(url, headers={"HX-Request": "true"}))  # a swap
+    html = html_of(instructor_client.get(url, headers=HTMX))  # a swap
     csv = reverse("teams:team_matrix_csv", args=[world.team.pk])
     csv_url = f"{csv}?assignment={world.week1.pk}&amp;sort=-alpha"
     assert f'href="{csv_url}"' in html

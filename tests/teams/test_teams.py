@@ -15,7 +15,7 @@ from progress.models import ConfidenceEvent, ConfidenceMark, Note
 from questions.models import Question, Topic
 from teams.models import Assignment, Membership, Team, TopicSet
 from tests.factories import PASSWORD, make_bank, make_user, mark, note
-from tests.pages import html_of, squash, table_rows
+from tests.pages import field_errors, html_of, squash, table_rows
 from tests.teams.factories import (
     DUE_FUTURE,
     DUE_PAST,
@@ -36,11 +36,6 @@ def messages_of(response) -> list[str]:
         squash(m)
         for m in re.findall(r'<p class="message message-\w+">(.*?)</p>', html_of(response), re.S)
     ]
-
-
-def field_errors(html: str, field: str) -> list[str]:
-    block = re.search(rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>', html, re.S)
-    return re.findall(r"<li>(.*?)</li>", block.group(1)) if block else []
 
 
 def client_for(user) -> Client:
