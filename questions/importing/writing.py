@@ -176,27 +176,15 @@ def write_plan(
     report.keys = [q.key for q in new_questions]
     by_key = {q.key: question for q, question in zip(writing, new_questions, strict=True)}
 
-    answers = []
-    for planned, question in zip(writing, new_questions, strict=True):
-        item = planned.item
-        if item.answer:
-            answers.append(
-                Answer(
-                    question=question,
-                    kind=Answer.Kind.CONCISE,
-                    text=item.answer,
-                    source_incomplete=item.answer_incomplete,
-                )
-            )
-        if item.long_answer:
-            answers.append(
-                Answer(
-                    question=question,
-                    kind=Answer.Kind.LONG,
-                    text=item.long_answer,
-                    source_incomplete=item.long_answer_incomplete,
-                )
-            )
+    answers = [
+        Answer(question=question, kind=kind, text=text, source_incomplete=incomplete)
+        for planned, question in zip(writing, new_questions, strict=True)
+        for kind, text, incomplete in (
+            (Answer.Kind.CONCISE, planned.item.answer, planned.item.answer_incomplete),
+            (Answer.Kind.LONG, planned.item.long_answer, planned.item.long_answer_incomplete),
+        )
+        if text
+    ]
     Answer.objects.bulk_create(answers)
     report.created["answers"] = len(answers)
 
