@@ -5,7 +5,7 @@
 
 Renders each pathological note of tests/progress/pathological_markdown.py (unmatched
 brackets, emphasis and backtick runs, deep nesting, tables, entities, …), as long as
-settings.NOTE_MAX_LENGTH allows and at a quarter of that, with progress.markdown (the
+settings.NOTE_MAX_LENGTH allows and at a quarter of that, with studyhub.markdown (the
 renderer that runs when a note is saved). Prints the best of a few runs in CPU
 milliseconds (wall milliseconds beside it), and how much longer the full-length note
 took than the quarter: about 4 for a renderer whose time grows linearly with the
@@ -23,7 +23,7 @@ from bench import throwaway  # noqa: F401 — sets Django up; must come first
 # isort: split
 from django.conf import settings  # noqa: E402
 
-from progress.markdown import render_markdown  # noqa: E402
+from studyhub.markdown import render_markdown  # noqa: E402
 from tests.progress.pathological_markdown import pathological_notes  # noqa: E402
 
 

@@ -69,7 +69,13 @@ def copy_bank(copies: int) -> float:
             for q in originals
         )
         Answer.objects.bulk_create(
-            Answer(question=new, kind=a.kind, text=a.text, source_incomplete=a.source_incomplete)
+            Answer(
+                question=new,
+                kind=a.kind,
+                text=a.text,
+                html=a.html,
+                source_incomplete=a.source_incomplete,
+            )
             for new, old in zip(made, originals, strict=True)
             for a in old.answers.all()
         )

@@ -15,10 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from progress.markdown import render_markdown
 from progress.models import ConfidenceEvent, ConfidenceMark, Note
 from progress.scheduling import RATING_FOR_LEVEL, SCHEDULER, card_from_mark, schedule_fields
 from questions.models import Question, Topic
+from studyhub.markdown import render_markdown
 from teams.models import Assignment, Membership, Team, TopicSet
 
 LEARNERS = 500

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from progress.selectors import with_my_coverage
+from questions.access import visible_banks
 from questions.models import Question, Topic, percent
 
 WEAKEST_TOPIC_COUNT = 3
@@ -18,16 +19,16 @@ REVIEW_DAYS = 7
 
 def learner_dashboard(user: User, *, now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
-    topics = list(with_my_coverage(Topic.objects.all(), user, now=now))
-    totals = user.confidence_marks.coverage_totals(now=now)
+    banks = visible_banks(user)
+    topics = list(with_my_coverage(Topic.objects.in_scope(banks), user, now=now, banks=banks))
+    marks = user.confidence_marks.on_live_questions(banks)
+    totals = marks.coverage_totals(now=now)
     end_of_today = timezone.localtime(now).replace(hour=23, minute=59, second=59, microsecond=0)
-    upcoming = dict(
-        user.confidence_marks.upcoming_reviews(now, end_of_today + timedelta(days=REVIEW_DAYS))
-    )
+    upcoming = dict(marks.upcoming_reviews(now, end_of_today + timedelta(days=REVIEW_DAYS)))
     today = timezone.localdate(now)
     days = [today + timedelta(days=n) for n in range(REVIEW_DAYS + 1)]
     due_today = totals["due"] + upcoming.get(today, 0)
-    question_count = Question.objects.count()
+    question_count = Question.objects.live_in(banks).count()
     covered = totals["covered"]
     unfinished = [t for t in topics if t.covered_count < t.question_count]
     weakest = sorted(unfinished, key=lambda t: (t.coverage_percent, t.position))[
@@ -40,7 +41,7 @@ def learner_dashboard(user: User, *, now: datetime | None = None) -> dict[str, A
         "rated_count": totals["rated"],
         "coverage_percent": percent(covered, question_count),
         "weakest_topics": weakest,
-        "recent_marks": list(user.confidence_marks.recent(RECENT_COUNT)),
+        "recent_marks": list(marks.recent(RECENT_COUNT)),
         "note_count": user.notes.count(),
         "topics_covered": sum(1 for t in topics if t.question_count and t.coverage_percent == 100),
         "fresh_count": totals["fresh"],

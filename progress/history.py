@@ -26,7 +26,8 @@ from django.utils.functional import cached_property
 
 from accounts.models import User
 from progress.models import COVERED_LEVEL, ConfidenceEvent
-from questions.models import Question, percent
+from questions.access import visible_banks
+from questions.models import Question, live_in, percent
 
 HISTORY_WEEKS = 12
 CALENDAR_WEEKS = 26
@@ -127,12 +128,13 @@ class CountedPaginator(Paginator):
 
 def learner_history(user: User, *, now: datetime, weeks: int = HISTORY_WEEKS) -> History:
     """The history page's figures for `user` as of `now`: two queries, any history size."""
+    banks = visible_banks(user)
     events = list(
-        user.confidence_events.filter(created_at__lte=now)
+        user.confidence_events.filter(live_in(banks, prefix="question__"), created_at__lte=now)
         .order_by("created_at", "pk")
         .values_list("question_id", "level", "created_at")
     )
-    question_count = Question.objects.count()
+    question_count = Question.objects.live_in(banks).count()
     zone = timezone.get_current_timezone()  # looked up once, not for every event
     today = timezone.localtime(now, zone).date()
     days = [timezone.localtime(at, zone).date() for _, _, at in events]
@@ -147,9 +149,12 @@ def learner_history(user: User, *, now: datetime, weeks: int = HISTORY_WEEKS) ->
 
 def change_log(user: User, *, now: datetime) -> QuerySet[ConfidenceEvent]:
     """Every rating the user made up to `now`, newest first, each with its question and
-    `previous_level`: the user's level on that question before it (None for the first)."""
+    `previous_level`: the user's level on that question before it (None for the first).
+    Ratings of questions the user no longer sees (retired, or of a team they left) are
+    left out, as they are from every figure."""
+    banks = visible_banks(user)
     return (
-        user.confidence_events.filter(created_at__lte=now)
+        user.confidence_events.filter(live_in(banks, prefix="question__"), created_at__lte=now)
         .select_related("question")
         .annotate(
             previous_level=Window(

@@ -9,7 +9,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from questions.models import Question
+from questions.models import BankIds, Question, live_in
 
 
 class Confidence(models.IntegerChoices):
@@ -25,6 +25,12 @@ COVERED_LEVEL = Confidence.OKAY
 
 
 class ConfidenceMarkQuerySet(models.QuerySet["ConfidenceMark"]):
+    def on_live_questions(self, banks: BankIds) -> ConfidenceMarkQuerySet:
+        """Marks on questions of the library and `banks` that are not retired: those
+        that count. A mark on a retired question, or one of a team the learner has left,
+        is kept but counts for nothing until the question is back in view."""
+        return self.filter(live_in(banks, prefix="question__"))
+
     def recent(self, limit: int = 5) -> ConfidenceMarkQuerySet:
         """The latest questions a learner rated, newest first, with the question loaded."""
         return self.select_related("question").order_by("-updated_at")[:limit]
@@ -144,7 +150,7 @@ class Note(models.Model):
     )
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="notes")
     text = models.TextField(blank=True)
-    # The text rendered and sanitised when it was saved (progress.markdown), so that
+    # The text rendered and sanitised when it was saved (studyhub.markdown), so that
     # showing a note never parses Markdown. Written with the text by services.save_note.
     html = models.TextField(blank=True, editable=False)
     version = models.PositiveIntegerField(default=0)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts.models import User
 from progress.models import ConfidenceMark
 from progress.selectors import filter_by_my_level, with_my_level_and_note_flag
+from questions.access import visible_questions
 from questions.models import Answer, Question, QuestionQuerySet
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def search_questions(
     """
     now = now or timezone.now()
     my_due_marks = ConfidenceMark.objects.filter(user=user, question=OuterRef("pk")).due_by(now)
-    questions = with_my_level_and_note_flag(Question.objects.all(), user)
+    questions = with_my_level_and_note_flag(visible_questions(user), user)
     questions = filter_by_my_level(questions.annotate(is_due=Exists(my_due_marks)), level)
     questions = questions.order_by("position", "pk")
     if topic_slug:

@@ -14,22 +14,31 @@ from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, Qu
 
 from accounts.models import User
 from progress.models import COVERED_LEVEL, Note
-from questions.models import Question, QuestionQuerySet, Topic
+from questions.access import visible_banks, visible_topics
+from questions.models import BankIds, Question, QuestionQuerySet, Topic, live_in
 
 
 def with_my_coverage(
-    topics: QuerySet[Topic], user: User, *, now: datetime | None = None
+    topics: QuerySet[Topic],
+    user: User,
+    *,
+    now: datetime | None = None,
+    banks: BankIds | None = None,
 ) -> QuerySet[Topic]:
     """Each topic with `question_count` and the user's `covered_count`; given `now`,
     also `fresh_count`: covered and not yet due for review (see ConfidenceMark.fresh_at).
 
+    Only the questions the user sees count (the library's and their teams' banks', none
+    retired), or given `banks`, those of the library and `banks`.
+
     One query. Ordered explicitly because Django drops Meta.ordering from GROUP BY queries.
     """
+    counted = live_in(visible_banks(user) if banks is None else banks, prefix="questions__")
     fresh: dict[str, Count] = {}
     if now is not None:
         fresh["fresh_count"] = Count(
             "questions",
-            filter=Q(my_marks__level__gte=COVERED_LEVEL, my_marks__due__gt=now),
+            filter=Q(my_marks__level__gte=COVERED_LEVEL, my_marks__due__gt=now) & counted,
             distinct=True,
         )
     return (
@@ -40,9 +49,9 @@ def with_my_coverage(
             )
         )
         .annotate(
-            question_count=Count("questions", distinct=True),
+            question_count=Count("questions", filter=counted, distinct=True),
             covered_count=Count(
-                "questions", filter=Q(my_marks__level__gte=COVERED_LEVEL), distinct=True
+                "questions", filter=Q(my_marks__level__gte=COVERED_LEVEL) & counted, distinct=True
             ),
             **fresh,
         )
@@ -52,7 +61,7 @@ def with_my_coverage(
 
 def question_topics_with_my_coverage(question: Question, user: User) -> list[Topic]:
     """The question's topics with the user's coverage of each: the question page's panel."""
-    topics = Topic.objects.filter(pk__in=question.topics.values("pk"))
+    topics = visible_topics(user).filter(pk__in=question.topics.values("pk"))
     return list(with_my_coverage(topics, user))
 
 

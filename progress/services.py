@@ -9,10 +9,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from progress.markdown import render_markdown
 from progress.models import Confidence, ConfidenceEvent, ConfidenceMark, Note
 from progress.scheduling import SCHEDULE_FIELDS, review, schedule_fields
 from questions.models import Question
+from studyhub.markdown import render_markdown
 
 
 class _LookUp(Enum):

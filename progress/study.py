@@ -15,6 +15,7 @@ from accounts.models import User
 from progress.models import Confidence, StudySession
 from progress.selectors import with_my_level
 from progress.services import record_confidence
+from questions.access import visible_banks, visible_questions, visible_topics
 from questions.models import Question, Topic
 
 WEAKEST_SESSION_SIZE = 15
@@ -45,7 +46,8 @@ def start_chosen(*, user: User, source: str, topic: Topic | None = None) -> Stud
 
 
 def start_topic(*, user: User, topic: Topic) -> StudySession:
-    ids = list(topic.questions.order_by("position").values_list("pk", flat=True))
+    questions = visible_questions(user).filter(topics=topic)
+    ids = list(questions.order_by("position").values_list("pk", flat=True))
     return _start(user, StudySession.Source.TOPIC, topic.name, ids)
 
 
@@ -54,7 +56,7 @@ def start_questions(
 ) -> StudySession:
     """A session over the given questions, in bank order: what the teams app starts for
     an assignment or a topic set."""
-    in_bank_order = Question.objects.filter(pk__in=question_ids).order_by("position")
+    in_bank_order = visible_questions(user).filter(pk__in=question_ids).order_by("position")
     return _start(user, source, label, list(in_bank_order.values_list("pk", flat=True)))
 
 
@@ -62,7 +64,8 @@ def start_due(*, user: User, now: datetime | None = None) -> StudySession:
     """Rated questions whose review is due, most overdue first."""
     now = now or timezone.now()
     ids = list(
-        user.confidence_marks.due_by(now)
+        user.confidence_marks.on_live_questions(visible_banks(user))
+        .due_by(now)
         .order_by(F("due").asc(nulls_first=True), "question__position")
         .values_list("question_id", flat=True)
     )
@@ -74,7 +77,7 @@ def start_due(*, user: User, now: datetime | None = None) -> StudySession:
 def start_weakest(*, user: User) -> StudySession:
     """Questions not yet mastered, the least confident (and the unrated) first."""
     ids = list(
-        with_my_level(Question.objects.all(), user)
+        with_my_level(visible_questions(user), user)
         # Not exclude(): through the filtered relation it would drop unrated questions too.
         .filter(Q(my_level__lt=Confidence.MASTERED) | Q(my_level__isnull=True))
         .order_by(F("my_level").asc(nulls_first=True), "position")
@@ -97,11 +100,32 @@ def rate(*, session: StudySession, level: int, at: datetime | None = None) -> St
     question_id = session.current_question_id
     if question_id is None:
         raise NothingToStudy("This session is finished.")
-    question = Question.objects.get(pk=question_id)
+    question = visible_questions(session.user).filter(pk=question_id).first()
+    if question is None:  # retired or out of view since the session began: move past it
+        _advance(session, 1, at)
+        return session
     record_confidence(user=session.user, question=question, level=level, at=at)
     session.ratings[str(question_id)] = level
     _advance(session, 1, at)
     return session
+
+
+def current_question(session: StudySession) -> Question | None:
+    """The session's current question, with what its card shows; None once finished.
+
+    A session's list is fixed when it starts, so a question may since have been retired,
+    removed, or left behind with a team the learner left: the session moves past it.
+    """
+    while not session.is_finished:
+        question_id = session.current_question_id
+        if question_id is None:  # an unfinished session always has one
+            return None
+        shown = visible_questions(session.user).for_question_page()
+        question = shown.filter(pk=question_id).first()
+        if question is not None:
+            return question
+        _advance(session, 1, None)
+    return None
 
 
 def move(*, session: StudySession, step: int, at: datetime | None = None) -> StudySession:
@@ -133,7 +157,9 @@ class SessionSummary:
 def summarise(session: StudySession) -> SessionSummary:
     counts = Counter(session.ratings.values())
     rated_ids = [int(pk) for pk in session.ratings]
-    topics = list(Topic.objects.filter(questions__in=rated_ids).distinct().order_by("position"))
+    topics = list(
+        visible_topics(session.user).filter(questions__in=rated_ids).distinct().order_by("position")
+    )
     return SessionSummary(
         rated=len(session.ratings),
         size=session.size,

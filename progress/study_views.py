@@ -14,8 +14,16 @@ from django.views.decorators.vary import vary_on_headers
 from accounts.http import AuthenticatedHttpRequest
 from progress.forms import ConfidenceForm
 from progress.models import Confidence, StudySession
-from progress.study import STUDY_PAGE_SOURCES, NothingToStudy, move, rate, start_chosen, summarise
-from questions.models import Question, Topic
+from progress.study import (
+    STUDY_PAGE_SOURCES,
+    NothingToStudy,
+    current_question,
+    move,
+    rate,
+    start_chosen,
+    summarise,
+)
+from questions.access import visible_banks, visible_topics
 
 SESSION_PAGE = "progress/study_session.html"
 
@@ -27,8 +35,10 @@ def study_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     now = timezone.now()
     context = {
         "resume": user.study_sessions.open().first(),
-        "topics": Topic.objects.order_by("position", "name"),
-        "due_count": user.confidence_marks.due_by(now).count(),
+        "topics": visible_topics(user).order_by("position", "name"),
+        "due_count": user.confidence_marks.on_live_questions(visible_banks(user))
+        .due_by(now)
+        .count(),
     }
     return TemplateResponse(request, "progress/study_home.html", context)
 
@@ -42,7 +52,7 @@ def study_start(request: AuthenticatedHttpRequest) -> HttpResponse:
         return redirect("progress:study_home")
     topic = None
     if source == StudySession.Source.TOPIC:
-        topic = get_object_or_404(Topic, slug=request.POST.get("topic", ""))
+        topic = get_object_or_404(visible_topics(request.user), slug=request.POST.get("topic", ""))
     try:
         session = start_chosen(user=request.user, source=source, topic=topic)
     except NothingToStudy as reason:
@@ -54,9 +64,9 @@ def study_start(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _session_context(session: StudySession) -> dict:
     if session.is_finished:
         return {"session": session, "summary": summarise(session)}
-    question_id = session.current_question_id
-    assert question_id is not None  # an unfinished session always has a current question
-    question = Question.objects.for_question_page().get(pk=question_id)
+    question = current_question(session)
+    if question is None:  # every question left was out of view, so the session finished
+        return {"session": session, "summary": summarise(session)}
     return {
         "session": session,
         "question": question,

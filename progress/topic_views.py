@@ -15,6 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 from accounts.http import AuthenticatedHttpRequest
 from progress.search import search_questions, search_text_error
 from progress.selectors import filter_by_my_level, with_my_coverage, with_my_level_and_note_flag
+from questions.access import visible_questions, visible_topics
 from questions.models import Question, Topic
 
 #: The topic page's confidence filter: value, label.
@@ -55,7 +56,7 @@ def _search_asked(request: AuthenticatedHttpRequest, topics: list[Topic]) -> dic
 @require_GET
 @login_required
 def topic_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    topics = with_my_coverage(Topic.objects.all(), request.user)
+    topics = with_my_coverage(visible_topics(request.user), request.user)
     return TemplateResponse(request, "progress/topic_list.html", {"topics": topics})
 
 
@@ -63,9 +64,10 @@ def topic_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 @login_required
 def topic_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    topic = get_object_or_404(with_my_coverage(Topic.objects.all(), request.user), slug=slug)
+    user = request.user
+    topic = get_object_or_404(with_my_coverage(visible_topics(user), user), slug=slug)
     level = _level_filter(request)
-    questions = with_my_level_and_note_flag(topic.questions.all(), request.user)
+    questions = with_my_level_and_note_flag(visible_questions(user).filter(topics=topic), user)
     template = "progress/topic_detail.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#question-list"
@@ -85,7 +87,7 @@ def topic_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def question_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """All questions, searched and filtered; htmx swaps only the results."""
-    topics = list(Topic.objects.only("slug", "name"))
+    topics = list(visible_topics(request.user).only("slug", "name"))
     search = _search_asked(request, topics)
     # Too long a search is shown back with a message next to the field, and not run.
     text_error = search_text_error(search["text"])

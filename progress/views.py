@@ -5,15 +5,17 @@ from typing import Literal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.http import AuthenticatedHttpRequest
+from accounts.models import User
 from progress.dashboard import learner_dashboard
 from progress.drafts import forget_refused_text, keep_refused_text, refused_text
 from progress.forms import ConfidenceForm, NoteForm
@@ -26,7 +28,14 @@ from progress.services import (
     record_confidence,
     save_note_from_editor,
 )
-from questions.models import Question, Topic
+from questions.access import (
+    can_edit_bank,
+    can_see,
+    questions_seen_by,
+    visible_banks,
+    visible_questions,
+)
+from questions.models import Question, QuestionQuerySet, Topic, in_library_or
 
 QUESTION_PAGE = "progress/question_detail.html"
 
@@ -35,7 +44,7 @@ QUESTION_PAGE = "progress/question_detail.html"
 @vary_on_headers("HX-Request")
 @login_required
 def question_detail(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
-    question = get_object_or_404(Question.objects.for_question_page(), key=key)
+    question = get_object_or_404(_shown_to(request.user), key=key)
     context = question_page_context(request, question, topic_slug=request.GET.get("topic"))
     return TemplateResponse(request, QUESTION_PAGE, context)
 
@@ -51,13 +60,21 @@ def question_page_context(
 ) -> dict:
     """Everything the question page shows; also used to re-render it after a bad post."""
     user = request.user
-    topics = list(question.topics.all())
+    topics = [
+        t for t in question.topics.all() if t.bank_id is None or t.bank_id == question.bank_id
+    ]
     topic = next((t for t in topics if t.slug == topic_slug), topics[0] if topics else None)
     if note is False:  # not looked up by the caller yet
         note = user.notes.filter(question=question).first()
     return {
         "question": question,
         "topic": topic,
+        # Asked only by what shows them (the whole page, not its htmx fragments): for a
+        # team question each costs a query, unless its bank was loaded with it.
+        "can_edit": SimpleLazyObject(lambda: can_edit_bank(user, question.bank_id)),
+        "bank_label": SimpleLazyObject(
+            lambda: "Library" if question.bank_id is None else f"Team bank: {question.bank}"
+        ),
         "mark": user.confidence_marks.filter(question=question).first(),
         "levels": Confidence.choices,
         "confidence_error": confidence_error,
@@ -68,7 +85,7 @@ def question_page_context(
             (f"Question {question.position}", None),
         ],
         **_note_context(request, question, note, note_form),
-        **_place_in_topic(question, topic),
+        **_place_in_topic(user, question, topic),
     }
 
 
@@ -94,9 +111,18 @@ def _note_context(
     }
 
 
-def _place_in_topic(question: Question, topic: Topic | None) -> dict:
-    """The question's number in its topic and its neighbours' keys, for the pager."""
-    keys = list(topic.questions.values_list("key", flat=True)) if topic else [question.key]
+def _shown_to(user: User) -> QuestionQuerySet:
+    """The questions whose page `user` may open (retired ones too), with what the page
+    shows; of the related questions, those the user sees."""
+    return questions_seen_by(user).for_question_page(related=visible_questions(user))
+
+
+def _place_in_topic(user: User, question: Question, topic: Topic | None) -> dict:
+    """The question's number among the topic's questions the user sees, and its
+    neighbours' keys, for the pager (a retired question stands alone)."""
+    keys = [question.key]
+    if topic is not None and not question.is_retired:
+        keys = list(visible_questions(user).filter(topics=topic).values_list("key", flat=True))
     index = keys.index(question.key)
     return {
         "position_in_topic": index + 1,
@@ -140,6 +166,8 @@ def mark_confidence(request: AuthenticatedHttpRequest, key: str) -> HttpResponse
         # The hot path: one query finds the question and locks the current mark.
         current = locked_mark_for(request.user, key)
         question = current.question if current else get_object_or_404(Question, key=key)
+        if question.is_retired or not can_see(request.user, question):
+            raise Http404("No such question.")
         mark = record_confidence(user=request.user, question=question, level=level, current=current)
         if not request.htmx:
             messages.success(request, f"Marked “{Confidence(level).label}”.")
@@ -151,7 +179,7 @@ def _confidence_refused(
     request: AuthenticatedHttpRequest, key: str, topic_slug: str | None, error: str
 ) -> TemplateResponse:
     """422: not one of the five levels; the page, or for htmx its control, says why."""
-    question = get_object_or_404(Question.objects.for_question_page(), key=key)
+    question = get_object_or_404(_shown_to(request.user), key=key)
     context = question_page_context(
         request, question, topic_slug=topic_slug, confidence_error=error
     )
@@ -199,7 +227,8 @@ def _answered_before_commit(response: TemplateResponse) -> TemplateResponse:
 @vary_on_headers("HX-Request")
 def edit_note(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     # A full page shows answers and related questions too; a fragment does not.
-    questions = Question.objects.all() if request.htmx else Question.objects.for_question_page()
+    seen = questions_seen_by(request.user)
+    questions = seen if request.htmx else _shown_to(request.user)
     question = get_object_or_404(questions, key=key)
     topic_slug = request.GET.get("topic") or request.POST.get("topic")
     if request.method == "GET":
@@ -351,7 +380,12 @@ def _question_url(question: Question, topic_slug: str | None) -> str:
 @login_required
 def note_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     # Each note shows the HTML stored when it was saved: nothing is parsed here.
-    notes = request.user.notes.select_related("question").order_by("question__position")
+    # Notes on retired questions stay, marked so; those on a team's questions go out of
+    # view with the team (the personal data download still has them).
+    seen = in_library_or(visible_banks(request.user), prefix="question__")
+    notes = (
+        request.user.notes.filter(seen).select_related("question").order_by("question__position")
+    )
     return TemplateResponse(request, "progress/note_list.html", {"notes": notes})
 
 
@@ -359,7 +393,8 @@ def note_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def note_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # Starting from the user's own notes makes anyone else's note simply not found.
-    note = get_object_or_404(request.user.notes.select_related("question"), pk=pk)
+    seen = in_library_or(visible_banks(request.user), prefix="question__")
+    note = get_object_or_404(request.user.notes.filter(seen).select_related("question"), pk=pk)
     breadcrumbs = [
         ("My notes", reverse("progress:note_list")),
         (f"Question {note.question.position}", None),

@@ -1,7 +1,7 @@
 """Downloading the question bank.
 
-Any signed-in user may: the bank is shared, and every question and answer in it is
-already readable on the site by everyone signed in. Nothing personal is in the file.
+Any signed-in user may, and gets what they can read on the site: the library and the
+banks of their teams, no retired question. Nothing personal is in the file.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
+from questions.access import visible_banks
 from questions.exporters import bank_snapshot, render_csv, render_json
 from studyhub.downloads import attachment
 
@@ -20,7 +21,7 @@ def export_bank_json(request: HttpRequest) -> HttpResponse:
     return attachment(
         "studyhub-question-bank.json",
         content_type="application/json; charset=utf-8",
-        content=render_json(bank_snapshot()),
+        content=render_json(bank_snapshot(visible_banks(request.user))),
     )
 
 
@@ -30,5 +31,5 @@ def export_bank_csv(request: HttpRequest) -> HttpResponse:
     return attachment(
         "studyhub-question-bank.csv",
         content_type="text/csv; charset=utf-8",
-        content=render_csv(bank_snapshot()),
+        content=render_csv(bank_snapshot(visible_banks(request.user))),
     )

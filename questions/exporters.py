@@ -18,7 +18,7 @@ from django.db.models import Prefetch
 
 from questions.importing.csv import CSV_COLUMNS
 from questions.importing.document import normalise_whitespace
-from questions.models import Answer, Question, Topic
+from questions.models import Answer, BankIds, Question, Topic
 from studyhub.downloads import escape_cell
 
 BANK_FORMAT = "studyhub-question-bank"
@@ -50,15 +50,16 @@ class BankSnapshot:
     questions: list[ExportedQuestion]
 
 
-def bank_snapshot() -> BankSnapshot:
-    """Every topic and question with its answers, topics and related questions: five
-    queries, however large the bank."""
-    topics = list(Topic.objects.order_by("position", "name", "pk"))
+def bank_snapshot(banks: BankIds = ()) -> BankSnapshot:
+    """Every topic and live question of the library and `banks`, with answers, topics
+    and related questions (of those banks only): five queries, however large the bank."""
+    topics = list(Topic.objects.in_scope(banks).order_by("position", "name", "pk"))
     topic_rank = {topic.pk: rank for rank, topic in enumerate(topics)}
-    questions = Question.objects.order_by("position", "pk").prefetch_related(
+    in_scope = Question.objects.live_in(banks)
+    questions = in_scope.order_by("position", "pk").prefetch_related(
         "answers",
-        "topics",
-        Prefetch("related", queryset=Question.objects.only("pk", "key", "position")),
+        Prefetch("topics", queryset=Topic.objects.in_scope(banks)),
+        Prefetch("related", queryset=in_scope.only("pk", "key", "position")),
     )
     exported = []
     for question in questions:

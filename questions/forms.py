@@ -15,9 +15,20 @@ from questions.importing import (
     parse_import,
     plan_import,
 )
-from questions.models import Topic
+from questions.models import Bank, Topic
 
 FORMAT_CHOICES = [("auto", "Detect automatically"), *FORMATS.items()]
+#: The bank field's value for the library.
+LIBRARY = "library"
+
+
+class TopicChoiceField(forms.ModelMultipleChoiceField):
+    """Topics of the library and of team banks, a team's named as such."""
+
+    def label_from_instance(self, obj: Topic) -> str:
+        if obj.bank is None:
+            return obj.name
+        return f"{obj.name} (team bank: {obj.bank.name})"
 
 
 def line_excerpt(text: str, line: int | None, width: int = 120) -> str:
@@ -36,6 +47,11 @@ class ImportUploadForm(forms.Form):
     file and plans it against the bank, so every problem with it is a message on the
     form, never a traceback, and a valid form is a file that can be imported."""
 
+    bank = forms.ChoiceField(
+        label="Import into",
+        required=False,  # left out: the first of the uploader's banks
+        help_text="A team bank is seen only by the team's members; the library by everyone.",
+    )
     file = forms.FileField(
         label="Question file",
         help_text="Markdown, CSV, JSON, or a numbered or notebook text file, saved as UTF-8.",
@@ -44,7 +60,7 @@ class ImportUploadForm(forms.Form):
         ),
     )
     format = forms.ChoiceField(label="Format", choices=FORMAT_CHOICES, initial="auto")
-    topics = forms.ModelMultipleChoiceField(
+    topics = TopicChoiceField(
         label="Add every question to these topics",
         queryset=Topic.objects.none(),
         to_field_name="slug",
@@ -62,10 +78,22 @@ class ImportUploadForm(forms.Form):
         "such as “Week 3: deployment”.",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, banks: list[Bank | None], **kwargs: Any) -> None:
+        """`banks`: where the uploader may import (None for the library), first the default."""
         super().__init__(*args, **kwargs)
+        self.banks = {LIBRARY if b is None else str(b.pk): b for b in banks}
+        bank_field = cast(forms.ChoiceField, self.fields["bank"])
+        bank_field.choices = [
+            (value, "The library" if b is None else f"Team bank: {b.name}")
+            for value, b in self.banks.items()
+        ]
+        bank_field.initial = next(iter(self.banks), None)
+        if len(self.banks) == 1:
+            bank_field.widget = forms.HiddenInput()
         topics = cast("forms.ModelMultipleChoiceField[Topic]", self.fields["topics"])
-        topics.queryset = Topic.objects.order_by("position", "name")
+        bank_ids = [b.pk for b in banks if b is not None]
+        in_scope = Topic.objects.in_scope(bank_ids).select_related("bank")
+        topics.queryset = in_scope.order_by("position", "name")
         self.fields["file"].help_text += f" Up to {filesizeformat(settings.IMPORT_MAX_BYTES)}."
         self.text = ""
 
@@ -84,6 +112,16 @@ class ImportUploadForm(forms.Form):
             raise forms.ValidationError(str(error), code="unreadable") from error
         return upload
 
+    def clean_bank(self) -> str:
+        value = self.cleaned_data["bank"] or next(iter(self.banks), "")
+        if value not in self.banks:
+            raise forms.ValidationError("Choose where to import.")
+        return value
+
+    @property
+    def chosen_bank(self) -> Bank | None:
+        return self.banks.get(self.cleaned_data.get("bank") or "")
+
     def clean_new_topic(self) -> str:
         return " ".join(self.cleaned_data["new_topic"].split())
 
@@ -92,6 +130,19 @@ class ImportUploadForm(forms.Form):
         cleaned = self.cleaned_data
         upload, file_format = cleaned.get("file"), cleaned.get("format")
         if upload is None or file_format is None or "file" in self.errors:
+            return cleaned
+        if "bank" in self.errors:
+            return cleaned
+        bank = self.chosen_bank
+        elsewhere = [
+            t.name for t in cleaned.get("topics", []) if t.bank_id not in (None, bank and bank.pk)
+        ]
+        if elsewhere:
+            self.add_error(
+                "topics",
+                f"{', '.join(elsewhere)}: a topic of another team bank; choose topics of the "
+                "library or of the bank you import into.",
+            )
             return cleaned
         try:
             document = parse_import(
@@ -113,7 +164,7 @@ class ImportUploadForm(forms.Form):
     def _plan_problems(self, document: ImportDocument) -> list[str]:
         """What stops this file from being imported as it stands, given the bank."""
         try:
-            plan = plan_import(document, topics=self.chosen_topics)
+            plan = plan_import(document, topics=self.chosen_topics, bank=self.chosen_bank)
         except ParseError as error:
             return [str(error)]
         return plan.problems

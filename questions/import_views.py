@@ -1,7 +1,7 @@
 """The question bank page and importing a question file: upload, preview, confirm.
 
-Importing is for those settings.QUESTIONS_CAN_IMPORT allows (staff and team
-instructors); everyone else signed in gets a 403. The uploaded text is kept in an
+Importing is for those questions.access allows: staff into the library, a team's
+instructors into its bank; everyone else signed in gets a 403. The uploaded text is kept in an
 ImportRecord of the uploader, and the preview is worked out from it again on every
 request, so what is confirmed is what the file says, not anything a browser sent back.
 """
@@ -11,19 +11,23 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import User
-from questions.forms import ImportUploadForm
+from questions.access import (
+    can_import,
+    questions_seen_by,
+    visible_questions,
+    visible_topics,
+    writable_banks,
+)
+from questions.forms import LIBRARY, ImportUploadForm
 from questions.importing import (
     ImportRefused,
     ImportReport,
@@ -32,20 +36,18 @@ from questions.importing import (
     preview_import,
     store_upload,
 )
-from questions.models import Answer, ImportRecord, Question, Topic
+from questions.models import Answer, Bank, ImportRecord
 
 RECENT_IMPORTS = 5
 
 
-def can_import_questions(user: User | AnonymousUser) -> bool:
-    """Whether the user may add questions to the bank. Who teaches is known only to an
-    app above this one, so the rule is the function settings.QUESTIONS_CAN_IMPORT names."""
-    return import_string(settings.QUESTIONS_CAN_IMPORT)(user)
-
-
-def _require_import_permission(request: AuthenticatedHttpRequest) -> None:
-    if not can_import_questions(request.user):
+def _require_import_permission(request: AuthenticatedHttpRequest) -> list[Bank | None]:
+    """Where the user may import: the library for staff, the banks of the teams they
+    instruct. Nowhere is a 403."""
+    banks = writable_banks(request.user)
+    if not banks:
         raise PermissionDenied("Only staff and team instructors can import questions.")
+    return banks
 
 
 #: The way to the import pages (templates/_breadcrumbs.html): (label, URL name).
@@ -63,11 +65,13 @@ def _breadcrumbs(*trail: tuple[str, str | None]) -> list[tuple[str, str | None]]
 @login_required
 def bank(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The bank as a whole: its size, its downloads and, for those who may, importing."""
-    allowed = can_import_questions(request.user)
+    user = request.user
+    allowed = can_import(user)
+    seen = visible_questions(user)
     context = {
-        "question_count": Question.objects.count(),
-        "answer_count": Answer.objects.count(),
-        "topic_count": Topic.objects.count(),
+        "question_count": seen.count(),
+        "answer_count": Answer.objects.filter(question__in=seen).count(),
+        "topic_count": visible_topics(user).count(),
         "can_import": allowed,
         "recent_imports": _recent_imports(request) if allowed else [],
         "breadcrumbs": _breadcrumbs(("Question bank", None)),
@@ -77,9 +81,9 @@ def bank(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _recent_imports(request: AuthenticatedHttpRequest) -> list[ImportRecord]:
     return list(
-        request.user.question_imports.defer("text").filter(status=ImportRecord.Status.DONE)[
-            :RECENT_IMPORTS
-        ]
+        request.user.question_imports.defer("text")
+        .select_related("bank")
+        .filter(status=ImportRecord.Status.DONE)[:RECENT_IMPORTS]
     )
 
 
@@ -87,10 +91,15 @@ def _recent_imports(request: AuthenticatedHttpRequest) -> list[ImportRecord]:
 @login_required
 def import_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The upload form; a file that reads, and that the bank takes, is kept for its preview."""
-    _require_import_permission(request)
+    banks = _require_import_permission(request)
     # Bound on any POST, an empty one included, so a post without a file is refused.
     posted = request.method == "POST"
-    form = ImportUploadForm(request.POST if posted else None, request.FILES if posted else None)
+    wanted = request.GET.get("bank", "")
+    # ?bank= (a team bank's id, or "library") chooses the bank the form starts on.
+    banks.sort(key=lambda b: (LIBRARY if b is None else str(b.pk)) != wanted)
+    form = ImportUploadForm(
+        request.POST if posted else None, request.FILES if posted else None, banks=banks
+    )
     if posted and form.is_valid():
         record, replaced = store_upload(
             user=request.user,
@@ -98,6 +107,7 @@ def import_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
             format=form.cleaned_data["format"],
             text=form.text,
             topics=form.chosen_topics,
+            bank=form.chosen_bank,
         )
         if replaced:
             messages.info(request, _discarded(replaced))
@@ -125,13 +135,17 @@ def _discarded(file_names: list[str]) -> str:
 @login_required
 def import_preview(request: AuthenticatedHttpRequest, import_id: int) -> HttpResponse:
     """GET: what the import would do. POST: do it. After that: what it did."""
-    _require_import_permission(request)
-    record = get_object_or_404(request.user.question_imports, pk=import_id)
+    banks = _require_import_permission(request)
+    record = get_object_or_404(
+        request.user.question_imports.select_related("bank", "undone_by"), pk=import_id
+    )
+    if record.is_pending and record.bank not in banks:
+        raise PermissionDenied("You no longer instruct the team whose bank this file was for.")
     if request.method == "POST":
         _confirm(request, record)
         return redirect(record)
     if not record.is_pending:
-        return _import_result(request, record)
+        return _import_result(request, record, can_undo=record.bank in banks)
     plan, problems = preview_import(record)
     context: dict[str, object] = {"record": record, "plan": plan, "problems": problems}
     context["breadcrumbs"] = _breadcrumbs(*BANK, *IMPORT, ("Check", None))
@@ -163,11 +177,15 @@ def _confirm(request: AuthenticatedHttpRequest, record: ImportRecord) -> None:
         messages.success(request, str(report) if report else "Already imported.")
 
 
-def _import_result(request: AuthenticatedHttpRequest, record: ImportRecord) -> HttpResponse:
+def _import_result(
+    request: AuthenticatedHttpRequest, record: ImportRecord, *, can_undo: bool
+) -> HttpResponse:
     report = ImportReport.from_dict(record.summary)
-    questions = Question.objects.filter(key__in=report.keys).only("key", "text", "position")
+    seen = questions_seen_by(request.user)
+    questions = seen.filter(key__in=report.keys).only("key", "text", "position", "retired_at")
     context = {
         "record": record,
+        "can_undo": can_undo,
         "summary": report.summary_rows(),
         "questions": questions[: settings.IMPORT_MAX_QUESTIONS],
         "breadcrumbs": _breadcrumbs(*BANK, *IMPORT, (record.file_name, None)),

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "questions",
     "progress",
     "teams",
+    "authoring",
 ]
 
 MIDDLEWARE = [
@@ -98,7 +99,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "teams.context_processors.teams",
+                "authoring.context_processors.teams",
                 "studyhub.context_processors.csp_nonce",
             ],
         },
@@ -397,7 +398,7 @@ IMPORT_MAX_WORK = 8_000_000
 # replaces the oldest. Unconfirmed ones are deleted after two days anyway.
 IMPORT_MAX_PENDING = 3
 # Who may import: who teaches is known only to the teams app, above questions.
-QUESTIONS_CAN_IMPORT = "teams.permissions.can_import_questions"
+QUESTIONS_BANK_ACCESS = "teams.permissions.TeamBankAccess"
 
 # One JSON object a line on stderr (studyhub.jsonlog), ready for a log shipper;
 # DJANGO_LOG_FORMAT=text for people reading a terminal (the default in debug).

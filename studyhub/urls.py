@@ -6,6 +6,8 @@ from studyhub import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
+    # Before progress: "questions/new/" is the editor, not a question with the key "new".
+    path("", include("authoring.urls")),
     path("", include("progress.urls")),
     path("", include("questions.urls")),
     path("accounts/", include("accounts.urls")),

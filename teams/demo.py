@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import User
 from progress.services import record_confidence, save_note
-from questions.models import Question, Topic
+from questions.models import Answer, Question, Topic
 from teams.models import Assignment, Team, TopicSet
 from teams.services import create_team, join_team
 
@@ -76,7 +77,7 @@ def load_demo_data(*, seed: int = 2026) -> list[DemoPerson]:
     """Create the demo people and their study history, and return the people loaded.
     Running it again changes nothing. A username already taken by a real account
     (one without the demo address) is left alone, and that person is not returned."""
-    questions = list(Question.objects.order_by("position"))
+    questions = list(Question.objects.filter(bank__isnull=True).order_by("position"))
     if not questions:
         raise RuntimeError("Load the question bank first (python manage.py load_question_bank).")
     now = timezone.now()
@@ -134,4 +135,44 @@ def _load_demo_team(now: datetime, instructor: User, learners: list[User]) -> No
     Assignment.objects.create(
         team=team, topic_set=detection, due_date=today - timedelta(days=2), created_by=instructor
     )
+    _load_demo_team_bank(team, instructor)
     assert team.memberships.instructors().exists()
+
+
+#: The demo team's own questions: what its instructor wrote for it, in its team bank.
+DEMO_TEAM_QUESTIONS = [
+    (
+        "cv-prep-latency-budget",
+        "How would you split a 50 ms latency budget for a camera-to-alert detection service?",
+        "Measure each stage first: capture and decode, pre-processing, the model, "
+        "post-processing (NMS), and the network; give the model what is left.",
+        ["deployment"],
+    ),
+    (
+        "cv-prep-night-shift",
+        "Our detector misses people at night. What do you check before collecting more data?",
+        "Whether night images were in training at all, exposure and noise, the confidence "
+        "threshold per condition, and a labelled night slice to measure recall on.",
+        ["robustness", "cv-prep-our-cases"],
+    ),
+]
+
+
+def _load_demo_team_bank(team: Team, instructor: User) -> None:
+    """Two questions and a topic of the team's own, which only its members see."""
+    own_topic = Topic.objects.create(
+        slug="cv-prep-our-cases",
+        name="Our production cases",
+        description="Questions from the team's own projects.",
+        position=(Topic.objects.aggregate(top=Max("position"))["top"] or 0) + 1,
+        bank=team.bank,
+    )
+    topics = {t.slug: t for t in Topic.objects.in_scope([team.bank_id])}
+    top = Question.objects.aggregate(top=Max("position"))["top"] or 0
+    for offset, (key, text, answer, slugs) in enumerate(DEMO_TEAM_QUESTIONS, start=1):
+        question = Question.objects.create(
+            key=key, position=top + offset, text=text, bank=team.bank, created_by=instructor
+        )
+        Answer.objects.create(question=question, kind=Answer.Kind.CONCISE, text=answer)
+        question.topics.set([topics[slug] for slug in slugs if slug in topics])
+    assert own_topic.questions.exists()

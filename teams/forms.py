@@ -65,12 +65,14 @@ class TopicSetForm(forms.ModelForm):
             "questions": forms.CheckboxSelectMultiple,
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # What the team sees: the library and its own bank.
+        self.banks = [team.bank_id]
         topics = cast("forms.ModelMultipleChoiceField[Topic]", self.fields["topics"])
         questions = cast("forms.ModelMultipleChoiceField[Question]", self.fields["questions"])
-        topics.queryset = Topic.objects.order_by("position", "name")
-        questions.queryset = Question.objects.order_by("position")
+        topics.queryset = Topic.objects.in_scope(self.banks).order_by("position", "name")
+        questions.queryset = Question.objects.live_in(self.banks).order_by("position")
 
     def clean_name(self) -> str:
         return " ".join(self.cleaned_data["name"].split())
@@ -84,7 +86,9 @@ class TopicSetForm(forms.ModelForm):
         )
         if not topic_ids and not question_ids:
             return 0
-        held = Question.objects.in_selection(topic_ids=topic_ids, question_ids=question_ids)
+        held = Question.objects.live_in(self.banks).in_selection(
+            topic_ids=topic_ids, question_ids=question_ids
+        )
         return held.count()
 
     def clean(self) -> dict[str, Any]:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
 from accounts.models import User
-from questions.models import Question
+from questions.models import Bank, Question
 
 
 def new_invite_code() -> str:
@@ -55,6 +57,8 @@ class Team(models.Model):
     name = models.CharField(max_length=80)
     invite_code = models.CharField(max_length=16, unique=True, default=new_invite_code)
     created_at = models.DateTimeField(auto_now_add=True)
+    #: The team's own questions and topics (see questions.models.Bank), made with the team.
+    bank = models.OneToOneField(Bank, on_delete=models.PROTECT, related_name="team")
 
     objects = TeamQuerySet.as_manager()
 
@@ -64,8 +68,24 @@ class Team(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A new team gets its bank; a renamed one renames its bank with it."""
+        update_fields = kwargs.get("update_fields")
+        if self.bank_id is None:
+            self.bank = Bank.objects.create(name=self.name)
+        elif self.pk is not None and (update_fields is None or "name" in update_fields):
+            Bank.objects.filter(pk=self.bank_id).exclude(name=self.name).update(name=self.name)
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("teams:team_detail", kwargs={"team_id": self.pk})
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        """Deleting a team deletes its bank: its questions, topics and proposals."""
+        bank_id = self.bank_id
+        deleted = super().delete(*args, **kwargs)
+        Bank.objects.filter(pk=bank_id).delete()
+        return deleted
 
     def rotate_invite(self) -> None:
         """Give the team a new invite code; the old link and code stop working."""
@@ -125,12 +145,20 @@ class TopicSetQuerySet(models.QuerySet["TopicSet"]):
 
     def question_ids(self) -> dict[int, set[int]]:
         """For each of these topic sets, the ids of the questions it holds: its whole
-        topics' and its single ones. Two queries, however many sets."""
+        topics' and its single ones, of the library and its team's bank, none retired
+        (another team's question may join a library topic). Two queries, however many sets."""
         held: dict[int, set[int]] = defaultdict(set)
-        via_topics = Question.topics.through.objects.filter(topic__topic_sets__in=self)
+        own_bank = Q(question__bank__isnull=True) | Q(
+            question__bank=models.F("topic__topic_sets__team__bank")
+        )
+        via_topics = Question.topics.through.objects.filter(
+            own_bank, topic__topic_sets__in=self, question__retired_at__isnull=True
+        )
         for set_id, question_id in via_topics.values_list("topic__topic_sets", "question_id"):
             held[set_id].add(question_id)
-        single = TopicSet.questions.through.objects.filter(topicset__in=self)
+        single = TopicSet.questions.through.objects.filter(
+            topicset__in=self, question__retired_at__isnull=True
+        )
         for set_id, question_id in single.values_list("topicset_id", "question_id"):
             held[set_id].add(question_id)
         return held

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AnonymousUser
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
-from teams.models import Membership
+from questions.models import Bank
+from teams.models import Membership, Team
 
 
 def membership_or_404(request: AuthenticatedHttpRequest, team_id: int) -> Membership:
@@ -27,9 +30,29 @@ def instructor_or_403(request: AuthenticatedHttpRequest, team_id: int) -> Member
     return membership
 
 
-def can_import_questions(user: User | AnonymousUser) -> bool:
-    """Staff, and instructors of at least one team, may add questions to the bank. The
-    questions app cannot know who teaches, so settings.QUESTIONS_CAN_IMPORT names this."""
-    if not user.is_authenticated:
-        return False
-    return user.is_staff or user.memberships.instructors().exists()
+class TeamBankAccess:
+    """Who sees and changes which bank (questions.access): the settings name this class,
+    because the questions app cannot know who belongs to a team.
+
+    A member sees the bank of each team they belong to; an instructor changes it. Staff
+    see every bank, so that they can moderate and promote team questions to the library.
+    """
+
+    def visible_banks(self, user: User) -> QuerySet[Any, Any]:
+        if user.is_staff:
+            return Bank.objects.values("pk")
+        return Team.objects.filter(memberships__user=user).values("bank_id")
+
+    def editable_banks(self, user: User) -> QuerySet[Any, Any]:
+        return Team.objects.filter(
+            memberships__user=user, memberships__role=Membership.Role.INSTRUCTOR
+        ).values("bank_id")
+
+    def team_bank(self, team: str) -> Bank | None:
+        teams = Team.objects.select_related("bank")
+        by_id = team.isascii() and team.isdigit() and len(team) < 19  # fits a bigint
+        found = teams.filter(pk=int(team)) if by_id else None
+        if not found:
+            found = teams.filter(name=team)
+        matches = list(found[:2])
+        return matches[0].bank if len(matches) == 1 else None

@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 
 from accounts.models import User
 from progress.models import COVERED_LEVEL, ConfidenceMark
-from questions.models import Question, Topic, percent
+from questions.models import Question, Topic, live_in, percent
 from teams.models import Assignment, Membership, Team, TopicSet
 
 COMPLETE, IN_PROGRESS, NOT_STARTED = "complete", "in progress", "not started"
@@ -69,7 +69,11 @@ def assignments_with_progress(
     if not assignments:
         return []
     held = TopicSet.objects.filter(pk__in={a.topic_set_id for a in assignments}).question_ids()
-    mine = dict(user.confidence_marks.values_list("question_id", "level"))
+    mine = dict(
+        user.confidence_marks.filter(
+            question_id__in={q for ids in held.values() for q in ids}
+        ).values_list("question_id", "level")
+    )
     result = []
     for assignment in assignments:
         ids = held.get(assignment.topic_set_id, set())
@@ -138,17 +142,26 @@ def team_matrix(
     now = now or timezone.now()
     members = list(team.memberships.learners().select_related("user"))
     member_user_ids = team.memberships.learners().values("user_id")
+    # The team sees the library and its own bank: another team's questions, even in a
+    # library topic, and retired ones count for nothing here.
+    banks = [team.bank_id]
+    in_scope = live_in(banks, prefix="questions__")
     # Topic declares question_count for this annotation; django-stubs takes it for a clash.
-    counted = Topic.objects.annotate(question_count=Count("questions"))  # type: ignore[no-redef]
+    counted = Topic.objects.in_scope(banks).annotate(  # type: ignore[no-redef]
+        question_count=Count("questions", filter=in_scope)
+    )
     topics = list(counted.order_by("position", "name"))
     if topic_ids is not None:
         topics = [t for t in topics if t.pk in topic_ids]
-    question_count = Question.objects.count()
+    question_count = Question.objects.live_in(banks).count()
+    marks = ConfidenceMark.objects.filter(
+        live_in(banks, prefix="question__"), user_id__in=member_user_ids
+    )
 
     covered_by_topic = defaultdict(int)
     fresh_by_topic = defaultdict(int)
     per_topic = (
-        ConfidenceMark.objects.filter(user_id__in=member_user_ids, level__gte=COVERED_LEVEL)
+        marks.filter(level__gte=COVERED_LEVEL)
         .values("user_id", "question__topics")
         .annotate(n=Count("pk"), fresh=Count("pk", filter=Q(due__gt=now)))
         .order_by()
@@ -159,8 +172,7 @@ def team_matrix(
 
     overall = {
         row["user_id"]: row
-        for row in ConfidenceMark.objects.filter(user_id__in=member_user_ids)
-        .values("user_id")
+        for row in marks.values("user_id")
         .annotate(
             covered=Count("pk", filter=Q(level__gte=COVERED_LEVEL)),
             fresh=Count("pk", filter=Q(level__gte=COVERED_LEVEL, due__gt=now)),
@@ -330,7 +342,8 @@ def weakest_questions(team: Team, topic: Topic, limit: int = 5) -> list[Question
     """The topic's questions the team's learners have covered least, with `covered_by`."""
     learner_ids = team.memberships.learners().values("user_id")
     return list(
-        topic.questions.annotate(
+        topic.questions.live_in([team.bank_id])
+        .annotate(
             covered_by=Count(
                 "confidence_marks",
                 filter=Q(
@@ -339,7 +352,8 @@ def weakest_questions(team: Team, topic: Topic, limit: int = 5) -> list[Question
                 ),
             ),
             rated_by=Count("confidence_marks", filter=Q(confidence_marks__user_id__in=learner_ids)),
-        ).order_by("covered_by", "rated_by", "position")[:limit]
+        )
+        .order_by("covered_by", "rated_by", "position")[:limit]
     )
 
 

@@ -155,9 +155,13 @@ def team_delete(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse
     if request.method == "POST":
         name = team.name
         team.delete()
-        messages.success(request, f"Team “{name}” deleted. Everyone's confidence and notes stay.")
+        messages.success(request, f"Team “{name}” and its team bank deleted.")
         return redirect("teams:team_list")
-    return TemplateResponse(request, "teams/team_delete.html", {"team": team})
+    context = {
+        "team": team,
+        "bank_question_count": Question.objects.filter(bank=team.bank_id).count(),
+    }
+    return TemplateResponse(request, "teams/team_delete.html", context)
 
 
 @require_POST
@@ -282,7 +286,7 @@ def topic_set_edit(
 ) -> HttpResponse:
     team = instructor_or_403(request, team_id).team
     topic_set = get_object_or_404(team.topic_sets, pk=set_id) if set_id else None
-    form = TopicSetForm(request.POST or None, instance=topic_set)
+    form = TopicSetForm(request.POST or None, instance=topic_set, team=team)
     if request.method == "POST" and form.is_valid():
         topic_set = save_topic_set(
             team=team, author=request.user, topic_set=topic_set, **form.cleaned_data
@@ -310,7 +314,7 @@ def topic_set_edit(
 def topic_set_size(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     """The picker's live count: how many questions the ticked topics and questions hold."""
     team = instructor_or_403(request, team_id).team
-    context = {"team": team, "set_size": TopicSetForm(request.GET).question_count()}
+    context = {"team": team, "set_size": TopicSetForm(request.GET, team=team).question_count()}
     return TemplateResponse(request, "teams/topic_set_form.html#set-size", context)
 
 
@@ -416,7 +420,7 @@ def team_dashboard(request: AuthenticatedHttpRequest, team_id: int) -> HttpRespo
         "assignments": assignments,
         "selected": selected,
         "statuses": [] if fragment else assignment_statuses(team, assignments),
-        "topics": Topic.objects.order_by("position", "name"),
+        "topics": Topic.objects.in_scope([team.bank_id]).order_by("position", "name"),
         "breadcrumbs": [*_team_crumbs(team), ("Dashboard", None)],
     }
     template = "teams/team_dashboard.html" + ("#matrix" if fragment else "")
@@ -438,8 +442,9 @@ def _chosen_topics(
 def team_topic(request: AuthenticatedHttpRequest, team_id: int, slug: str) -> HttpResponse:
     """“Who has covered deployment?” Learners grouped by their coverage of one topic."""
     team = instructor_or_403(request, team_id).team
-    topic = get_object_or_404(Topic, slug=slug)
-    question_ids = set(topic.questions.values_list("pk", flat=True))
+    banks = [team.bank_id]
+    topic = get_object_or_404(Topic.objects.in_scope(banks), slug=slug)
+    question_ids = set(topic.questions.live_in(banks).values_list("pk", flat=True))
     groups = group_by_state(progress_of_learners(team, question_ids))
     dashboard = ("Dashboard", reverse("teams:team_dashboard", args=[team.pk]))
     context = {

@@ -1,7 +1,7 @@
 """Store each note's rendering (Note.html), filled in for the notes saved before it
 existed, so that pages show notes without parsing Markdown.
 
-Rendering uses today's progress.markdown; after a change to its parser options or
+Rendering uses today's studyhub.markdown; after a change to its parser options or
 allow-list, a migration like this one brings the stored notes up to date.
 """
 
@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 
 def render_notes(apps, schema_editor):
-    from progress.markdown import render_markdown
+    from studyhub.markdown import render_markdown
 
     Note = apps.get_model("progress", "Note")
     batch = []

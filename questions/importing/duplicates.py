@@ -14,6 +14,7 @@ import math
 from collections import Counter, defaultdict
 
 from django.conf import settings
+from django.db.models import QuerySet
 from rapidfuzz import fuzz
 
 from questions.importing.document import ParseError, normalise_for_match
@@ -69,14 +70,16 @@ class Work:
 
 
 class BankQuestions:
-    """The questions already in the bank, for exact and near matches."""
+    """The questions already in the bank, for exact and near matches: all of them, or
+    those of `questions` (say, what one viewer sees, or the library and one team bank)."""
 
-    def __init__(self, work: Work) -> None:
-        questions = list(Question.objects.only("pk", "key", "text", "position"))
+    def __init__(self, work: Work, questions: QuerySet[Question] | None = None) -> None:
+        among = Question.objects.all() if questions is None else questions
+        rows = list(among.only("pk", "key", "text", "position", "bank", "retired_at"))
         self.work = work
-        self.state = (len(questions), max((q.pk for q in questions), default=0))
-        self.by_key = {q.key: q for q in questions}
-        self.normalised = [(normalise_for_match(q.text), q) for q in questions]
+        self.state = (len(rows), max((q.pk for q in rows), default=0))
+        self.by_key = {q.key: q for q in rows}
+        self.normalised = [(normalise_for_match(q.text), q) for q in rows]
         self.by_text = dict(self.normalised)
         self.words = [frozenset(text.split()) for text, _ in self.normalised]
         self.postings: dict[str, list[int]] = defaultdict(list)

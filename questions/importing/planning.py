@@ -12,8 +12,9 @@ import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
+from django.db.models import QuerySet
 from django.utils.text import slugify
 
 from questions.importing.document import (
@@ -25,7 +26,7 @@ from questions.importing.document import (
     normalise_whitespace,
 )
 from questions.importing.duplicates import BankQuestions, Work
-from questions.models import Question, Topic
+from questions.models import Bank, Question, Topic, in_library_or
 
 #: Keys of imported questions that do not bring their own: the prefix and a hash of the
 #: normalised text, so importing the same question again finds the same key.
@@ -35,6 +36,9 @@ NEW_TOPICS_MAX = 100
 # CharFields: their max_length is never None.
 TOPIC_SLUG_MAX = cast(int, Topic._meta.get_field("slug").max_length)
 TOPIC_NAME_MAX = cast(int, Topic._meta.get_field("name").max_length)
+KEY_MAX = cast(int, Question._meta.get_field("key").max_length)
+#: Keys whose question page address is another page's.
+RESERVED_KEYS = frozenset({"new"})
 
 NEW = "new"
 IN_BANK = "in-bank"
@@ -103,6 +107,8 @@ class ImportPlan:
     #: Bank questions' ids by key, for the file's related keys.
     related_in_bank: dict[str, int] = field(default_factory=dict)
     work: Work | None = None
+    #: Where the questions go: a team bank, or the library (None).
+    bank: Bank | None = None
 
     @property
     def duplicates(self) -> list[PlannedQuestion]:
@@ -142,12 +148,18 @@ class ImportPlan:
         return rows
 
 
-class _Topics:
-    """Finds or plans the topic each topic name, slug or "Name [slug]" refers to."""
+def scope_of(bank: Bank | None) -> list[int]:
+    """The banks an import into `bank` sees besides the library: that bank alone."""
+    return [bank.pk] if bank is not None else []
 
-    def __init__(self, source: str) -> None:
+
+class _Topics:
+    """Finds or plans the topic each topic name, slug or "Name [slug]" refers to, among
+    the library's topics and those of the bank imported into."""
+
+    def __init__(self, source: str, bank: Bank | None = None) -> None:
         self.source = source
-        existing = list(Topic.objects.all())
+        existing = list(Topic.objects.in_scope(scope_of(bank)))
         self.state = (len(existing), max((t.pk for t in existing), default=0))
         self.by_slug = {t.slug: PlannedTopic(t.slug, t.name, t.description, t) for t in existing}
         self.by_name = {t.name.casefold(): self.by_slug[t.slug] for t in existing}
@@ -205,26 +217,58 @@ class _Topics:
         self.by_name.setdefault(name.casefold(), topic)
         return topic
 
+    def make_room(self, bank: Bank | None) -> None:
+        """Give a new topic whose slug a bank out of view already holds another slug:
+        the same one each time (so importing the file again finds the topic it made),
+        or the topic of this bank that already has it."""
+        new = [t for t in self.used.values() if t.is_new]
+        out_of_view = Topic.objects.exclude(in_library_or(scope_of(bank)))
+        renamed = _free_names(
+            [t.slug for t in new],
+            out_of_view,
+            "slug",
+            TOPIC_SLUG_MAX,
+            _suffix(bank),
+        )
+        for topic in new:
+            if topic.slug not in renamed:
+                continue
+            topic.slug = renamed[topic.slug]
+            if (mine := self.by_slug.get(topic.slug)) is not None and mine.existing is not None:
+                topic.name, topic.description = mine.existing.name, mine.existing.description
+                topic.existing = mine.existing
+
     def _use(self, topic: PlannedTopic) -> PlannedTopic:
         self.used.setdefault(topic.slug, topic)
         return topic
 
 
 def plan_import(
-    document: ImportDocument, *, topics: Sequence[str] = (), work_budget: int | None = None
+    document: ImportDocument,
+    *,
+    topics: Sequence[str] = (),
+    work_budget: int | None = None,
+    bank: Bank | None = None,
 ) -> ImportPlan:
-    """What importing `document` would do, every question joining `topics` as well as
-    the topics the file names. Reads the bank; writes nothing. Raises ParseError for
-    a file problem only the bank reveals, or one that needs more than `work_budget`
-    work units (IMPORT_MAX_WORK) to compare with the bank."""
+    """What importing `document` into `bank` (the library when None) would do, every
+    question joining `topics` as well as the topics the file names. Reads the bank;
+    writes nothing. Raises ParseError for a file problem only the bank reveals, or one
+    that needs more than `work_budget` work units (IMPORT_MAX_WORK) to compare with it.
+
+    "The bank" here is what the importer's team sees: the library and `bank`. Another
+    team's questions and topics are never matched, named or counted; where one holds a
+    key or topic slug the file wants, the new one gets another (keys and slugs are
+    unique across the site), so nothing in the plan tells that it exists."""
     source = document.source
-    registry = _Topics(source)
+    scope = scope_of(bank)
+    registry = _Topics(source, bank)
     for declared in document.topics:
         registry.declare(declared.slug, declared.name, declared.description, declared.line)
     extra = [t for entry in topics if (t := registry.resolve(entry, None)) is not None]
 
+    renamed = _keys_free_here(document, bank)
     work = Work(source, work_budget)
-    bank = BankQuestions(work)
+    in_bank = BankQuestions(work, questions=Question.objects.filter(in_library_or(scope)))
     warnings = list(document.warnings)
     planned: list[PlannedQuestion] = []
     first_seen: dict[str, int] = {}  # normalised text -> line
@@ -232,6 +276,7 @@ def plan_import(
     for item in document.items:
         normalised = normalise_for_match(item.text)
         key = item.key or derived_key(item.text)
+        key = renamed.get(key, key)
         question = PlannedQuestion(item=item, key=key, status=NEW)
         planned.append(question)
         if normalised in first_seen:
@@ -248,17 +293,17 @@ def plan_import(
             )
         key_lines[key] = item.line
 
-        if key in bank.by_key:
-            question.status, question.match = IN_BANK, bank.by_key[key]
+        if key in in_bank.by_key:
+            question.status, question.match = IN_BANK, in_bank.by_key[key]
             if normalise_for_match(question.match.text) != normalised and item.key:
                 warnings.append(
                     f"Line {item.line}: the key '{key}' is already in the bank for a different "
                     f"question (“{question.match.text[:80]}”). Import never changes questions "
                     "already in the bank, so this one is skipped."
                 )
-        elif normalised in bank.by_text:
-            question.status, question.match = IN_BANK, bank.by_text[normalised]
-        elif found := bank.likely_duplicate(normalised):
+        elif normalised in in_bank.by_text:
+            question.status, question.match = IN_BANK, in_bank.by_text[normalised]
+        elif found := in_bank.likely_duplicate(normalised):
             question.status, question.match = DUPLICATE, found[0]
             question.similarity = int(found[1])
 
@@ -268,7 +313,8 @@ def plan_import(
             for topic in question.topics:
                 topic.new_questions += 1
 
-    warnings += _related_warnings(planned, bank)
+    registry.make_room(bank)
+    warnings += _related_warnings(planned, in_bank)
     problems = _problems(planned, bool(document.topics) or bool(extra))
     related_keys = {key for q in planned if q.may_be_written for key in q.item.related}
     return ImportPlan(
@@ -277,10 +323,51 @@ def plan_import(
         list(registry.used.values()),
         warnings,
         problems,
-        bank_state=(*bank.state, *registry.state),
-        related_in_bank={k: bank.by_key[k].pk for k in related_keys if k in bank.by_key},
+        bank_state=(*in_bank.state, *registry.state),
+        related_in_bank={k: in_bank.by_key[k].pk for k in related_keys if k in in_bank.by_key},
         work=work,
+        bank=bank,
     )
+
+
+def _suffix(bank: Bank | None) -> str:
+    return f"t{bank.pk}" if bank is not None else "lib"
+
+
+def _keys_free_here(document: ImportDocument, bank: Bank | None) -> dict[str, str]:
+    """Keys of the file that a bank out of view already holds, each with the key it
+    gets instead: another, the same each time the file is imported into `bank`."""
+    keys = [item.key or derived_key(item.text) for item in document.items]
+    out_of_view = Question.objects.exclude(in_library_or(scope_of(bank)))
+    renamed = _free_names(keys, out_of_view, "key", KEY_MAX, _suffix(bank))
+    # /questions/new/ is the question editor, so no question can have the key "new".
+    return {**renamed, **{key: f"{key}-question" for key in keys if key in RESERVED_KEYS}}
+
+
+def _free_names(
+    names: Sequence[str],
+    taken_in: QuerySet[Any],
+    field_name: str,
+    max_length: int,
+    suffix: str,
+) -> dict[str, str]:
+    """For each of `names` that a row of `taken_in` holds, a name no row there holds:
+    the name with `suffix`, then with -2, -3… added. A query per round, a few rounds."""
+    renamed: dict[str, str] = {}
+    pending = {name: name for name in names}
+    for attempt in range(1, 6):
+        taken = set(
+            taken_in.filter(**{f"{field_name}__in": list(pending.values())}).values_list(
+                field_name, flat=True
+            )
+        )
+        clashing = {name: value for name, value in pending.items() if value in taken}
+        if not clashing:
+            return renamed
+        tail = f"-{suffix}" + (f"-{attempt}" if attempt > 1 else "")
+        pending = {name: name[: max_length - len(tail)] + tail for name in clashing}
+        renamed.update(pending)
+    raise ParseError("import", None, "could not find a free key or topic slug; rename them")
 
 
 def _related_warnings(planned: list[PlannedQuestion], bank: BankQuestions) -> list[str]:

@@ -16,7 +16,7 @@ from questions.importing.document import ImportDocument, ParseError
 from questions.importing.planning import ImportPlan, plan_import
 from questions.importing.reading import parse_import
 from questions.importing.writing import ImportRefused, ImportReport, write_plan
-from questions.models import ImportRecord
+from questions.models import Bank, ImportRecord
 
 
 def document_of(record: ImportRecord, *, max_questions: int | None = None) -> ImportDocument:
@@ -31,7 +31,7 @@ def preview_import(record: ImportRecord) -> tuple[ImportPlan | None, list[str]]:
     from being imported; no plan when the bank no longer takes the file at all (a topic
     it joins went away since the upload)."""
     try:
-        plan = plan_import(document_of(record), topics=record.topics)
+        plan = plan_import(document_of(record), topics=record.topics, bank=record.bank)
     except ParseError as error:
         return None, [str(error)]
     return plan, plan.problems
@@ -47,7 +47,7 @@ def confirm_import(
     is not trusted); then the claim of the record and the write share one short
     transaction, so only one of two clicks writes, and all or nothing.
     """
-    plan = plan_import(document_of(record), topics=record.topics)
+    plan = plan_import(document_of(record), topics=record.topics, bank=record.bank)
     if plan.problems:
         raise ImportRefused(plan.problems)
     with transaction.atomic():
@@ -56,21 +56,27 @@ def confirm_import(
         ).update(status=ImportRecord.Status.DONE, imported_at=timezone.now())
         if not claimed:
             return None
-        report = write_plan(plan, keep=keep, keep_all_duplicates=keep_all_duplicates)
+        report = write_plan(plan, keep=keep, keep_all_duplicates=keep_all_duplicates, record=record)
         ImportRecord.objects.filter(pk=record.pk).update(summary=report.as_dict())
     record.refresh_from_db()
     return report
 
 
 def store_upload(
-    *, user: User, file_name: str, format: str, text: str, topics: list[str]
+    *,
+    user: User,
+    file_name: str,
+    format: str,
+    text: str,
+    topics: list[str],
+    bank: Bank | None = None,
 ) -> tuple[ImportRecord, list[str]]:
     """Keep an uploaded file for its preview. Each user keeps at most
     IMPORT_MAX_PENDING unconfirmed uploads: the oldest beyond that are deleted, and
     their file names returned."""
     forget_stale_imports()
     record = ImportRecord.objects.create(
-        user=user, file_name=file_name, format=format, text=text, topics=topics
+        user=user, file_name=file_name, format=format, text=text, topics=topics, bank=bank
     )
     pending = user.question_imports.filter(status=ImportRecord.Status.PENDING)
     keep = pending.order_by("-created_at", "-pk")[: settings.IMPORT_MAX_PENDING]

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Count, Max
 
+from accounts.models import User
 from questions.importing.document import ImportDocument
 from questions.importing.planning import (
     DUPLICATE,
@@ -30,8 +31,10 @@ from questions.importing.planning import (
     ImportPlan,
     PlannedQuestion,
     plan_import,
+    scope_of,
 )
-from questions.models import Answer, Question, Topic
+from questions.models import Answer, Bank, ImportRecord, Question, Topic, in_library_or
+from studyhub.markdown import render_markdown
 
 logger = logging.getLogger("questions.importing")
 
@@ -120,8 +123,9 @@ def run_import(
     topics: Sequence[str] = (),
     keep: Collection[str] = (),
     keep_all_duplicates: bool = False,
+    bank: Bank | None = None,
 ) -> ImportReport:
-    """Add the file's new questions to the bank: plan, then write in one short
+    """Add the file's new questions to `bank` (the library when None): plan, then write in one short
     transaction.
 
     Likely duplicates are skipped unless their key is in `keep` (or
@@ -130,19 +134,26 @@ def run_import(
     after planning), and ParseError for a file problem that only the bank reveals (a
     topic name too long, a key used twice, too much work).
     """
-    plan = plan_import(document, topics=topics)
+    plan = plan_import(document, topics=topics, bank=bank)
     with transaction.atomic():
         return write_plan(plan, keep=keep, keep_all_duplicates=keep_all_duplicates)
 
 
-def _bank_state() -> tuple[int, int, int, int]:
-    questions = Question.objects.aggregate(n=Count("pk"), top=Max("pk"))
-    topics = Topic.objects.aggregate(n=Count("pk"), top=Max("pk"))
+def _bank_state(bank: Bank | None) -> tuple[int, int, int, int]:
+    """What the plan was made against: the library's and `bank`'s questions and topics."""
+    scope = in_library_or(scope_of(bank))
+    questions = Question.objects.filter(scope).aggregate(n=Count("pk"), top=Max("pk"))
+    topics = Topic.objects.filter(scope).aggregate(n=Count("pk"), top=Max("pk"))
     return (questions["n"], questions["top"] or 0, topics["n"], topics["top"] or 0)
 
 
 def write_plan(
-    plan: ImportPlan, *, keep: Collection[str] = (), keep_all_duplicates: bool = False
+    plan: ImportPlan,
+    *,
+    keep: Collection[str] = (),
+    keep_all_duplicates: bool = False,
+    record: ImportRecord | None = None,
+    author: User | None = None,
 ) -> ImportReport:
     """Write a plan made outside this transaction: only bulk inserts, a handful of
     queries whatever the file's size, so the write lock is held briefly.
@@ -156,7 +167,7 @@ def write_plan(
         raise RuntimeError("write_plan must run inside transaction.atomic()")
     if plan.problems:
         raise ImportRefused(plan.problems)
-    if _bank_state() != plan.bank_state:
+    if _bank_state(plan.bank) != plan.bank_state:
         raise BankChanged()
     report = ImportReport()
     writing = []
@@ -170,14 +181,28 @@ def write_plan(
     created_topics = _create_topics(plan, writing, report)
     start = (Question.objects.aggregate(top=Max("position"))["top"] or 0) + 1
     new_questions = Question.objects.bulk_create(
-        Question(key=q.key, position=start + i, text=q.item.text) for i, q in enumerate(writing)
+        Question(
+            key=q.key,
+            position=start + i,
+            text=q.item.text,
+            bank=plan.bank,
+            import_record=record,
+            created_by=author or (record.user if record else None),
+        )
+        for i, q in enumerate(writing)
     )
     report.created["questions"] = len(new_questions)
     report.keys = [q.key for q in new_questions]
     by_key = {q.key: question for q, question in zip(writing, new_questions, strict=True)}
 
     answers = [
-        Answer(question=question, kind=kind, text=text, source_incomplete=incomplete)
+        Answer(
+            question=question,
+            kind=kind,
+            text=text,
+            html=render_markdown(text),
+            source_incomplete=incomplete,
+        )
         for planned, question in zip(writing, new_questions, strict=True)
         for kind, text, incomplete in (
             (Answer.Kind.CONCISE, planned.item.answer, planned.item.answer_incomplete),
@@ -213,7 +238,13 @@ def _create_topics(
         return topics
     position = (Topic.objects.aggregate(top=Max("position"))["top"] or 0) + 1
     created = Topic.objects.bulk_create(
-        Topic(slug=t.slug, name=t.name, description=t.description, position=position + i)
+        Topic(
+            slug=t.slug,
+            name=t.name,
+            description=t.description,
+            position=position + i,
+            bank=plan.bank,
+        )
         for i, t in enumerate(new)
     )
     if any(topic.pk is None for topic in created):  # a backend that returns no ids

@@ -25,9 +25,10 @@ from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import BrowserContext, Page, expect
 
 from accounts.models import User
+from authoring.proposals import propose
 from progress.models import StudySession
 from questions.models import ImportRecord, Question, Topic
-from teams.demo import load_demo_data
+from teams.demo import DEMO_TEAM, load_demo_data
 from teams.models import Team
 from tests.browser.conftest import open_page, wait_for_htmx
 from tests.teams.test_permissions import walk_urls
@@ -59,6 +60,14 @@ NOT_PAGES = {
     "teams:assignment_withdraw": "POST only",
     "teams:assignment_status_csv": "a download",
     "teams:team_matrix_csv": "a download",
+    "authoring:answer_preview": "an htmx fragment, POST (tests/browser/test_authoring.py)",
+    "authoring:proposal_duplicates": "an htmx fragment, POST (tests/browser/test_proposals.py)",
+    "authoring:question_retire": "POST only",
+    "authoring:question_unretire": "POST only",
+    "authoring:question_promote": "POST only",
+    "authoring:revision_restore": "POST only",
+    "authoring:import_undo": "POST only",
+    "authoring:library": "staff only: tests/browser/test_authoring.py opens it",
 }
 
 WATCH_CSP = """
@@ -142,7 +151,8 @@ def visit_all(page: Page, pages: dict[str, str], violations: list[str]) -> None:
 
 @pytest.fixture
 def demo(bank_server):
-    """The demo people and team, a study session of lena's and an import of ines's."""
+    """The demo people and team, a study session of lena's, an import of ines's into the
+    team's bank and a proposal of lena's waiting for ines."""
     load_demo_data()
     lena = User.objects.get(username="lena")
     ines = User.objects.get(username="ines")
@@ -157,6 +167,13 @@ def demo(bank_server):
         format="auto",
         text="## What is a stride?\nThe step of the filter.\n",
         topics=[topic.slug],
+        bank=Team.objects.get(name=DEMO_TEAM).bank,
+    )
+    propose(
+        bank_id=Team.objects.get(name=DEMO_TEAM).bank_id,
+        author=lena,
+        text="What does a dilated convolution buy you?",
+        answer="A wider receptive field at the same cost.",
     )
     return {"lena": lena, "ines": ines}
 

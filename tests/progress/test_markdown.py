@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from progress.markdown import MAX_DEPTH, render_markdown
+from studyhub.markdown import MAX_DEPTH, render_markdown
 from tests.progress.pathological_markdown import pathological_notes
 
 REL = 'rel="noopener noreferrer nofollow"'

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from progress.markdown import render_markdown
+from studyhub.markdown import render_markdown
 
 BEFORE = [("progress", "0005_study_session")]
 AFTER = [("progress", "0006_note_html")]

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-import progress.markdown
-from progress.markdown import render_markdown
+import studyhub.markdown
 from progress.models import Note
 from progress.services import note_revision, save_note
+from studyhub.markdown import render_markdown
 from teams.demo import load_demo_data
 from tests.factories import make_bank, note
 from tests.pages import HTMX, html_of
@@ -70,8 +70,8 @@ def test_pages_show_the_stored_rendering_without_parsing(
     # The stored HTML made different from what the text renders to, and any parsing
     # from here on an error: only pages that show the stored value pass.
     Note.objects.filter(pk=saved.pk).update(html="<p>the <em>stored</em> rendering</p>")
-    monkeypatch.setattr(progress.markdown, "render_markdown", _refuse)
-    monkeypatch.setattr(progress.markdown.cmarkgfm, "markdown_to_html_with_extensions", _refuse)
+    monkeypatch.setattr(studyhub.markdown, "render_markdown", _refuse)
+    monkeypatch.setattr(studyhub.markdown.cmarkgfm, "markdown_to_html_with_extensions", _refuse)
 
     pages = (
         question.get_absolute_url(),

@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from progress.markdown import render_markdown
 from progress.models import ConfidenceEvent, ConfidenceMark, Note
 from questions.models import Question, Topic
+from studyhub.markdown import render_markdown
 from teams.models import Assignment, Membership, Team, TopicSet
 from tests.factories import make_bank, make_question, make_user, mark, note
 from tests.pages import HTMX, coverage_figures, html_of, pressed_levels, section

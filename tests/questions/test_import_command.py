@@ -30,6 +30,7 @@ def refused(*args: str) -> str:
 def test_imports_a_markdown_file_and_says_what_it_found(seed_bank):
     output = run(str(EXAMPLES / "questions.md"))
     assert output.splitlines() == [
+        "Importing into the library.",
         "Format: Markdown (detected)",
         "Questions found: 3",
         "Answers found: 3",
@@ -66,7 +67,9 @@ def test_topic_option_and_explicit_format(seed_bank):
         str(EXAMPLES / "numbered.txt"), "--format", "numbered", "--topic", "segmentation",
         "--topic", "Week 3 reading",
     )  # fmt: skip
-    assert output.startswith("Format: Numbered list with an answer section\n")
+    assert output.startswith(
+        "Importing into the library.\nFormat: Numbered list with an answer section\n"
+    )
     assert output.endswith("Imported 2 questions, 2 answers, 1 new topic, 4 topic links.\n")
     week3 = Topic.objects.get(slug="week-3-reading")
     assert week3.name == "Week 3 reading"

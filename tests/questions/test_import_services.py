@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -285,7 +286,14 @@ def test_planning_takes_the_same_queries_for_any_bank_size(
         make_question(text=f"What is thing number {n} of the bank?", topics=[topic])
     text = "".join(f"{n}. What is new thing {n}?\n" for n in range(1, bank_size + 1))
     document = doc(text)
-    # Existing topics, then the bank's questions.
-    with django_assert_num_queries(2):
+    # Existing topics, keys the file wants that banks out of view hold, the bank's questions.
+    with django_assert_num_queries(3):
         plan = plan_import(document, topics=["basics"])
     assert plan.counts[NEW] == bank_size
+
+
+def test_a_question_cannot_take_the_key_of_the_editors_address(db):
+    """/questions/new/ writes a question, so a file's key "new" becomes another."""
+    text = json.dumps({"questions": [{"key": "new", "text": "What is new?", "topics": ["t"]}]})
+    plan = plan_import(parse_import(text, source="f.json", format="json"))
+    assert [q.key for q in plan.questions] == ["new-question"]

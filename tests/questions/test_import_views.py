@@ -14,14 +14,14 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from accounts.models import User
-from questions import import_views
+from questions import access
 from questions.importing.planning import derived_key
 from questions.models import ImportRecord, Question, Topic
 from tests.factories import make_question, make_topic, make_user
 from tests.pages import field_errors, html_of
 from tests.questions.test_import_parsers import EXAMPLES
 from tests.questions.test_import_services import Q10_REWORDED, snapshot
-from tests.teams.factories import make_team
+from tests.teams.factories import add_member, make_team
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +87,12 @@ def test_staff_who_are_in_no_team_may_import(client, seed_bank):
 
 def test_someone_elses_import_is_not_found(client, instructor, seed_bank):
     record = ImportRecord.objects.create(
-        user=instructor, file_name="q.md", format="auto", text="## 1. What?\n", topics=["ocr"]
+        user=instructor,
+        file_name="q.md",
+        format="auto",
+        text="## 1. What?\n",
+        topics=["ocr"],
+        bank=team_bank_of(instructor),
     )
     other = make_user()
     make_team(instructor=other)
@@ -369,7 +374,12 @@ def test_a_problem_found_at_confirm_writes_nothing(instructor_client, instructor
     # Stored before the only topic its questions join went away.
     topic = make_topic(slug="gone", name="Gone")
     record = ImportRecord.objects.create(
-        user=instructor, file_name="q.txt", format="auto", text="1. What is a stride?\n", topics=[]
+        user=instructor,
+        file_name="q.txt",
+        format="auto",
+        text="1. What is a stride?\n",
+        topics=[],
+        bank=team_bank_of(instructor),
     )
     topic.delete()
     response = instructor_client.post(record.get_absolute_url(), follow=True)
@@ -385,13 +395,33 @@ def test_preview_queries_do_not_grow(
 ):
     text = "".join(f"{n}. What is new idea number {n}?\n" for n in range(1, size + 1))
     record = ImportRecord.objects.create(
-        user=instructor, file_name="q.txt", format="auto", text=text, topics=["ocr"]
+        user=instructor,
+        file_name="q.txt",
+        format="auto",
+        text=text,
+        topics=["ocr"],
+        bank=team_bank_of(instructor),
     )
-    # session, user, may import, the record, topics, the bank's questions, teams (nav)
-    with django_assert_num_queries(7):
+    # session, user, the banks they may import into, the record, topics, keys held out of
+    # view, the bank's questions, teams (nav)
+    with django_assert_num_queries(8):
         response = instructor_client.get(record.get_absolute_url())
     assert summary(response)["New questions"] == str(size)
 
 
-def test_can_import_questions():
-    assert import_views.can_import_questions(make_user()) is False
+def test_who_may_import_where():
+    learner, instructor = make_user(), make_user()
+    team = make_team("Cohort", instructor=instructor)
+    add_member(team, learner)
+    staff = make_user(is_staff=True)
+    assert (access.can_import(learner), access.writable_banks(learner)) == (False, [])
+    assert (access.can_import(instructor), access.writable_banks(instructor)) == (True, [team.bank])
+    assert access.writable_banks(staff) == [None]
+    assert access.can_edit_bank(instructor, team.bank_id) and not access.can_edit_bank(
+        instructor, None
+    )
+    assert access.can_edit_bank(staff, None) and not access.can_edit_bank(staff, team.bank_id)
+
+
+def team_bank_of(instructor: User):
+    return instructor.memberships.get().team.bank

@@ -317,6 +317,103 @@ def test_imported_questions(bank):
         assert_inert(teacher, path)
 
 
+def test_written_questions_their_history_and_their_bank(bank):
+    """What an instructor writes in the editor — answers are Markdown — and edits: the
+    question page, the study card, the team bank page, the history and its diffs."""
+    instructor = make_user(username="writer-teacher", display_name=CORPUS[1])
+    team = make_team(CORPUS[2], instructor=instructor)
+    learner = make_user(username="team-learner")
+    add_member(team, learner)
+    teacher = Client()
+    teacher.force_login(instructor)
+    topic = bank[0]
+    written = []
+    for attack in CORPUS:
+        response = teacher.post(
+            reverse("authoring:question_create"),
+            {
+                "bank": str(team.bank.pk),
+                "text": f"Question: {attack}",
+                "concise": attack,
+                "long": f"{attack}\n\n- {attack}",
+                "topics": [topic.slug],
+            },
+        )
+        assert response.status_code == 302, response.content.decode()
+        written.append(Question.objects.get(text=f"Question: {attack}"))
+    # Each edited once, so that its history has a diff of attack against attack.
+    question = written[0]
+    edit = teacher.get(reverse("authoring:question_edit", args=[question.key]))
+    revision = re.search(r'name="revision" value="(\d+)"', edit.content.decode())
+    assert revision, "the editor carries the revision it was opened on"
+    response = teacher.post(
+        reverse("authoring:question_edit", args=[question.key]),
+        {
+            "text": f"Edited: {CORPUS[3]}",
+            "concise": CORPUS[4],
+            "long": CORPUS[5],
+            "topics": [topic.slug],
+            "revision": revision.group(1),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+
+    pages = [
+        reverse("authoring:team_bank", args=[team.pk]),
+        reverse("authoring:question_history", args=[question.key]),
+        reverse("progress:topic_detail", args=[topic.slug]),
+    ]
+    pages += [reverse("progress:question_detail", args=[q.key]) for q in written]
+    for path in pages:
+        assert_inert(teacher, path)
+    preview = teacher.post(
+        reverse("authoring:answer_preview"), {"concise": CORPUS[0], "long": CORPUS[6]}, headers=HTMX
+    )
+    assert preview.status_code == 200
+    learner_client = Client()
+    learner_client.force_login(learner)
+    learner_client.post(reverse("progress:study_start"), {"source": "topic", "topic": topic.slug})
+    session = learner.study_sessions.get()
+    for _ in written:
+        assert_inert(learner_client, session.get_absolute_url())
+        learner_client.post(
+            reverse("progress:study_move", args=[session.pk]), {"direction": "next"}
+        )
+
+
+def test_proposals_and_the_reasons_they_are_declined(bank):
+    instructor = make_user(username="reviewer")
+    team = make_team("Reviewed team", instructor=instructor)
+    learner = make_user(username="proposer", display_name=CORPUS[3])
+    add_member(team, learner)
+    proposer, reviewer = Client(), Client()
+    proposer.force_login(learner)
+    reviewer.force_login(instructor)
+    for attack in CORPUS[:6]:
+        response = proposer.post(
+            reverse("authoring:proposal_create", args=[team.pk]),
+            {"text": f"Proposal: {attack}", "answer": attack, "long_answer": attack},
+        )
+        assert response.status_code == 302, response.content.decode()
+    proposals = list(team.bank.proposals.all())
+    for proposal, attack in zip(proposals, CORPUS[6:], strict=False):
+        response = reviewer.post(
+            reverse("authoring:proposal_review", args=[team.pk, proposal.pk]),
+            {"action": "decline", "reason": attack},
+        )
+        assert response.status_code == 302, response.content.decode()
+    assert team.bank.proposals.filter(status="declined").count() == len(proposals)
+    assert_inert(proposer, reverse("authoring:my_proposals"))
+    assert_inert(reviewer, reverse("authoring:review_queue", args=[team.pk]))
+    for proposal in proposals:
+        assert_inert(reviewer, reverse("authoring:proposal_review", args=[team.pk, proposal.pk]))
+    assert_inert(
+        proposer,
+        reverse("authoring:proposal_duplicates", args=[team.pk]) + "?text=" + CORPUS[0],
+        headers=HTMX,
+    )
+
+
 @pytest.mark.parametrize("attack", CORPUS[:4] + CORPUS[7:9])
 def test_reflected_parameters(logged_in_client, bank, attack):
     """What comes back from the address (a search, a filter, a next page) is inert too."""

@@ -163,3 +163,23 @@ def test_a_real_account_with_a_demo_looking_address_is_left_alone_too(seed_bank)
     assert list(Note.objects.filter(user=lena).values_list("text", flat=True)) == ["My own words"]
     assert not ConfidenceEvent.objects.filter(user=lena).exists()
     assert not Membership.objects.filter(user=lena).exists()
+
+
+def test_the_demo_team_has_questions_of_its_own_that_only_its_members_see(seed_bank, client):
+    load_demo_data()
+    team = Team.objects.get(name="CV interview prep")
+    own = set(team.bank.questions.values_list("key", flat=True))
+    assert own == {"cv-prep-latency-budget", "cv-prep-night-shift"}
+    assert team.bank.topics.get().questions.count() == 1
+    # The learners' history is over the library: they never rated the team's questions.
+    assert not ConfidenceMark.objects.filter(question__bank=team.bank).exists()
+    client.force_login(User.objects.get(username="lena"))
+    assert (
+        client.get(reverse("progress:question_detail", args=["cv-prep-night-shift"])).status_code
+        == 200
+    )
+    client.force_login(make_user())
+    assert (
+        client.get(reverse("progress:question_detail", args=["cv-prep-night-shift"])).status_code
+        == 404
+    )

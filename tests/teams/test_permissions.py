@@ -12,7 +12,7 @@ for anonymous visitors.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 from django.contrib import admin
@@ -23,6 +23,9 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
 from accounts.models import User
+from authoring.models import Proposal, QuestionRevision
+from authoring.proposals import propose
+from authoring.services import QuestionContent, edit_question, write_question
 from progress.models import ConfidenceEvent, ConfidenceMark, Note, StudySession
 from questions.models import ImportRecord, Question, Topic
 from teams import urls as team_urls
@@ -41,6 +44,9 @@ MEMBERS_200 = (302, 200, 404, 200, 404, 404)
 INSTRUCTORS_200 = (302, 403, 404, 200, 404, 404)
 INSTRUCTORS_302 = (302, 403, 404, 302, 404, 404)
 POST_ONLY = (405,) * 6
+#: Who sees a library question but may not change it gets a 403; staff change it.
+STAFF_200 = (302, 403, 403, 403, 403, 200)
+STAFF_302 = (302, 403, 403, 403, 403, 302)
 
 #: Every URL name -> {method: statuses by role}. GET is always requested; POST too
 #: when listed (it must be for POST-only views). POSTs carry no data.
@@ -82,6 +88,29 @@ EXPECTATIONS: dict[str, dict[str, tuple[int, ...]]] = {
         "GET": (302, 403, 403, 200, 404, 404),
         "POST": (302, 403, 403, 302, 404, 404),
     },
+    # Writing and changing questions: a library question (the walk's) is staff's to change.
+    "authoring:question_create": {
+        "GET": (302, 403, 403, 200, 200, 200),
+        "POST": (302, 403, 403, 422, 422, 422),
+    },
+    "authoring:answer_preview": {"GET": POST_ONLY, "POST": (302, 403, 403, 200, 200, 200)},
+    "authoring:question_edit": {"GET": STAFF_200, "POST": (302, 403, 403, 403, 403, 422)},
+    "authoring:question_history": {"GET": STAFF_200},
+    "authoring:revision_restore": {"GET": POST_ONLY, "POST": STAFF_302},
+    "authoring:question_retire": {"GET": POST_ONLY, "POST": STAFF_302},
+    "authoring:question_unretire": {"GET": POST_ONLY, "POST": STAFF_302},
+    # Already in the library: staff are told so.
+    "authoring:question_promote": {"GET": POST_ONLY, "POST": STAFF_302},
+    "authoring:team_bank": {"GET": INSTRUCTORS_200},
+    "authoring:library": {"GET": STAFF_200},
+    # The walk's import is the team instructor's, into the team bank, not yet confirmed.
+    "authoring:import_undo": {"GET": POST_ONLY, "POST": (302, 403, 404, 302, 404, 403)},
+    # Proposals: members propose; the team's instructors review.
+    "authoring:proposal_create": {"GET": MEMBERS_200, "POST": (302, 422, 404, 422, 404, 404)},
+    "authoring:proposal_duplicates": {"GET": MEMBERS_200, "POST": MEMBERS_200},
+    "authoring:my_proposals": {"GET": SIGNED_IN_200},
+    "authoring:review_queue": {"GET": INSTRUCTORS_200},
+    "authoring:proposal_review": {"GET": INSTRUCTORS_200, "POST": (302, 403, 404, 422, 404, 404)},
     # Accounts
     "accounts:signup": {"GET": SIGNED_OUT_ONLY},
     "accounts:login": {"GET": SIGNED_OUT_ONLY},
@@ -186,6 +215,12 @@ class Objects:
     group: Group
     study_session: StudySession
     import_record: ImportRecord
+    revision: QuestionRevision
+    team_content: TeamContent
+
+    @property
+    def other_proposal(self) -> Proposal:
+        return self.team_content.other_proposal
 
 
 @pytest.fixture
@@ -235,6 +270,63 @@ def objects(db) -> Objects:
             format="auto",
             text="## What is a stride?\nThe step of the filter.\n",
             topics=[topic.slug],
+            bank=team.bank,
+        ),
+        revision=edited(question, staff, "What is a stride, really?"),
+        team_content=_team_content(team, other_team, instructor, learner, other_learner, topic),
+    )
+
+
+def edited(question: Question, author: User, text: str) -> QuestionRevision:
+    """The revision an edit of the question's text makes."""
+    content = replace(QuestionContent.of(question), text=text)
+    revision = edit_question(question=question, author=author, content=content)
+    assert revision is not None
+    return revision
+
+
+@dataclass
+class TeamContent:
+    """What the team's bank holds, and another team's: the second walk's objects."""
+
+    question: Question
+    revision: QuestionRevision
+    proposal: Proposal
+    done_import: ImportRecord
+    other_question: Question
+    other_proposal: Proposal
+
+
+def _team_content(team, other_team, instructor, learner, other_learner, topic) -> TeamContent:
+    def team_question(bank, author, text):
+        return write_question(
+            bank=bank,
+            author=author,
+            content=QuestionContent(text=text, concise="An answer.", topics=(topic.slug,)),
+        )
+
+    question = team_question(team.bank, instructor, "What is the team's own question?")
+    revision = edited(question, instructor, "What is the team's question now?")
+    done_import = ImportRecord.objects.create(
+        user=instructor,
+        file_name="done.md",
+        format="auto",
+        text="x",
+        status=ImportRecord.Status.DONE,
+        bank=team.bank,
+    )
+    Question.objects.filter(pk=question.pk).update(import_record=done_import)
+    other_instructor = other_team.memberships.instructors().get().user
+    return TeamContent(
+        question=question,
+        revision=revision,
+        proposal=propose(
+            bank_id=team.bank_id, author=learner, text="Why pool?", answer="To downsample."
+        ),
+        done_import=done_import,
+        other_question=team_question(other_team.bank, other_instructor, "What is theirs?"),
+        other_proposal=propose(
+            bank_id=other_team.bank_id, author=other_learner, text="Why?", answer="Because."
         ),
     )
 
@@ -263,6 +355,8 @@ def kwargs_for(url: Url, objects: Objects) -> dict[str, object]:
         "pk": objects.note.pk,
         "session_id": objects.study_session.pk,
         "import_id": objects.import_record.pk,
+        "number": objects.revision.number,
+        "proposal_id": objects.team_content.proposal.pk,
         "code": objects.team.invite_code,
         "uidb64": "MQ",
         "token": "not-a-real-token",
@@ -384,6 +478,8 @@ CROSS_TEAM = [
     ("teams:assignment_status_csv", "GET", {"assignment_id": "other_assignment"}),
     ("teams:promote_member", "POST", {"membership_id": "other_membership"}),
     ("teams:remove_member", "POST", {"membership_id": "other_membership"}),
+    ("authoring:proposal_review", "GET", {"proposal_id": "other_proposal"}),
+    ("authoring:proposal_review", "POST", {"proposal_id": "other_proposal"}),
 ]
 
 
@@ -425,3 +521,87 @@ def test_a_learner_cannot_change_the_team_by_posting(objects):
     assert sorted(team.memberships.values_list("role", flat=True)) == ["instructor", "learner"]
     assert (TopicSet.objects.filter(team=team).count(), team.assignments.count()) == (1, 1)
     assert ConfidenceMark.objects.count() == ConfidenceEvent.objects.count() == 1
+
+
+# --- The team's own content -------------------------------------------------------
+#
+# The same walk over every URL that names a question, a revision, a proposal or an import,
+# now with the team bank's: its members see its question (staff too, to moderate), its
+# instructors change it; everyone outside the team gets a 404 for every one of its ids.
+
+SEES_TEAM_QUESTION = (302, 200, 404, 200, 404, 200)
+TEAM_EDITORS_200 = (302, 403, 404, 200, 404, 403)
+TEAM_EDITORS_302 = (302, 403, 404, 302, 404, 403)
+TEAM_CONTENT: dict[str, dict[str, tuple[int, ...]]] = {
+    "progress:question_detail": {"GET": SEES_TEAM_QUESTION},
+    "progress:mark_confidence": {"POST": (302, 422, 404, 422, 404, 422)},
+    "progress:edit_note": {"GET": SEES_TEAM_QUESTION},
+    "authoring:question_edit": {"GET": TEAM_EDITORS_200, "POST": (302, 403, 404, 422, 404, 403)},
+    "authoring:question_history": {"GET": TEAM_EDITORS_200},
+    "authoring:revision_restore": {"POST": TEAM_EDITORS_302},
+    "authoring:question_retire": {"POST": TEAM_EDITORS_302},
+    "authoring:question_unretire": {"POST": TEAM_EDITORS_302},
+    # Only staff bring a team's question into the library.
+    "authoring:question_promote": {"POST": (302, 403, 404, 403, 404, 302)},
+    # The import is the team instructor's and done: its page is theirs alone.
+    "questions:import_preview": {"GET": (302, 403, 403, 200, 404, 404)},
+    "authoring:import_undo": {"POST": TEAM_EDITORS_302},
+    "authoring:proposal_review": {"GET": INSTRUCTORS_200, "POST": (302, 403, 404, 422, 404, 404)},
+}
+TEAM_CONTENT_PARAMS = frozenset({"key", "number", "proposal_id", "import_id"})
+
+
+def test_every_url_of_team_content_is_in_the_team_content_walk():
+    names = {name for name, url in named_urls().items() if url.params & TEAM_CONTENT_PARAMS}
+    assert names == set(TEAM_CONTENT)
+
+
+def team_kwargs(url: Url, objects: Objects) -> dict[str, object]:
+    content = objects.team_content
+    values = {
+        "key": content.question.key,
+        "number": content.revision.number,
+        "proposal_id": content.proposal.pk,
+        "import_id": content.done_import.pk,
+        "team_id": objects.team.pk,
+    }
+    return {param: values[param] for param in url.params}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_teams_content_gives_the_expected_status(objects, role):
+    user = objects.users[role]
+    index = ROLES.index(role)
+    urls = named_urls()
+    mismatches = []
+    for name, rows in sorted(TEAM_CONTENT.items()):
+        path = reverse(name, kwargs=team_kwargs(urls[name], objects))
+        for method, row in rows.items():
+            response = request_as(user, method, path)
+            if response.status_code != row[index]:
+                mismatches.append(
+                    f"{method} {name} ({path}): {response.status_code} != {row[index]}"
+                )
+    assert mismatches == []
+    # Nothing a request did outlived it (each ran in a rolled-back savepoint).
+    content = objects.team_content
+    assert Question.objects.filter(
+        pk=content.question.pk, retired_at__isnull=True, bank=objects.team.bank
+    ).exists()
+
+
+def test_another_teams_question_is_a_404_on_every_page_that_names_it(objects):
+    """The team's members, its instructor included, never reach the other team's
+    question, whatever page they try."""
+    key = objects.team_content.other_question.key
+    urls = named_urls()
+    for role in ("learner", "instructor"):
+        for name in sorted(TEAM_CONTENT):
+            url = urls[name]
+            if url.params != {"key"}:
+                continue
+            for method in TEAM_CONTENT[name]:
+                response = request_as(
+                    objects.users[role], method, reverse(name, kwargs={"key": key})
+                )
+                assert response.status_code == 404, (role, method, name)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from progress.models import ConfidenceEvent, ConfidenceMark, Note
 from questions.models import Question, Topic
 from teams.models import Assignment, Membership, Team, TopicSet
-from tests.factories import PASSWORD, make_bank, make_user, mark, note
+from tests.factories import PASSWORD, make_bank, make_question, make_user, mark, note
 from tests.pages import field_errors, html_of, squash, table_rows
 from tests.teams.factories import (
     DUE_FUTURE,
@@ -422,13 +422,21 @@ def test_deleting_asks_first_and_keeps_everyones_progress(instructor, learner, t
 
     response = client.post(team_url("team_delete", team), follow=True)
     assert response.redirect_chain == [(reverse("teams:team_list"), 302)]
-    assert messages_of(response) == [
-        "Team “CV prep” deleted. Everyone's confidence and notes stay."
-    ]
+    assert messages_of(response) == ["Team “CV prep” and its team bank deleted."]
     assert not Team.objects.exists()
     assert not Membership.objects.exists()
     assert (TopicSet.objects.count(), Assignment.objects.count()) == (0, 0)
     assert progress_counts() == before == (2, 2, 2)
+
+
+def test_deleting_says_the_team_bank_goes_with_the_team(instructor, learner, team):
+    own = make_question(bank=team.bank)
+    mark(learner, own, 3)
+    confirm = squash(html_of(client_for(instructor).get(team_url("team_delete", team))))
+    assert "Its team bank goes too: 1 question only this team sees" in confirm
+    client_for(instructor).post(team_url("team_delete", team))
+    assert not Question.objects.filter(pk=own.pk).exists()
+    assert not learner.confidence_marks.exists()
 
 
 # --- Topic sets ------------------------------------------------------------------------

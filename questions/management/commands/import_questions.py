@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 
+from questions.access import team_bank
 from questions.importing import (
     FORMATS,
     ImportPlan,
@@ -44,6 +45,12 @@ class Command(BaseCommand):
             "or a new one to create. Repeat for several.",
         )
         parser.add_argument(
+            "--team",
+            metavar="TEAM",
+            help="Import into this team's bank (its id, or its exact name); without it the "
+            "questions go into the library, which everyone sees.",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="Show what would be imported; write nothing."
         )
         parser.add_argument(
@@ -53,6 +60,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, path: Path, topics: list[str], **options: Any) -> None:
+        bank = None
+        if options["team"] is not None:
+            bank = team_bank(options["team"])
+            if bank is None:
+                raise CommandError(
+                    f"Nothing was imported: there is no team “{options['team']}” (give its "
+                    "id, or its name exactly; a name two teams share needs the id)."
+                )
         try:
             document = parse_import(
                 self._read(path),
@@ -60,10 +75,12 @@ class Command(BaseCommand):
                 format=options["format"],
                 max_questions=settings.IMPORT_MAX_QUESTIONS,
             )
-            plan = plan_import(document, topics=topics)
+            plan = plan_import(document, topics=topics, bank=bank)
         except ParseError as error:
             raise CommandError(f"Nothing was imported. {error}") from error
         if options["verbosity"] >= 1:
+            where = f"the bank of the team “{bank.name}”" if bank else "the library"
+            self.stdout.write(f"Importing into {where}.")
             self._describe(plan, keep_duplicates=options["keep_duplicates"])
         if plan.problems:
             raise CommandError("Nothing was imported. " + " ".join(plan.problems))
