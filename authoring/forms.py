@@ -21,7 +21,7 @@ from questions.importing.document import (
     RELATED_PER_QUESTION_MAX,
     TOPICS_PER_QUESTION_MAX,
 )
-from questions.models import Bank, Question, Topic, live_in
+from questions.models import Bank, Question, Topic, in_library_or, live_in
 
 MARKDOWN_HELP = (
     "Markdown: **bold**, *italic*, lists (a line starting with “- ”), `code`, "
@@ -139,7 +139,7 @@ class QuestionForm(forms.Form):
         )
         in_scope = live_in(banks)
         if question is not None:  # a retired question it is linked to stays choosable
-            in_scope |= Q(pk__in=question.related.values("pk"))
+            in_scope |= Q(pk__in=question.related.values("pk")) & in_library_or(banks)
         related = cast(QuestionChoiceField, self.fields["related"])
         others = Question.objects.filter(in_scope)
         if question is not None:

@@ -20,6 +20,13 @@ class TypedText(forms.CharField):
         self.collapse = collapse
         super().__init__(**kwargs)
 
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        """No maxlength: a browser would cut pasted text without a word, where the
+        server says how long it is and keeps it all."""
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
+
     def to_python(self, value: Any) -> str:
         text = super().to_python(value) or ""
         if self.collapse:

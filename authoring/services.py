@@ -25,7 +25,7 @@ from django.utils import timezone
 from accounts.models import User
 from authoring.models import QuestionRevision
 from progress.models import ConfidenceEvent, ConfidenceMark, Note
-from questions.importing.planning import derived_key
+from questions.importing.planning import bank_name, derived_key
 from questions.models import Answer, Bank, ImportRecord, Question, Topic, in_library_or
 
 KEY_MAX = 80
@@ -78,10 +78,13 @@ class QuestionContent:
         )
 
 
-def new_key(text: str) -> str:
-    """A key for a question written in the app: the importer's key for the same text,
-    so importing it later finds it, with a number added when that is taken."""
+def new_key(text: str, bank: Bank | None = None) -> str:
+    """A key for a question written in the app: the importer's key for the same text in
+    the same bank (a team bank's keys are its own: bank_name), so importing it later
+    finds it, with a number added when that is taken."""
     base = derived_key(text)
+    if bank is not None:
+        base = bank_name(base, bank, KEY_MAX)
     taken = set(Question.objects.filter(key__startswith=base).values_list("key", flat=True))
     if base not in taken:
         return base
@@ -100,12 +103,14 @@ def write_question(
     Two writers of the same text at once may both find its key free: the second's
     insert fails on the key's uniqueness, inside a savepoint, and it takes the next key.
     """
-    top = Question.objects.aggregate(top=Max("position"))["top"] or 0
+    # After the last question the bank's team sees: numbers shown never count others'.
+    in_view = in_library_or([bank.pk] if bank is not None else [])
+    top = Question.objects.filter(in_view).aggregate(top=Max("position"))["top"] or 0
     for attempt in range(KEY_ATTEMPTS):
         try:
             with transaction.atomic():
                 question = Question.objects.create(
-                    key=new_key(content.text),
+                    key=new_key(content.text, bank),
                     position=top + 1,
                     text=content.text,
                     bank=bank,
@@ -154,7 +159,9 @@ def restore_revision(*, revision: QuestionRevision, author: User) -> QuestionRev
     )
 
 
-def _write_content(question: Question, content: QuestionContent) -> None:
+def _write_content(
+    question: Question, content: QuestionContent, *, keep_other_banks_links: bool = True
+) -> None:
     for kind, text in ((Answer.Kind.CONCISE, content.concise), (Answer.Kind.LONG, content.long)):
         if text:
             Answer.objects.update_or_create(
@@ -165,9 +172,12 @@ def _write_content(question: Question, content: QuestionContent) -> None:
     topics = Topic.objects.in_scope([question.bank_id] if question.bank_id else [])
     question.topics.set(topics.filter(slug__in=content.topics))
     related = Question.objects.filter(key__in=content.related).exclude(pk=question.pk)
-    # Related questions come from the library and the question's own bank only.
+    # Related questions come from the library and the question's own bank only. Links
+    # from other banks (a team's question linked to this library one) are not the
+    # editor's to see or change: they stay.
     related = related.filter(in_same_scope(question))
-    question.related.set(related)
+    elsewhere = question.related.exclude(in_same_scope(question))
+    question.related.set([*related, *(elsewhere if keep_other_banks_links else [])])
 
 
 def in_same_scope(question: Question) -> Q:
@@ -317,7 +327,7 @@ def promote_question(
     locked.bank = None
     locked.save(update_fields=["bank"])
     question.bank = None
-    _write_content(locked, content)
+    _write_content(locked, content, keep_other_banks_links=False)
     return _record(locked, author=by, action="Promoted to the library", content=content)
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db.models import Case, F, TextField, Value, When
 from django.utils import timezone
 
 from accounts.models import User
 from progress.models import Confidence
+from questions.access import visible_banks
+from questions.models import in_library_or
 
 LEARNER_FORMAT = "studyhub-learner-data"
 LEARNER_FORMAT_VERSION = 1
@@ -21,14 +24,25 @@ def _when(moment: datetime | None) -> str | None:
 def learner_data(user: User, *, now: datetime | None = None) -> dict:
     """Everything StudyHub keeps about `user`'s studying, in four queries."""
     labels = dict(Confidence.choices)
-    marks = user.confidence_marks.order_by("question__position", "question__pk").values_list(
-        "question__key", "question__text", "level", "updated_at", "due"
+    # Everything the user did is theirs, but a question's text only while they can read
+    # it: not the current text of a team bank's question after they left the team.
+    seen_text = Case(
+        When(in_library_or(visible_banks(user), prefix="question__"), then=F("question__text")),
+        default=Value(""),
+        output_field=TextField(),
+    )
+    marks = (
+        user.confidence_marks.order_by("question__position", "question__pk")
+        .annotate(seen_text=seen_text)
+        .values_list("question__key", "seen_text", "level", "updated_at", "due")
     )
     events = user.confidence_events.order_by("created_at", "pk").values_list(
         "question__key", "level", "created_at"
     )
-    notes = user.notes.order_by("question__position", "question__pk").values_list(
-        "question__key", "question__text", "text", "version", "updated_at"
+    notes = (
+        user.notes.order_by("question__position", "question__pk")
+        .annotate(seen_text=seen_text)
+        .values_list("question__key", "seen_text", "text", "version", "updated_at")
     )
     teams = user.memberships.order_by("team__name", "team__pk").values_list(
         "team__name", "role", "joined_at"

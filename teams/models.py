@@ -146,7 +146,9 @@ class TopicSetQuerySet(models.QuerySet["TopicSet"]):
     def question_ids(self) -> dict[int, set[int]]:
         """For each of these topic sets, the ids of the questions it holds: its whole
         topics' and its single ones, of the library and its team's bank, none retired
-        (another team's question may join a library topic). Two queries, however many sets."""
+        (another team's question may join a library topic, and a set made before team
+        banks may name a question that has moved to another team's bank since). Two
+        queries, however many sets."""
         held: dict[int, set[int]] = defaultdict(set)
         own_bank = Q(question__bank__isnull=True) | Q(
             question__bank=models.F("topic__topic_sets__team__bank")
@@ -157,7 +159,9 @@ class TopicSetQuerySet(models.QuerySet["TopicSet"]):
         for set_id, question_id in via_topics.values_list("topic__topic_sets", "question_id"):
             held[set_id].add(question_id)
         single = TopicSet.questions.through.objects.filter(
-            topicset__in=self, question__retired_at__isnull=True
+            Q(question__bank__isnull=True) | Q(question__bank=models.F("topicset__team__bank")),
+            topicset__in=self,
+            question__retired_at__isnull=True,
         )
         for set_id, question_id in single.values_list("topicset_id", "question_id"):
             held[set_id].add(question_id)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from django.db.models import Aggregate, Count, Max, Q
+from django.db.models import Aggregate, Count, Max, Prefetch, Q
 from django.utils import timezone
 from django.utils.http import urlencode
 
@@ -335,7 +335,9 @@ def assignment_statuses(
 def topic_sets_with_size(team: Team) -> list[tuple[TopicSet, int]]:
     """The team's topic sets, their topics loaded, each with how many questions it holds."""
     held = team.topic_sets.question_ids()
-    return [(s, len(held.get(s.pk, ()))) for s in team.topic_sets.prefetch_related("topics")]
+    topics = Prefetch("topics", queryset=Topic.objects.in_scope([team.bank_id]))
+    sets = TopicSet.objects.filter(team=team).prefetch_related(topics)
+    return [(s, len(held.get(s.pk, ()))) for s in sets]
 
 
 def weakest_questions(team: Team, topic: Topic, limit: int = 5) -> list[Question]:

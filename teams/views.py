@@ -386,7 +386,8 @@ def assignment_detail(
     membership = membership_or_404(request, team_id)
     team = membership.team
     assignment = get_object_or_404(team.assignments.select_related("topic_set"), pk=assignment_id)
-    questions = Question.objects.filter(pk__in=assignment.topic_set.question_ids())
+    held = assignment.topic_set.question_ids()  # the library's and the team's only
+    questions = Question.objects.live_in([team.bank_id]).filter(pk__in=held)
     progress = next(
         p for p in assignments_with_progress(team, request.user) if p.assignment == assignment
     )

@@ -159,6 +159,7 @@ class _Topics:
 
     def __init__(self, source: str, bank: Bank | None = None) -> None:
         self.source = source
+        self.bank = bank
         existing = list(Topic.objects.in_scope(scope_of(bank)))
         self.state = (len(existing), max((t.pk for t in existing), default=0))
         self.by_slug = {t.slug: PlannedTopic(t.slug, t.name, t.description, t) for t in existing}
@@ -166,8 +167,15 @@ class _Topics:
         self.used: dict[str, PlannedTopic] = {}  # slug -> topic, in the order first used
         self.new_count = 0
 
+    def _find(self, slug: str) -> PlannedTopic | None:
+        """The topic with this slug, or the bank's own topic made from it."""
+        found = self.by_slug.get(slug)
+        if found is None and self.bank is not None:
+            found = self.by_slug.get(bank_name(slug, self.bank, TOPIC_SLUG_MAX))
+        return found
+
     def declare(self, slug: str, name: str, description: str, line: int | None) -> PlannedTopic:
-        topic = self.by_slug.get(slug)
+        topic = self._find(slug)
         if topic is None:
             topic = self._new(slug, name, line, description)
         return self._use(topic)
@@ -178,9 +186,9 @@ class _Topics:
             return None
         if explicit := TOPIC_WITH_SLUG.match(entry):
             slug, name = explicit["slug"], explicit["name"]
-            topic = self.by_slug.get(slug) or self._new(slug, name, line)
-        elif entry in self.by_slug:
-            topic = self.by_slug[entry]
+            topic = self._find(slug) or self._new(slug, name, line)
+        elif (found := self._find(entry)) is not None:
+            topic = found
         elif entry.casefold() in self.by_name:
             topic = self.by_name[entry.casefold()]
         elif slugify(entry) == entry:
@@ -189,7 +197,7 @@ class _Topics:
             slug = slugify(entry)[:TOPIC_SLUG_MAX].strip("-_")
             if not slug:  # no Latin letters or digits at all
                 slug = "topic-" + hashlib.sha256(entry.encode()).hexdigest()[:8]
-            topic = self.by_slug.get(slug) or self._new(slug, entry, line)
+            topic = self._find(slug) or self._new(slug, entry, line)
         return self._use(topic)
 
     def _new(self, slug: str, name: str, line: int | None, description: str = "") -> PlannedTopic:
@@ -218,18 +226,17 @@ class _Topics:
         return topic
 
     def make_room(self, bank: Bank | None) -> None:
-        """Give a new topic whose slug a bank out of view already holds another slug:
-        the same one each time (so importing the file again finds the topic it made),
-        or the topic of this bank that already has it."""
+        """Give each new topic a slug no other bank can hold: a team bank's own (see
+        bank_name); in the library, whose importers are staff, who see every bank,
+        another slug when a team bank holds it. The same one each time, so importing
+        the file again finds the topic it made."""
         new = [t for t in self.used.values() if t.is_new]
-        out_of_view = Topic.objects.exclude(in_library_or(scope_of(bank)))
-        renamed = _free_names(
-            [t.slug for t in new],
-            out_of_view,
-            "slug",
-            TOPIC_SLUG_MAX,
-            _suffix(bank),
-        )
+        if bank is not None:
+            renamed = {t.slug: bank_name(t.slug, bank, TOPIC_SLUG_MAX) for t in new}
+        else:
+            out_of_view = Topic.objects.exclude(in_library_or(scope_of(bank)))
+            slugs = [t.slug for t in new]
+            renamed = _free_names(slugs, out_of_view, "slug", TOPIC_SLUG_MAX, _suffix(bank))
         for topic in new:
             if topic.slug not in renamed:
                 continue
@@ -334,10 +341,27 @@ def _suffix(bank: Bank | None) -> str:
     return f"t{bank.pk}" if bank is not None else "lib"
 
 
+def bank_name(name: str, bank: Bank, max_length: int) -> str:
+    """A key or topic slug of `bank`'s own: the name ending in "-t" and the bank's number.
+
+    Keys and slugs are unique across the site, and addresses show them. Were a team's
+    names the file's own, a name another bank already held would have to change, and
+    the change would tell that the other bank holds it; ending every name of a team
+    bank in its own mark, no two banks ever want the same one.
+    """
+    tail = f"-t{bank.pk}"
+    if name.endswith(tail):
+        return name
+    return name[: max_length - len(tail)] + tail
+
+
 def _keys_free_here(document: ImportDocument, bank: Bank | None) -> dict[str, str]:
-    """Keys of the file that a bank out of view already holds, each with the key it
-    gets instead: another, the same each time the file is imported into `bank`."""
+    """The key each of the file's questions gets: a team bank's own (bank_name); in the
+    library, another key for one a team bank holds (staff import there, who see every
+    bank). The same each time the file is imported into `bank`."""
     keys = [item.key or derived_key(item.text) for item in document.items]
+    if bank is not None:
+        return {key: bank_name(key, bank, KEY_MAX) for key in keys}
     out_of_view = Question.objects.exclude(in_library_or(scope_of(bank)))
     renamed = _free_names(keys, out_of_view, "key", KEY_MAX, _suffix(bank))
     # /questions/new/ is the question editor, so no question can have the key "new".

@@ -179,7 +179,9 @@ def write_plan(
             report.skipped[planned.status] += 1
 
     created_topics = _create_topics(plan, writing, report)
-    start = (Question.objects.aggregate(top=Max("position"))["top"] or 0) + 1
+    # After the last question the bank's team sees: numbers shown never count others'.
+    in_view = in_library_or(scope_of(plan.bank))
+    start = (Question.objects.filter(in_view).aggregate(top=Max("position"))["top"] or 0) + 1
     new_questions = Question.objects.bulk_create(
         Question(
             key=q.key,
@@ -236,7 +238,8 @@ def _create_topics(
     new = [t for t in plan.topics if t.is_new and t.slug in wanted]
     if not new:
         return topics
-    position = (Topic.objects.aggregate(top=Max("position"))["top"] or 0) + 1
+    in_view = in_library_or(scope_of(plan.bank))
+    position = (Topic.objects.filter(in_view).aggregate(top=Max("position"))["top"] or 0) + 1
     created = Topic.objects.bulk_create(
         Topic(
             slug=t.slug,

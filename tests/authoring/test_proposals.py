@@ -898,3 +898,11 @@ def test_the_live_duplicate_check_is_a_post_so_a_long_question_fits(client, db):
     assert f'hx-post="{url}"' in html_of(page)
     response = client.post(url, {"text": "Что такое свёртка? " * 50}, headers=HTMX)
     assert response.status_code == 200
+
+
+def test_the_proposal_form_never_cuts_pasted_text(client, db):
+    learner = make_user()
+    team = make_team("Team", learners=[learner])
+    client.force_login(learner)
+    page = html_of(client.get(reverse("authoring:proposal_create", kwargs={"team_id": team.pk})))
+    assert "maxlength" not in page

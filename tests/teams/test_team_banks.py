@@ -315,13 +315,19 @@ def test_importing_into_team_a_changes_nothing_for_team_b_or_a_non_member(world)
     client.post(response["Location"])
     added = Question.objects.filter(bank=world.team_a.bank, text__contains="pooling keep")
     assert added.count() == 2
-    assert Topic.objects.get(slug="pooling").bank == world.team_a.bank
+    assert Topic.objects.get(slug=f"pooling-t{world.team_a.bank.pk}").bank == world.team_a.bank
     after = _pages(world)
     for name, html in before.items():
         changed = difflib.unified_diff(html.splitlines(), after[name].splitlines(), lineterm="")
         assert html == after[name], f"{name} changed:\n" + "\n".join(list(changed)[:40])
     # Team A sees them.
-    html = html_of(get(world.client(world.a_learner), "progress:topic_detail", slug="pooling"))
+    html = html_of(
+        get(
+            world.client(world.a_learner),
+            "progress:topic_detail",
+            slug=f"pooling-t{world.team_a.bank.pk}",
+        )
+    )
     assert "What does max pooling keep?" in html
 
 
@@ -526,3 +532,63 @@ def test_the_study_card_shows_only_visible_related_questions(world):
     html = html_of(client.get(session.get_absolute_url()))
     assert world.library[0].text in html
     assert world.b_question.key not in html
+
+
+def test_my_data_keeps_my_marks_on_a_left_teams_question_but_not_its_text(world):
+    mark(world.a_learner, world.a_in_own_topic, 4)
+    note(world.a_learner, world.a_in_own_topic, "Mine")
+    world.team_a.memberships.filter(user=world.a_learner).delete()
+    data = json.loads(get(world.client(world.a_learner), "progress:download_my_data").content)
+    (marked,) = data["confidence"]
+    (noted,) = data["notes"]
+    assert marked["question"] == noted["question"] == world.a_in_own_topic.key
+    assert marked["question_text"] == noted["question_text"] == ""
+    assert noted["text"] == "Mine"
+    assert world.a_in_own_topic.text not in json.dumps(data)
+
+
+def test_a_topic_set_made_before_a_move_never_shows_another_teams_question(world):
+    """A topic set of team B names a question that has since moved into team A's bank
+    (as the bank migration can do): B's pages neither list nor count it."""
+    from tests.teams.factories import make_assignment
+
+    assignment = make_assignment(world.team_b, questions=[world.library[0], world.a_in_own_topic])
+    client = world.client(world.b_learner)
+    html = html_of(
+        get(client, "teams:assignment_detail", team_id=world.team_b.pk, assignment_id=assignment.pk)
+    )
+    assert world.library[0].text in html
+    assert world.a_in_own_topic.text not in html
+    assert assignment.topic_set.question_ids() == {world.library[0].pk}
+
+
+def test_what_a_team_writes_is_named_and_numbered_the_same_whatever_other_banks_hold(world):
+    """Keys, topic slugs and question numbers of a team's new questions never depend on
+    another team's bank: otherwise a "-2" or a higher number would tell it exists."""
+    from authoring.services import QuestionContent, write_question
+    from questions.importing.planning import KEY_MAX, bank_name, derived_key
+
+    text = "What is the secret alpha plan?"
+
+    def written_by(team: Team, author: User) -> Question:
+        content = QuestionContent(text=text, concise="Ours.", topics=("basics",))
+        return write_question(bank=team.bank, author=author, content=content)
+
+    theirs = written_by(world.team_a, world.a_instructor)
+    far = max(Question.objects.values_list("position", flat=True)) + 1000
+    make_question(bank=world.team_a.bank, topics=[world.a_topic], position=far)
+    ours = written_by(world.team_b, world.b_instructor)
+    assert theirs.key == bank_name(derived_key(text), world.team_a.bank, KEY_MAX)
+    assert ours.key == bank_name(derived_key(text), world.team_b.bank, KEY_MAX)
+    seen_by_b = [*world.library, world.b_question]
+    assert ours.position == max(q.position for q in seen_by_b) + 1 < far
+
+    csv_text = 'key,text,answer,topics\nk1,"What is secret?",Yes,"Secret [a-secrets]"\n'
+    client = world.client(world.b_instructor)
+    response = client.post(
+        reverse("questions:import_upload"),
+        {"file": SimpleUploadedFile("s.csv", csv_text.encode()), "format": "csv"},
+    )
+    preview = html_of(client.get(response["Location"]))
+    # A's topic has the slug "a-secrets"; B's new one is B's own, as it would be anyway.
+    assert f"<code>a-secrets-t{world.team_b.bank.pk}</code>" in preview
