@@ -592,3 +592,16 @@ def test_what_a_team_writes_is_named_and_numbered_the_same_whatever_other_banks_
     preview = html_of(client.get(response["Location"]))
     # A's topic has the slug "a-secrets"; B's new one is B's own, as it would be anyway.
     assert f"<code>a-secrets-t{world.team_b.bank.pk}</code>" in preview
+
+
+def test_the_import_preview_says_when_a_question_already_there_is_retired(world):
+    Question.objects.filter(pk=world.a_in_own_topic.pk).update(retired_at=timezone.now())
+    text = f"## {world.a_topic.name}\n\n1. {world.a_in_own_topic.text}\n   An answer.\n"
+    client = world.client(world.a_instructor)
+    response = client.post(
+        reverse("questions:import_upload"),
+        {"file": SimpleUploadedFile("again.md", text.encode()), "format": "auto"},
+    )
+    preview = squash(html_of(client.get(response["Location"])))
+    assert "Already in the bank 1" in preview
+    assert "retired: bring it back from the bank page" in preview
