@@ -15,13 +15,13 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import ProfileForm, SignUpForm
 from accounts.http import AuthenticatedHttpRequest
 from accounts.lockout import locked_out
 from accounts.services import TooManyResetRequests, request_password_reset
+from studyhub.http import local_url
 from studyhub.security import client_ip
 
 
@@ -29,11 +29,7 @@ from studyhub.security import client_ip
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("progress:dashboard")
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = ""
+    next_url = local_url(request, request.POST.get("next") or request.GET.get("next") or "")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()

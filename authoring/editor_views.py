@@ -15,12 +15,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import Max, QuerySet
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -36,12 +35,12 @@ from authoring.forms import (
     bank_value,
 )
 from authoring.models import QuestionRevision
+from authoring.selectors import bank_imports, bank_questions, revision_names
 from authoring.services import (
     EditConflict,
     NeedsLibraryTopic,
     PromotionRefused,
     QuestionContent,
-    in_same_scope,
     latest_revision_number,
     promote_question,
     restore_revision,
@@ -54,13 +53,15 @@ from authoring.services import (
 from questions.access import (
     can_edit_bank,
     can_import,
+    can_see_bank,
     questions_seen_by,
-    visible_banks,
     writable_banks,
 )
 from questions.forms import LIBRARY
-from questions.models import Bank, ImportRecord, Question, Topic
+from questions.models import ImportRecord, Question
+from studyhub.http import id_or_none, local_url
 from studyhub.markdown import render_markdown
+from teams.crumbs import team_crumbs
 from teams.models import Team
 from teams.permissions import instructor_or_403
 
@@ -80,11 +81,7 @@ HISTORY_PAGES_MAX = 99_999
 
 def _refuse_bank(request: AuthenticatedHttpRequest, bank_id: int | None) -> None:
     """Raise for a bank the user may not change: 404 when they do not even see it."""
-    seen = (
-        bank_id is None
-        or Bank.objects.filter(pk=bank_id, pk__in=visible_banks(request.user)).exists()
-    )
-    if not seen:
+    if not can_see_bank(request.user, bank_id):
         raise Http404("No such bank.")
     if bank_id is None:
         raise PermissionDenied("Only staff can change the library.")
@@ -107,11 +104,7 @@ def _editable_question(
 
 def _back(request: AuthenticatedHttpRequest, fallback: str) -> str:
     """Where a form sent from a list asked to go back to (`next`), if it is on this site."""
-    target = request.POST.get("next", "")
-    safe = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if target and safe else fallback
+    return local_url(request, request.POST.get("next", "")) or fallback
 
 
 def _bank_url(bank_id: int | None) -> str:
@@ -168,9 +161,10 @@ def question_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     wanted = (request.POST if posted else request.GET).get("bank", "") or LIBRARY
     if not posted and wanted not in by_value and wanted != LIBRARY:
         # A bank they may not write into: 404 unless they see it, then 403.
-        if not (wanted.isascii() and wanted.isdigit() and len(wanted) < 19):
+        bank_id = id_or_none(wanted)
+        if bank_id is None:
             raise Http404("No such bank.")
-        _refuse_bank(request, int(wanted))
+        _refuse_bank(request, bank_id)
     # The library when asked for and allowed, else the first bank the writer may use.
     scope = by_value.get(wanted, banks[0])
     if posted and "preview" not in request.POST:
@@ -310,7 +304,7 @@ def _edit_conflict(
     conflict = {
         "revision": latest,
         "saved": saved,
-        "changes": content_diff(saved, mine, **_names(question, [saved, mine])),
+        "changes": content_diff(saved, mine, **revision_names(question, [saved, mine])),
     }
     return _editor(request, form, status=422, question=question, conflict=conflict)
 
@@ -346,7 +340,7 @@ def question_history(request: AuthenticatedHttpRequest, key: str) -> HttpRespons
     if page > 1 and not rows:
         raise Http404("No such page.")
     contents = [QuestionContent.from_data(r.data) for r in rows]
-    names = _names(question, contents)
+    names = revision_names(question, contents)
     empty = QuestionContent(text="", concise="")
     entries = []
     for index, revision in enumerate(rows[:HISTORY_PAGE_SIZE]):
@@ -373,25 +367,6 @@ def _page_number(value: str) -> int:
     if not 1 <= number <= HISTORY_PAGES_MAX:
         raise Http404("No such page.")
     return number
-
-
-def _names(question: Question, contents: list[QuestionContent]) -> dict[str, dict[str, str]]:
-    """The names of the topics and related questions the contents mention: two queries."""
-    slugs = {s for c in contents for s in c.topics}
-    keys = {k for c in contents for k in c.related}
-    topics = dict(Topic.objects.filter(slug__in=slugs).values_list("slug", "name"))
-    related = Question.objects.filter(in_same_scope(question), key__in=keys)
-    return {
-        "topic_names": topics,
-        "related_names": {
-            key: f"Q{position}. {_shorten(text)}"
-            for key, position, text in related.values_list("key", "position", "text")
-        },
-    }
-
-
-def _shorten(text: str, width: int = 80) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @require_POST
@@ -485,11 +460,7 @@ def question_promote(request: AuthenticatedHttpRequest, key: str) -> HttpRespons
 def team_bank(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     """The team bank's questions, retired ones too, for the team's instructors."""
     team = instructor_or_403(request, team_id).team
-    crumbs = [
-        ("Teams", reverse("teams:team_list")),
-        (team.name, team.get_absolute_url()),
-        ("Team bank", None),
-    ]
+    crumbs = [*team_crumbs(team), ("Team bank", None)]
     return _bank_page(request, bank_id=team.bank_id, title=f"Team bank: {team.name}", crumbs=crumbs)
 
 
@@ -506,25 +477,16 @@ def library(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _bank_page(
     request: AuthenticatedHttpRequest, *, bank_id: int | None, title: str, crumbs: list
 ) -> HttpResponse:
-    questions = (
-        Question.objects.filter(bank=bank_id)
-        .only("key", "text", "position", "bank", "retired_at")
-        .prefetch_related(Prefetch("topics", Topic.objects.only("name", "slug", "bank")))
-        .order_by("position", "pk")
-    )
-    page = Paginator(questions, BANK_PAGE_SIZE).get_page(request.GET.get("page"))
-    imports = (
-        ImportRecord.objects.filter(bank=bank_id, status=ImportRecord.Status.DONE)
-        .select_related("user", "undone_by")
-        .defer("text", "summary")[:BANK_IMPORTS]
-    )
+    page = Paginator(bank_questions(bank_id), BANK_PAGE_SIZE).get_page(request.GET.get("page"))
+    imports = bank_imports(bank_id)[:BANK_IMPORTS]
     value = LIBRARY if bank_id is None else str(bank_id)
     context = {
         "title": title,
         "page": page,
         "imports": imports,
         "bank_value": value,
-        "here": request.get_full_path(),
+        # Where its forms come back to: this page, not whatever else the address held.
+        "here": f"{request.path}?page={page.number}",
         "breadcrumbs": crumbs,
     }
     return TemplateResponse(request, "authoring/bank.html", context)

@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.db.models import QuerySet
 
+from authoring.forms import QuestionChoiceField
 from authoring.proposals import ANSWER_MAX, REASON_MAX, TEXT_MAX, TOPICS_MAX
 from questions.models import Question, Topic
 
@@ -73,13 +74,6 @@ def long_answer_field() -> TypedText:
         help_text="Optional: a fuller explanation.",
         error_messages={"max_length": _too_long("the long answer", ANSWER_MAX)},
     )
-
-
-class QuestionChoiceField(forms.ModelMultipleChoiceField):
-    """Questions listed by number and text, as the topic pages show them."""
-
-    def label_from_instance(self, obj: Question) -> str:
-        return f"Q{obj.position}. {obj.text}"
 
 
 def _topics_field(*, required: bool, help_text: str) -> forms.ModelMultipleChoiceField:

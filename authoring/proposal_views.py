@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -24,7 +25,6 @@ from authoring.proposal_forms import DeclineForm, ProposalForm, ReviewForm
 from authoring.proposals import (
     PER_PAGE,
     WAITING_MAX,
-    CountedPaginator,
     DuplicateCheck,
     ProposalRefused,
     accept_proposal,
@@ -40,15 +40,13 @@ from authoring.proposals import (
 )
 from authoring.services import content_from
 from questions.access import visible_questions
+from studyhub.pagination import CountedPaginator
+from teams.crumbs import team_crumbs
 from teams.models import Team
 from teams.permissions import instructor_or_403, membership_or_404
 
 FORM_PAGE = "authoring/proposals/proposal_form.html"
 REVIEW_PAGE = "authoring/proposals/proposal_review.html"
-
-
-def _team_crumbs(team: Team) -> list[tuple[str, str | None]]:
-    return [("Teams", reverse("teams:team_list")), (team.name, team.get_absolute_url())]
 
 
 # --- Proposing --------------------------------------------------------------------------
@@ -132,7 +130,7 @@ def _form_context(team: Team, form: ProposalForm, check: DuplicateCheck, *, wait
         "check": check,
         "waiting": waiting,
         "waiting_max": WAITING_MAX,
-        "breadcrumbs": [*_team_crumbs(team), ("Propose a question", None)],
+        "breadcrumbs": [*team_crumbs(team), ("Propose a question", None)],
     }
 
 
@@ -140,9 +138,7 @@ def _form_context(team: Team, form: ProposalForm, check: DuplicateCheck, *, wait
 @login_required
 def my_proposals(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every proposal of the user, latest first, with its team and how it was decided."""
-    page = CountedPaginator(
-        proposals_of(request.user), PER_PAGE, count=request.user.proposals.count()
-    ).get_page(request.GET.get("page"))
+    page = Paginator(proposals_of(request.user), PER_PAGE).get_page(request.GET.get("page"))
     return TemplateResponse(request, "authoring/proposals/my_proposals.html", {"page": page})
 
 
@@ -162,7 +158,7 @@ def review_queue(request: AuthenticatedHttpRequest, team_id: int) -> HttpRespons
         "team": team,
         "page": page,
         "waiting": counts["waiting"],
-        "breadcrumbs": [*_team_crumbs(team), ("Proposals", None)],
+        "breadcrumbs": [*team_crumbs(team), ("Proposals", None)],
     }
     return TemplateResponse(request, "authoring/proposals/review_queue.html", context)
 
@@ -252,7 +248,7 @@ def _review_context(team: Team, proposal: Proposal) -> dict:
         "team": team,
         "proposal": proposal,
         "breadcrumbs": [
-            *_team_crumbs(team),
+            *team_crumbs(team),
             ("Proposals", reverse("authoring:review_queue", kwargs={"team_id": team.pk})),
             (f"Proposal by {proposal.author.shown_name}", None),
         ],

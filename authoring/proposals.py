@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from functools import reduce
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from accounts.models import User
 from authoring.models import Proposal
@@ -192,8 +192,7 @@ ACTION_MAX = 80  # QuestionRevision.action
 
 def accepted_action(proposer: User) -> str:
     """The first revision's action: "Accepted from a proposal by <name>", cut to fit."""
-    action = f"Accepted from a proposal by {proposer.shown_name}"
-    return action if len(action) <= ACTION_MAX else action[: ACTION_MAX - 1] + "…"
+    return Truncator(f"Accepted from a proposal by {proposer.shown_name}").chars(ACTION_MAX)
 
 
 def accept_proposal(
@@ -216,14 +215,17 @@ def accept_proposal(
             action=accepted_action(proposal.author),
         )
         Proposal.objects.filter(pk=proposal.pk).update(question=question)
-    proposal.refresh_from_db()
+        # Inside the transaction: once the decision has committed, nothing is left that
+        # could fail and answer it as not made.
+        proposal.refresh_from_db()
     return question
 
 
 def decline_proposal(*, proposal: Proposal, instructor: User, reason: str) -> bool:
     """Decline the proposal with `reason`; False when it was already decided."""
-    declined = _claim(proposal, Proposal.Status.DECLINED, instructor, reason=reason)
-    proposal.refresh_from_db()
+    with transaction.atomic():  # as accept_proposal: nothing can fail after the commit
+        declined = _claim(proposal, Proposal.Status.DECLINED, instructor, reason=reason)
+        proposal.refresh_from_db()
     return declined
 
 
@@ -239,18 +241,6 @@ def _claim(proposal: Proposal, status: str, instructor: User, **fields: Any) -> 
 
 
 # --- Reading ------------------------------------------------------------------------------
-
-
-class CountedPaginator(Paginator):
-    """A paginator told the row count another query already has, so it asks no COUNT."""
-
-    def __init__(self, object_list: QuerySet[Proposal], per_page: int, *, count: int) -> None:
-        super().__init__(object_list, per_page)
-        self._known_count = count
-
-    @property
-    def count(self) -> int:
-        return self._known_count
 
 
 def queue_of(bank_id: int) -> QuerySet[Proposal]:

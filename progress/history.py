@@ -22,12 +22,12 @@ from django.db.models import F, QuerySet, Window
 from django.db.models.functions import Lag
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
-from django.utils.functional import cached_property
 
 from accounts.models import User
 from progress.models import COVERED_LEVEL, ConfidenceEvent
 from questions.access import visible_banks
 from questions.models import Question, live_in, percent
+from studyhub.pagination import CountedPaginator
 
 HISTORY_WEEKS = 12
 CALENDAR_WEEKS = 26
@@ -110,20 +110,6 @@ class History:
     question_count: int
     #: The change log, newest first; `changes.get_page(n)` runs one query.
     changes: Paginator
-
-
-class CountedPaginator(Paginator):
-    """A paginator told its number of rows, so it never runs a COUNT query."""
-
-    def __init__(
-        self, object_list: QuerySet[ConfidenceEvent], per_page: int, *, count: int
-    ) -> None:
-        super().__init__(object_list, per_page)
-        self._known_count = count
-
-    @cached_property
-    def count(self) -> int:
-        return self._known_count
 
 
 def learner_history(user: User, *, now: datetime, weeks: int = HISTORY_WEEKS) -> History:

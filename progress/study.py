@@ -116,16 +116,20 @@ def current_question(session: StudySession) -> Question | None:
     A session's list is fixed when it starts, so a question may since have been retired,
     removed, or left behind with a team the learner left: the session moves past it.
     """
-    while not session.is_finished:
-        question_id = session.current_question_id
-        if question_id is None:  # an unfinished session always has one
-            return None
-        shown = visible_questions(session.user).for_question_page()
-        question = shown.filter(pk=question_id).first()
-        if question is not None:
-            return question
-        _advance(session, 1, None)
-    return None
+    if session.is_finished or session.current_question_id is None:
+        return None
+    visible = visible_questions(session.user)
+    shown = visible.for_question_page(related=visible)
+    question = shown.filter(pk=session.current_question_id).first()
+    if question is not None:
+        return question
+    # Out of view: on to the next one in view, in one query and one save however many
+    # were skipped (undoing an import may have retired hundreds).
+    rest = session.question_ids[session.position + 1 :]
+    in_view = set(visible.filter(pk__in=rest).values_list("pk", flat=True))
+    ahead = next((step for step, pk in enumerate(rest, start=1) if pk in in_view), None)
+    _advance(session, ahead if ahead is not None else len(rest) + 1, None)
+    return shown.get(pk=session.current_question_id) if ahead is not None else None
 
 
 def move(*, session: StudySession, step: int, at: datetime | None = None) -> StudySession:

@@ -79,11 +79,16 @@ def visible_topics(user: Viewer) -> TopicQuerySet:
     return Topic.objects.in_scope(visible_banks(user))
 
 
+def can_see_bank(user: Viewer, bank_id: int | None) -> bool:
+    """Whether the user sees the bank (None: the library, which everyone signed in sees)."""
+    if bank_id is None:
+        return user.is_authenticated
+    return Bank.objects.filter(pk=bank_id, pk__in=visible_banks(user)).exists()
+
+
 def can_see(user: Viewer, question: Question) -> bool:
     """Whether the user sees the question's bank (retired or not)."""
-    if question.bank_id is None:
-        return user.is_authenticated
-    return Bank.objects.filter(pk=question.bank_id, pk__in=visible_banks(user)).exists()
+    return can_see_bank(user, question.bank_id)
 
 
 def can_edit_bank(user: Viewer, bank_id: int | None) -> bool:

@@ -119,6 +119,14 @@ class ImportUploadForm(forms.Form):
         return value
 
     @property
+    def destination(self) -> str:
+        """Where the questions go, as a sentence ends: for a form with one bank to offer."""
+        bank = next(iter(self.banks.values()), None)
+        if bank is None:
+            return "the library, which everyone signed in sees"
+        return f"the team bank of {bank.name}, which only the team's members see"
+
+    @property
     def chosen_bank(self) -> Bank | None:
         return self.banks.get(self.cleaned_data.get("bank") or "")
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from progress.services import record_confidence, save_note
+from questions.importing.planning import KEY_MAX, TOPIC_SLUG_MAX, bank_name
 from questions.models import Answer, Question, Topic
 from teams.models import Assignment, Team, TopicSet
 from teams.services import create_team, join_team
@@ -153,25 +154,32 @@ DEMO_TEAM_QUESTIONS = [
         "Our detector misses people at night. What do you check before collecting more data?",
         "Whether night images were in training at all, exposure and noise, the confidence "
         "threshold per condition, and a labelled night slice to measure recall on.",
-        ["robustness", "cv-prep-our-cases"],
+        ["robustness", "our-cases"],
     ),
 ]
 
 
 def _load_demo_team_bank(team: Team, instructor: User) -> None:
-    """Two questions and a topic of the team's own, which only its members see."""
+    """Two questions and a topic of the team's own, which only its members see, named
+    and numbered as the editor and the importer name and number a team's own."""
+    in_view = [team.bank_id]
     own_topic = Topic.objects.create(
-        slug="cv-prep-our-cases",
+        slug=bank_name("our-cases", team.bank, TOPIC_SLUG_MAX),
         name="Our production cases",
         description="Questions from the team's own projects.",
-        position=(Topic.objects.aggregate(top=Max("position"))["top"] or 0) + 1,
+        position=(Topic.objects.in_scope(in_view).aggregate(top=Max("position"))["top"] or 0) + 1,
         bank=team.bank,
     )
-    topics = {t.slug: t for t in Topic.objects.in_scope([team.bank_id])}
-    top = Question.objects.aggregate(top=Max("position"))["top"] or 0
+    topics = {t.slug: t for t in Topic.objects.in_scope(in_view)}
+    topics["our-cases"] = own_topic
+    top = Question.objects.live_in(in_view).aggregate(top=Max("position"))["top"] or 0
     for offset, (key, text, answer, slugs) in enumerate(DEMO_TEAM_QUESTIONS, start=1):
         question = Question.objects.create(
-            key=key, position=top + offset, text=text, bank=team.bank, created_by=instructor
+            key=bank_name(key, team.bank, KEY_MAX),
+            position=top + offset,
+            text=text,
+            bank=team.bank,
+            created_by=instructor,
         )
         Answer.objects.create(question=question, kind=Answer.Kind.CONCISE, text=answer)
         question.topics.set([topics[slug] for slug in slugs if slug in topics])

@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from questions.models import Question, Topic
+from studyhub.http import id_or_none
 from teams.models import Assignment, Team, TopicSet
 
 
@@ -81,7 +82,7 @@ class TopicSetForm(forms.ModelForm):
         """How many questions the ticked topics and questions hold (before the form is
         sent, the saved ones): the picker's live count."""
         topic_ids, question_ids = (
-            [v for v in self[name].value() or [] if str(v).isascii() and str(v).isdigit()]
+            [n for v in self[name].value() or [] if (n := id_or_none(v)) is not None]
             for name in ("topics", "questions")
         )
         if not topic_ids and not question_ids:

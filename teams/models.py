@@ -11,7 +11,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 
@@ -68,8 +68,10 @@ class Team(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @transaction.atomic
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """A new team gets its bank; a renamed one renames its bank with it."""
+        """A new team gets its bank; a renamed one renames its bank with it (both or
+        neither)."""
         update_fields = kwargs.get("update_fields")
         if self.bank_id is None:
             self.bank = Bank.objects.create(name=self.name)
@@ -80,8 +82,10 @@ class Team(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("teams:team_detail", kwargs={"team_id": self.pk})
 
+    @transaction.atomic
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        """Deleting a team deletes its bank: its questions, topics and proposals."""
+        """Deleting a team deletes its bank: its questions, topics and proposals (both
+        or neither: a team is never answered as deleted with its bank left behind)."""
         bank_id = self.bank_id
         deleted = super().delete(*args, **kwargs)
         Bank.objects.filter(pk=bank_id).delete()

@@ -11,6 +11,7 @@ from django.http import Http404
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from questions.models import Bank
+from studyhub.http import id_or_none
 from teams.models import Membership, Team
 
 
@@ -50,8 +51,8 @@ class TeamBankAccess:
 
     def team_bank(self, team: str) -> Bank | None:
         teams = Team.objects.select_related("bank")
-        by_id = team.isascii() and team.isdigit() and len(team) < 19  # fits a bigint
-        found = teams.filter(pk=int(team)) if by_id else None
+        team_id = id_or_none(team)
+        found = teams.filter(pk=team_id) if team_id is not None else None
         if not found:
             found = teams.filter(name=team)
         matches = list(found[:2])

@@ -25,6 +25,8 @@ from progress.selectors import with_my_level_and_note_flag
 from progress.study import NothingToStudy, start_questions
 from questions.models import Question, Topic
 from studyhub.downloads import attachment, escape_cell
+from studyhub.http import id_or_none
+from teams.crumbs import team_crumbs
 from teams.forms import AssignmentForm, InviteCodeForm, TeamForm, TopicSetForm
 from teams.models import Assignment, Team, TopicSet
 from teams.permissions import instructor_or_403, membership_or_404
@@ -51,16 +53,6 @@ from teams.services import (
     save_assignment,
     save_topic_set,
 )
-
-#: One step of a page's breadcrumbs (templates/_breadcrumbs.html): a label and its link,
-#: or None for the page itself, which comes last.
-Crumb = tuple[str, str | None]
-
-
-def _team_crumbs(team: Team) -> list[Crumb]:
-    """Teams › the team: where the breadcrumbs of a team's pages start."""
-    return [("Teams", reverse("teams:team_list")), (team.name, team.get_absolute_url())]
-
 
 # --- Teams ----------------------------------------------------------------
 
@@ -144,7 +136,7 @@ def team_settings(request: AuthenticatedHttpRequest, team_id: int) -> HttpRespon
         messages.success(request, "Team renamed.")
         return redirect(team)
     status = 422 if form.is_bound else 200
-    context = {"team": team, "form": form, "breadcrumbs": [*_team_crumbs(team), ("Settings", None)]}
+    context = {"team": team, "form": form, "breadcrumbs": [*team_crumbs(team), ("Settings", None)]}
     return TemplateResponse(request, "teams/team_settings.html", context, status=status)
 
 
@@ -259,9 +251,10 @@ def _topic_set_to_study(request: AuthenticatedHttpRequest, source: str) -> Topic
 
 
 def _int_or_404(value: str | None) -> int:
-    if value is None or not (value.isascii() and value.isdigit()):
+    number = id_or_none(value) if value is not None else None
+    if number is None:
         raise Http404("No such item.")
-    return int(value)
+    return number
 
 
 # --- Topic sets ---------------------------------------------------------------
@@ -274,7 +267,7 @@ def topic_set_list(request: AuthenticatedHttpRequest, team_id: int) -> HttpRespo
     context = {
         "team": team,
         "rows": topic_sets_with_size(team),
-        "breadcrumbs": [*_team_crumbs(team), ("Topic sets", None)],
+        "breadcrumbs": [*team_crumbs(team), ("Topic sets", None)],
     }
     return TemplateResponse(request, "teams/topic_set_list.html", context)
 
@@ -300,7 +293,7 @@ def topic_set_edit(
         "topic_set": topic_set,
         "set_size": form.question_count(),
         "breadcrumbs": [
-            *_team_crumbs(team),
+            *team_crumbs(team),
             ("Topic sets", list_url),
             (topic_set.name if topic_set else "New", None),
         ],
@@ -357,7 +350,7 @@ def assignment_edit(
         "team": team,
         "form": form,
         "assignment": assignment,
-        "breadcrumbs": [*_team_crumbs(team), (here, None)],
+        "breadcrumbs": [*team_crumbs(team), (here, None)],
     }
     status = 422 if form.is_bound else 200
     return TemplateResponse(request, "teams/assignment_form.html", context, status=status)
@@ -397,7 +390,7 @@ def assignment_detail(
         "assignment": assignment,
         "questions": with_my_level_and_note_flag(questions, request.user),
         "progress": progress,
-        "breadcrumbs": [*_team_crumbs(team), (assignment.topic_set.name, None)],
+        "breadcrumbs": [*team_crumbs(team), (assignment.topic_set.name, None)],
     }
     return TemplateResponse(request, "teams/assignment_detail.html", context)
 
@@ -422,7 +415,7 @@ def team_dashboard(request: AuthenticatedHttpRequest, team_id: int) -> HttpRespo
         "selected": selected,
         "statuses": [] if fragment else assignment_statuses(team, assignments),
         "topics": Topic.objects.in_scope([team.bank_id]).order_by("position", "name"),
-        "breadcrumbs": [*_team_crumbs(team), ("Dashboard", None)],
+        "breadcrumbs": [*team_crumbs(team), ("Dashboard", None)],
     }
     template = "teams/team_dashboard.html" + ("#matrix" if fragment else "")
     return TemplateResponse(request, template, context)
@@ -455,7 +448,7 @@ def team_topic(request: AuthenticatedHttpRequest, team_id: int, slug: str) -> Ht
         "question_count": len(question_ids),
         "weakest": weakest_questions(team, topic),
         "learner_count": sum(len(g) for g in groups.values()),
-        "breadcrumbs": [*_team_crumbs(team), dashboard, (topic.name, None)],
+        "breadcrumbs": [*team_crumbs(team), dashboard, (topic.name, None)],
     }
     return TemplateResponse(request, "teams/team_topic.html", context)
 

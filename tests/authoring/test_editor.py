@@ -336,7 +336,10 @@ def test_a_retired_question_can_still_be_edited(banks, instructor_client):
     retire_question(question=question, by=banks.instructor)
     response = instructor_client.post(edit_url(question), edit_data(question, revision=2, long="L"))
     assert response.status_code == 302
-    assert Question.objects.get(pk=question.pk).is_retired
+    edited = Question.objects.get(pk=question.pk)
+    assert edited.is_retired
+    assert edited.long_answer is not None and edited.long_answer.text == "L"
+    assert edited.revisions.order_by("-number").first().action == "Edited"
 
 
 def test_the_editor_offers_only_its_banks_topics(banks, instructor_client):

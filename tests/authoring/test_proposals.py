@@ -896,8 +896,11 @@ def test_the_live_duplicate_check_is_a_post_so_a_long_question_fits(client, db):
     page = client.get(reverse("authoring:proposal_create", kwargs={"team_id": team.pk}))
     url = reverse("authoring:proposal_duplicates", kwargs={"team_id": team.pk})
     assert f'hx-post="{url}"' in html_of(page)
-    response = client.post(url, {"text": "Что такое свёртка? " * 50}, headers=HTMX)
+    text = "Что такое свёртка в нейронной сети и зачем она нужна?"
+    seen = make_question(text=text, topics=[make_topic()])
+    response = client.post(url, {"text": text}, headers=HTMX)
     assert response.status_code == 200
+    assert seen.get_absolute_url() in html_of(response)  # the POST body was read
 
 
 def test_the_proposal_form_never_cuts_pasted_text(client, db):

@@ -25,7 +25,7 @@ from questions.models import Question, Topic
 from teams.models import Team
 from tests.factories import make_question, make_topic, make_user, mark, note
 from tests.pages import html_of, matrix_of, squash, topic_rows
-from tests.teams.factories import make_team
+from tests.teams.factories import add_member, make_team
 
 pytestmark = pytest.mark.django_db
 
@@ -250,7 +250,12 @@ def test_a_retired_question_leaves_every_list_and_figure(world):
     assert retired.text not in html_of(get(client, "progress:question_list"))
     assert topic_rows(html_of(get(client, "progress:dashboard")))["Basics"] == (2, 2, 100)
     # Its page still opens, without the confidence control; the note is kept.
-    assert get(client, "progress:question_detail", key=retired.key).status_code == 200
+    page = get(client, "progress:question_detail", key=retired.key)
+    assert page.status_code == 200
+    assert 'id="confidence"' not in html_of(page)
+    assert 'id="confidence"' in html_of(
+        get(client, "progress:question_detail", key=world.library[1].key)
+    )
     assert (
         client.post(
             reverse("progress:mark_confidence", args=[retired.key]), {"level": 2}
@@ -389,6 +394,7 @@ def test_instructors_import_only_into_banks_they_instruct(world):
         },
     )
     assert response.status_code == 422
+    assert "Select a valid choice" in html_of(response)
     assert not Question.objects.filter(text__contains="pooling keep").exists()
     response = client.post(
         reverse("questions:import_upload"),
@@ -400,6 +406,8 @@ def test_instructors_import_only_into_banks_they_instruct(world):
         },
     )
     assert response.status_code == 422  # only staff add to the library
+    assert "Select a valid choice" in html_of(response)
+    assert not Question.objects.filter(text__contains="pooling keep").exists()
 
 
 def test_a_team_topic_is_not_offered_to_another_team(world):
@@ -605,3 +613,92 @@ def test_the_import_preview_says_when_a_question_already_there_is_retired(world)
     preview = squash(html_of(client.get(response["Location"])))
     assert "Already in the bank 1" in preview
     assert "retired: bring it back from the bank page" in preview
+
+
+def test_a_session_skips_any_number_of_retired_questions_in_a_fixed_number_of_queries(
+    world, django_assert_num_queries
+):
+    def queries_to_skip(retired: int) -> int:
+        extra = [make_question(topics=[world.library_topic]) for _ in range(retired)]
+        keep = world.library[0]
+        session = StudySession.objects.create(
+            user=world.loner,
+            source="topic",
+            label="Basics",
+            question_ids=[q.pk for q in extra] + [keep.pk],
+        )
+        Question.objects.filter(pk__in=[q.pk for q in extra]).update(retired_at=timezone.now())
+        client = world.client(world.loner)
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            html = html_of(client.get(session.get_absolute_url()))
+        assert keep.text in html
+        session.refresh_from_db()
+        assert session.position == retired
+        return len(queries)
+
+    assert queries_to_skip(2) == queries_to_skip(30)
+
+
+def test_an_id_of_thousands_of_digits_is_a_404_not_a_500(world):
+    client = world.client(world.a_learner)
+    response = client.post(
+        reverse("teams:study_start"), {"source": "assignment", "assignment": "9" * 5000}
+    )
+    assert response.status_code == 404
+
+
+def test_a_team_is_deleted_with_its_bank_or_not_at_all(world, monkeypatch):
+    from django.db.models.query import QuerySet
+
+    def refuse(self):
+        raise RuntimeError("the database went away")
+
+    team_id = world.team_a.pk
+    monkeypatch.setattr(QuerySet, "delete", refuse)  # the bank's delete; the team's is Collector
+    with pytest.raises(RuntimeError):
+        world.team_a.delete()
+    assert Team.objects.filter(pk=team_id).exists()
+    assert Question.objects.filter(pk=world.a_in_own_topic.pk).exists()
+
+
+def test_imported_answers_are_shown_as_markdown_made_safe(world):
+    text = (
+        "## Pooling\n\n### What does max pooling keep?\n"
+        "The **largest** value.\n\n- per window\n- <script>x</script>\n"
+    )
+    client = world.client(world.a_instructor)
+    response = client.post(
+        reverse("questions:import_upload"),
+        {"file": SimpleUploadedFile("md.md", text.encode()), "format": "auto"},
+    )
+    client.post(response["Location"])
+    question = Question.objects.get(text="What does max pooling keep?")
+    html = html_of(get(client, "progress:question_detail", key=question.key))
+    assert "<strong>largest</strong>" in html and "<li>per window</li>" in html
+    assert "<script>x" not in html and "&lt;script&gt;x" in html
+
+
+def test_the_upload_form_asks_where_the_questions_go(world):
+    """An instructor of two teams (who is staff too) chooses; one of one team is told."""
+    one = html_of(get(world.client(world.b_instructor), "questions:import_upload"))
+    assert "The questions go into the team bank of Team B" in squash(one)
+    assert '<select name="bank"' not in one
+    world.b_instructor.is_staff = True
+    world.b_instructor.save()
+    add_member(world.team_a, world.b_instructor, role="instructor")
+    many = html_of(get(world.client(world.b_instructor), "questions:import_upload"))
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', many)
+    assert ("library", "The library") in options
+    assert (str(world.team_a.bank.pk), "Team bank: Team A") in options
+    assert (str(world.team_b.bank.pk), "Team bank: Team B") in options
+    chosen = html_of(
+        get(
+            world.client(world.b_instructor),
+            "questions:import_upload",
+            query=f"bank={world.team_a.bank.pk}",
+        )
+    )
+    assert re.search(rf'<option value="{world.team_a.bank.pk}" selected>', chosen)
