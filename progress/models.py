@@ -194,6 +194,8 @@ class StudySession(models.Model):
         ASSIGNMENT = "assignment", "Assignment"
         DUE = "due", "Due for review"
         WEAKEST = "weakest", "Weakest first"
+        SEARCH = "search", "Search results"
+        NOTES = "notes", "My notes"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="study_sessions"
@@ -204,6 +206,9 @@ class StudySession(models.Model):
     position = models.PositiveIntegerField(default=0)
     #: question id (as a string, JSON keys are strings) → level rated in this session.
     ratings = models.JSONField(default=dict)
+    #: question id (as a string) → how many times it came back in this session after a
+    #: rating that put it on a learning step (progress.study.rate).
+    returns = models.JSONField(default=dict)
     started_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -224,7 +229,13 @@ class StudySession(models.Model):
 
     @property
     def size(self) -> int:
+        """Cards in the session, a question that came back counted again."""
         return len(self.question_ids)
+
+    @property
+    def question_count(self) -> int:
+        """Different questions in the session."""
+        return len(set(self.question_ids))
 
     @property
     def is_finished(self) -> bool:

@@ -6,27 +6,35 @@ the events are the review log an optimiser can learn parameters from later.
 
 Choices:
 - Confidence maps to FSRS ratings as 1→Again, 2→Hard, 3→Good, 4→Good, 5→Easy.
-- No same-day learning steps: StudyHub is studied a few times a week, so a rating
-  schedules the next review in whole days from the first review on.
+- One learning step of ten minutes, for new questions and for forgotten ones alike
+  (relearning). "Not yet" always lands on it, and so does "Shaky" on a question still
+  being learnt (FSRS gives Hard 1.5 steps there: 15 minutes). A question on a learning
+  step comes back later in the same study session (progress.study); anything rated
+  Okay or better, and "Shaky" on a question already in review, goes on in whole days.
 - No fuzzing, so a schedule is reproducible (and testable at a frozen clock).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from fsrs import Card, Rating, Scheduler, State
+
+from progress.models import Confidence
 
 if TYPE_CHECKING:
     from progress.models import ConfidenceMark
 
 DESIRED_RETENTION = 0.9
 
+#: How soon a question rated "Not yet" comes back.
+LEARNING_STEP = timedelta(minutes=10)
+
 SCHEDULER = Scheduler(
     desired_retention=DESIRED_RETENTION,
-    learning_steps=(),
-    relearning_steps=(),
+    learning_steps=(LEARNING_STEP,),
+    relearning_steps=(LEARNING_STEP,),
     enable_fuzzing=False,
 )
 
@@ -61,6 +69,56 @@ def review(mark: ConfidenceMark | None, level: int, when: datetime) -> tuple[Car
     rating = RATING_FOR_LEVEL[level]
     card, _log = SCHEDULER.review_card(card_from_mark(mark), rating, when)
     return card, rating
+
+
+def is_learning_step(card: Card) -> bool:
+    """Whether the card is on a learning step (minutes away), not in review (days)."""
+    return card.state in (State.Learning, State.Relearning)
+
+
+def preview(mark: ConfidenceMark | None, now: datetime) -> dict[int, timedelta]:
+    """For each confidence level, how long from `now` until the question comes back if
+    it is rated so now: what the rating buttons show. Pure computation, no query."""
+    card = card_from_mark(mark)
+    after: dict[Rating, timedelta] = {}
+    for rating in set(RATING_FOR_LEVEL.values()):
+        reviewed, _log = SCHEDULER.review_card(card, rating, now)
+        after[rating] = reviewed.due - now
+    return {level: after[rating] for level, rating in RATING_FOR_LEVEL.items()}
+
+
+class RatingButton(NamedTuple):
+    value: int
+    label: str
+    #: When the question comes back if rated so now: "10 min", "4 days".
+    comes_back: str
+
+
+def rating_buttons(mark: ConfidenceMark | None, now: datetime) -> list[RatingButton]:
+    """The five confidence buttons for a question the learner has `mark` on."""
+    waits = preview(mark, now)
+    return [
+        RatingButton(value, label, interval_label(waits[value]))
+        for value, label in Confidence.choices
+    ]
+
+
+def interval_label(delta: timedelta) -> str:
+    """A wait as the buttons say it: "10 min", "5 h", "1 day", "4 days", "3 months"."""
+    minutes = max(1, round(delta.total_seconds() / 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    hours = round(minutes / 60)
+    if hours < 24:
+        return f"{hours} h"
+    days = round(minutes / (60 * 24))
+    if days < 31:
+        return "1 day" if days == 1 else f"{days} days"
+    months = round(days / 30.44)
+    if months < 12:
+        return "1 month" if months == 1 else f"{months} months"
+    years = round(days / 365.25, 1)
+    return f"{years:g} year" + ("" if years == 1 else "s")
 
 
 def retrievability(mark: ConfidenceMark | None, now: datetime) -> float:

@@ -13,7 +13,8 @@ from datetime import datetime
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 
 from accounts.models import User
-from progress.models import COVERED_LEVEL, Note
+from progress.models import COVERED_LEVEL, ConfidenceMark, Note
+from progress.scheduling import SCHEDULE_FIELDS
 from questions.access import visible_banks, visible_topics
 from questions.models import BankIds, Question, QuestionQuerySet, Topic, live_in
 
@@ -70,6 +71,24 @@ def with_my_level(questions: QuestionQuerySet, user: User) -> QuestionQuerySet:
     return questions.alias(
         my_mark=FilteredRelation("confidence_marks", condition=Q(confidence_marks__user=user))
     ).annotate(my_level=F("my_mark__level"))
+
+
+def with_my_mark(questions: QuestionQuerySet, user: User) -> QuestionQuerySet:
+    """`my_level` and the user's FSRS schedule of each question, in the same query:
+    what `my_mark()` rebuilds the mark from (a study card's buttons preview it)."""
+    return with_my_level(questions, user).annotate(
+        **{f"my_{field}": F(f"my_mark__{field}") for field in SCHEDULE_FIELDS}
+    )
+
+
+def my_mark(question: Question, user: User) -> ConfidenceMark | None:
+    """The user's mark on a question loaded `with_my_mark`, rebuilt without a query;
+    None when the question is not rated."""
+    level = getattr(question, "my_level", None)
+    if level is None:
+        return None
+    fields = {field: getattr(question, f"my_{field}") for field in SCHEDULE_FIELDS}
+    return ConfidenceMark(user=user, question=question, level=level, **fields)
 
 
 def with_my_note_flag(questions: QuestionQuerySet, user: User) -> QuestionQuerySet:

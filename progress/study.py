@@ -8,17 +8,28 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from progress.models import Confidence, StudySession
-from progress.selectors import with_my_level
+from progress.models import COVERED_LEVEL, Confidence, StudySession
+from progress.scheduling import card_from_mark, is_learning_step
+from progress.selectors import with_my_level, with_my_mark
 from progress.services import record_confidence
 from questions.access import visible_banks, visible_questions, visible_topics
 from questions.models import Question, Topic
 
 WEAKEST_SESSION_SIZE = 15
+#: The most questions one session holds: "Study these" on a long list takes its first
+#: this many (a session's list is stored in one row and read on every card).
+SESSION_MAX_QUESTIONS = 500
+#: A question that goes back on a learning step comes back after this many other cards
+#: (or at the end, when fewer are left): later in the session, as FSRS's ten-minute step
+#: intends, not straight away.
+COME_BACK_AFTER = 5
+#: How many times one question comes back in a session: after that the session moves on
+#: (the scheduler still has it due in minutes, so "Review due questions" brings it back).
+MAX_RETURNS = 10
 
 
 class NothingToStudy(Exception):
@@ -60,6 +71,14 @@ def start_questions(
     return _start(user, source, label, list(in_bank_order.values_list("pk", flat=True)))
 
 
+def start_in_order(*, user: User, source: str, label: str, questions: QuerySet) -> StudySession:
+    """A session over `questions` in the order given (a search's best match first), of
+    those the user sees, the first SESSION_MAX_QUESTIONS of them."""
+    shown = questions.filter(pk__in=visible_questions(user).values("pk"))
+    ids = list(shown.values_list("pk", flat=True)[:SESSION_MAX_QUESTIONS])
+    return _start(user, source, label, ids)
+
+
 def start_due(*, user: User, now: datetime | None = None) -> StudySession:
     """Rated questions whose review is due, most overdue first."""
     now = now or timezone.now()
@@ -91,7 +110,9 @@ def start_weakest(*, user: User) -> StudySession:
 def _start(user: User, source: str, label: str, ids: list[int]) -> StudySession:
     if not ids:
         raise NothingToStudy(f"“{label}” has no questions to study.")
-    return StudySession.objects.create(user=user, source=source, label=label, question_ids=ids)
+    return StudySession.objects.create(
+        user=user, source=source, label=label[:200], question_ids=ids[:SESSION_MAX_QUESTIONS]
+    )
 
 
 @transaction.atomic
@@ -104,10 +125,29 @@ def rate(*, session: StudySession, level: int, at: datetime | None = None) -> St
     if question is None:  # retired or out of view since the session began: move past it
         _advance(session, 1, at)
         return session
-    record_confidence(user=session.user, question=question, level=level, at=at)
+    mark = record_confidence(user=session.user, question=question, level=level, at=at)
     session.ratings[str(question_id)] = level
+    if is_learning_step(card_from_mark(mark)):
+        _come_back_later(session, question_id)
     _advance(session, 1, at)
     return session
+
+
+def _come_back_later(session: StudySession, question_id: int) -> None:
+    """Put the question back COME_BACK_AFTER cards on (or last), unless it is ahead
+    already or has come back MAX_RETURNS times."""
+    ahead = session.question_ids[session.position + 1 :]
+    returns = session.returns.get(str(question_id), 0)
+    if question_id in ahead or returns >= MAX_RETURNS:
+        return
+    at = min(session.size, session.position + 1 + COME_BACK_AFTER)
+    session.question_ids.insert(at, question_id)
+    session.returns[str(question_id)] = returns + 1
+
+
+def is_return(session: StudySession) -> bool:
+    """Whether the current card is a question seen earlier in this session."""
+    return session.current_question_id in session.question_ids[: session.position]
 
 
 def current_question(session: StudySession) -> Question | None:
@@ -119,7 +159,8 @@ def current_question(session: StudySession) -> Question | None:
     if session.is_finished or session.current_question_id is None:
         return None
     visible = visible_questions(session.user)
-    shown = visible.for_question_page(related=visible)
+    # The learner's mark comes in the same query: the rating buttons preview it.
+    shown = with_my_mark(visible.for_question_page(related=visible), session.user)
     question = shown.filter(pk=session.current_question_id).first()
     if question is not None:
         return question
@@ -147,7 +188,16 @@ def _advance(session: StudySession, step: int, at: datetime | None) -> None:
         session.finished_at = at or timezone.now()
     else:
         session.position = position
-    session.save(update_fields=["position", "ratings", "finished_at", "updated_at"])
+    session.save(
+        update_fields=[
+            "question_ids",
+            "position",
+            "ratings",
+            "returns",
+            "finished_at",
+            "updated_at",
+        ]
+    )
 
 
 @dataclass
@@ -156,6 +206,9 @@ class SessionSummary:
     size: int
     by_level: list[tuple[int, str, int]]
     topics: list[Topic]
+    #: Questions that came back for another go, and how many of those ended Okay or better.
+    came_back: int
+    came_back_covered: int
 
 
 def summarise(session: StudySession) -> SessionSummary:
@@ -164,9 +217,12 @@ def summarise(session: StudySession) -> SessionSummary:
     topics = list(
         visible_topics(session.user).filter(questions__in=rated_ids).distinct().order_by("position")
     )
+    came_back = [pk for pk, times in session.returns.items() if times]
     return SessionSummary(
         rated=len(session.ratings),
-        size=session.size,
+        size=session.question_count,
         by_level=[(value, label, counts.get(value, 0)) for value, label in Confidence.choices],
         topics=topics,
+        came_back=len(came_back),
+        came_back_covered=sum(1 for pk in came_back if session.ratings.get(pk, 0) >= COVERED_LEVEL),
     )

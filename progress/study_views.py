@@ -14,15 +14,19 @@ from django.views.decorators.vary import vary_on_headers
 from accounts.http import AuthenticatedHttpRequest
 from progress.forms import ConfidenceForm
 from progress.models import Confidence, StudySession
+from progress.scheduling import rating_buttons
+from progress.selectors import my_mark
 from progress.study import (
     STUDY_PAGE_SOURCES,
     NothingToStudy,
     current_question,
+    is_return,
     move,
     rate,
     start_chosen,
     summarise,
 )
+from progress.views import note_context
 from questions.access import visible_banks, visible_topics
 
 SESSION_PAGE = "progress/study_session.html"
@@ -61,18 +65,26 @@ def study_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect(session)
 
 
-def _session_context(session: StudySession) -> dict:
+def _session_context(request: AuthenticatedHttpRequest, session: StudySession) -> dict:
     if session.is_finished:
         return {"session": session, "summary": summarise(session)}
     question = current_question(session)
     if question is None:  # every question left was out of view, so the session finished
         return {"session": session, "summary": summarise(session)}
+    rated_level = session.ratings.get(str(question.pk))
+    note = request.user.notes.filter(question=question).first()
     return {
         "session": session,
         "question": question,
         "number": session.position + 1,
-        "levels": Confidence.choices,
-        "rated_level": session.ratings.get(str(question.pk)),
+        # From the mark loaded with the question: the preview costs no query.
+        "levels": rating_buttons(my_mark(question, request.user), timezone.now()),
+        "rated_level": rated_level,
+        "returning": Confidence(rated_level).label if rated_level and is_return(session) else "",
+        # The note section (progress/_note.html): a save without JavaScript comes back here.
+        "study_card": True,
+        "note_return": session.get_absolute_url(),
+        **note_context(request, question, note, None),
     }
 
 
@@ -80,7 +92,7 @@ def _session_context(session: StudySession) -> dict:
 @login_required
 def study_session(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(request.user.study_sessions, pk=session_id)
-    return TemplateResponse(request, SESSION_PAGE, _session_context(session))
+    return TemplateResponse(request, SESSION_PAGE, _session_context(request, session))
 
 
 @require_POST
@@ -90,7 +102,7 @@ def study_rate(request: AuthenticatedHttpRequest, session_id: int) -> HttpRespon
     session = get_object_or_404(request.user.study_sessions, pk=session_id)
     form = ConfidenceForm(request.POST)
     if not form.is_valid() or session.is_finished:
-        context = _session_context(session)
+        context = _session_context(request, session)
         context["error"] = (
             form.errors["level"][0] if not form.is_valid() else "This session is finished."
         )
@@ -115,4 +127,6 @@ def study_move(request: AuthenticatedHttpRequest, session_id: int) -> HttpRespon
 def _next(request: AuthenticatedHttpRequest, session: StudySession) -> HttpResponse:
     if not request.htmx:
         return redirect(session)
-    return TemplateResponse(request, SESSION_PAGE + "#study-card", _session_context(session))
+    return TemplateResponse(
+        request, SESSION_PAGE + "#study-card", _session_context(request, session)
+    )

@@ -20,6 +20,7 @@ from progress.dashboard import learner_dashboard
 from progress.drafts import forget_refused_text, keep_refused_text, refused_text
 from progress.forms import ConfidenceForm, NoteForm
 from progress.models import Confidence, ConfidenceMark, Note
+from progress.scheduling import rating_buttons
 from progress.selectors import question_topics_with_my_coverage
 from progress.services import (
     NoteConflict,
@@ -36,8 +37,11 @@ from questions.access import (
     visible_questions,
 )
 from questions.models import Question, QuestionQuerySet, Topic, in_library_or
+from studyhub.http import local_url
 
 QUESTION_PAGE = "progress/question_detail.html"
+#: The note section, which the question page and the study card include.
+NOTE_SECTION = "progress/_note.html"
 
 
 @require_GET
@@ -66,6 +70,7 @@ def question_page_context(
     topic = next((t for t in topics if t.slug == topic_slug), topics[0] if topics else None)
     if note is False:  # not looked up by the caller yet
         note = user.notes.filter(question=question).first()
+    mark = user.confidence_marks.filter(question=question).first()
     return {
         "question": question,
         "topic": topic,
@@ -75,8 +80,8 @@ def question_page_context(
         "bank_label": SimpleLazyObject(
             lambda: "Library" if question.bank_id is None else f"Team bank: {question.bank}"
         ),
-        "mark": user.confidence_marks.filter(question=question).first(),
-        "levels": Confidence.choices,
+        "mark": mark,
+        "levels": rating_buttons(mark, timezone.now()),
         "confidence_error": confidence_error,
         "coverage_topics": question_topics_with_my_coverage(question, user),
         "breadcrumbs": [
@@ -84,12 +89,13 @@ def question_page_context(
             *([(topic.name, topic.get_absolute_url())] if topic else []),
             (f"Question {question.position}", None),
         ],
-        **_note_context(request, question, note, note_form),
+        "note_return": _note_return(request),
+        **note_context(request, question, note, note_form),
         **_place_in_topic(user, question, topic),
     }
 
 
-def _note_context(
+def note_context(
     request: AuthenticatedHttpRequest,
     question: Question,
     note: Note | None,
@@ -200,7 +206,7 @@ def _confidence_update(
     context = {
         "question": question,
         "mark": mark,
-        "levels": Confidence.choices,
+        "levels": rating_buttons(mark, mark.updated_at),
         "coverage_changed": coverage_changed,
         "coverage_topics": (
             question_topics_with_my_coverage(question, request.user) if coverage_changed else []
@@ -255,7 +261,7 @@ def edit_note(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
 
 def _note_section(request: AuthenticatedHttpRequest) -> str:
     """The question page, or for htmx only its note section."""
-    return QUESTION_PAGE + ("#note-section" if request.htmx else "")
+    return NOTE_SECTION + "#note-section" if request.htmx else QUESTION_PAGE
 
 
 def _note_editor(
@@ -305,11 +311,11 @@ def _note_saved(
     """The answer to a saved note; called inside the save's transaction."""
     if not request.htmx:
         messages.success(request, "Note saved.")
-        return redirect(_question_url(question, topic_slug) + "#note")
+        return redirect((_note_return(request) or _question_url(question, topic_slug)) + "#note")
     context = question_page_context(request, question, topic_slug=topic_slug)
     context["saved_at"] = timezone.localtime()
     return _answered_before_commit(
-        TemplateResponse(request, QUESTION_PAGE + "#note-section", context)
+        TemplateResponse(request, NOTE_SECTION + "#note-section", context)
     )
 
 
@@ -325,17 +331,17 @@ def _autosave_note(
     """
     if not form.is_valid():
         context: dict[str, object] = {"note_form": form}
-        return TemplateResponse(request, QUESTION_PAGE + "#note-status", context, status=422)
+        return TemplateResponse(request, NOTE_SECTION + "#note-status", context, status=422)
     try:
         note = _save_note(request, question, form)
     except NoteConflict:
-        return TemplateResponse(request, QUESTION_PAGE + "#note-autosave-conflict", status=409)
+        return TemplateResponse(request, NOTE_SECTION + "#note-autosave-conflict", status=409)
     context = {
         "saved_at": timezone.localtime(),
         "note_form": NoteForm(initial={"version": note_revision(note)}),
         "version_oob": True,
     }
-    return TemplateResponse(request, QUESTION_PAGE + "#note-autosaved", context)
+    return TemplateResponse(request, NOTE_SECTION + "#note-autosaved", context)
 
 
 def _note_conflict(
@@ -363,10 +369,16 @@ def _keep_saved_note(
     message = "Kept the saved version; your changes were discarded."
     if not request.htmx:
         messages.info(request, message)
-        return redirect(_question_url(question, topic_slug) + "#note")
+        return redirect((_note_return(request) or _question_url(question, topic_slug)) + "#note")
     context = question_page_context(request, question, topic_slug=topic_slug)
     context["note_message"] = message
-    return TemplateResponse(request, QUESTION_PAGE + "#note-section", context)
+    return TemplateResponse(request, NOTE_SECTION + "#note-section", context)
+
+
+def _note_return(request: AuthenticatedHttpRequest) -> str:
+    """Where the note editor was opened from when that was not the question page (a
+    study card): a save without JavaScript goes back there. Only a path on this site."""
+    return local_url(request, request.GET.get("return") or request.POST.get("return") or "")
 
 
 def _question_url(question: Question, topic_slug: str | None) -> str:

@@ -1,16 +1,17 @@
-// The note editor on the question page: whatever the learner does next, what they
-// typed is saved. It is saved 1.5 s after the last keystroke, and at once when the
-// textarea loses focus, when a link is followed or another form sent (the page waits
-// for the save, up to a few seconds), and when the tab is hidden or closed (a
-// keep-alive request, which outlives the page). "Save and close" waits for a save in
-// flight, so it carries the newest version. Each save carries the version the editor
-// has, so a stale tab is refused (the server keeps its text for the learner to choose,
-// progress/drafts.py) instead of overwriting newer text. Each save also carries this
-// editor's random id and its number (1, 2, 3…): as the page goes away the last text
-// is sent at once, even while a save is in flight (that one is aborted), and the
-// server stores whichever of the two is the later, with no conflict between them
-// (progress.services.save_note). The browser asks before leaving only while text is
-// unsaved: not sent yet, failed, or refused.
+// The note editor on the question page and the study card: whatever the learner
+// does next, what they typed is saved. It is saved 1.5 s after the last keystroke, and
+// at once when the textarea loses focus, when a link is followed or another form sent,
+// or htmx is about to replace the editor (each waits for the save, up to a few
+// seconds), and when the tab is hidden or closed (a keep-alive request, which outlives
+// the page). "Save and close" waits for a save in flight, so it carries the newest
+// version. Each save carries the version the editor has, so a stale tab is refused
+// (the server keeps its text for the learner to choose, progress/drafts.py) instead of
+// overwriting newer text. Each save also carries this editor's random id and its
+// number (1, 2, 3…): as the page goes away the last text is sent at once, even while a
+// save is in flight (that one is aborted), and the server stores whichever of the two
+// is the later, with no conflict between them (progress.services.save_note). The
+// browser asks before leaving only while text is unsaved: not sent yet, failed, or
+// refused.
 // Without JavaScript the editor is a plain form. Loaded from 'self' (strict CSP).
 (function () {
   "use strict";
@@ -345,6 +346,21 @@
     },
     true
   );
+
+  // htmx is about to replace a part of the page that holds the editor (a study card
+  // moving on to the next question): the request waits for the text to be saved, as a
+  // followed link does. The editor's own requests (Save and close) are its business.
+  document.addEventListener("htmx:confirm", function (event) {
+    var state = editor();
+    var detail = event.detail || {};
+    if (!state || state.stopped || !unsaved(state)) return;
+    if (!detail.target || !detail.target.contains(state.form)) return;
+    if (detail.elt && state.form.contains(detail.elt)) return;
+    event.preventDefault();
+    saveThen(state, function () {
+      detail.issueRequest(true);
+    });
+  });
 
   // Hidden is the last event a mobile browser may send before it freezes or ends the
   // page, so the text goes now, not behind a save in flight.

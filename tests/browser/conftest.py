@@ -29,7 +29,15 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
-from playwright.sync_api import Browser, BrowserContext, Page, Response, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Locator,
+    Page,
+    Response,
+    expect,
+    sync_playwright,
+)
 
 from tests.factories import PASSWORD, make_user
 
@@ -256,3 +264,11 @@ def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label(PASSWORD_LABEL).fill(password)
     page.get_by_role("main").get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Hello, "))
+
+
+def rating_button(page: Page, level: str) -> Locator:
+    """A confidence button by its level ("Okay"): its name goes on to say when the
+    question comes back ("Okay, back in 2 days")."""
+    return page.get_by_role("group", name="How confident are you?").get_by_role(
+        "button", name=re.compile(rf"^{re.escape(level)}\s*,")
+    )

@@ -30,7 +30,7 @@ from progress.models import StudySession
 from questions.models import ImportRecord, Question, Topic
 from teams.demo import DEMO_TEAM, load_demo_data
 from teams.models import Team
-from tests.browser.conftest import open_page, wait_for_htmx
+from tests.browser.conftest import open_page, rating_button, wait_for_htmx
 from tests.teams.test_permissions import walk_urls
 
 pytestmark = [
@@ -251,9 +251,7 @@ def test_htmx_interactions_and_error_pages_keep_to_the_policy(
     # Marking, the note editor and its autosave all swap content in place.
     open_page(page, "progress:question_detail", key="cnn-05", query={"topic": "detection"})
     page.get_by_text("Show answer").click()
-    page.get_by_role("group", name="How confident are you?").get_by_role(
-        "button", name="Mastered", exact=True
-    ).click()
+    rating_button(page, "Mastered").click()
     expect(page.get_by_role("status").filter(has_text="Your confidence")).to_contain_text(
         "Mastered"
     )

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import open_page, wait_for_htmx
+from tests.browser.conftest import open_page, rating_button, wait_for_htmx
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,7 +29,7 @@ def test_marking_updates_the_confidence_status_in_place(logged_in_page: Page):
     open_page(page, "progress:question_detail", key="cnn-05", query={"topic": "detection"})
     tag_element(page, "#confidence-status")
 
-    page.get_by_role("button", name="Shaky").click()
+    rating_button(page, "Shaky").click()
     wait_for_htmx(page)
     expect(page.locator("#confidence-status")).to_have_text(
         "Your confidence: Shaky — not covered yet."

@@ -9,10 +9,10 @@ from unittest import mock
 
 import pytest
 from django.db import OperationalError, connections
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from progress.models import ConfidenceMark
-from tests.browser.conftest import open_page, wait_for_htmx
+from tests.browser.conftest import open_page, rating_button, wait_for_htmx
 
 pytestmark = [
     pytest.mark.browser,
@@ -38,10 +38,8 @@ def open_question(page: Page):
     return open_page(page, "progress:question_detail", key="cnn-05", query={"topic": "detection"})
 
 
-def level(page: Page, name: str):
-    return page.get_by_role("group", name="How confident are you?").get_by_role(
-        "button", name=name, exact=True
-    )
+def level(page: Page, name: str) -> Locator:
+    return rating_button(page, name)
 
 
 def test_htmx_shows_the_outage_in_the_page_and_recovers(logged_in_page: Page, console):

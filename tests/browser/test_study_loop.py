@@ -6,9 +6,9 @@ import re
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import log_in, open_page, sign_up, wait_for_htmx
+from tests.browser.conftest import log_in, open_page, rating_button, sign_up, wait_for_htmx
 
 pytestmark = [
     pytest.mark.browser,
@@ -20,10 +20,8 @@ KEY, FROM_TOPIC = "cnn-05", {"topic": "detection"}
 NOTE = "Anchors are **priors** of box shapes.\n\n- regress offsets\n- *per* feature-map cell"
 
 
-def level_button(page: Page, name: str):
-    return page.get_by_role("group", name="How confident are you?").get_by_role(
-        "button", name=name, exact=True
-    )
+def level_button(page: Page, name: str) -> Locator:
+    return rating_button(page, name)
 
 
 def open_question_five(page: Page) -> None:

@@ -27,6 +27,7 @@ from teams.models import Assignment, Membership, Team
 from tests.browser.conftest import (
     PASSWORD_LABEL,
     open_page,
+    rating_button,
     sign_up,
     url_pattern,
     wait_for_htmx,
@@ -112,9 +113,7 @@ def next_is(path: str) -> str:
 
 
 def level_button(page: Page, name: str) -> Locator:
-    return page.get_by_role("group", name="How confident are you?").get_by_role(
-        "button", name=name, exact=True
-    )
+    return rating_button(page, name)
 
 
 # --- 1. The scenario ------------------------------------------------------------

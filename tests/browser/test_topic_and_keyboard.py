@@ -9,7 +9,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from questions.models import Question
-from tests.browser.conftest import open_page, wait_for_htmx
+from tests.browser.conftest import open_page, rating_button, wait_for_htmx
 from tests.factories import mark
 
 pytestmark = [
@@ -120,7 +120,7 @@ def test_question_page_from_the_keyboard(page: Page, learner, log_in_as):
     page.keyboard.press("Tab")
     assert active_element(page)["id"] == "level-3"
     page.keyboard.press("Enter")
-    okay = page.get_by_role("button", name="Okay", exact=True)
+    okay = rating_button(page, "Okay")
     expect(okay).to_have_attribute("aria-pressed", "true")
     expect(page.get_by_role("region", name="Your coverage")).to_contain_text("1 of 4")
     # The control was swapped, yet focus stayed on the same button.
@@ -132,7 +132,7 @@ def test_question_page_from_the_keyboard(page: Page, learner, log_in_as):
     page.keyboard.press("Tab")
     assert active_element(page)["id"] == "level-4"
     page.keyboard.press("Space")
-    confident = page.get_by_role("button", name="Confident", exact=True)
+    confident = rating_button(page, "Confident")
     expect(confident).to_have_attribute("aria-pressed", "true")
     expect(okay).to_have_attribute("aria-pressed", "false")
     expect(confident).to_be_focused()
@@ -188,3 +188,35 @@ def test_header_menus_close_on_escape_and_on_a_click_elsewhere(page: Page, learn
     expect(account).to_have_js_property("open", True)
     page.get_by_role("heading", level=1).click()
     expect(account).to_have_js_property("open", False)
+
+
+def test_question_page_has_the_study_cards_keys(page: Page, learner, log_in_as):
+    """Space reveals, 1–5 rate only once the answer shows, N and P move, ? lists them."""
+    log_in_as(page.context, learner)
+    open_page(page, "progress:question_detail", key="cnn-19", query={"topic": "detection"})
+    page.wait_for_load_state("domcontentloaded")  # keys.js is deferred
+    answer = page.locator("details#answer")
+
+    page.keyboard.press("3")  # before the reveal: nothing is rated
+    page.wait_for_timeout(300)
+    assert not learner.confidence_marks.exists()
+
+    page.keyboard.press("Space")
+    expect(answer).to_have_js_property("open", True)
+    page.keyboard.press("3")
+    expect(rating_button(page, "Okay")).to_have_attribute("aria-pressed", "true")
+    wait_for_htmx(page)
+    assert learner.confidence_marks.get().level == 3
+
+    page.keyboard.press("?")
+    shortcuts = page.locator("#question-shortcuts")
+    expect(shortcuts).to_have_js_property("open", True)
+    expect(shortcuts).to_contain_text("Next question in Object detection")
+
+    # Question 19 is second of detection's 5, 19, 23, 24.
+    page.locator("#main").focus()
+    page.keyboard.press("n")
+    expect(page.get_by_text("Question 23 · 3 of 4 in Object detection")).to_be_visible()
+    page.wait_for_load_state("domcontentloaded")
+    page.keyboard.press("p")
+    expect(page.get_by_text("Question 19 · 2 of 4 in Object detection")).to_be_visible()

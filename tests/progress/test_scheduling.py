@@ -11,7 +11,16 @@ from django.utils import timezone
 
 from progress.dashboard import learner_dashboard
 from progress.models import ConfidenceEvent, ConfidenceMark
-from progress.scheduling import RATING_FOR_LEVEL, retrievability
+from progress.scheduling import (
+    RATING_FOR_LEVEL,
+    SCHEDULE_FIELDS,
+    card_from_mark,
+    interval_label,
+    is_learning_step,
+    preview,
+    rating_buttons,
+    retrievability,
+)
 from tests.factories import make_bank, make_user, mark
 
 T0 = "2026-03-02 09:00:00+00:00"
@@ -60,8 +69,12 @@ def test_a_question_rated_1_comes_due_before_one_rated_5(db, questions):
     assert dues == sorted(dues)  # 1 Not yet … 5 Mastered: later and later
     assert dues[0] < dues[4]
     assert dues[4] - dues[0] >= timedelta(days=5)
-    # Whole days, no same-day learning steps: even "Not yet" comes back tomorrow or later.
-    assert dues[0] - datetime.fromisoformat(T0) >= timedelta(days=1)
+    start = datetime.fromisoformat(T0)
+    # A learning step for what is not known yet (Not yet 10 min, Shaky 15), whole days
+    # for the rest.
+    assert [d - start for d in dues[:2]] == [timedelta(minutes=10), timedelta(minutes=15)]
+    assert all((d - start) % timedelta(days=1) == timedelta(0) for d in dues[2:])
+    assert dues[2] - start >= timedelta(days=1)
 
 
 def test_reviewing_again_builds_on_the_previous_schedule(db, questions):
@@ -140,3 +153,73 @@ def test_marking_never_sleeps(questions, monkeypatch):
     mark(user, questions[0], 2)  # a new card
     mark(user, questions[0], 4)  # an existing card
     assert current(user, questions[0]).level == 4
+
+
+@pytest.mark.parametrize(
+    ("delta", "label"),
+    [
+        (timedelta(seconds=20), "1 min"),
+        (timedelta(minutes=10), "10 min"),
+        (timedelta(minutes=15), "15 min"),
+        (timedelta(minutes=59, seconds=29), "59 min"),
+        (timedelta(hours=5), "5 h"),
+        (timedelta(hours=23, minutes=40), "1 day"),
+        (timedelta(days=1), "1 day"),
+        (timedelta(days=4), "4 days"),
+        (timedelta(days=30), "30 days"),
+        (timedelta(days=45), "1 month"),
+        (timedelta(days=100), "3 months"),
+        (timedelta(days=365), "1 year"),
+        (timedelta(days=800), "2.2 years"),
+    ],
+)
+def test_interval_labels(delta, label):
+    assert interval_label(delta) == label
+
+
+def test_the_preview_is_what_rating_then_schedules(db, questions):
+    """Each button's wait is exactly the schedule a rating at that moment makes."""
+    user = make_user()
+    start = datetime.fromisoformat(T0)
+    with time_machine.travel(start, tick=False):
+        mark(user, questions[0], 4)
+    later = due(current(user, questions[0]))
+    # A new question and one in review: for each, preview every level, then rate it so.
+    for question, moment in ((questions[1], start), (questions[0], later)):
+        stored = ConfidenceMark.objects.filter(user=user, question=question).first()
+        waits = preview(stored, moment)
+        for level in range(1, 6):
+            mover = make_user()
+            if stored is not None:  # the same schedule, on another learner's mark
+                ConfidenceMark.objects.create(
+                    user=mover,
+                    question=question,
+                    level=stored.level,
+                    updated_at=start,
+                    **{f: getattr(stored, f) for f in SCHEDULE_FIELDS},
+                )
+            with time_machine.travel(moment, tick=False):
+                mark(mover, question, level)
+            assert due(current(mover, question)) - moment == waits[level], (question, level)
+
+
+def test_a_new_question_previews_learning_steps_then_days(db, questions):
+    buttons = rating_buttons(None, datetime.fromisoformat(T0))
+    assert [(b.value, b.label, b.comes_back) for b in buttons] == [
+        (1, "Not yet", "10 min"),
+        (2, "Shaky", "15 min"),
+        (3, "Okay", "2 days"),
+        (4, "Confident", "2 days"),
+        (5, "Mastered", "8 days"),
+    ]
+
+
+def test_forgetting_a_question_in_review_brings_it_back_in_minutes(db, questions):
+    user, question = make_user(), questions[0]
+    with time_machine.travel(T0, tick=False):
+        mark(user, question, 4)
+    reviewed = current(user, question)
+    assert not is_learning_step(card_from_mark(reviewed))
+    waits = preview(reviewed, due(reviewed))
+    assert waits[1] == timedelta(minutes=10)  # relearning
+    assert waits[2] >= timedelta(days=1)  # Hard on a question in review: days, by FSRS

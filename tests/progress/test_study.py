@@ -62,7 +62,7 @@ def test_the_session_page_shows_progress_answer_and_levels(bank, learner, client
     for name in ["Not yet", "Shaky", "Okay", "Confident", "Mastered"]:
         assert name in html
     assert 'aria-keyshortcuts="4"' in html
-    assert "js/study.js" in html
+    assert "js/keys.js" in html
 
 
 def test_rating_records_confidence_and_moves_on_with_htmx(bank, learner, client_of):
@@ -128,14 +128,16 @@ def test_finishing_shows_a_summary_of_levels_and_topics(bank, learner, client_of
     start(client_of, source="topic", topic=bank[0].slug)
     session = latest(learner)
     url = reverse("progress:study_rate", args=[session.pk])
-    for level in ["5", "2", "5"]:
+    # The second question, Shaky while new, comes back at the end and is then rated Okay.
+    for level in ["5", "2", "5", "3"]:
         response = client_of.post(url, {"level": level}, headers=HTMX)
     html = response.content.decode()
     assert "Session complete" in html
     assert "you rated 3 of 3 questions" in html
+    assert "1 question came back for another try; 1 of them ended Okay or better." in html
     assert '<th scope="row">5 · Mastered</th><td>2</td>' in html
-    assert '<th scope="row">2 · Shaky</th><td>1</td>' in html
-    assert '<th scope="row">1 · Not yet</th><td>0</td>' in html
+    assert '<th scope="row">3 · Okay</th><td>1</td>' in html
+    assert '<th scope="row">2 · Shaky</th><td>0</td>' in html
     assert bank[0].name in html and bank[1].name not in html
     session.refresh_from_db()
     assert session.is_finished
@@ -213,8 +215,9 @@ def test_an_unknown_source_sends_back_with_a_message(bank, client_of):
 
 
 #: Pinned: session, user, the study session, the question, its answers, topics and
-#: related questions, and the navigation's teams.
-SESSION_PAGE_QUERIES = 8
+#: related questions, the learner's note (the card opens it), and the navigation's teams.
+#: The learner's mark, which the rating buttons preview, comes with the question.
+SESSION_PAGE_QUERIES = 9
 
 
 @pytest.mark.parametrize("size", [5, 50])

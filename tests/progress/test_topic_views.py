@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
 from progress.models import ConfidenceMark, Note
+from progress.scheduling import rating_buttons
 from questions.models import Question
 from tests.factories import make_bank, make_question, make_topic, make_user, mark, note
 from tests.pages import HTMX, html_of, section
@@ -255,22 +257,33 @@ def test_complete_or_missing_long_answer_has_no_notice(logged_in_client, seed_ba
 
 @pytest.mark.django_db
 def test_question_page_has_five_labelled_confidence_buttons(logged_in_client, seed_bank, user):
-    mark(user, Question.objects.get(key="cnn-05"), 4)
-    page = html_of(logged_in_client.get(question_url("cnn-05")))
+    question = Question.objects.get(key="cnn-05")
+    with time_machine.travel("2026-03-02 09:00:00+00:00", tick=False):
+        mark(user, question, 4)
+    # Four days on, each button says when the question would come back if rated so now:
+    # what the scheduler makes of the learner's mark (tests/progress/test_scheduling.py
+    # checks that a rating then schedules exactly that).
+    with time_machine.travel("2026-03-06 09:00:00+00:00", tick=False):
+        page = html_of(logged_in_client.get(question_url("cnn-05")))
+        stored = ConfidenceMark.objects.get(user=user, question=question)
+        waits = [b.comes_back for b in rating_buttons(stored, timezone.now())]
     buttons = re.findall(
         r'<button type="submit" id="level-(\d)" name="level" value="(\d)"[^>]*'
-        r'aria-pressed="(true|false)">.*?<span class="level-label">([^<]+)</span></button>',
+        r'aria-pressed="(true|false)">.*?<span class="level-label">([^<]+)'
+        r'<span class="visually-hidden">,</span></span>'
+        r'<span class="level-when"><span class="visually-hidden">back in </span>([^<]+)</span>',
         page,
         re.DOTALL,
     )
     assert buttons == [
-        ("1", "1", "false", "Not yet"),
-        ("2", "2", "false", "Shaky"),
-        ("3", "3", "false", "Okay"),
-        ("4", "4", "true", "Confident"),
-        ("5", "5", "false", "Mastered"),
+        ("1", "1", "false", "Not yet", "10 min"),
+        ("2", "2", "false", "Shaky", waits[1]),
+        ("3", "3", "false", "Okay", waits[2]),
+        ("4", "4", "true", "Confident", waits[3]),
+        ("5", "5", "false", "Mastered", waits[4]),
     ]
-    assert "Your confidence: <strong>Confident</strong> — covered." in page
+    assert waits[1].endswith("days") and waits[4].endswith("days")
+    assert waits[1] != waits[4]
 
 
 @pytest.mark.django_db
@@ -294,7 +307,7 @@ def test_question_page_lists_related_questions(logged_in_client, seed_bank):
 
 def pager(response) -> dict[str, str]:
     """The previous/next links: {"prev": in_topic("cnn-05", "detection"), …}."""
-    return dict(re.findall(r'rel="(prev|next)" href="([^"]+)"', html_of(response)))
+    return dict(re.findall(r'rel="(prev|next)"[^>]*href="([^"]+)"', html_of(response)))
 
 
 @pytest.mark.django_db

@@ -1,5 +1,11 @@
-// Keyboard shortcuts for a study session. Everything also works with the mouse
-// and without JavaScript; this only adds keys. Loaded from 'self' (strict CSP).
+// Keyboard shortcuts for studying, the same on a study card and on a question page:
+// Space or Enter shows the answer, 1–5 rate once it shows, N and P move on and back,
+// ? opens the list of keys. The page names its parts on the element marked
+// data-keys: data-answer (the answer's <details>), data-rate (the rating buttons' id
+// prefix, the level follows), data-next and data-previous (the ids of the buttons or
+// links that move), data-shortcuts (the shortcuts panel's <details>).
+// Everything also works with the mouse and without JavaScript; this only adds keys.
+// Loaded from 'self' (strict CSP).
 (function () {
   "use strict";
 
@@ -13,8 +19,11 @@
     return tag === "BUTTON" || tag === "A" || tag === "SUMMARY";
   }
 
-  function click(id) {
-    var element = document.getElementById(id);
+  function byId(id) {
+    return id ? document.getElementById(id) : null;
+  }
+
+  function click(element) {
     if (element && !element.disabled) {
       element.click();
       return true;
@@ -23,26 +32,29 @@
   }
 
   document.addEventListener("keydown", function (event) {
-    if (!document.querySelector("[data-study]")) return;
+    var keys = document.querySelector("[data-keys]");
+    if (!keys) return;
     if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) return;
     var key = event.key;
+    var answer = byId(keys.getAttribute("data-answer"));
     var handled = false;
     if (key === " " || key === "Enter") {
       // On a button, link or summary the browser already does the right thing.
       if (onControl(event.target)) return;
-      var answer = document.getElementById("study-answer");
       if (answer && !answer.open) {
         answer.open = true;
         handled = true;
       }
     } else if (/^[1-5]$/.test(key)) {
-      handled = click("rate-" + key);
+      // A rating is taken only once the answer shows: recall first, then judge.
+      if (answer && !answer.open) return;
+      handled = click(byId(keys.getAttribute("data-rate") + key));
     } else if (key === "n" || key === "N") {
-      handled = click("study-next");
+      handled = click(byId(keys.getAttribute("data-next")));
     } else if (key === "p" || key === "P") {
-      handled = click("study-previous");
+      handled = click(byId(keys.getAttribute("data-previous")));
     } else if (key === "?") {
-      var shortcuts = document.getElementById("study-shortcuts");
+      var shortcuts = byId(keys.getAttribute("data-shortcuts"));
       if (shortcuts) {
         shortcuts.open = !shortcuts.open;
         handled = true;

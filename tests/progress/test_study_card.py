@@ -1,0 +1,171 @@
+"""The study card: questions not known yet come back in the session, the buttons say
+when each rating brings a question back, and the learner's note is on the card."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from progress.models import ConfidenceMark, Note, StudySession
+from progress.scheduling import rating_buttons
+from progress.study import COME_BACK_AFTER, MAX_RETURNS, current_question, rate, start_questions
+from questions.models import Question
+from tests.factories import make_bank, make_user, mark, note
+from tests.pages import HTMX, html_of
+
+T0 = "2026-03-02 09:00:00+00:00"
+
+
+@pytest.fixture
+def learner(db):
+    return make_user(username="carder")
+
+
+@pytest.fixture
+def client_of(learner):
+    client = Client()
+    client.force_login(learner)
+    return client
+
+
+def session_of(learner, size: int) -> StudySession:
+    (topic,) = make_bank(topics=1, questions_per_topic=size)
+    ids = list(topic.questions.order_by("position").values_list("pk", flat=True))
+    return start_questions(user=learner, source="topic", label=topic.name, question_ids=ids)
+
+
+def shown(session: StudySession) -> int:
+    question = current_question(session)
+    assert question is not None
+    return question.pk
+
+
+def work_through(session: StudySession, levels: list[int]) -> list[int]:
+    """Rate the cards in turn with `levels`; the questions shown, in order."""
+    seen = []
+    for level in levels:
+        seen.append(shown(session))
+        rate(session=session, level=level)
+    return seen
+
+
+def test_not_yet_comes_back_a_few_cards_later(learner):
+    session = session_of(learner, 10)
+    first = session.question_ids[0]
+    seen = work_through(session, [1] + [4] * COME_BACK_AFTER + [3])
+    # After the other five, the first question again; rated Okay, it is done with.
+    assert seen[COME_BACK_AFTER + 1] == first
+    assert seen.count(first) == 2
+    assert session.returns == {str(first): 1}
+    assert session.ratings[str(first)] == 3
+    assert first not in session.question_ids[session.position :]
+    assert not session.is_finished and session.size == 11
+
+
+def test_on_the_last_card_it_comes_back_straight_after(learner):
+    session = session_of(learner, 2)
+    a, b = session.question_ids
+    assert work_through(session, [4, 1, 2, 3]) == [a, b, b, b]  # Not yet, Shaky, then Okay
+    assert session.is_finished
+    assert session.returns == {str(b): 2}
+
+
+def test_shaky_on_a_new_question_comes_back_but_not_on_one_in_review(learner):
+    session = session_of(learner, 3)
+    known, new, _ = session.question_ids
+    with time_machine.travel(T0, tick=False):
+        mark(learner, Question.objects.get(pk=known), 4)
+    with time_machine.travel("2026-03-10 09:00:00+00:00", tick=False):
+        work_through(session, [2, 2])  # known: Hard in review (days); new: learning step
+    assert session.returns == {str(new): 1}
+
+
+def test_a_question_already_ahead_is_not_added_again(learner):
+    session = session_of(learner, 4)
+    a = session.question_ids[0]
+    rate(session=session, level=1)
+    assert session.question_ids.count(a) == 2
+    # Back to it and Not yet again: it is still ahead, once.
+    session.position = 0
+    session.save()
+    rate(session=session, level=1)
+    assert session.question_ids.count(a) == 2
+
+
+def test_a_question_comes_back_at_most_max_returns_times(learner):
+    session = session_of(learner, 1)
+    (only,) = session.question_ids
+    work_through(session, [1] * (MAX_RETURNS + 1))
+    assert session.returns == {str(only): MAX_RETURNS}
+    assert session.is_finished
+
+
+def test_the_card_of_a_returning_question_says_so(learner, client_of):
+    session = session_of(learner, 1)
+    response = client_of.post(
+        reverse("progress:study_rate", args=[session.pk]), {"level": "1"}, headers=HTMX
+    )
+    html = html_of(response)
+    assert "Back again:" in html and "you rated it Not yet earlier in this session" in html
+    assert "Question 2 of 2" in html
+
+
+def test_the_buttons_preview_the_learners_own_schedule(learner, client_of):
+    session = session_of(learner, 2)
+    question = current_question(session)
+    with time_machine.travel(T0, tick=False):
+        mark(learner, question, 4)
+    later = datetime.fromisoformat("2026-03-20 09:00:00+00:00")
+    with time_machine.travel(later, tick=False):
+        html = html_of(client_of.get(session.get_absolute_url()))
+    stored = ConfidenceMark.objects.get(user=learner, question=question)
+    labels = re.findall(r'<span class="visually-hidden">back in </span>([^<]+)</span>', html)
+    assert labels == [b.comes_back for b in rating_buttons(stored, later)]
+    assert labels[0] == "10 min" and labels[4].endswith(("days", "months"))
+    # Not what a new question would show: the learner's own schedule counts.
+    assert labels != [b.comes_back for b in rating_buttons(None, later)]
+
+
+def test_the_rating_form_is_inside_the_answer(learner, client_of):
+    """Without JavaScript the buttons show only once the answer is open."""
+    session = session_of(learner, 2)
+    html = html_of(client_of.get(session.get_absolute_url()))
+    details = re.search(r'<details [^>]*id="study-answer">(.*?)</details>', html, re.DOTALL)
+    assert details is not None
+    assert 'id="rate-1"' in details.group(1) and 'id="rate-5"' in details.group(1)
+    assert html.count('name="level"') == 5
+
+
+def test_the_note_opens_and_saves_from_the_card_without_javascript(learner, client_of):
+    session = session_of(learner, 2)
+    question = current_question(session)
+    note(learner, question, "First thoughts")
+    card = html_of(client_of.get(session.get_absolute_url()))
+    assert "First thoughts" in card
+    edit = re.search(r'href="([^"]*/note/\?return=[^"]+)"', card)
+    assert edit is not None
+    editor = html_of(client_of.get(edit.group(1).replace("&amp;", "&")))
+    assert f'name="return" value="{session.get_absolute_url()}"' in editor
+    version = re.search(r'name="version" value="([^"]*)"', editor).group(1)
+    response = client_of.post(
+        reverse("progress:edit_note", args=[question.key]),
+        {"text": "Better thoughts", "version": version, "return": session.get_absolute_url()},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == session.get_absolute_url() + "#note"
+    assert Note.objects.get(user=learner, question=question).text == "Better thoughts"
+
+
+def test_a_note_save_never_returns_to_another_site(learner, client_of):
+    session = session_of(learner, 1)
+    question = current_question(session)
+    response = client_of.post(
+        reverse("progress:edit_note", args=[question.key]),
+        {"text": "x", "return": "https://evil.example/"},
+    )
+    assert response["Location"].startswith(reverse("progress:question_detail", args=[question.key]))
