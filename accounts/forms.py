@@ -1,7 +1,12 @@
-from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from typing import Any
 
-from accounts.models import User
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import UserCreationForm
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+
+from accounts.models import User, known_time_zones
 
 
 class SignUpForm(UserCreationForm):
@@ -9,18 +14,59 @@ class SignUpForm(UserCreationForm):
         label="E-mail",
         help_text="Used only to reset your password.",
     )
+    # Filled in by static/js/timezone.js with the browser's zone; the profile changes it.
+    time_zone = forms.CharField(
+        required=False, widget=forms.HiddenInput(attrs={"data-browser-time-zone": True})
+    )
 
     # django-stubs 5.2.9 lacks UserCreationForm.Meta (typeddjango/django-stubs#2112).
     class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]
         model = User
-        fields = ("username", "display_name", "email")
+        fields = ("username", "display_name", "email", "time_zone")
         help_texts = {
             "display_name": "How your team sees you. Optional; defaults to your username."
         }
 
+    def clean_time_zone(self) -> str:
+        """The browser's zone when this server knows it; else blank (the site's zone).
+        Nobody typed it, so a name we cannot use is no reason to refuse the sign-up."""
+        name = self.cleaned_data["time_zone"]
+        return name if name in known_time_zones() else ""
+
+
+def time_zone_choices() -> list[tuple[str, Any]]:
+    """The blank choice (the site's zone), then every known zone in a group for its region,
+    "Europe" holding "Berlin" and the rest: typing a city's first letters finds it."""
+    regions: dict[str, list[tuple[str, str]]] = {}
+    other = []
+    for name in sorted(known_time_zones()):
+        region, _, place = name.partition("/")
+        if place:
+            regions.setdefault(region, []).append((name, place.replace("_", " ")))
+        else:
+            other.append((name, name))  # "UTC", "GB", "EST5EDT"
+    return [("", f"Server default ({settings.TIME_ZONE})"), *regions.items(), ("Other", other)]
+
 
 class ProfileForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=time_zone_choices,
+        required=False,
+        widget=forms.Select(attrs={"data-browser-time-zone": True}),
+    )
+
     class Meta:
         model = User
-        fields = ("display_name", "email")
+        fields = ("display_name", "email", "time_zone")
         labels = {"email": "E-mail"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # timezone.js offers the browser's zone, but not when it is the default's anyway.
+        self.fields["time_zone"].widget.attrs["data-site-time-zone"] = settings.TIME_ZONE
+        now = timezone.localtime(timezone.now(), self.instance.zone)
+        self.fields["time_zone"].help_text = (
+            "Times, “due today”, your calendar and your streak follow it. "
+            f"Your time now: {format_date(now, 'D j M, H:i')}."
+        )

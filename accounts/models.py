@@ -1,10 +1,37 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import functools
+import zoneinfo
+from datetime import datetime, timedelta, tzinfo
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+
+#: Names in the time-zone database that are not places: "localtime" is whatever the
+#: server's own clock is set to, "Factory" a placeholder with no offset of its own.
+NOT_PLACES = {"localtime", "Factory"}
+
+
+@functools.cache
+def known_time_zones() -> frozenset[str]:
+    """Every IANA time-zone name this server knows (read from disk once per process)."""
+    return frozenset(zoneinfo.available_timezones() - NOT_PLACES)
+
+
+def validate_time_zone(name: str) -> None:
+    if name not in known_time_zones():
+        raise ValidationError("Choose a time zone from the list.", code="invalid_time_zone")
+
+
+def zone_named(name: str) -> tzinfo:
+    """The zone called `name`, or the site's (settings.TIME_ZONE) when `name` is blank or
+    unknown here: a name saved before this server's time-zone data dropped it must not
+    break every page of its owner."""
+    if name in known_time_zones():
+        return zoneinfo.ZoneInfo(name)
+    return timezone.get_default_timezone()
 
 
 class User(AbstractUser):
@@ -14,6 +41,10 @@ class User(AbstractUser):
         max_length=80,
         blank=True,
         help_text="How other members of your teams see you.",
+    )
+    #: An IANA name ("Europe/Berlin"); blank means the site's settings.TIME_ZONE.
+    time_zone = models.CharField(
+        max_length=64, blank=True, default="", validators=[validate_time_zone]
     )
 
     # django-stubs 5.2.9 lacks AbstractUser.Meta (typeddjango/django-stubs#2112).
@@ -26,6 +57,12 @@ class User(AbstractUser):
     @property
     def shown_name(self) -> str:
         return self.display_name or self.username
+
+    @property
+    def zone(self) -> tzinfo:
+        """Where this person's days begin and end: every time shown to them, "due today",
+        the calendar and the streak follow it (studyhub.middleware.TimeZoneMiddleware)."""
+        return zone_named(self.time_zone)
 
 
 class RateCounterManager(models.Manager["RateCounter"]):

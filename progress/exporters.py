@@ -55,6 +55,7 @@ def learner_data(user: User, *, now: datetime | None = None) -> dict:
             "username": user.username,
             "display_name": user.display_name,
             "email": user.email,
+            "time_zone": user.time_zone,
             "date_joined": _when(user.date_joined),
         },
         "teams": [

@@ -1,5 +1,5 @@
 """Project-wide middleware: the request log, the database-down page, private caching,
-the Permissions-Policy header."""
+the Permissions-Policy header, each person's time zone."""
 
 from __future__ import annotations
 
@@ -13,12 +13,15 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, DataError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
 from studyhub.security import client_ip
 from studyhub.views import (
     bad_request,
     database_error,
+    favicon,
+    healthz,
     is_database_unavailable,
     service_unavailable,
 )
@@ -131,13 +134,18 @@ class DatabaseErrorsMiddleware:
                 raise Http404("No such object.")
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if is_database_unavailable(exception):
-            return service_unavailable(request, exception)
-        if isinstance(exception, (OverflowError, DataError)):
-            return bad_request(request, exception)
-        if isinstance(exception, DatabaseError):
-            return database_error(request, exception)
-        return None
+        return database_error_response(request, exception)
+
+
+def database_error_response(request: HttpRequest, exception: Exception) -> HttpResponse | None:
+    """The answer to a database error (DatabaseErrorsMiddleware); None for other errors."""
+    if is_database_unavailable(exception):
+        return service_unavailable(request, exception)
+    if isinstance(exception, (OverflowError, DataError)):
+        return bad_request(request, exception)
+    if isinstance(exception, DatabaseError):
+        return database_error(request, exception)
+    return None
 
 
 class PermissionsPolicyMiddleware:
@@ -182,3 +190,59 @@ def _is_private(request: HttpRequest) -> bool:
         return True
     user = getattr(request, "_cached_user", None)
     return user is not None and user.is_authenticated
+
+
+class TimeZoneMiddleware:
+    """Times and dates in a signed-in person's own time zone (User.time_zone), everyone
+    else in the site's (settings.TIME_ZONE).
+
+    Activating the zone is all it takes: templates convert times to it, and
+    `timezone.localdate()`/`localtime()` and the database's date truncations use it, so
+    "due today", the calendar and the streak end at the person's own midnight.
+
+    It costs no query of its own: the zone is a column of the user row, which every page
+    reads anyway, and a request without a session cookie is anonymous without asking.
+    The views in USERLESS_VIEWS never read the user, so they are left alone: the health
+    check keeps answering its JSON with a session cookie while the database is down.
+
+    Reading the user is then often the request's first query, so a database outage may
+    first show here, before the view: it gets the answer a view would get
+    (DatabaseErrorsMiddleware), not handler500's. Sitting below PrivatePagesMiddleware
+    and CSPMiddleware, that answer gets their headers too.
+    """
+
+    USERLESS_VIEWS = (healthz, favicon)
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            # The thread serves someone else next.
+            timezone.deactivate()
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
+        if view_func in self.USERLESS_VIEWS:
+            return None
+        try:
+            # is_authenticated looks the user up: request.user is lazy. `zone` is
+            # accounts.User.zone, read by name, as this layer imports no app.
+            user = request.user
+            zone = getattr(user, "zone", None) if user.is_authenticated else None
+        except Exception as error:  # a driver's own error may escape Django's wrapping
+            response = database_error_response(request, error)
+            if response is None:
+                raise
+            return response
+        if zone is not None:
+            timezone.activate(zone)
+        return None

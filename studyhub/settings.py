@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "studyhub.middleware.PrivatePagesMiddleware",
+    # Needs request.user; below the header middleware, so they see its errors' responses.
+    "studyhub.middleware.TimeZoneMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the 429 page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -44,6 +44,8 @@ def test_download_holds_my_confidence_history_notes_and_teams(logged_in_client, 
     note(user, second, "Remember *stride*")
     team = make_team("Study group")
     team.memberships.create(user=user)
+    user.time_zone = "Pacific/Auckland"
+    user.save(update_fields=["time_zone"])
 
     response = logged_in_client.get(URL)
     assert response["Content-Disposition"] == 'attachment; filename="studyhub-learner-data.json"'
@@ -53,6 +55,7 @@ def test_download_holds_my_confidence_history_notes_and_teams(logged_in_client, 
     assert (data["format"], data["version"]) == ("studyhub-learner-data", 1)
     assert data["user"]["username"] == "learner"
     assert data["user"]["display_name"] == "Lee Learner"
+    assert data["user"]["time_zone"] == "Pacific/Auckland"
     assert [(c["question"], c["level"], c["label"]) for c in data["confidence"]] == [
         (first.key, 4, "Confident"),
         (second.key, 3, "Okay"),
