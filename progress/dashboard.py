@@ -30,7 +30,8 @@ def learner_dashboard(user: User, *, now: datetime | None = None) -> dict[str, A
     due_today = totals["due"] + upcoming.get(today, 0)
     question_count = Question.objects.live_in(banks).count()
     covered = totals["covered"]
-    unfinished = [t for t in topics if t.covered_count < t.question_count]
+    # Weak means tried and not yet known: a topic never touched is not started, not weak.
+    unfinished = [t for t in topics if t.rated_count and t.covered_count < t.question_count]
     weakest = sorted(unfinished, key=lambda t: (t.coverage_percent, t.position))[
         :WEAKEST_TOPIC_COUNT
     ]
@@ -50,4 +51,9 @@ def learner_dashboard(user: User, *, now: datetime | None = None) -> dict[str, A
         "due_today": due_today,
         "next_days": [(day, upcoming.get(day, 0)) for day in days[1:]],
         "resume": user.study_sessions.open().first(),
+        # A learner who has rated nothing yet is shown where to begin: the bank's first
+        # topic with questions in it.
+        "start_here": (
+            next((t for t in topics if t.question_count), None) if not totals["rated"] else None
+        ),
     }

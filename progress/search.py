@@ -6,18 +6,37 @@ runs in the database as a ranked full-text search with stemming: PostgreSQL's
 `to_tsvector`, or on SQLite the FTS5 index `questions_question_fts` that migration
 0003 creates and its triggers keep in step. Both read the same syntax ("phrase", or,
 -word) and match the last word typed also as the start of a word.
+
+The same query says why each of the first results matched (`matches`): its question
+text and its answers with the matched words marked, by PostgreSQL's `ts_headline` or
+FTS5's `highlight`, so the stemming is the search's own. `show_why` cuts the passage of
+the answers around the marked words and turns both into escaped HTML with `<mark>`s.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Subquery, Value
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    JSONField,
+    OuterRef,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import JSONArray, Left, Replace, RowNumber
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
 from progress.models import ConfidenceMark
@@ -44,6 +63,26 @@ FTS_TABLE = "questions_question_fts"
 #: bm25 weights of its columns: a word in the question counts ten times a word in an
 #: answer, so questions about it come before questions that merely mention it.
 FTS_WEIGHTS = (10.0, 1.0)
+
+#: What the database puts around a matched word in `matches`: private-use characters,
+#: which no question or answer needs, so `marked_html` can tell them from the text.
+MARK_START = "\ue000"
+MARK_END = "\ue001"
+#: Only the first results, best first, say why they matched. Marking words costs time
+#: for every row (ts_headline about 0.15 ms per 1,000 characters, more on longer text),
+#: and the list has no pages: a common word in a bank of 5,000 questions would mark
+#: them all. 50 is the whole seed bank.
+WHY_ROWS = 50
+#: How much of a question's answers is read for a passage, and of its text on
+#: PostgreSQL (a longer question text is shown unmarked): the seed bank's longest
+#: answers (2,088 characters, with its concise answer about 2,400) fit whole; an
+#: imported answer may hold 20,000. PostgreSQL marks only this much; FTS5 marks its own
+#: copy of the text, which cannot be cut first, and only this much of it is sent back.
+WHY_MAX_CHARS = 4_000
+#: The words of a passage, and how many of them come before its first marked word
+#: (fewer when a sentence starts there).
+PASSAGE_WORDS = 30
+PASSAGE_LEAD_WORDS = 8
 
 
 def search_text_error(text: str) -> str:
@@ -110,25 +149,57 @@ def _ranked_text_search(questions: QuestionQuerySet, text: str) -> QuestionQuery
     it is only matched and ranked, never sent back.
     """
     from django.contrib.postgres.aggregates import StringAgg
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+    from django.contrib.postgres.search import (
+        SearchHeadline,
+        SearchQuery,
+        SearchRank,
+        SearchVector,
+    )
 
     answers = (
         Answer.objects.filter(question=OuterRef("pk"))
         .order_by()  # Answer's default ordering would join the question table
         .values("question")
-        .annotate(all_text=StringAgg("text", delimiter="\n"))
+        .annotate(all_text=StringAgg("text", delimiter="\n", order_by="kind"))
         .values("all_text")
     )
     vector = SearchVector("text", weight="A", config=SEARCH_CONFIG) + SearchVector(
         Subquery(answers), weight="B", config=SEARCH_CONFIG
     )
     query = _websearch_with_prefix(text, SearchQuery)
+    order = [F("rank").desc(), F("position").asc(), F("pk").asc()]
+
+    def marked(text: F | Subquery) -> SearchHeadline:
+        # Whole texts, not ts_headline's fragments: those drop HTML tags, short words
+        # and the last full stop, and never say where they cut. show_why picks the passage.
+        return SearchHeadline(
+            _unmarked(text),
+            query,
+            config=SEARCH_CONFIG,
+            start_sel=MARK_START,
+            stop_sel=MARK_END,
+            highlight_all=True,
+        )
+
+    # The row number is computed over the sorted rows the list needs anyway; the
+    # headlines only for the rows it lets through.
+    first = When(
+        result_number__lte=WHY_ROWS, then=JSONArray(marked(F("text")), marked(Subquery(answers)))
+    )
     return (
         questions.alias(document=vector)
         .annotate(rank=SearchRank(vector, query))
         .filter(document=query)
-        .order_by("-rank", "position", "pk")
+        .alias(result_number=Window(RowNumber(), order_by=order))
+        .annotate(matches=Case(first))
+        .order_by(*order)
     )
+
+
+def _unmarked(text: F | Subquery) -> Replace:
+    """The first WHY_MAX_CHARS characters of `text`, without the characters that mark
+    a match, so that every mark ts_headline returns is its own."""
+    return Replace(Replace(Left(text, WHY_MAX_CHARS), Value(MARK_START)), Value(MARK_END))
 
 
 #: A last word that can be matched as a prefix: letters and digits only, not negated
@@ -188,7 +259,19 @@ def _fts5_search(questions: QuestionQuerySet, text: str) -> QuestionQuerySet:
         # bm25 is lower for better matches; negated it reads like PostgreSQL's rank.
         select={"rank": f"-bm25({FTS_TABLE}, {weights})"},
     ).order_by("-rank", "position", "pk")
-    return cast(QuestionQuerySet, ranked)
+    # The first WHY_ROWS rows are those of the same search with a LIMIT: FTS5's
+    # functions cannot be used with a window function, which would count them. SQLite
+    # runs this subquery once (it refers to no outer row: inside it the two table names
+    # are its own), then `highlight` only for the rows it lists.
+    first_sql, first_params = ranked.values_list("pk")[:WHY_ROWS].query.sql_with_params()
+    why = RawSQL(
+        f"CASE WHEN {question_id} IN ({first_sql}) THEN json_array("
+        f"highlight({FTS_TABLE}, 0, %s, %s), "
+        f"substr(highlight({FTS_TABLE}, 1, %s, %s), 1, {WHY_MAX_CHARS})) END",
+        [*first_params, MARK_START, MARK_END, MARK_START, MARK_END],
+        output_field=JSONField(),
+    )
+    return cast(QuestionQuerySet, ranked.annotate(matches=why))
 
 
 def _fts5_query(text: str) -> tuple[str | None, str | None]:
@@ -248,3 +331,159 @@ def _fts5_query(text: str) -> tuple[str | None, str | None]:
     for literal in excluded:
         expression = f"({expression}) NOT {literal}"
     return expression, None
+
+
+# --- Why a result matched ---------------------------------------------------------------
+
+
+class Why(NamedTuple):
+    """Why a result matched, as HTML: its question text with the matched words in
+    `<mark>`, and a passage of its answers ("" when the question text shows it all)."""
+
+    text: SafeString
+    passage: SafeString
+
+
+def show_why(questions: Iterable[Question]) -> list[Question]:
+    """The rows of a text search, each with `why` (a `Why`) when the search said why
+    it matched (`matches`; the first WHY_ROWS rows).
+
+    The passage is shown when the answers mark a word the question text does not, so
+    a question that matched on its own words is not followed by its answer saying the
+    same again.
+    """
+    rows = list(questions)
+    for question in rows:
+        matches = getattr(question, "matches", None)
+        if not matches:
+            continue
+        marked_text, marked_answers = (text or "" for text in matches)
+        # A text PostgreSQL cut, or one holding marker characters of its own (which
+        # FTS5 cannot be kept from reading as marks), is shown as written, unmarked.
+        if _MARKS.search(question.text) or _MARKS.sub("", marked_text) != question.text:
+            marked_text = ""
+        text = marked_html(marked_text or _MARKS.sub("", question.text))
+        passage = passage_html(marked_answers)
+        if not _adds_words(marked_answers, to=marked_text):
+            passage = mark_safe("")
+        # Like an annotation: read by the template only.
+        question.why = Why(text, passage)  # type: ignore[attr-defined]
+    return rows
+
+
+_MARKS = re.compile(f"[{MARK_START}{MARK_END}]")
+_MARK_SPLIT = re.compile(f"([{MARK_START}{MARK_END}])")
+_MARKED = re.compile(f"{MARK_START}([^{MARK_START}{MARK_END}]*){MARK_END}")
+
+
+def _marked_words(text: str) -> set[str]:
+    return {word.casefold() for word in _MARKED.findall(text) if word.strip()}
+
+
+def _adds_words(marked: str, *, to: str) -> bool:
+    """Whether `marked` marks a word that `to` does not, counting two forms of a word
+    ("network", "networks"; "study", "studies") as one: words the search marked both
+    match a word searched for, so sharing all but their last letter or so, they are
+    taken to match the same one. (The stems themselves are the database's own.)"""
+    known = _marked_words(to)
+
+    def same(a: str, b: str) -> bool:
+        length = max(3, min(len(a), len(b)) - 1)
+        return a[:length] == b[:length]
+
+    return any(not any(same(word, other) for other in known) for word in _marked_words(marked))
+
+
+def marked_html(text: str) -> SafeString:
+    """`text`, escaped, with each word the database marked (MARK_START … MARK_END) in
+    `<mark>`.
+
+    The text is escaped first and only then are the marks made tags, so nothing in the
+    text can become HTML. A mark without its partner (the text itself held such a
+    character) is dropped, so the `<mark>`s are always balanced and never nested.
+    """
+    html = []
+    open_mark = False
+    for part in _MARK_SPLIT.split(text):
+        if part == MARK_START and not open_mark:
+            html.append("<mark>")
+            open_mark = True
+        elif part == MARK_END and open_mark:
+            html.append("</mark>")
+            open_mark = False
+        elif part not in (MARK_START, MARK_END):
+            html.append(escape(part))
+    if open_mark:
+        html.append("</mark>")
+    return mark_safe("".join(html).replace("<mark></mark>", ""))  # noqa: S308 — escaped above
+
+
+#: Markdown syntax that would show as stray characters in a passage of plain text:
+#: a heading's hashes, a quote's ">", a list item's marker at the start of a line ...
+_MARKDOWN_LINE_START = re.compile(
+    r"^[ \t]*(?:#{1,6}[ \t]+|>[ \t]?|[-*+][ \t]+|\d{1,9}[.)][ \t]+)+", re.M
+)
+#: ... a link's or image's brackets and address (the words stay) ...
+_MARKDOWN_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\s]*\)")
+#: ... and emphasis, code and strike-through marks: "*" and "_" only where they touch a
+#: word on one side, so "3 * 3" and snake_case are kept (a mark counts as part of a word).
+_IN_WORD = rf"[\w*_{MARK_START}{MARK_END}]"
+_MARKDOWN_INLINE = re.compile(rf"`+|~~|(?<!\s)[*_]+(?!{_IN_WORD})|(?<!{_IN_WORD})[*_]+(?!\s)")
+
+
+def passage_html(text: str) -> SafeString:
+    """The passage of an answer around its marked words, as one line of HTML, or ""
+    when no word is marked.
+
+    The Markdown syntax is taken out first (the index holds the answers as written),
+    then the passage is the PASSAGE_WORDS words that hold the most of the different
+    words marked (the first such), starting PASSAGE_LEAD_WORDS before the first of
+    them or at a sentence start just before it, with "…" where the answer goes on. It
+    is escaped and marked by `marked_html`.
+    """
+    text = _MARKDOWN_LINE_START.sub("", text)
+    text = _MARKDOWN_LINK.sub(r"\1", text)
+    text = _MARKDOWN_INLINE.sub("", text)
+    words = text.split()
+    start, end = _passage_span(words)
+    if start == end:
+        return mark_safe("")
+    passage = " ".join(words[start:end])
+    return marked_html(("… " if start else "") + passage + (" …" if end < len(words) else ""))
+
+
+def _passage_span(words: list[str]) -> tuple[int, int]:
+    """Where in `words` the passage starts and ends: (0, 0) when nothing is marked."""
+    # Passages are tried from the first PASSAGE_WORDS marked words only (the start of a
+    # word as typed may mark most words of the answers): bounded work, and a passage
+    # near the start reads best anyway. The words after their passages are not read.
+    terms: list[str | None] = []  # what is marked of each word, or None
+    marked_at: list[int] = []
+    inside = False
+    for index, word in enumerate(words):
+        if len(marked_at) == PASSAGE_WORDS and index >= marked_at[-1] + PASSAGE_WORDS:
+            break
+        if not inside and MARK_START not in word:
+            terms.append(None)
+            continue
+        marked = []
+        for part in _MARK_SPLIT.split(word):
+            if part in (MARK_START, MARK_END):
+                inside = part == MARK_START
+            elif inside:
+                marked.append(part)
+        terms.append("".join(marked).casefold())
+        if len(marked_at) < PASSAGE_WORDS:
+            marked_at.append(index)
+    if not marked_at or len(words) <= PASSAGE_WORDS:
+        return (0, len(words) if marked_at else 0)
+    best = (0, 0)  # different words marked, -start
+    for index in marked_at:
+        start = max(0, min(index - PASSAGE_LEAD_WORDS, len(words) - PASSAGE_WORDS))
+        sentence = next(
+            (i for i in range(index, start, -1) if words[i - 1].endswith((".", "!", "?"))), None
+        )
+        start = sentence if sentence is not None else start
+        different = len({term for term in terms[start : start + PASSAGE_WORDS] if term})
+        best = max(best, (different, -start))
+    return -best[1], min(len(words), -best[1] + PASSAGE_WORDS)

@@ -26,7 +26,8 @@ def with_my_coverage(
     now: datetime | None = None,
     banks: BankIds | None = None,
 ) -> QuerySet[Topic]:
-    """Each topic with `question_count` and the user's `covered_count`; given `now`,
+    """Each topic with `question_count`, and the user's `covered_count` and `rated_count`
+    (questions rated at all); given `now`,
     also `fresh_count`: covered and not yet due for review (see ConfidenceMark.fresh_at).
 
     Only the questions the user sees count (the library's and their teams' banks', none
@@ -53,6 +54,9 @@ def with_my_coverage(
             question_count=Count("questions", filter=counted, distinct=True),
             covered_count=Count(
                 "questions", filter=Q(my_marks__level__gte=COVERED_LEVEL) & counted, distinct=True
+            ),
+            rated_count=Count(
+                "questions", filter=Q(my_marks__isnull=False) & counted, distinct=True
             ),
             **fresh,
         )

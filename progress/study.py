@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from progress.models import COVERED_LEVEL, Confidence, StudySession
 from progress.scheduling import card_from_mark, is_learning_step
-from progress.selectors import with_my_level, with_my_mark
+from progress.selectors import filter_by_my_level, with_my_level, with_my_mark
 from progress.services import record_confidence
 from questions.access import visible_banks, visible_questions, visible_topics
 from questions.models import Question, Topic
@@ -56,10 +56,23 @@ def start_chosen(*, user: User, source: str, topic: Topic | None = None) -> Stud
     raise ValueError(f"no session starts from {source!r} with topic {topic!r}")
 
 
-def start_topic(*, user: User, topic: Topic) -> StudySession:
+def start_topic(
+    *, user: User, topic: Topic, level: str = "", label: str | None = None
+) -> StudySession:
+    """A topic's questions in bank order; given `level` (a topic page filter value, see
+    progress.selectors.filter_by_my_level), only those the filter shows."""
     questions = visible_questions(user).filter(topics=topic)
+    if level:
+        questions = filter_by_my_level(with_my_level(questions, user), level)
     ids = list(questions.order_by("position").values_list("pk", flat=True))
-    return _start(user, StudySession.Source.TOPIC, topic.name, ids)
+    return _start(user, StudySession.Source.TOPIC, label or topic.name, ids)
+
+
+def start_notes(*, user: User) -> StudySession:
+    """The questions the learner has written a note on, in bank order."""
+    questions = visible_questions(user).filter(notes__user=user).order_by("position")
+    ids = list(questions.values_list("pk", flat=True))
+    return _start(user, StudySession.Source.NOTES, "Questions with my notes", ids)
 
 
 def start_questions(

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -15,6 +16,7 @@ from accounts.http import AuthenticatedHttpRequest
 from progress.forms import ConfidenceForm
 from progress.models import Confidence, StudySession
 from progress.scheduling import rating_buttons
+from progress.search import search_questions, search_text_error
 from progress.selectors import my_mark
 from progress.study import (
     STUDY_PAGE_SOURCES,
@@ -24,10 +26,15 @@ from progress.study import (
     move,
     rate,
     start_chosen,
+    start_in_order,
+    start_notes,
+    start_topic,
     summarise,
 )
+from progress.topic_views import level_filter, level_label, search_asked
 from progress.views import note_context
 from questions.access import visible_banks, visible_topics
+from studyhub.http import local_url
 
 SESSION_PAGE = "progress/study_session.html"
 
@@ -63,6 +70,53 @@ def study_start(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.info(request, str(reason))
         return redirect("progress:study_home")
     return redirect(session)
+
+
+@require_POST
+@login_required
+def study_these(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """ "Study these": a session over exactly the list a page showed, worked out again
+    from the same filters (a topic page's, the search's, the notes list). Where the
+    list has gone empty meanwhile, back to that page with a message."""
+    user, data = request.user, request.POST
+    back = local_url(request, data.get("next", "")) or reverse("progress:study_home")
+    source = data.get("from", "")
+    try:
+        if source == "topic":
+            topic = get_object_or_404(visible_topics(user), slug=data.get("topic", ""))
+            level = level_filter(data.get("level", ""))
+            label = topic.name + (f": {level_label(level)}" if level else "")
+            session = start_topic(user=user, topic=topic, level=level, label=label)
+        elif source == "search":
+            session = _search_session(request)
+        elif source == "notes":
+            session = start_notes(user=user)
+        else:
+            return TemplateResponse(request, "400.html", status=400)
+    except NothingToStudy as reason:
+        messages.info(request, str(reason))
+        return redirect(back)
+    return redirect(session)
+
+
+def _search_session(request: AuthenticatedHttpRequest) -> StudySession:
+    """The question list's results for the filters the form carried, best match first."""
+    user = request.user
+    topics = list(visible_topics(user).only("slug", "name"))
+    search = search_asked(request.POST, topics)
+    refused = search_text_error(search["text"])
+    if refused:
+        raise NothingToStudy(refused)
+    found = search_questions(user, **search, now=timezone.now())
+    parts = [f"“{search['text']}”"] if search["text"] else []
+    parts += [t.name for t in topics if t.slug == search["topic_slug"]]
+    if search["level"]:
+        parts.append(level_label(search["level"]))
+    parts += ["with my notes"] * search["has_note"] + ["due for review"] * search["due"]
+    label = "Search: " + ", ".join(parts) if parts else "All questions"
+    return start_in_order(
+        user=user, source=StudySession.Source.SEARCH, label=label, questions=found
+    )
 
 
 def _session_context(request: AuthenticatedHttpRequest, session: StudySession) -> dict:

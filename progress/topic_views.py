@@ -3,8 +3,10 @@ confidence and notes beside it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -13,7 +15,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.http import AuthenticatedHttpRequest
-from progress.search import search_questions, search_text_error
+from progress.search import search_questions, search_text_error, show_why
 from progress.selectors import filter_by_my_level, with_my_coverage, with_my_level_and_note_flag
 from questions.access import visible_questions, visible_topics
 from questions.models import Question, Topic
@@ -32,22 +34,25 @@ LEVEL_FILTERS = [
 ]
 
 
-def _level_filter(request: AuthenticatedHttpRequest) -> str:
+def level_filter(value: str) -> str:
     """The confidence filter asked for; an unknown one shows all questions."""
-    level = request.GET.get("level", "")
-    return level if level in dict(LEVEL_FILTERS) else ""
+    return value if value in dict(LEVEL_FILTERS) else ""
 
 
-def _search_asked(request: AuthenticatedHttpRequest, topics: list[Topic]) -> dict:
-    """The question list's filters from the query string; a topic not in `topics` is
-    ignored, as is an unknown level."""
-    params = request.GET
+def level_label(level: str) -> str:
+    """What a filter value shows as: "Covered (Okay or better)"."""
+    return dict(LEVEL_FILTERS)[level_filter(level)]
+
+
+def search_asked(params: QueryDict, topics: list[Topic]) -> dict:
+    """The question list's filters from a query string (or a "Study these" form that
+    carries them on); a topic not in `topics` is ignored, as is an unknown level."""
     topic = next((t for t in topics if t.slug == params.get("topic")), None)
     return {
         # PostgreSQL refuses NUL characters in a string; nobody means to search for one.
         "text": params.get("q", "").replace("\x00", "").strip(),
         "topic_slug": topic.slug if topic else "",
-        "level": _level_filter(request),
+        "level": level_filter(params.get("level", "")),
         "has_note": params.get("note") == "1",
         "due": params.get("due") == "1",
     }
@@ -66,7 +71,7 @@ def topic_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def topic_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     user = request.user
     topic = get_object_or_404(with_my_coverage(visible_topics(user), user), slug=slug)
-    level = _level_filter(request)
+    level = level_filter(request.GET.get("level", ""))
     questions = with_my_level_and_note_flag(visible_questions(user).filter(topics=topic), user)
     template = "progress/topic_detail.html"
     if request.htmx and not request.htmx.history_restore_request:
@@ -76,7 +81,7 @@ def topic_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "topic": topic,
         "questions": filter_by_my_level(questions, level),
         "level": level,
-        "level_label": dict(LEVEL_FILTERS)[level],
+        "level_label": level_label(level),
         "level_filters": LEVEL_FILTERS,
     }
     return TemplateResponse(request, template, context)
@@ -88,13 +93,16 @@ def topic_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 def question_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """All questions, searched and filtered; htmx swaps only the results."""
     topics = list(visible_topics(request.user).only("slug", "name"))
-    search = _search_asked(request, topics)
+    search = search_asked(request.GET, topics)
     # Too long a search is shown back with a message next to the field, and not run.
     text_error = search_text_error(search["text"])
+    questions: Iterable[Question]
     if text_error:
         questions = Question.objects.none()
     else:
         questions = search_questions(request.user, **search, now=timezone.now())
+        if search["text"]:
+            questions = show_why(questions)
     fragment = bool(request.htmx and not request.htmx.history_restore_request)
     template = "progress/question_list.html" + ("#question-results" if fragment else "")
     context = {

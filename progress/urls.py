@@ -7,6 +7,7 @@ app_name = "progress"
 urlpatterns = [
     path("study/", study_views.study_home, name="study_home"),
     path("study/start/", study_views.study_start, name="study_start"),
+    path("study/these/", study_views.study_these, name="study_these"),
     path("study/<int:session_id>/", study_views.study_session, name="study_session"),
     path("study/<int:session_id>/rate/", study_views.study_rate, name="study_rate"),
     path("study/<int:session_id>/move/", study_views.study_move, name="study_move"),

@@ -395,10 +395,13 @@ def note_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     # Notes on retired questions stay, marked so; those on a team's questions go out of
     # view with the team (the personal data download still has them).
     seen = in_library_or(visible_banks(request.user), prefix="question__")
-    notes = (
+    notes = list(
         request.user.notes.filter(seen).select_related("question").order_by("question__position")
     )
-    return TemplateResponse(request, "progress/note_list.html", {"notes": notes})
+    # "Study these" studies the questions of these notes, of which retired ones are out.
+    study_count = sum(1 for n in notes if not n.question.is_retired)
+    context = {"notes": notes, "study_count": study_count}
+    return TemplateResponse(request, "progress/note_list.html", context)
 
 
 @require_GET

@@ -76,6 +76,7 @@ class Topic(models.Model):
     # Annotations of progress.selectors.with_my_coverage, which coverage_percent reads.
     question_count: int
     covered_count: int
+    rated_count: int
 
     class Meta:
         ordering = ["position", "name"]

@@ -41,7 +41,8 @@ def what_the_learner_sees(banks: Banks) -> dict[str, object]:
     return {
         "topic page": question.text in topic,
         "question list": question.text in listing,
-        "search": question.text in search,
+        # The matched words are marked in the result, so its link stands for it.
+        "search": question.get_absolute_url() in search,
         "study session": question.pk in session.question_ids,
         "coverage": topic_rows(dashboard)["CNN basics"],
     }

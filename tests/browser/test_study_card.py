@@ -56,10 +56,15 @@ def open_card(context: BrowserContext, session: StudySession) -> Page:
     return page
 
 
+def viewport(page: Page) -> tuple[int, int]:
+    size = page.viewport_size
+    assert size is not None
+    return size["width"], size["height"]
+
+
 def in_viewport(page: Page, locator) -> bool:
     box = locator.bounding_box()
-    height = page.viewport_size["height"]
-    width = page.viewport_size["width"]
+    width, height = viewport(page)
     return bool(
         box
         and box["y"] >= 0
@@ -79,8 +84,10 @@ def test_after_the_longest_answer_the_rating_buttons_are_in_reach(
     page = open_card(context, session)
     page.get_by_text("Show answer").click()
     expect(page.get_by_role("heading", name="Long answer")).to_be_visible()
-    answer_height = page.locator("#study-answer").bounding_box()["height"]
-    assert answer_height > page.viewport_size["height"], "the answer should need scrolling"
+    answer = page.locator("#study-answer").bounding_box()
+    assert answer is not None
+    answer_height = answer["height"]
+    assert answer_height > viewport(page)[1], "the answer should need scrolling"
     for level in ("Not yet", "Shaky", "Okay", "Confident", "Mastered"):
         button = rating_button(page, level)
         expect(button).to_be_visible()

@@ -39,10 +39,14 @@ def session_of(learner, size: int) -> StudySession:
     return start_questions(user=learner, source="topic", label=topic.name, question_ids=ids)
 
 
-def shown(session: StudySession) -> int:
+def card(session: StudySession) -> Question:
     question = current_question(session)
     assert question is not None
-    return question.pk
+    return question
+
+
+def shown(session: StudySession) -> int:
+    return card(session).pk
 
 
 def work_through(session: StudySession, levels: list[int]) -> list[int]:
@@ -117,7 +121,7 @@ def test_the_card_of_a_returning_question_says_so(learner, client_of):
 
 def test_the_buttons_preview_the_learners_own_schedule(learner, client_of):
     session = session_of(learner, 2)
-    question = current_question(session)
+    question = card(session)
     with time_machine.travel(T0, tick=False):
         mark(learner, question, 4)
     later = datetime.fromisoformat("2026-03-20 09:00:00+00:00")
@@ -143,11 +147,11 @@ def test_the_rating_form_is_inside_the_answer(learner, client_of):
 
 def test_the_note_opens_and_saves_from_the_card_without_javascript(learner, client_of):
     session = session_of(learner, 2)
-    question = current_question(session)
+    question = card(session)
     note(learner, question, "First thoughts")
-    card = html_of(client_of.get(session.get_absolute_url()))
-    assert "First thoughts" in card
-    edit = re.search(r'href="([^"]*/note/\?return=[^"]+)"', card)
+    page = html_of(client_of.get(session.get_absolute_url()))
+    assert "First thoughts" in page
+    edit = re.search(r'href="([^"]*/note/\?return=[^"]+)"', page)
     assert edit is not None
     editor = html_of(client_of.get(edit.group(1).replace("&amp;", "&")))
     assert f'name="return" value="{session.get_absolute_url()}"' in editor
@@ -163,7 +167,7 @@ def test_the_note_opens_and_saves_from_the_card_without_javascript(learner, clie
 
 def test_a_note_save_never_returns_to_another_site(learner, client_of):
     session = session_of(learner, 1)
-    question = current_question(session)
+    question = card(session)
     response = client_of.post(
         reverse("progress:edit_note", args=[question.key]),
         {"text": "x", "return": "https://evil.example/"},

@@ -118,11 +118,13 @@ def test_dashboard_ignores_other_users_marks(logged_in_client, other_user, bank)
 
 
 def test_weakest_topics_are_the_three_least_covered_unfinished_ones(logged_in_client, user):
-    topics = make_bank(topics=5, questions_per_topic=5)
-    covered_per_topic = [5, 3, 1, 0, 2]  # 100%, 60%, 20%, 0%, 40%
+    topics = make_bank(topics=6, questions_per_topic=5)
+    covered_per_topic = [5, 3, 1, 0, 2, 0]  # 100%, 60%, 20%, 0%, 40%, 0%
     for topic, covered in zip(topics, covered_per_topic, strict=True):
         for question in list(topic.questions.all())[:covered]:
             mark(user, question, 4)
+    # The fourth was tried and not known; the sixth never touched: not weak, not started.
+    mark(user, topics[3].questions.all()[0], 1)
 
     html = html_of(logged_in_client.get(DASHBOARD))
 
@@ -133,8 +135,28 @@ def test_weakest_topics_are_the_three_least_covered_unfinished_ones(logged_in_cl
     assert "0 of 5 · 0%" in weakest
     assert "1 of 5 · 20%" in weakest
     assert "2 of 5 · 40%" in weakest
+    assert topics[5].name not in weakest
     covered_topics = section(html, "topics-covered-heading", attr="aria-labelledby")
-    assert '1 <span class="stat-of">of 5</span>' in covered_topics
+    assert '1 <span class="stat-of">of 6</span>' in covered_topics
+
+
+def test_a_new_learner_is_shown_where_to_start(logged_in_client, user):
+    topics = make_bank(topics=3, questions_per_topic=2)
+    html = html_of(logged_in_client.get(DASHBOARD))
+    start = section(html, "start-heading", attr="aria-labelledby")
+    assert f"Start with {topics[0].name}" in start
+    assert f'name="topic" value="{topics[0].slug}"' in start
+    weakest = section(html, "weakest-heading", attr="aria-labelledby")
+    assert "None yet" in weakest and topics[0].name not in weakest
+    assert "so you most likely still remember them" in html  # "fresh", in words
+    # The button starts that topic's session.
+    response = logged_in_client.post(
+        reverse("progress:study_start"), {"source": "topic", "topic": topics[0].slug}
+    )
+    assert response["Location"] == user.study_sessions.get().get_absolute_url()
+    # Once anything is rated, the dashboard stops saying where to start.
+    mark(user, topics[1].questions.all()[0], 2)
+    assert 'id="start-heading"' not in html_of(logged_in_client.get(DASHBOARD))
 
 
 def test_everything_covered_is_celebrated(logged_in_client, user, bank):
@@ -144,7 +166,7 @@ def test_everything_covered_is_celebrated(logged_in_client, user, bank):
 
     html = html_of(logged_in_client.get(DASHBOARD))
 
-    assert "Every topic is covered. Well done!" in html
+    assert "Every topic you have started is covered. Well done!" in html
     assert coverage_figures(section(html, "overall-heading", attr="aria-labelledby")) == [
         (10, 10, 100)
     ]

@@ -66,6 +66,8 @@ EXPECTATIONS: dict[str, dict[str, tuple[int, ...]]] = {
     # No source chosen: everyone signed in is sent back to the study page with a message.
     "progress:study_start": {"GET": POST_ONLY, "POST": (302,) * 6},
     "teams:study_start": {"GET": POST_ONLY, "POST": (302,) * 6},
+    # No list named: a bad request for everyone signed in.
+    "progress:study_these": {"GET": POST_ONLY, "POST": (302,) + (400,) * 5},
     # A study session is its learner's alone.
     "progress:study_session": {"GET": (302, 200, 404, 404, 404, 404)},
     "progress:study_rate": {"GET": POST_ONLY, "POST": (302, 422, 404, 404, 404, 404)},

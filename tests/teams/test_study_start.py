@@ -1,5 +1,7 @@
 """teams.views.study_start: a study session over an assignment or a topic set."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -48,3 +50,37 @@ def test_an_unknown_source_goes_back_to_the_study_page(logged_in_client):
     response = start(logged_in_client, source="topic")
     assert response.status_code == 302
     assert response["Location"] == reverse("progress:study_home")
+
+
+def hidden_fields(html: str, action: str) -> dict[str, str]:
+    """The hidden fields of the first form on the page posting to `action`."""
+    form = re.search(
+        rf'<form method="post" action="{re.escape(action)}"[^>]*>(.*?)</form>', html, re.S
+    )
+    assert form is not None, f"no form posting to {action}"
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(1)))
+    fields.pop("csrfmiddlewaretoken", None)
+    return fields
+
+
+def test_an_assignment_page_and_the_topic_set_list_offer_study_these(bank, user, logged_in_client):
+    instructor = make_user()
+    team = make_team("Study team", instructor=instructor)
+    add_member(team, user)
+    topic_set = make_topic_set(team, topics=[bank[0]])
+    assignment = make_assignment(team, topic_set)
+    action = reverse("teams:study_start")
+    page = logged_in_client.get(
+        reverse("teams:assignment_detail", args=[team.pk, assignment.pk])
+    ).content.decode()
+    assert "Study these 3" in page
+    start(logged_in_client, **hidden_fields(page, action))
+    assert latest(user).question_ids == list(
+        bank[0].questions.order_by("position").values_list("pk", flat=True)
+    )
+    teacher = Client()
+    teacher.force_login(instructor)
+    sets = teacher.get(reverse("teams:topic_set_list", args=[team.pk])).content.decode()
+    assert "Study these 3" in sets
+    assert start(teacher, **hidden_fields(sets, action)).status_code == 302
+    assert latest(instructor).label == topic_set.name
