@@ -145,6 +145,7 @@ def test_a_question_rated_not_yet_comes_back_in_the_same_session(new_context, le
     expect(page.get_by_role("heading", level=1)).to_have_text("Session complete")
     expect(page.get_by_text("1 question came back for another try")).to_be_visible()
     assert ConfidenceMark.objects.get(user=learner, question=first).level == 4
+    assert_accessible(page, "session summary")
 
 
 def test_the_card_rates_without_javascript(new_context, learner, log_in_as):
