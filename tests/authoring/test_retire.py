@@ -42,7 +42,7 @@ def what_the_learner_sees(banks: Banks) -> dict[str, object]:
         "topic page": question.text in topic,
         "question list": question.text in listing,
         # The matched words are marked in the result, so its link stands for it.
-        "search": question.get_absolute_url() in search,
+        "search": reverse("progress:question_detail", args=[question.key]) in search,
         "study session": question.pk in session.question_ids,
         "coverage": topic_rows(dashboard)["CNN basics"],
     }

@@ -43,6 +43,7 @@ NOT_PAGES = {
     "healthz": "JSON for load balancers",
     "favicon": "a redirect to the static icon",
     "progress:study_start": "POST only",
+    "progress:study_these": "POST only",
     "progress:study_rate": "POST only",
     "progress:study_move": "POST only",
     "progress:mark_confidence": "POST only (its htmx answer is checked on the question page)",

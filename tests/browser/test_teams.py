@@ -722,7 +722,7 @@ def test_destructive_team_actions_ask_first(page: Page, log_in_as, bank_server):
     expect(page.get_by_text(f"Withdraw “{SET_NAME}” from the team?")).to_be_visible()
     assert Assignment.objects.filter(pk=world.current.pk).exists()
     page.get_by_role("button", name="Yes, withdraw it").first.click()
-    expect(page.get_by_role("status")).to_contain_text("withdrawn")
+    expect(status_line(page, "withdrawn")).to_contain_text("withdrawn")
     assert not Assignment.objects.filter(pk=world.current.pk).exists()
 
     open_page(page, "teams:topic_set_list", team_id=world.team.pk)
