@@ -206,8 +206,8 @@ class StudySession(models.Model):
     position = models.PositiveIntegerField(default=0)
     #: question id (as a string, JSON keys are strings) → level rated in this session.
     ratings = models.JSONField(default=dict)
-    #: question id (as a string) → how many times it came back in this session after a
-    #: rating that put it on a learning step (progress.study.rate).
+    #: question id (as a string) → how many times it came back in this session, after a
+    #: rating of Not yet or Shaky, and was rated again (progress.study.rate).
     returns = models.JSONField(default=dict)
     started_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -8,9 +8,10 @@ Choices:
 - Confidence maps to FSRS ratings as 1→Again, 2→Hard, 3→Good, 4→Good, 5→Easy.
 - One learning step of ten minutes, for new questions and for forgotten ones alike
   (relearning). "Not yet" always lands on it, and so does "Shaky" on a question still
-  being learnt (FSRS gives Hard 1.5 steps there: 15 minutes). A question on a learning
-  step comes back later in the same study session (progress.study); anything rated
-  Okay or better, and "Shaky" on a question already in review, goes on in whole days.
+  being learnt (FSRS gives Hard 1.5 steps there: 15 minutes); anything rated Okay or
+  better, and "Shaky" on a question already in review, goes on in whole days. A study
+  session brings back what was rated Not yet or Shaky either way (progress.study): to
+  practise now, whatever the next review.
 - No fuzzing, so a schedule is reproducible (and testable at a frozen clock).
 """
 

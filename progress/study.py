@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from progress.models import COVERED_LEVEL, Confidence, StudySession
-from progress.scheduling import card_from_mark, is_learning_step
 from progress.selectors import filter_by_my_level, with_my_level, with_my_mark
 from progress.services import record_confidence
 from questions.access import visible_banks, visible_questions, visible_topics
@@ -23,12 +22,13 @@ WEAKEST_SESSION_SIZE = 15
 #: The most questions one session holds: "Study these" on a long list takes its first
 #: this many (a session's list is stored in one row and read on every card).
 SESSION_MAX_QUESTIONS = 500
-#: A question that goes back on a learning step comes back after this many other cards
-#: (or at the end, when fewer are left): later in the session, as FSRS's ten-minute step
-#: intends, not straight away.
+#: A question rated Not yet or Shaky comes back after this many other cards (or at the
+#: end, when fewer are left): later in the session, as FSRS's ten-minute learning step
+#: intends. On the last card it comes straight back, as Anki shows a learning card early
+#: when nothing else is left.
 COME_BACK_AFTER = 5
 #: How many times one question comes back in a session: after that the session moves on
-#: (the scheduler still has it due in minutes, so "Review due questions" brings it back).
+#: (the scheduler has it due soon, so "Review due questions" brings it back).
 MAX_RETURNS = 10
 
 
@@ -128,7 +128,7 @@ def _start(user: User, source: str, label: str, ids: list[int]) -> StudySession:
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # one unit; the view holds the session row locked
 def rate(*, session: StudySession, level: int, at: datetime | None = None) -> StudySession:
     """Record the confidence of the current question and move on to the next one."""
     question_id = session.current_question_id
@@ -138,24 +138,36 @@ def rate(*, session: StudySession, level: int, at: datetime | None = None) -> St
     if question is None:  # retired or out of view since the session began: move past it
         _advance(session, 1, at)
         return session
-    mark = record_confidence(user=session.user, question=question, level=level, at=at)
+    record_confidence(user=session.user, question=question, level=level, at=at)
+    if is_return(session):
+        key = str(question_id)
+        session.returns[key] = session.returns.get(key, 0) + 1
     session.ratings[str(question_id)] = level
-    if is_learning_step(card_from_mark(mark)):
+    if level < COVERED_LEVEL:
         _come_back_later(session, question_id)
+    else:
+        _drop_pending_returns(session, question_id)
     _advance(session, 1, at)
     return session
 
 
 def _come_back_later(session: StudySession, question_id: int) -> None:
     """Put the question back COME_BACK_AFTER cards on (or last), unless it is ahead
-    already or has come back MAX_RETURNS times."""
+    already or has been put back MAX_RETURNS times."""
     ahead = session.question_ids[session.position + 1 :]
-    returns = session.returns.get(str(question_id), 0)
-    if question_id in ahead or returns >= MAX_RETURNS:
+    if question_id in ahead or session.question_ids.count(question_id) > MAX_RETURNS:
         return
     at = min(session.size, session.position + 1 + COME_BACK_AFTER)
     session.question_ids.insert(at, question_id)
-    session.returns[str(question_id)] = returns + 1
+
+
+def _drop_pending_returns(session: StudySession, question_id: int) -> None:
+    """Rated Okay or better (say after going back to it): it need not come back."""
+    done, ahead = (
+        session.question_ids[: session.position + 1],
+        session.question_ids[session.position + 1 :],
+    )
+    session.question_ids = done + [pk for pk in ahead if pk != question_id]
 
 
 def is_return(session: StudySession) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -129,6 +130,7 @@ def _session_context(request: AuthenticatedHttpRequest, session: StudySession) -
     note = request.user.notes.filter(question=question).first()
     return {
         "session": session,
+        "card": _card_name(session),
         "question": question,
         "number": session.position + 1,
         # From the mark loaded with the question: the preview costs no query.
@@ -153,16 +155,20 @@ def study_session(request: AuthenticatedHttpRequest, session_id: int) -> HttpRes
 @login_required
 @vary_on_headers("HX-Request")
 def study_rate(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
-    session = get_object_or_404(request.user.study_sessions, pk=session_id)
     form = ConfidenceForm(request.POST)
-    if not form.is_valid() or session.is_finished:
-        context = _session_context(request, session)
-        context["error"] = (
-            form.errors["level"][0] if not form.is_valid() else "This session is finished."
-        )
-        template = SESSION_PAGE + ("#study-card" if request.htmx else "")
-        return TemplateResponse(request, template, context, status=422)
-    rate(session=session, level=form.cleaned_data["level"])
+    with transaction.atomic():
+        # Locked (PostgreSQL), so two posts at once apply one after the other.
+        session = _locked_session(request, session_id)
+        if _moved_on(request, session):
+            return _card_moved_on(request, session)
+        if not form.is_valid() or session.is_finished:
+            context = _session_context(request, session)
+            context["error"] = (
+                form.errors["level"][0] if not form.is_valid() else "This session is finished."
+            )
+            template = SESSION_PAGE + ("#study-card" if request.htmx else "")
+            return TemplateResponse(request, template, context, status=422)
+        rate(session=session, level=form.cleaned_data["level"])
     return _next(request, session)
 
 
@@ -170,12 +176,45 @@ def study_rate(request: AuthenticatedHttpRequest, session_id: int) -> HttpRespon
 @login_required
 @vary_on_headers("HX-Request")
 def study_move(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
-    session = get_object_or_404(request.user.study_sessions, pk=session_id)
     step = {"next": 1, "previous": -1}.get(request.POST.get("direction", ""))
     if step is None:
         return TemplateResponse(request, "400.html", status=400)
-    move(session=session, step=step)
+    with transaction.atomic():
+        session = _locked_session(request, session_id)
+        if _moved_on(request, session):
+            return _card_moved_on(request, session)
+        move(session=session, step=step)
     return _next(request, session)
+
+
+def _locked_session(request: AuthenticatedHttpRequest, session_id: int) -> StudySession:
+    return get_object_or_404(request.user.study_sessions.select_for_update(), pk=session_id)
+
+
+def _moved_on(request: AuthenticatedHttpRequest, session: StudySession) -> bool:
+    """Whether the form was for another card than the session's current one: sent twice
+    (a double click without JavaScript, a resend after Back) or from another tab or
+    device. A rating is only ever taken for the card the learner saw."""
+    card = request.POST.get("card")
+    if card is None:  # a form from before cards were named: taken as it comes
+        return False
+    return card != _card_name(session)
+
+
+def _card_name(session: StudySession) -> str:
+    """The card on show: its place in the session and its question."""
+    return f"{session.position}-{session.current_question_id or ''}"
+
+
+def _card_moved_on(request: AuthenticatedHttpRequest, session: StudySession) -> HttpResponse:
+    """409: nothing is done; the learner sees where the session is now, and why."""
+    message = "That card was already answered (perhaps in another tab): here is where you are now."
+    if not request.htmx:
+        messages.info(request, message)
+        return redirect(session)
+    context = _session_context(request, session)
+    context["notice"] = message
+    return TemplateResponse(request, SESSION_PAGE + "#study-card", context, status=409)
 
 
 def _next(request: AuthenticatedHttpRequest, session: StudySession) -> HttpResponse:

@@ -378,7 +378,8 @@ def _keep_saved_note(
 def _note_return(request: AuthenticatedHttpRequest) -> str:
     """Where the note editor was opened from when that was not the question page (a
     study card): a save without JavaScript goes back there. Only a path on this site."""
-    return local_url(request, request.GET.get("return") or request.POST.get("return") or "")
+    url = local_url(request, request.GET.get("return") or request.POST.get("return") or "")
+    return url.split("#", 1)[0]  # the answer adds its own "#note"
 
 
 def _question_url(question: Question, topic_slug: str | None) -> str:

@@ -25,7 +25,7 @@ from progress.selectors import with_my_level_and_note_flag
 from progress.study import NothingToStudy, start_questions
 from questions.models import Question, Topic
 from studyhub.downloads import attachment, escape_cell
-from studyhub.http import id_or_none
+from studyhub.http import id_or_none, local_url
 from teams.crumbs import team_crumbs
 from teams.forms import AssignmentForm, InviteCodeForm, TeamForm, TopicSetForm
 from teams.models import Assignment, Team, TopicSet
@@ -230,7 +230,8 @@ def study_start(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
     except NothingToStudy as reason:
         messages.info(request, str(reason))
-        return redirect("progress:study_home")
+        # Back to the page the button was on (an assignment, the topic sets), or the study page.
+        return redirect(local_url(request, request.POST.get("next", "")) or "progress:study_home")
     return redirect(session)
 
 

@@ -1,5 +1,6 @@
 from django import template
 
+from progress import study
 from progress.models import Confidence
 from questions.models import percent
 
@@ -18,3 +19,9 @@ def confidence_label(level: int | None) -> str:
 def percent_of(part: int, whole: int) -> int:
     """part ÷ whole as a whole percentage, rounded down (so 100% means all)."""
     return percent(part, whole)
+
+
+@register.simple_tag
+def session_max() -> int:
+    """The most questions one study session holds (progress.study)."""
+    return study.SESSION_MAX_QUESTIONS

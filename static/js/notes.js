@@ -348,17 +348,25 @@
   );
 
   // htmx is about to replace a part of the page that holds the editor (a study card
-  // moving on to the next question): the request waits for the text to be saved, as a
-  // followed link does. The editor's own requests (Save and close) are its business.
+  // moving on to the next question): the request waits for the text to be saved, and
+  // goes only once it is. A save that failed or was refused (or a note changed
+  // elsewhere) keeps the editor where it is, its status line saying why: moving on
+  // would take the text away with it. The editor's own requests are its business.
   document.addEventListener("htmx:confirm", function (event) {
     var state = editor();
     var detail = event.detail || {};
-    if (!state || state.stopped || !unsaved(state)) return;
+    // Not before the server has said the text is saved: a save in flight may yet fail.
+    if (!state || !(unsaved(state) || state.stopped || state.failed)) return;
     if (!detail.target || !detail.target.contains(state.form)) return;
     if (detail.elt && state.form.contains(detail.elt)) return;
     event.preventDefault();
-    saveThen(state, function () {
-      detail.issueRequest(true);
+    // After a conflict the text goes too (the server keeps it for the choice).
+    save(state, state.stopped).then(function (saved) {
+      if (saved && !atRisk(state)) {
+        detail.issueRequest(true);
+      } else {
+        state.textarea.focus();
+      }
     });
   });
 

@@ -239,3 +239,35 @@ def test_a_note_typed_on_the_card_is_kept(new_context, learner, log_in_as, how):
             assert ConfidenceMark.objects.get(user=learner, question_id=first).level == 3
     if how == "header-link":
         expect(page.get_by_role("main")).to_contain_text(TYPED)
+
+
+def test_a_note_that_cannot_be_saved_keeps_the_card_where_it_is(
+    new_context, learner, log_in_as, console
+):
+    console.allow(r"ERR_FAILED")  # the aborted saves
+    context = new_context(**DESKTOP)
+    log_in_as(context, learner)
+    session = longest_answer_first(learner)
+    first = session.question_ids[0]
+    page = open_card(context, session)
+    page.get_by_text("Show answer").click()
+    page.get_by_role("link", name="Write a note").click()
+    note_box = page.get_by_label("Note", exact=True)
+    expect(note_box).to_be_focused()
+    wait_for_htmx(page)
+    saves = re.compile(r"/note/$")
+    page.route(saves, lambda route: route.abort())
+    note_box.press_sequentially(TYPED, delay=2)
+
+    rating_button(page, "Okay").click()  # the save fails: the card must not move on
+    expect(page.locator("#note-status")).to_contain_text("Not saved")
+    page.wait_for_timeout(500)
+    expect(page.locator("#study-progress")).to_contain_text("Question 1 of 3 ·")
+    expect(note_box).to_have_value(TYPED)
+    assert not ConfidenceMark.objects.filter(user=learner).exists()
+
+    page.unroute(saves)  # back online: the next try saves, then rates
+    rating_button(page, "Okay").click()
+    expect(page.locator("#study-progress")).to_contain_text("Question 2 of 3 ·")
+    assert wait_for_note(TYPED).question_id == first
+    assert ConfidenceMark.objects.get(user=learner, question_id=first).level == 3

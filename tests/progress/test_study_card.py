@@ -4,7 +4,7 @@ when each rating brings a question back, and the learner's note is on the card."
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -13,7 +13,15 @@ from django.urls import reverse
 
 from progress.models import ConfidenceMark, Note, StudySession
 from progress.scheduling import rating_buttons
-from progress.study import COME_BACK_AFTER, MAX_RETURNS, current_question, rate, start_questions
+from progress.study import (
+    COME_BACK_AFTER,
+    MAX_RETURNS,
+    current_question,
+    move,
+    rate,
+    start_questions,
+    summarise,
+)
 from questions.models import Question
 from tests.factories import make_bank, make_user, mark, note
 from tests.pages import HTMX, html_of
@@ -79,14 +87,60 @@ def test_on_the_last_card_it_comes_back_straight_after(learner):
     assert session.returns == {str(b): 2}
 
 
-def test_shaky_on_a_new_question_comes_back_but_not_on_one_in_review(learner):
+def test_shaky_comes_back_whether_the_question_is_new_or_in_review(learner):
     session = session_of(learner, 3)
-    known, new, _ = session.question_ids
+    known, new, last = session.question_ids
     with time_machine.travel(T0, tick=False):
         mark(learner, Question.objects.get(pk=known), 4)
     with time_machine.travel("2026-03-10 09:00:00+00:00", tick=False):
-        work_through(session, [2, 2])  # known: Hard in review (days); new: learning step
-    assert session.returns == {str(new): 1}
+        work_through(session, [2, 2, 4])
+    # FSRS schedules the known one days ahead, yet the session brings both back now.
+    assert session.question_ids == [known, new, last, known, new]
+    stored = ConfidenceMark.objects.get(user=learner, question_id=known)
+    assert stored.due is not None and stored.last_review is not None
+    assert stored.due - stored.last_review >= timedelta(days=1)
+
+
+def test_rated_okay_after_going_back_it_no_longer_comes_back(learner):
+    session = session_of(learner, 4)
+    a = session.question_ids[0]
+    rate(session=session, level=1)
+    assert session.question_ids.count(a) == 2
+    move(session=session, step=-1)
+    rate(session=session, level=4)
+    assert session.question_ids.count(a) == 1
+    work_through(session, [4, 4, 4])
+    assert session.is_finished
+    assert session.returns == {}
+    assert summarise(session).came_back == 0
+
+
+def test_a_return_skipped_is_not_counted(learner):
+    session = session_of(learner, 1)
+    rate(session=session, level=1)
+    move(session=session, step=1)  # the return, skipped
+    assert session.is_finished
+    assert session.returns == {}
+
+
+def test_a_rating_sent_twice_rates_only_the_card_seen(learner, client_of):
+    session = session_of(learner, 3)
+    first, second, _ = session.question_ids
+    page = html_of(client_of.get(session.get_absolute_url()))
+    card = re.search(r'name="card" value="([^"]+)"', page).group(1)
+    url = reverse("progress:study_rate", args=[session.pk])
+    assert client_of.post(url, {"level": "5", "card": card}).status_code == 302
+    again = client_of.post(url, {"level": "5", "card": card}, headers=HTMX)
+    assert again.status_code == 409
+    assert "That card was already answered" in html_of(again)
+    assert ConfidenceMark.objects.filter(user=learner).count() == 1
+    assert ConfidenceMark.objects.get(user=learner).question_id == first
+    # The same for moving on: a stale Skip moves nothing.
+    move_url = reverse("progress:study_move", args=[session.pk])
+    stale = client_of.post(move_url, {"direction": "next", "card": card})
+    assert stale.status_code == 302
+    session.refresh_from_db()
+    assert session.current_question_id == second
 
 
 def test_a_question_already_ahead_is_not_added_again(learner):
@@ -163,6 +217,13 @@ def test_the_note_opens_and_saves_from_the_card_without_javascript(learner, clie
     assert response.status_code == 302
     assert response["Location"] == session.get_absolute_url() + "#note"
     assert Note.objects.get(user=learner, question=question).text == "Better thoughts"
+    # A fragment already on the address is replaced, not doubled.
+    again = client_of.post(
+        reverse("progress:edit_note", args=[question.key]),
+        {"text": "Best thoughts", "return": session.get_absolute_url() + "#study-card"},
+    )
+    assert again["Location"] == session.get_absolute_url() + "#note"
+    assert Note.objects.get(user=learner, question=question).text == "Best thoughts"
 
 
 def test_a_note_save_never_returns_to_another_site(learner, client_of):
@@ -173,3 +234,22 @@ def test_a_note_save_never_returns_to_another_site(learner, client_of):
         {"text": "x", "return": "https://evil.example/"},
     )
     assert response["Location"].startswith(reverse("progress:question_detail", args=[question.key]))
+
+
+#: Pinned: session, user, the study session; the rating (the question in view, the
+#: learner's mark locked, the event, the mark written, the session saved); then the next
+#: card as the session page reads it (question with the mark, answers, topics, related
+#: questions, note) and the navigation's teams. The buttons' previews cost nothing.
+RATE_HTMX_QUERIES = 15
+
+
+@pytest.mark.parametrize("size", [3, 60])
+def test_rating_on_the_card_costs_the_same_whatever_the_session(
+    learner, client_of, django_assert_num_queries, size
+):
+    session = session_of(learner, size)
+    url = reverse("progress:study_rate", args=[session.pk])
+    client_of.post(url, {"level": "1"}, headers=HTMX)  # a return queued: the list grew
+    with django_assert_num_queries(RATE_HTMX_QUERIES):
+        response = client_of.post(url, {"level": "2"}, headers=HTMX)
+    assert "Question 3 of" in html_of(response)

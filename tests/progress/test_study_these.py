@@ -128,18 +128,16 @@ def test_an_unknown_source_is_a_bad_request(client_of):
     assert client_of.post(STUDY_THESE, {"from": "everything"}).status_code == 400
 
 
-def test_a_huge_search_list_is_capped(learner, client_of, settings):
+def test_a_huge_search_list_is_capped(learner, client_of, monkeypatch):
     from progress import study
 
     topic = make_topic(name="Many")
     for n in range(7):
         make_question(text=f"Pooling case {n}", topics=[topic])
-    original = study.SESSION_MAX_QUESTIONS
-    study.SESSION_MAX_QUESTIONS = 5
-    try:
-        client_of.post(STUDY_THESE, {"from": "search", "q": "pooling"})
-    finally:
-        study.SESSION_MAX_QUESTIONS = original
+    monkeypatch.setattr(study, "SESSION_MAX_QUESTIONS", 5)
+    page = html_of(client_of.get(reverse("progress:question_list"), {"q": "pooling"}))
+    assert "Study the first 5 of these" in page
+    client_of.post(STUDY_THESE, {"from": "search", "q": "pooling"})
     assert len(started(learner).question_ids) == 5
 
 

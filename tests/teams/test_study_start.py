@@ -84,3 +84,15 @@ def test_an_assignment_page_and_the_topic_set_list_offer_study_these(bank, user,
     assert "Study these 3" in sets
     assert start(teacher, **hidden_fields(sets, action)).status_code == 302
     assert latest(instructor).label == topic_set.name
+
+
+def test_an_empty_topic_set_goes_back_to_the_page_it_was_started_from(user, logged_in_client):
+    team = make_team("Study team", instructor=user)
+    empty = make_topic_set(team, topics=[])
+    back = reverse("teams:topic_set_list", args=[team.pk])
+    response = start(logged_in_client, source="topic_set", topic_set=empty.pk, next=back)
+    assert response["Location"] == back
+    elsewhere = start(
+        logged_in_client, source="topic_set", topic_set=empty.pk, next="https://evil.example/"
+    )
+    assert elsewhere["Location"] == reverse("progress:study_home")
