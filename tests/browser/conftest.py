@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
@@ -191,6 +192,18 @@ def logged_in_page(page: Page, learner, log_in_as) -> Page:
 
 
 # --- Helpers ------------------------------------------------------------------------
+
+#: The two screens pages are checked on: a phone (390 × 844) and a desktop (1280 × 800),
+#: as keyword arguments for a browser context.
+DEVICES: dict[str, dict[str, Any]] = {
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 1,
+        "is_mobile": True,
+        "has_touch": True,
+    },
+    "desktop": {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 1},
+}
 
 
 def open_page(

@@ -9,7 +9,6 @@ the invite link written here land next to them, in test-results/screenshots/.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -19,7 +18,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from progress.services import save_note
 from questions.models import Question, Topic
 from teams.models import Team
-from tests.browser.conftest import SCREENSHOT_DIR, open_page
+from tests.browser.conftest import DEVICES, SCREENSHOT_DIR, open_page
 from tests.browser.test_accessibility import assert_accessible
 from tests.factories import make_user
 from tests.teams.factories import make_assignment, make_team, make_topic_set
@@ -29,15 +28,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
 ]
 
-DEVICES: dict[str, dict[str, Any]] = {
-    "phone": {
-        "viewport": {"width": 390, "height": 844},
-        "device_scale_factor": 1,
-        "is_mobile": True,
-        "has_touch": True,
-    },
-    "desktop": {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 1},
-}
 SCHEMES = ["light", "dark"]
 
 #: Wider than a phone at its natural size.

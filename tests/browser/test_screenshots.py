@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -19,22 +18,12 @@ from progress.study import start_topic
 from questions.models import Question, Topic
 from teams.demo import DEMO_TEAM, load_demo_data
 from teams.models import Team
-from tests.browser.conftest import SCREENSHOT_DIR, open_page
+from tests.browser.conftest import DEVICES, SCREENSHOT_DIR, open_page
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
 ]
-
-DEVICES: dict[str, dict[str, Any]] = {
-    "phone": {
-        "viewport": {"width": 390, "height": 844},
-        "device_scale_factor": 1,
-        "is_mobile": True,
-        "has_touch": True,
-    },
-    "desktop": {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 1},
-}
 
 
 def open_dashboard(page: Page) -> None:

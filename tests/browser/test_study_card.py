@@ -5,26 +5,25 @@ is never lost."""
 from __future__ import annotations
 
 import re
-import time
 from datetime import datetime, timedelta
 
 import pytest
 from django.db.models.functions import Length
 from playwright.sync_api import BrowserContext, Page, expect
 
-from progress.models import ConfidenceMark, Note, StudySession
+from progress.models import ConfidenceMark, StudySession
 from progress.study import start_questions
 from questions.models import Answer, Question
-from tests.browser.conftest import rating_button, wait_for_htmx
+from tests.browser.conftest import DEVICES, rating_button, wait_for_htmx
 from tests.browser.test_accessibility import assert_accessible
+from tests.browser.test_note_never_lost import wait_for_note
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
 ]
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+PHONE, DESKTOP = DEVICES["phone"], DEVICES["desktop"]
 TYPED = "Recall: strides shrink the map."
 START = datetime(2030, 1, 7, 9, 0)
 
@@ -184,18 +183,6 @@ def open_note_editor(page: Page) -> None:
     expect(page.get_by_label("Note", exact=True)).to_be_focused()
     wait_for_htmx(page)
     page.clock.pause_at(START + timedelta(hours=1))
-
-
-def wait_for_note(text: str, seconds: float = 10.0) -> Note:
-    deadline = time.monotonic() + seconds
-    while True:
-        note = Note.objects.filter(text=text).first()
-        if note is not None:
-            return note
-        if time.monotonic() > deadline:
-            saved = list(Note.objects.values_list("text", flat=True))
-            pytest.fail(f"{text!r} was not saved within {seconds} s; saved notes: {saved}")
-        time.sleep(0.05)
 
 
 @pytest.mark.parametrize(

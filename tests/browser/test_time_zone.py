@@ -7,13 +7,11 @@ at; the test checks the room between each form's button and the line below it.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from tests.browser.conftest import SCREENSHOT_DIR, open_page, sign_up
+from tests.browser.conftest import DEVICES, SCREENSHOT_DIR, open_page, sign_up
 from tests.browser.test_accessibility import assert_accessible
 
 pytestmark = [
@@ -23,15 +21,6 @@ pytestmark = [
 
 TONGA = "Pacific/Tongatapu"
 HONOLULU = "Pacific/Honolulu"
-DEVICES: dict[str, dict[str, Any]] = {
-    "phone": {
-        "viewport": {"width": 390, "height": 844},
-        "device_scale_factor": 1,
-        "is_mobile": True,
-        "has_touch": True,
-    },
-    "desktop": {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 1},
-}
 #: The least room, in CSS pixels, between a form's last button and the text after it.
 LEAST_GAP = 12
 
