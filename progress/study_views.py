@@ -176,11 +176,12 @@ def study_rate(request: AuthenticatedHttpRequest, session_id: int) -> HttpRespon
 @login_required
 @vary_on_headers("HX-Request")
 def study_move(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
-    step = {"next": 1, "previous": -1}.get(request.POST.get("direction", ""))
-    if step is None:
-        return TemplateResponse(request, "400.html", status=400)
     with transaction.atomic():
+        # Someone else's session is a 404 whatever was posted: looked up first.
         session = _locked_session(request, session_id)
+        step = {"next": 1, "previous": -1}.get(request.POST.get("direction", ""))
+        if step is None:
+            return TemplateResponse(request, "400.html", status=400)
         if _moved_on(request, session):
             return _card_moved_on(request, session)
         move(session=session, step=step)
