@@ -1,5 +1,5 @@
 """studyhub.cache.StudyHubRedisCache, Django's cache when REDIS_URL is set (cached_db
-sessions use it), against the machine's Redis (database 14) and against a
+sessions use it), against the machine's Redis (database 14; 15 beside PostgreSQL) and against a
 redis-server of the test's own that is paused and killed: a miss, never an error."""
 
 from __future__ import annotations
@@ -11,12 +11,16 @@ import time
 
 import pytest
 import redis
+from django.conf import settings
 
 from studyhub.cache import StudyHubRedisCache
 from tests.security.own_postgres import free_port
 from tests.security.own_redis import running_redis
 
-REDIS_URL = "redis://127.0.0.1:6379/14"
+#: A Redis database of its own for each test database: CI runs both suites at once.
+REDIS_URL = "redis://127.0.0.1:6379/" + (
+    "14" if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") else "15"
+)
 
 
 def _redis_running() -> bool:

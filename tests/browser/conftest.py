@@ -53,7 +53,16 @@ CHROMIUM_ARGS = [
 NO_CHROMIUM = f"Chromium not installed at {CHROMIUM} (apt-get install chromium)"
 
 #: Where the screenshot test writes its PNGs (test-results/ is gitignored).
-SCREENSHOT_DIR = Path(django_settings.BASE_DIR) / "test-results" / "screenshots"
+SCREENSHOT_DIR = (
+    Path(django_settings.BASE_DIR)
+    / "test-results"
+    / (
+        # One folder per database: CI runs both suites at once (.ci/run).
+        "screenshots"
+        if django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+        else "screenshots-postgresql"
+    )
+)
 
 # Playwright waits this long for a locator or an expect() before failing.
 TIMEOUT_MS = 10_000
