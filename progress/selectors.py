@@ -106,6 +106,21 @@ def with_my_level_and_note_flag(questions: QuestionQuerySet, user: User) -> Ques
     return with_my_note_flag(with_my_level(questions, user), user)
 
 
+#: The confidence filter of the topic page and the question list: value, label
+#: (filter_by_my_level reads the values).
+LEVEL_FILTERS = [
+    ("", "All questions"),
+    ("unrated", "Not rated yet"),
+    ("1", "1 · Not yet"),
+    ("2", "2 · Shaky"),
+    ("3", "3 · Okay"),
+    ("4", "4 · Confident"),
+    ("5", "5 · Mastered"),
+    ("covered", "Covered (Okay or better)"),
+    ("not-covered", "Not covered yet"),
+]
+
+
 def filter_by_my_level(questions: QuestionQuerySet, level: str) -> QuestionQuerySet:
     """Questions annotated `with_my_level`, kept by a confidence filter value of the
     topic page and the question list ("unrated", "1"…"5", "covered", "not-covered");

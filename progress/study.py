@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from progress.models import COVERED_LEVEL, Confidence, StudySession
-from progress.selectors import filter_by_my_level, with_my_level, with_my_mark
+from progress.search import search_questions, search_text_error
+from progress.selectors import LEVEL_FILTERS, filter_by_my_level, with_my_level, with_my_mark
 from progress.services import record_confidence
 from questions.access import visible_banks, visible_questions, visible_topics
 from questions.models import Question, Topic
@@ -66,6 +67,24 @@ def start_topic(
         questions = filter_by_my_level(with_my_level(questions, user), level)
     ids = list(questions.order_by("position").values_list("pk", flat=True))
     return _start(user, StudySession.Source.TOPIC, label or topic.name, ids)
+
+
+def start_search(*, user: User, search: dict, topics: list[Topic]) -> StudySession:
+    """The question list's results for `search` (progress.topic_views.search_asked, of
+    `topics`), best match first, labelled with its filters."""
+    refused = search_text_error(search["text"])
+    if refused:
+        raise NothingToStudy(refused)
+    found = search_questions(user, **search, now=timezone.now())
+    parts = [f"“{search['text']}”"] if search["text"] else []
+    parts += [t.name for t in topics if t.slug == search["topic_slug"]]
+    if search["level"]:
+        parts.append(dict(LEVEL_FILTERS)[search["level"]])
+    parts += ["with my notes"] * search["has_note"] + ["due for review"] * search["due"]
+    label = "Search: " + ", ".join(parts) if parts else "All questions"
+    return start_in_order(
+        user=user, source=StudySession.Source.SEARCH, label=label, questions=found
+    )
 
 
 def start_notes(*, user: User) -> StudySession:

@@ -17,7 +17,6 @@ from accounts.http import AuthenticatedHttpRequest
 from progress.forms import ConfidenceForm
 from progress.models import Confidence, StudySession
 from progress.scheduling import rating_buttons
-from progress.search import search_questions, search_text_error
 from progress.selectors import my_mark
 from progress.study import (
     STUDY_PAGE_SOURCES,
@@ -27,8 +26,8 @@ from progress.study import (
     move,
     rate,
     start_chosen,
-    start_in_order,
     start_notes,
+    start_search,
     start_topic,
     summarise,
 )
@@ -102,22 +101,8 @@ def study_these(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _search_session(request: AuthenticatedHttpRequest) -> StudySession:
     """The question list's results for the filters the form carried, best match first."""
-    user = request.user
-    topics = list(visible_topics(user).only("slug", "name"))
-    search = search_asked(request.POST, topics)
-    refused = search_text_error(search["text"])
-    if refused:
-        raise NothingToStudy(refused)
-    found = search_questions(user, **search, now=timezone.now())
-    parts = [f"“{search['text']}”"] if search["text"] else []
-    parts += [t.name for t in topics if t.slug == search["topic_slug"]]
-    if search["level"]:
-        parts.append(level_label(search["level"]))
-    parts += ["with my notes"] * search["has_note"] + ["due for review"] * search["due"]
-    label = "Search: " + ", ".join(parts) if parts else "All questions"
-    return start_in_order(
-        user=user, source=StudySession.Source.SEARCH, label=label, questions=found
-    )
+    topics = list(visible_topics(request.user).only("slug", "name"))
+    return start_search(user=request.user, search=search_asked(request.POST, topics), topics=topics)
 
 
 def _session_context(request: AuthenticatedHttpRequest, session: StudySession) -> dict:

@@ -16,22 +16,14 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.http import AuthenticatedHttpRequest
 from progress.search import search_questions, search_text_error, show_why
-from progress.selectors import filter_by_my_level, with_my_coverage, with_my_level_and_note_flag
+from progress.selectors import (
+    LEVEL_FILTERS,
+    filter_by_my_level,
+    with_my_coverage,
+    with_my_level_and_note_flag,
+)
 from questions.access import visible_questions, visible_topics
 from questions.models import Question, Topic
-
-#: The topic page's confidence filter: value, label.
-LEVEL_FILTERS = [
-    ("", "All questions"),
-    ("unrated", "Not rated yet"),
-    ("1", "1 · Not yet"),
-    ("2", "2 · Shaky"),
-    ("3", "3 · Okay"),
-    ("4", "4 · Confident"),
-    ("5", "5 · Mastered"),
-    ("covered", "Covered (Okay or better)"),
-    ("not-covered", "Not covered yet"),
-]
 
 
 def level_filter(value: str) -> str:

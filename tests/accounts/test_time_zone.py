@@ -22,6 +22,7 @@ from accounts.models import User, known_time_zones, zone_named
 from progress.models import ConfidenceMark
 from studyhub.middleware import TimeZoneMiddleware
 from teams.selectors import AssignmentProgress, Progress
+from tests.accounts.test_views import signup_data
 from tests.factories import make_bank, mark
 from tests.pages import HTMX, csv_rows, field_errors, html_of, squash
 from tests.teams.factories import add_member, make_assignment, make_team, make_topic_set
@@ -30,7 +31,6 @@ PROFILE = reverse("accounts:profile")
 SIGNUP = reverse("accounts:signup")
 DASHBOARD = reverse("progress:dashboard")
 HEALTHZ = reverse("healthz")
-NEW_PASSWORD = "a-brand-new-passphrase-71"
 AUTOSAVE = {"autosave": "1"}
 
 #: A Sunday noon in UTC: 01:00 on Monday in Tonga (UTC+13 all year), 02:00 on Sunday
@@ -45,17 +45,6 @@ def selected_option(html: str, name: str) -> str | None:
     assert select, f"no select named {name}"
     chosen = re.search(r'<option value="([^"]*)"[^>]*\bselected\b', select.group(1))
     return chosen.group(1) if chosen else None
-
-
-def signup_data(**overrides) -> dict[str, str]:
-    data = {
-        "username": "ada",
-        "display_name": "Ada Lovelace",
-        "email": "ada@example.com",
-        "password1": NEW_PASSWORD,
-        "password2": NEW_PASSWORD,
-    }
-    return {**data, **overrides}
 
 
 # --- The setting on the user ------------------------------------------------------------
