@@ -1,6 +1,6 @@
 from django.urls import path
 
-from teams import views
+from teams import insight_views, sharing_views, views
 
 app_name = "teams"
 
@@ -58,4 +58,24 @@ urlpatterns = [
     path("<int:team_id>/dashboard/", views.team_dashboard, name="team_dashboard"),
     path("<int:team_id>/dashboard.csv", views.team_matrix_csv, name="team_matrix_csv"),
     path("<int:team_id>/topics/<slug:slug>/", views.team_topic, name="team_topic"),
+    # Instructor insight: one learner in full, and the questions the team finds hard.
+    path(
+        "<int:team_id>/members/<int:membership_id>/",
+        insight_views.member_detail,
+        name="member_detail",
+    ),
+    path("<int:team_id>/questions/", insight_views.hard_questions, name="hard_questions"),
+    path(
+        "<int:team_id>/questions.csv",
+        insight_views.hard_questions_csv,
+        name="hard_questions_csv",
+    ),
+    # Opt-in team progress for learners.
+    path("<int:team_id>/progress/", sharing_views.team_progress, name="team_progress"),
+    path("<int:team_id>/progress/share/", sharing_views.share_my_progress, name="share_progress"),
+    path(
+        "<int:team_id>/progress/visibility/",
+        sharing_views.team_visibility,
+        name="team_visibility",
+    ),
 ]

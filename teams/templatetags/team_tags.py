@@ -7,7 +7,7 @@ from teams (docs/architecture.md, "Dependencies")."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, TypedDict
 
 from django import template
@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
+from progress.models import Confidence
 from teams.models import Assignment, Membership, Team, TopicSet
 from teams.selectors import AssignmentProgress, MemberRow, assignments_with_progress
 
@@ -76,3 +77,42 @@ def matrix_cells(row: MemberRow) -> SafeString:
             f"{fresh}</td>"
         )
     return mark_safe("".join(parts))  # noqa: S308 — integers only, see above
+
+
+#: The confidence levels in order, for level_bar's text.
+_LEVEL_NAMES = [label for _value, label in Confidence.choices]
+
+
+@register.simple_tag
+def level_bar(counts: Sequence[int], *, unrated: int = 0) -> SafeString:
+    """How many marks sit at each level 1–5 (and, optionally, how many questions are
+    not rated) as one bar of coloured segments, with the counts as text.
+
+    The bar is an SVG of rects (no inline styles: the CSP forbids them) and is hidden
+    from screen readers; the visually hidden text says the same. Built in Python
+    because the team grid draws one per cell. Every value is an int.
+    """
+    values = [int(n) for n in counts][:5]
+    values += [0] * (5 - len(values))
+    rest = int(unrated)
+    total = sum(values) + rest
+    # The track shows through where questions are not rated.
+    parts = ['<rect class="level-seg level-none" width="100" height="8"></rect>']
+    x = 0.0
+    for level, n in enumerate(values, start=1):
+        if n and total:
+            width = 100 * n / total
+            parts.append(
+                f'<rect class="level-seg level-{level}" x="{x:.2f}" width="{width:.2f}" height="8">'
+                "</rect>"
+            )
+            x += width
+    words = [f"{name} {n}" for name, n in zip(_LEVEL_NAMES, values, strict=True)]
+    if unrated:
+        words.append(f"not rated {rest}")
+    return mark_safe(  # noqa: S308 — integers and fixed names only, see above
+        '<span class="level-bar">'
+        '<svg viewBox="0 0 100 8" preserveAspectRatio="none" aria-hidden="true" '
+        f'focusable="false">{"".join(parts)}</svg>'
+        f'<span class="visually-hidden">{", ".join(words)}</span></span>'
+    )
