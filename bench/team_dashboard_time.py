@@ -10,6 +10,8 @@ adds one team with 200 learners who each have a confidence mark on every questio
 and two assignments, then times the team dashboard with Django's test client: one
 warm-up request, then 5 timed requests. Prints the members, questions, median
 milliseconds and the page's number of SQL queries. The database is dropped at the end.
+`--view filtered` times it filtered to the first assignment, `--view levels` with cells
+shown as confidence levels.
 """
 
 from __future__ import annotations
@@ -78,11 +80,16 @@ def build(members: int) -> tuple[User, int]:
     return instructor, team.pk
 
 
-def measure(members: int, runs: int) -> dict:
+VIEWS = {"plain": "", "filtered": "?assignment={assignment}", "levels": "?cells=levels"}
+
+
+def measure(members: int, runs: int, view: str = "plain") -> dict:
     instructor, team_id = build(members)
     client = Client()
     client.force_login(instructor)
+    assignment = Assignment.objects.filter(team_id=team_id).first()
     url = reverse("teams:team_dashboard", args=[team_id])
+    url += VIEWS[view].format(assignment=assignment.pk if assignment else "")
     timing = throwaway.timed(client, url, runs)
     return {
         "database": connection.vendor,
@@ -97,12 +104,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--view", choices=list(VIEWS), default="plain")
     args = parser.parse_args()
 
     with throwaway.throwaway_database():
-        result = measure(args.members, args.runs)
+        result = measure(args.members, args.runs, args.view)
     print(
-        f"database={result['database']} members={result['members']} "
+        f"database={result['database']} view={args.view} members={result['members']} "
         f"questions={result['questions']} marks={result['marks']} "
         f"median_ms={result['median_ms']:.1f} (min {result['min_ms']:.1f}, "
         f"max {result['max_ms']:.1f}, {args.runs} runs after {WARM_UP} warm-up) "

@@ -45,7 +45,7 @@ def learner_data(user: User, *, now: datetime | None = None) -> dict:
         .values_list("question__key", "seen_text", "text", "version", "updated_at")
     )
     teams = user.memberships.order_by("team__name", "team__pk").values_list(
-        "team__name", "role", "joined_at"
+        "team__name", "role", "joined_at", "shares_progress"
     )
     return {
         "format": LEARNER_FORMAT,
@@ -59,7 +59,8 @@ def learner_data(user: User, *, now: datetime | None = None) -> dict:
             "date_joined": _when(user.date_joined),
         },
         "teams": [
-            {"name": name, "role": role, "joined_at": _when(joined)} for name, role, joined in teams
+            {"name": name, "role": role, "joined_at": _when(joined), "shares_progress": shares}
+            for name, role, joined, shares in teams
         ],
         "confidence": [
             {

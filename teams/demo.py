@@ -19,6 +19,9 @@ from teams.services import create_team, join_team
 
 DEMO_PASSWORD = "studyhub-demo"
 DEMO_TEAM = "CV interview prep"
+#: The demo learners who share their progress with the demo team, whose instructor has
+#: turned team progress on; priya does not share, so the page shows both kinds.
+DEMO_SHARERS = ("lena", "marco")
 
 
 @dataclass(frozen=True)
@@ -112,12 +115,16 @@ def load_demo_data(*, seed: int = 2026) -> list[DemoPerson]:
 
 
 def _load_demo_team(now: datetime, instructor: User, learners: list[User]) -> None:
-    """The demo instructor's team: learners, two topic sets and their assignments."""
+    """The demo instructor's team: learners, two topic sets and their assignments, and
+    team progress on, with two of the three learners sharing theirs."""
     if Team.objects.filter(name=DEMO_TEAM, memberships__user=instructor).exists():
         return
     team = create_team(name=DEMO_TEAM, creator=instructor)
+    team.show_progress_to_members(True)
     for learner in learners:
-        join_team(team=team, user=learner)
+        membership, _joined = join_team(team=team, user=learner)
+        if learner.username in DEMO_SHARERS:
+            membership.share_progress(True)
     week3 = TopicSet.objects.create(
         team=team,
         name="Week 3: deployment and robustness",

@@ -128,3 +128,27 @@ class AssignmentForm(forms.ModelForm):
                 "overdue to every learner at once."
             )
         return due
+
+
+def _on_off(label: str) -> forms.TypedChoiceField:
+    """A switch posted by a button as "true" or "false". Only "true" is on: nothing
+    posted is "", anything else makes the form invalid, and the views take both for
+    "off", so nobody is ever shown by mistake."""
+    return forms.TypedChoiceField(
+        label=label,
+        choices=[("true", "On"), ("false", "Off")],
+        coerce=lambda value: value == "true",
+        required=False,
+    )
+
+
+class ShareProgressForm(forms.Form):
+    """A learner's own choice to share their progress with the team."""
+
+    share = _on_off("Share my progress with the team")
+
+
+class TeamVisibilityForm(forms.Form):
+    """The instructors' switch for the team progress page."""
+
+    members_see_progress = _on_off("Let members see the team's progress")

@@ -1,23 +1,132 @@
 """Instructor insight: one learner in full, and the questions the team finds hard.
 
-Placeholder for issue 16; filled in by the helper that owns this module."""
+Instructor pages: non-members get a 404, the team's learners a 403 (instructor_or_403).
+Neither page reads a learner's notes.
+"""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHttpRequest
+from questions.models import Topic
+from studyhub.downloads import attachment, escape_cell
+from teams.crumbs import Crumb, team_crumbs
+from teams.insight import CHANGE_DAYS, LEVELS, HardReport, member_insight, report_headers
+from teams.insight import hard_questions as hard_report
+from teams.models import Assignment, Team
+from teams.permissions import instructor_or_403
+
+#: Rows on one page of the hard-questions report.
+HARD_QUESTIONS_PER_PAGE = 50
 
 
+def _dashboard_crumb(team: Team) -> Crumb:
+    return ("Dashboard", reverse("teams:team_dashboard", args=[team.pk]))
+
+
+@require_GET
+@login_required
 def member_detail(
     request: AuthenticatedHttpRequest, team_id: int, membership_id: int
 ) -> HttpResponse:
-    raise Http404
+    """One learner of the team in full: coverage, confidence, activity, assignments."""
+    team = instructor_or_403(request, team_id).team
+    membership = get_object_or_404(
+        team.memberships.learners().select_related("user"), pk=membership_id
+    )
+    insight = member_insight(team, membership)
+    name = membership.user.shown_name
+    context = {
+        "team": team,
+        "insight": insight,
+        "chart": insight.activity_chart,
+        "breadcrumbs": [*team_crumbs(team), _dashboard_crumb(team), (name, None)],
+    }
+    return TemplateResponse(request, "teams/member_detail.html", context)
 
 
+def _report(request: HttpRequest, team: Team, assignments: list[Assignment]) -> HardReport:
+    """The report for the topic (?topic=<slug>) and assignment (?assignment=<pk>) asked
+    for; an unknown value filters nothing, as on the dashboard."""
+    slug = request.GET.get("topic", "")
+    topic = Topic.objects.in_scope([team.bank_id]).filter(slug=slug).first() if slug else None
+    wanted = request.GET.get("assignment", "")
+    assignment = next((a for a in assignments if str(a.pk) == wanted), None)
+    return hard_report(team, topic=topic, assignment=assignment, sort=request.GET.get("sort", ""))
+
+
+@require_GET
+@login_required
 def hard_questions(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
-    raise Http404
+    """Per question of the team's scope: who rated it, how, and the Not yet/Shaky share
+    now and its change; sortable, filterable by topic or assignment, 50 rows a page."""
+    team = instructor_or_403(request, team_id).team
+    assignments = list(team.assignments.select_related("topic_set"))
+    topics = list(Topic.objects.in_scope([team.bank_id]).order_by("position", "name"))
+    report = _report(request, team, assignments)
+    page = Paginator(report.rows, HARD_QUESTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "team": team,
+        "report": report,
+        "page": page,
+        "headers": report_headers(report),
+        "assignments": assignments,
+        "topics": topics,
+        "levels": LEVELS,
+        "change_days": CHANGE_DAYS,
+        "query": urlencode(report.query),
+        "breadcrumbs": [*team_crumbs(team), _dashboard_crumb(team), ("Hard questions", None)],
+    }
+    return TemplateResponse(request, "teams/hard_questions.html", context)
 
 
+@require_GET
+@login_required
 def hard_questions_csv(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
-    raise Http404
+    """Every row of the report, with the same filter and order, level counts as columns."""
+    team = instructor_or_403(request, team_id).team
+    filtered = bool(request.GET.get("assignment"))
+    assignments = list(team.assignments.select_related("topic_set")) if filtered else []
+    report = _report(request, team, assignments)
+    header: list[object] = [
+        "Question",
+        "Text",
+        "Rated by",
+        *(name for _level, name in LEVELS),
+        "Not yet or Shaky %",
+        "Average level",
+        f"Not yet or Shaky % {CHANGE_DAYS} days ago",
+        "Change (points)",
+    ]
+    rows: list[list[object]] = [
+        [
+            row.question.position,
+            row.question.text,
+            row.rated,
+            *row.levels,
+            row.share,
+            f"{row.average:.1f}" if row.average is not None else None,
+            row.then_share,
+            row.change,
+        ]
+        for row in report.rows
+    ]
+    response = attachment(
+        f"{slugify(team.name) or 'team'}-hard-questions.csv", content_type="text/csv; charset=utf-8"
+    )
+    writer = csv.writer(response)
+    # Only text can be a formula: numbers, negative changes included, stay numbers.
+    for cells in [header, *rows]:
+        writer.writerow([escape_cell(c) if isinstance(c, str) else c for c in cells])
+    return response

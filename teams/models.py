@@ -59,6 +59,9 @@ class Team(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     #: The team's own questions and topics (see questions.models.Bank), made with the team.
     bank = models.OneToOneField(Bank, on_delete=models.PROTECT, related_name="team")
+    #: The instructors' switch for the team progress page (teams/sharing.py): off, members
+    #: see nothing of each other's progress, whatever each learner chose.
+    members_see_progress = models.BooleanField("Let members see the team's progress", default=False)
 
     objects = TeamQuerySet.as_manager()
 
@@ -91,6 +94,12 @@ class Team(models.Model):
         Bank.objects.filter(pk=bank_id).delete()
         return deleted
 
+    def show_progress_to_members(self, on: bool) -> None:
+        """Turn the team progress page on or off for the members. Each learner's own
+        choice to share is kept either way."""
+        self.members_see_progress = on
+        self.save(update_fields=["members_see_progress"])
+
     def rotate_invite(self) -> None:
         """Give the team a new invite code; the old link and code stop working."""
         self.invite_code = new_invite_code()
@@ -105,6 +114,11 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
     def instructors(self) -> MembershipQuerySet:
         """The instructors, who run the team; it always keeps at least one."""
         return self.filter(role=Membership.Role.INSTRUCTOR)
+
+    def sharing(self) -> MembershipQuerySet:
+        """The learners who chose to share their progress with the team: the only
+        members the team progress page counts or names."""
+        return self.learners().filter(shares_progress=True)
 
     def instructors_first(self) -> MembershipQuerySet:
         """With their users: instructors ("instructor" sorts before "learner"), then
@@ -123,6 +137,8 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.LEARNER)
     joined_at = models.DateTimeField(auto_now_add=True)
+    #: The learner's own choice, per team: whether the team progress page shows them.
+    shares_progress = models.BooleanField("Share my progress with the team", default=False)
 
     objects = MembershipQuerySet.as_manager()
 
@@ -138,6 +154,11 @@ class Membership(models.Model):
     @property
     def is_instructor(self) -> bool:
         return self.role == self.Role.INSTRUCTOR
+
+    def share_progress(self, on: bool) -> None:
+        """The learner's own choice: show their coverage on the team progress page."""
+        self.shares_progress = on
+        self.save(update_fields=["shares_progress"])
 
 
 class TopicSetQuerySet(models.QuerySet["TopicSet"]):

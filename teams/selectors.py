@@ -6,13 +6,13 @@ topics, questions or assignments, and counts in the database.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from django.db.models import Aggregate, Count, Max, Prefetch, Q
+from django.db.models import Aggregate, Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.http import urlencode
 
@@ -85,6 +85,30 @@ def assignments_with_progress(
 
 # --- The team dashboard ------------------------------------------------------
 
+_SHORT_NAME_END = re.compile(r",| and ")
+
+
+def short_topic_name(name: str) -> str:
+    """A topic's name cut for a narrow column heading: the part before its first comma
+    or " and " ("Deployment and efficiency" → "Deployment"). The full name stays in the
+    heading's accessible name, so the short one is always its start."""
+    return _SHORT_NAME_END.split(name, maxsplit=1)[0].strip() or name
+
+
+@dataclass(frozen=True)
+class Column:
+    """A topic column of the team dashboard. Filtered to an assignment, `total` counts
+    only the topic's questions in the assignment; a topic shown beside the assignment
+    (`in_assignment` False) counts all of its questions."""
+
+    topic: Topic
+    total: int
+    in_assignment: bool = True
+
+    @property
+    def short_name(self) -> str:
+        return short_topic_name(self.topic.name)
+
 
 @dataclass
 class Cell:
@@ -92,6 +116,10 @@ class Cell:
     covered: int
     total: int
     fresh: int = 0
+    #: How many of the cell's questions the learner rated at each level 1–5, in the
+    #: levels view; None in the coverage view.
+    levels: tuple[int, ...] | None = None
+    in_assignment: bool = True
 
     @property
     def percent(self) -> int:
@@ -106,6 +134,10 @@ class Cell:
             return 4
         return 1 + self.percent // 34
 
+    @property
+    def unrated(self) -> int:
+        return self.total - sum(self.levels or ())
+
 
 @dataclass
 class MemberRow:
@@ -115,6 +147,7 @@ class MemberRow:
     total: int
     last_activity: datetime | None
     fresh: int = 0
+    rated: int = 0
 
     @property
     def user(self) -> User:
@@ -124,6 +157,15 @@ class MemberRow:
     def percent(self) -> int:
         return percent(self.covered, self.total)
 
+    @property
+    def progress(self) -> Progress:
+        return Progress(self.covered, self.total, self.rated)
+
+    @property
+    def state(self) -> str:
+        """Complete, in progress or not started, as the assignment lists say."""
+        return self.progress.state
+
 
 @dataclass
 class Matrix:
@@ -132,13 +174,40 @@ class Matrix:
     sort: str
     descending: bool
     question_count: int
+    columns: list[Column] = field(default_factory=list)
+    #: The assignment the grid is filtered to: every figure is over its questions.
+    assignment: Assignment | None = None
+    #: Cells show the distribution of confidence levels rather than coverage alone.
+    levels: bool = False
+    #: The topics outside the assignment are shown after its own.
+    others: bool = False
+
+    @property
+    def outside_count(self) -> int:
+        return sum(1 for c in self.columns if not c.in_assignment)
 
 
 def team_matrix(
-    team: Team, *, topic_ids: set[int] | None = None, sort: str = "", now: datetime | None = None
+    team: Team,
+    *,
+    assignment: Assignment | None = None,
+    others: bool = False,
+    levels: bool = False,
+    sort: str = "",
+    now: datetime | None = None,
 ) -> Matrix:
     """Learners × topics with coverage in each cell, overall coverage and last activity;
-    `fresh` counts covered questions not yet due for review at `now`."""
+    `fresh` counts covered questions not yet due for review at `now`.
+
+    Filtered to an assignment, the columns are the topics it touches (its whole topics,
+    then those reached only through its single questions) and every figure, "Overall"
+    included, counts the assignment's questions only, so it agrees with the assignment's
+    Complete / In progress / Not started lists; `others` adds the remaining topics after
+    them, with whole-topic figures. `levels` counts each cell's marks at each level.
+
+    Five queries, seven filtered to an assignment, whatever the number of members,
+    topics, questions or assignments.
+    """
     now = now or timezone.now()
     members = list(team.memberships.learners().select_related("user"))
     member_user_ids = team.memberships.learners().values("user_id")
@@ -150,62 +219,163 @@ def team_matrix(
     counted = Topic.objects.in_scope(banks).annotate(  # type: ignore[no-redef]
         question_count=Count("questions", filter=in_scope)
     )
-    topics = list(counted.order_by("position", "name"))
-    if topic_ids is not None:
-        topics = [t for t in topics if t.pk in topic_ids]
-    question_count = Question.objects.live_in(banks).count()
+    held: set[int] | None = None
+    if assignment is not None:
+        held = assignment.topic_set.question_ids()  # live and the team's: two queries
+        placed = _with_place_in_set(counted, assignment.topic_set_id, held, in_scope)
+        topics = list(placed.order_by("position", "name"))
+        question_count = len(held)
+    else:
+        topics = list(counted.order_by("position", "name"))
+        question_count = Question.objects.live_in(banks).count()
+    columns = _columns(topics, held, others=others)
     marks = ConfidenceMark.objects.filter(
         live_in(banks, prefix="question__"), user_id__in=member_user_ids
     )
+    in_set = Q(question_id__in=held) if held else Q(pk__in=[])
+    covering = Q(level__gte=COVERED_LEVEL)
+    fresh_mark = Q(due__gt=now)
 
-    covered_by_topic = defaultdict(int)
-    fresh_by_topic = defaultdict(int)
-    per_topic = (
-        marks.filter(level__gte=COVERED_LEVEL)
-        .values("user_id", "question__topics")
-        .annotate(n=Count("pk"), fresh=Count("pk", filter=Q(due__gt=now)))
-        .order_by()
-    )
-    for row in per_topic:
-        covered_by_topic[row["user_id"], row["question__topics"]] = row["n"]
-        fresh_by_topic[row["user_id"], row["question__topics"]] = row["fresh"]
+    # Per learner and topic (and level, in the levels view): "all" counts every question
+    # of the topic, "in" only the assignment's.
+    group = ["user_id", "question__topics", *(["level"] if levels else [])]
+    per_topic = marks.values(*group)
+    if not levels:
+        per_topic = per_topic.filter(covering)
+    counts: dict[str, Aggregate] = {}
+    scopes = []
+    if held is None or others:
+        counts |= {"n_all": Count("pk"), "fresh_all": Count("pk", filter=fresh_mark)}
+        scopes.append("all")
+    if held is not None:
+        counts |= {
+            "n_in": Count("pk", filter=in_set),
+            "fresh_in": Count("pk", filter=in_set & fresh_mark),
+        }
+        scopes.append("in")
+        if not others:
+            per_topic = per_topic.filter(in_set)
+    # [marks at levels 1–5, covered, fresh] per (learner, topic, scope); a plain loop
+    # over tuples, since the levels view reads up to members × topics × 5 rows.
+    tally: dict[tuple[int, int, str], list[int]] = {}
+    for row in per_topic.annotate(**counts).values_list(*group, *counts).order_by():
+        user_id, topic_id = row[0], row[1]
+        level = row[2] if levels else COVERED_LEVEL
+        for offset, scope in enumerate(scopes):
+            n, fresh = row[len(group) + 2 * offset], row[len(group) + 2 * offset + 1]
+            if not n:
+                continue
+            numbers = tally.setdefault((user_id, topic_id, scope), [0, 0, 0, 0, 0, 0, 0])
+            numbers[level - 1] += n
+            if level >= COVERED_LEVEL:
+                numbers[5] += n
+                numbers[6] += fresh
 
+    in_overall = in_set if held is not None else Q()
     overall = {
         row["user_id"]: row
         for row in marks.values("user_id")
         .annotate(
-            covered=Count("pk", filter=Q(level__gte=COVERED_LEVEL)),
-            fresh=Count("pk", filter=Q(level__gte=COVERED_LEVEL, due__gt=now)),
+            covered=Count("pk", filter=in_overall & covering),
+            rated=Count("pk", filter=in_overall),
+            fresh=Count("pk", filter=in_overall & covering & fresh_mark),
+            # When the learner last studied anything, in the assignment or not.
             last=Max("updated_at"),
         )
         .order_by()
     }
 
+    empty = [0] * 7
     rows = []
     for membership in members:
-        stats = overall.get(membership.user_id, {"covered": 0, "fresh": 0, "last": None})
         user_id = membership.user_id
-        cells = [
-            Cell(
-                t, covered_by_topic[user_id, t.pk], t.question_count, fresh_by_topic[user_id, t.pk]
+        stats = overall.get(user_id, {"covered": 0, "rated": 0, "fresh": 0, "last": None})
+        cells = []
+        for column in columns:
+            scope = "in" if held is not None and column.in_assignment else "all"
+            numbers = tally.get((user_id, column.topic.pk, scope), empty)
+            cells.append(
+                Cell(
+                    column.topic,
+                    numbers[5],
+                    column.total,
+                    numbers[6],
+                    tuple(numbers[:5]) if levels else None,
+                    column.in_assignment,
+                )
             )
-            for t in topics
-        ]
         rows.append(
             MemberRow(
-                membership, cells, stats["covered"], question_count, stats["last"], stats["fresh"]
+                membership,
+                cells,
+                stats["covered"],
+                question_count,
+                stats["last"],
+                stats["fresh"],
+                stats["rated"],
             )
         )
 
     descending = sort.startswith("-")
     key = sort.lstrip("-") or "name"
-    if key not in {"name", "overall", "last", *(t.slug for t in topics)}:
+    keys = {"name", "overall", "last", *(c.topic.slug for c in columns)}
+    if held is not None:
+        keys.add("status")
+    if key not in keys:
         # A column that is not shown (say, a topic outside the chosen set): by name.
         key, descending = "name", False
     # Two stable sorts: ties on the chosen column stay in name order either way.
     rows.sort(key=lambda row: row.user.shown_name.casefold())
-    rows.sort(key=_row_sort_key(key, topics), reverse=descending)
-    return Matrix(topics, rows, key, descending, question_count)
+    rows.sort(key=_row_sort_key(key, columns), reverse=descending)
+    return Matrix(
+        [c.topic for c in columns],
+        rows,
+        key,
+        descending,
+        question_count,
+        columns,
+        assignment,
+        levels,
+        others and held is not None,
+    )
+
+
+def _with_place_in_set(
+    topics: QuerySet[Topic], topic_set_id: int, held: set[int], in_scope: Q
+) -> QuerySet[Topic]:
+    """Topics annotated with how they stand in a topic set: `whole` (a whole topic of
+    the set), `via_single` (holding one of its single questions) and `held_count` (its
+    questions in the set, `held`). Subqueries of the topics' own query, so no query of
+    their own."""
+    through = TopicSet.questions.through.objects.filter(
+        topicset_id=topic_set_id, question_id__in=held, question__topics=OuterRef("pk")
+    )
+    in_held = Q(questions__in=held) if held else Q(pk__in=[])
+    return topics.annotate(
+        whole=Exists(
+            TopicSet.topics.through.objects.filter(
+                topicset_id=topic_set_id, topic_id=OuterRef("pk")
+            )
+        ),
+        via_single=Exists(through) if held else Value(False),
+        held_count=Count("questions", filter=in_scope & in_held),
+    )
+
+
+def _columns(topics: list[Topic], held: set[int] | None, *, others: bool) -> list[Column]:
+    """The grid's topic columns: every topic; or the assignment's whole topics, then the
+    topics only its single questions reach, then (with `others`) the rest."""
+    if held is None:
+        return [Column(t, t.question_count) for t in topics]
+    whole = [Column(t, t.held_count) for t in topics if t.whole]  # type: ignore[attr-defined]
+    via_single = [
+        Column(t, t.held_count)  # type: ignore[attr-defined]
+        for t in topics
+        if t.via_single and not t.whole  # type: ignore[attr-defined]
+    ]
+    chosen = {c.topic.pk for c in [*whole, *via_single]}
+    rest = [Column(t, t.question_count, False) for t in topics if t.pk not in chosen]
+    return [*whole, *via_single, *(rest if others else [])]
 
 
 @dataclass(frozen=True)
@@ -217,39 +387,64 @@ class SortHeader:
     #: "ascending" or "descending" on the column the rows are sorted by, else "".
     aria_sort: str = ""
     css_class: str = ""
+    #: The whole heading for screen readers and the tooltip, when `label` is cut short.
+    full_label: str = ""
 
 
 def sort_headers(matrix: Matrix, *, assignment: Assignment | None) -> list[SortHeader]:
     """The matrix's column headings. A first click sorts names A to Z and numbers highest
-    first; a click on the sorted column reverses it. Each link keeps the assignment."""
-    columns = [
-        ("name", "Member"),
-        ("overall", f"Overall (of {matrix.question_count})"),
-        ("last", "Last activity"),
-        *((topic.slug, topic.name) for topic in matrix.topics),
+    first; a click on the sorted column reverses it. Each link keeps the assignment and
+    the other choices of the filter form."""
+    overall = "Assignment" if assignment is not None else "Overall"
+    columns: list[tuple[str, str, str, str]] = [
+        ("name", "Member", "", "member"),
+        ("overall", f"{overall} (of {matrix.question_count})", "", ""),
     ]
+    if assignment is not None:
+        columns.append(("status", "Status", "", ""))
+    columns.append(("last", "Last activity", "", ""))
+    first_outside = True
+    for column in matrix.columns or [Column(t, t.question_count) for t in matrix.topics]:
+        name = column.topic.name
+        short = column.short_name
+        css_class = "topic"
+        full = name if short != name else ""
+        if not column.in_assignment:
+            css_class += " outside" + (" first-outside" if first_outside else "")
+            first_outside = False
+            full = f"{name} (not in the assignment)"
+        columns.append((column.topic.slug, short, full, css_class))
+    kept = {}
+    if assignment is not None:
+        kept["assignment"] = str(assignment.pk)
+        if matrix.others:
+            kept["others"] = "1"
+    if matrix.levels:
+        kept["cells"] = "levels"
     headers = []
-    for key, label in columns:
+    for key, label, full, css_class in columns:
         sorted_here = matrix.sort == key
         if key == "name":
             descending = sorted_here and not matrix.descending
         else:
             descending = not (sorted_here and matrix.descending)
-        query = {"sort": ("-" if descending else "") + key}
-        if assignment is not None:
-            query["assignment"] = str(assignment.pk)
+        query = {"sort": ("-" if descending else "") + key, **kept}
         aria_sort = ("descending" if matrix.descending else "ascending") if sorted_here else ""
-        css_class = "member" if key == "name" else ""
-        headers.append(SortHeader(label, "?" + urlencode(query), aria_sort, css_class))
+        headers.append(SortHeader(label, "?" + urlencode(query), aria_sort, css_class, full))
     return headers
 
 
-def _row_sort_key(key: str, topics: list[Topic]) -> Callable[[MemberRow], Any]:
+_STATE_RANK = {NOT_STARTED: 0, IN_PROGRESS: 1, COMPLETE: 2}
+
+
+def _row_sort_key(key: str, columns: list[Column]) -> Callable[[MemberRow], Any]:
     if key == "overall":
         return lambda row: row.covered
+    if key == "status":
+        return lambda row: (_STATE_RANK[row.state], row.covered)
     if key == "last":
         return lambda row: row.last_activity.timestamp() if row.last_activity else 0.0
-    slugs = [t.slug for t in topics]
+    slugs = [c.topic.slug for c in columns]
     if key in slugs:
         index = slugs.index(key)
         return lambda row: row.cells[index].percent

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -38,7 +39,6 @@ from teams.selectors import (
     progress_of_learners,
     sort_headers,
     team_matrix,
-    topic_ids_of_set,
     topic_sets_with_size,
     weakest_questions,
 )
@@ -405,8 +405,14 @@ def assignment_detail(
 def team_dashboard(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     team = instructor_or_403(request, team_id).team
     assignments = list(team.assignments.select_related("topic_set"))
-    selected, topic_ids = _chosen_topics(request, assignments)
-    matrix = team_matrix(team, topic_ids=topic_ids, sort=request.GET.get("sort", ""))
+    selected = _chosen_assignment(request, assignments)
+    matrix = team_matrix(
+        team,
+        assignment=selected,
+        others=request.GET.get("others") == "1",
+        levels=request.GET.get("cells") == "levels",
+        sort=request.GET.get("sort", ""),
+    )
     fragment = request.htmx and not request.htmx.history_restore_request
     context = {
         "team": team,
@@ -414,6 +420,7 @@ def team_dashboard(request: AuthenticatedHttpRequest, team_id: int) -> HttpRespo
         "headers": sort_headers(matrix, assignment=selected),
         "assignments": assignments,
         "selected": selected,
+        "csv_query": _csv_query(matrix),
         "statuses": [] if fragment else assignment_statuses(team, assignments),
         "topics": Topic.objects.in_scope([team.bank_id]).order_by("position", "name"),
         "breadcrumbs": [*team_crumbs(team), ("Dashboard", None)],
@@ -422,14 +429,25 @@ def team_dashboard(request: AuthenticatedHttpRequest, team_id: int) -> HttpRespo
     return TemplateResponse(request, template, context)
 
 
-def _chosen_topics(
-    request: HttpRequest, assignments: list[Assignment]
-) -> tuple[Assignment | None, set[int] | None]:
-    """The assignment chosen with ?assignment= (one of `assignments`) and the ids of
-    the topics it touches; (None, None) shows every topic."""
+def _chosen_assignment(
+    request: HttpRequest, assignments: Iterable[Assignment]
+) -> Assignment | None:
+    """The assignment chosen with ?assignment= (one of `assignments`); None shows every
+    topic over the whole bank."""
     wanted = request.GET.get("assignment", "")
-    selected = next((a for a in assignments if str(a.pk) == wanted), None)
-    return selected, (topic_ids_of_set(selected.topic_set) if selected else None)
+    return next((a for a in assignments if str(a.pk) == wanted), None)
+
+
+def _csv_query(matrix: Matrix) -> str:
+    """The CSV link's query: the rows, columns and order on screen (cells hold coverage
+    in the CSV whichever way the grid shows them)."""
+    query = {}
+    if matrix.assignment is not None:
+        query["assignment"] = str(matrix.assignment.pk)
+        if matrix.others:
+            query["others"] = "1"
+    query["sort"] = ("-" if matrix.descending else "") + matrix.sort
+    return urlencode(query)
 
 
 @require_GET
@@ -472,19 +490,29 @@ def _csv_response(
 @login_required
 def team_matrix_csv(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     team = instructor_or_403(request, team_id).team
-    # The same rows and columns as the dashboard it is downloaded from.
+    # The same rows, columns and figures as the dashboard it is downloaded from.
     # Assignments are read only when one is asked for: an unfiltered export stays as it was.
     filtered = bool(request.GET.get("assignment"))
-    assignments = list(team.assignments.select_related("topic_set")) if filtered else []
-    _, topic_ids = _chosen_topics(request, assignments)
-    matrix = team_matrix(team, topic_ids=topic_ids, sort=request.GET.get("sort", ""))
+    assignments = team.assignments.select_related("topic_set") if filtered else []
+    matrix = team_matrix(
+        team,
+        assignment=_chosen_assignment(request, assignments),
+        others=request.GET.get("others") == "1",
+        sort=request.GET.get("sort", ""),
+    )
     filename = f"{slugify(team.name) or 'team'}-coverage.csv"
     return _csv_response(filename, *_coverage_table(matrix))
 
 
 def _coverage_table(matrix: Matrix) -> tuple[list[str], Iterator[list]]:
-    header = ["Member", "Username", "Covered", "Questions", "Coverage %", "Last activity"]
-    header += [f"{t.name} (of {t.question_count})" for t in matrix.topics]
+    filtered = matrix.assignment is not None
+    header = ["Member", "Username", "Covered", "Questions", "Coverage %"]
+    header += ["Status"] if filtered else []
+    header.append("Last activity")
+    header += [
+        f"{c.topic.name} (of {c.total}{'' if c.in_assignment else ', not in the assignment'})"
+        for c in matrix.columns
+    ]
     header.append("Fresh (covered, not yet due)")
     rows = (
         [
@@ -493,6 +521,7 @@ def _coverage_table(matrix: Matrix) -> tuple[list[str], Iterator[list]]:
             row.covered,
             row.total,
             row.percent,
+            *([row.state] if filtered else []),
             timezone.localdate(row.last_activity).isoformat() if row.last_activity else "",
             *[cell.covered for cell in row.cells],
             row.fresh,

@@ -82,7 +82,13 @@ def matrix_cell(page: Page, member: str, column: str) -> Locator:
     """The matrix cell of one member in the column headed `column`."""
     matrix = matrix_table(page)
     expect(matrix).to_be_visible()
-    headers = [" ".join(t.split()) for t in matrix.locator("thead th").all_inner_texts()]
+    # A heading cut short ("Deployment") keeps the full name in its visually hidden text.
+    headers = [
+        " ".join(t.split())
+        for t in matrix.locator("thead th").evaluate_all(
+            "ths => ths.map(th => (th.querySelector('.visually-hidden') ?? th).textContent)"
+        )
+    ]
     assert column in headers, f"no column {column!r} in {headers}"
     return row_of(matrix, page, member).locator("th, td").nth(headers.index(column))
 
@@ -292,7 +298,14 @@ def test_instructor_assigns_a_set_and_a_learner_joins_by_invite(new_context, ban
     instructor.get_by_label("Topics", exact=True).select_option(label=f"Topics of “{SET_NAME}”")
     expect(instructor).to_have_url(re.compile(rf"[?&]assignment={assignment.pk}(&|$)"))
     expect(matrix_table(instructor).get_by_role("columnheader")).to_have_text(
-        ["Member", re.compile(r"^Overall \(of 50\)$"), "Last activity", DEPLOYMENT, ROBUSTNESS]
+        [
+            "Member",
+            "Assignment (of 11)",
+            "Status",
+            "Last activity",
+            re.compile(rf"^{DEPLOYMENT}"),
+            ROBUSTNESS,
+        ]
     )
     expect(member_names(instructor)).to_have_text(["Zed Zero", "Bo Brown", "Nia New"])
     expect(matrix_cell(instructor, "Nia New", DEPLOYMENT)).to_have_text(covered_of(5, 5))
@@ -561,7 +574,7 @@ def test_matrix_stays_readable_with_100_learners_and_30_topics(new_context, log_
 
     # Scrolled right as well: the member names stay at the frame's left edge.
     frame.evaluate("el => el.scrollLeft = 2000")
-    assert frame.evaluate("el => el.scrollLeft") > 1000, "the matrix does not scroll sideways"
+    assert frame.evaluate("el => el.scrollLeft") > 300, "the matrix does not scroll sideways"
     header_box = first_header.bounding_box()
     assert header_box and box["x"] <= header_box["x"] <= box["x"] + 2, (box, header_box)
     assert header_box["y"] <= box["y"] + 2

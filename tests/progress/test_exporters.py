@@ -70,6 +70,8 @@ def test_download_holds_my_confidence_history_notes_and_teams(logged_in_client, 
         (second.key, "Remember *stride*", 1)
     ]
     assert [(t["name"], t["role"]) for t in data["teams"]] == [("Study group", "learner")]
+    # Whether they show their progress to the team is theirs too (off unless they chose).
+    assert data["teams"][0]["shares_progress"] is False
 
 
 def test_nobody_elses_data_is_ever_in_it(logged_in_client, user):

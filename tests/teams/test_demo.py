@@ -188,3 +188,29 @@ def test_the_demo_team_has_questions_of_its_own_that_only_its_members_see(seed_b
         ).status_code
         == 404
     )
+
+
+def test_the_demo_team_shows_team_progress_with_two_of_three_learners_sharing(seed_bank):
+    load_demo_data()
+
+    team = Team.objects.get(name="CV interview prep")
+    assert team.members_see_progress
+    sharing = dict(team.memberships.values_list("user__username", "shares_progress"))
+    assert sharing == {"ines": False, "lena": True, "marco": True, "priya": False}
+    assert sorted(team.memberships.sharing().values_list("user__username", flat=True)) == [
+        "lena",
+        "marco",
+    ]
+
+
+def test_a_second_run_keeps_the_choices_people_made_since(seed_bank):
+    load_demo_data()
+    team = Team.objects.get(name="CV interview prep")
+    team.show_progress_to_members(False)
+    Membership.objects.get(team=team, user__username="lena").share_progress(False)
+
+    load_demo_data()
+
+    team.refresh_from_db()
+    assert not team.members_see_progress
+    assert list(team.memberships.sharing().values_list("user__username", flat=True)) == ["marco"]

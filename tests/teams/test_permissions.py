@@ -152,6 +152,15 @@ EXPECTATIONS: dict[str, dict[str, tuple[int, ...]]] = {
     "teams:team_dashboard": {"GET": INSTRUCTORS_200},
     "teams:team_matrix_csv": {"GET": INSTRUCTORS_200},
     "teams:team_topic": {"GET": INSTRUCTORS_200},
+    # One learner in full and the questions the team finds hard: the team's instructors.
+    "teams:member_detail": {"GET": INSTRUCTORS_200},
+    "teams:hard_questions": {"GET": INSTRUCTORS_200},
+    "teams:hard_questions_csv": {"GET": INSTRUCTORS_200},
+    # Team progress is for every member; each learner decides for themselves whether
+    # they are shown, and only the instructors turn the page on.
+    "teams:team_progress": {"GET": MEMBERS_200},
+    "teams:share_progress": {"GET": POST_ONLY, "POST": (302, 302, 404, 403, 404, 404)},
+    "teams:team_visibility": {"GET": POST_ONLY, "POST": INSTRUCTORS_302},
     # Admin pages that differ from the admin rule below
     "admin:login": {"GET": (200, 200, 200, 200, 200, 302)},
     # Logging out sends everyone to LOGOUT_REDIRECT_URL; only staff reach the view itself.
@@ -480,6 +489,7 @@ CROSS_TEAM = [
     ("teams:assignment_status_csv", "GET", {"assignment_id": "other_assignment"}),
     ("teams:promote_member", "POST", {"membership_id": "other_membership"}),
     ("teams:remove_member", "POST", {"membership_id": "other_membership"}),
+    ("teams:member_detail", "GET", {"membership_id": "other_membership"}),
     ("authoring:proposal_review", "GET", {"proposal_id": "other_proposal"}),
     ("authoring:proposal_review", "POST", {"proposal_id": "other_proposal"}),
 ]
@@ -513,6 +523,7 @@ def test_a_learner_cannot_change_the_team_by_posting(objects):
         reverse("teams:topic_set_delete", args=[team.pk, objects.topic_set.pk]),
         reverse("teams:assignment_withdraw", args=[team.pk, objects.assignment.pk]),
         reverse("teams:assignment_create", args=[team.pk]),
+        reverse("teams:team_visibility", args=[team.pk]),
     ]
     code = team.invite_code
     for path in posts:
@@ -520,6 +531,7 @@ def test_a_learner_cannot_change_the_team_by_posting(objects):
         assert response.status_code == 403, path
     team.refresh_from_db()
     assert (team.name, team.invite_code) == ("The team", code)
+    assert not team.members_see_progress
     assert sorted(team.memberships.values_list("role", flat=True)) == ["instructor", "learner"]
     assert (TopicSet.objects.filter(team=team).count(), team.assignments.count()) == (1, 1)
     assert ConfidenceMark.objects.count() == ConfidenceEvent.objects.count() == 1

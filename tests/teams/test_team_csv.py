@@ -4,7 +4,9 @@ neutralised in every cell."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from html import unescape
 
 import pytest
 from django.test import Client
@@ -13,6 +15,7 @@ from django.urls import reverse
 from tests.factories import make_bank, make_user, mark
 from tests.pages import csv_rows, html_of, matrix_of
 from tests.teams.factories import NOTE_TEXT, ScaledTeam, add_member, make_assignment, make_team
+from tests.teams.test_team_dashboard import grid_of
 
 FRESH_HEADER = "Fresh (covered, not yet due)"
 COVERAGE_HEADER = ["Member", "Username", "Covered", "Questions", "Coverage %", "Last activity"]
@@ -77,14 +80,69 @@ def test_the_coverage_csv_follows_the_dashboards_topic_filter(world, instructor_
     rows = csv_rows(
         coverage_csv(instructor_client, world.team, assignment=world.week1.pk, sort="-alpha")
     )
-    assert rows[0] == [*COVERAGE_HEADER, "Alpha (of 3)", FRESH_HEADER]
-    assert [row[1] for row in rows[1:]] == ["ada", "dee", "bo", "cy"]
-    assert [row[6] for row in rows[1:]] == ["3", "2", "1", "0"]
+    assert rows[0] == [
+        *COVERAGE_HEADER[:5],
+        "Status",
+        "Last activity",
+        "Alpha (of 3)",
+        FRESH_HEADER,
+    ]
+    assert rows[1:] == [
+        ["Ada Lovelace", "ada", "3", "3", "100", "complete", "2026-02-02", "3", "0"],
+        ["Dee Evans", "dee", "2", "3", "66", "in progress", "2026-02-03", "2", "0"],
+        ["Bo Chen", "bo", "1", "3", "33", "in progress", "2026-02-04", "1", "0"],
+        ["Cy Diaz", "cy", "0", "3", "0", "not started", "", "0", "0"],
+    ]
     # Another team's assignment, or none, filters nothing.
     theirs = make_assignment(world.other_team, topics=[world.gamma])
     for value in (theirs.pk, "", "abc", "²"):  # "²" is a digit to str.isdigit, not to int
         header = csv_rows(coverage_csv(instructor_client, world.team, assignment=value))[0]
         assert header[6:9] == ["Alpha (of 3)", "Beta (of 2)", "Gamma (of 1)"]
+
+
+def test_the_filtered_csv_counts_the_assignments_questions_only(world, instructor_client):
+    # Gamma (Q5) plus the single question Q4, of Beta: Beta counts Q4 alone.
+    rows = csv_rows(coverage_csv(instructor_client, world.team, assignment=world.mixed.pk))
+    assert rows[0][5:] == ["Status", "Last activity", "Gamma (of 1)", "Beta (of 1)", FRESH_HEADER]
+    assert [row[:6] + row[7:9] for row in rows[1:]] == [
+        ["Ada Lovelace", "ada", "1", "2", "50", "in progress", "0", "1"],
+        ["Bo Chen", "bo", "1", "2", "50", "in progress", "0", "1"],
+        ["Cy Diaz", "cy", "0", "2", "0", "not started", "0", "0"],
+        ["Dee Evans", "dee", "1", "2", "50", "in progress", "1", "0"],
+    ]
+    # The same statuses and counts as the assignment's own status CSV.
+    status = {row[1]: row[2:5] for row in csv_rows(status_csv(instructor_client, world.mixed))[1:]}
+    assert {row[1]: [row[5], row[2], row[3]] for row in rows[1:]} == status
+
+
+def test_the_csv_adds_the_other_topics_when_the_dashboard_does(world, instructor_client):
+    rows = csv_rows(
+        coverage_csv(instructor_client, world.team, assignment=world.mixed.pk, others="1")
+    )
+    assert rows[0][7:] == [
+        "Gamma (of 1)",
+        "Beta (of 1)",
+        "Alpha (of 3, not in the assignment)",
+        FRESH_HEADER,
+    ]
+    assert rows[1][:4] == ["Ada Lovelace", "ada", "1", "2"]  # still over the assignment
+    assert rows[1][7:10] == ["0", "1", "3"]
+
+
+def test_the_csv_link_downloads_what_the_grid_shows(world, instructor_client):
+    dashboard = reverse("teams:team_dashboard", args=[world.team.pk])
+    for params in ({}, {"assignment": world.mixed.pk}, {"assignment": world.mixed.pk, "others": 1}):
+        html = html_of(instructor_client.get(dashboard, params))
+        header, rows = grid_of(html)
+        link = re.search(r'href="([^"]*dashboard\.csv[^"]*)"', html).group(1)
+        exported = csv_rows(instructor_client.get(unescape(link)))
+        assert [r[0] for r in rows] == [r[0] for r in exported[1:]]
+        on_screen = header.index("Last activity") + 1
+        in_file = exported[0].index("Last activity") + 1
+        assert len(header) - on_screen == len(exported[0]) - in_file - 1  # and Fresh
+        assert [[c.split(" of ")[0] for c in r[on_screen:]] for r in rows] == [
+            r[in_file:-1] for r in exported[1:]
+        ], params
 
 
 def test_a_team_without_learners_exports_just_the_header(db):
@@ -215,9 +273,9 @@ def test_csv_queries_do_not_grow_with_the_team(db, django_assert_num_queries, me
     with django_assert_num_queries(COVERAGE_CSV_QUERIES):
         coverage = coverage_csv(client, scaled.team)
     assert len(csv_rows(coverage)) == members + 1
-    # Filtered to an assignment's topics: the assignment, its whole topics and the topics
-    # of its single questions, three more.
-    with django_assert_num_queries(COVERAGE_CSV_QUERIES + 3):
+    # Filtered to an assignment: the team's assignments and the assignment's questions (two
+    # queries) instead of the count of the bank's questions, two more.
+    with django_assert_num_queries(COVERAGE_CSV_QUERIES + 2):
         coverage = coverage_csv(client, scaled.team, assignment=scaled.assignments[0].pk)
     assert len(csv_rows(coverage)) == members + 1
     with django_assert_num_queries(STATUS_CSV_QUERIES):

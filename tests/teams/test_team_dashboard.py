@@ -1,19 +1,79 @@
-"""The instructors' team dashboard (progress/teams.py, progress/team_views.py): the
-learners × topics matrix, sorting, the assignment filter, the htmx fragment, status
-groups, the per-topic page, privacy of notes, and pinned query counts."""
+"""The instructors' team dashboard (teams/selectors.py, teams/views.py): the learners ×
+topics matrix, sorting, the assignment filter, the levels view, the htmx fragment, status
+groups, the per-topic page, links to each member, privacy of notes, and pinned query
+counts. tests/teams/test_assignment_grid.py checks the filtered grid against the
+assignment lists at scale and over random worlds."""
 
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from progress.models import Note
+from teams.selectors import short_topic_name
 from tests.factories import make_user
 from tests.pages import HTMX, html_of, matrix_names, matrix_of, squash
 from tests.teams.factories import NOTE_TEXT, ScaledTeam, make_assignment, make_team
+
+
+class _Grid(HTMLParser):
+    """The matrix's cells twice: as a screen reader hears them (no aria-hidden text) and
+    as the eye sees them (no visually hidden text)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[tuple[str, str]]] = []
+        self._stack: list[str] = []  # per open element: "", "sr" or "eye"
+        self._cell: tuple[list[str], list[str]] | None = None
+        self._in_matrix = False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "table" and "matrix" in (attributes.get("class") or "").split():
+            self._in_matrix = True
+        if not self._in_matrix:
+            return
+        classes = (attributes.get("class") or "").split()
+        mode = "sr" if "visually-hidden" in classes else ""
+        mode = "eye" if attributes.get("aria-hidden") == "true" else mode
+        if tag == "caption":
+            mode = "caption"
+        self._stack.append(mode)
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = ([], [])
+
+    def handle_endtag(self, tag):
+        if not self._in_matrix:
+            return
+        if tag == "table":
+            self._in_matrix = False
+        self._stack.pop()
+        if tag in ("td", "th") and self._cell is not None:
+            spoken, seen = ("".join(part).split() for part in self._cell)
+            self.rows[-1].append((" ".join(spoken), " ".join(seen)))
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is None or "caption" in self._stack:
+            return
+        if "eye" not in self._stack:
+            self._cell[0].append(data)
+        if "sr" not in self._stack:
+            self._cell[1].append(" " + data + " ")
+
+
+def grid_of(html: str, *, seen: bool = False) -> tuple[list[str], list[list[str]]]:
+    """The matrix's header and rows, as heard (or, with seen=True, as seen)."""
+    parser = _Grid()
+    parser.feed(html)
+    texts = [[cell[1 if seen else 0] for cell in row] for row in parser.rows]
+    return texts[0], texts[1:]
 
 
 def dashboard_url(world, **params) -> str:
@@ -32,22 +92,86 @@ def topic_url(world, slug: str) -> str:
 def test_the_matrix_shows_each_learners_coverage_of_each_topic(world, instructor_client):
     response = instructor_client.get(dashboard_url(world))
     assert response.status_code == 200
-    header, rows = matrix_of(html_of(response))
+    header, rows = grid_of(html_of(response))
     assert header == ["Member", "Overall (of 5)", "Last activity", "Alpha", "Beta", "Gamma"]
     # Iris (the instructor) and Eve (another team's learner) are not rows.
     assert rows == [
-        ["Ada Lovelace", "4 · 80%", "2 Feb 2026", "3 of 3", "2 of 2", "0 of 1"],
-        ["Bo Chen", "2 · 40%", "4 Feb 2026", "1 of 3", "1 of 2", "0 of 1"],
-        ["Cy Diaz", "0 · 0%", "Never", "0 of 3", "0 of 2", "0 of 1"],
-        ["Dee Evans", "3 · 60%", "3 Feb 2026", "2 of 3", "0 of 2", "1 of 1"],
+        [
+            "Ada Lovelace",
+            "4 · 80%, 0 fresh",
+            "2 Feb 2026",
+            "3 of 3 covered (all), 0 fresh",
+            "2 of 2 covered (all), 0 fresh",
+            "0 of 1 covered",
+        ],
+        [
+            "Bo Chen",
+            "2 · 40%, 0 fresh",
+            "4 Feb 2026",
+            "1 of 3 covered, 0 fresh",
+            "1 of 2 covered, 0 fresh",
+            "0 of 1 covered",
+        ],
+        ["Cy Diaz", "0 · 0%, 0 fresh", "Never", *(f"0 of {n} covered" for n in (3, 2, 1))],
+        [
+            "Dee Evans",
+            "3 · 60%, 0 fresh",
+            "3 Feb 2026",
+            "2 of 3 covered, 0 fresh",
+            "0 of 2 covered",
+            "1 of 1 covered (all), 0 fresh",
+        ],
     ]
+    # To the eye, compact: "3/3 ✓" with the fresh count under it.
+    _, seen = grid_of(html_of(response), seen=True)
+    assert seen[0][3:] == ["3/3 ✓ 0 fresh", "2/2 ✓ 0 fresh", "0/1"]
+    assert seen[1][3:] == ["1/3 0 fresh", "1/2 0 fresh", "0/1"]
 
 
 def test_cells_are_coloured_by_coverage_band(world, instructor_client):
     html = html_of(instructor_client.get(dashboard_url(world)))
-    bands = re.findall(r'<td class="band-(\d)">(\d+ of \d+)(?:<span[^>]*>[^<]*</span>)?</td>', html)
+    bands = re.findall(r'<td class="band-(\d)"><span class="visually-hidden">(\d+ of \d+)', html)
     assert bands[:3] == [("4", "3 of 3"), ("4", "2 of 2"), ("0", "0 of 1")]  # Ada
     assert bands[3:5] == [("1", "1 of 3"), ("2", "1 of 2")]  # Bo: 33%, 50%
+
+
+def test_the_legend_explains_bands_ticks_and_fresh(world, instructor_client):
+    html = html_of(instructor_client.get(dashboard_url(world)))
+    legend = squash(re.search(r'<ul class="matrix-legend".*?</ul>', html, re.S).group(0))
+    for words in ("None covered", "1–33%", "34–67%", "68–99%", "✓ All covered", "fresh"):
+        assert words in legend
+    levels = html_of(instructor_client.get(dashboard_url(world, cells="levels")))
+    legend = squash(re.search(r'<ul class="matrix-legend".*?</ul>', levels, re.S).group(0))
+    for words in ("Not yet", "Shaky", "Okay", "Confident", "Mastered", "Not rated"):
+        assert words in legend
+
+
+@pytest.mark.parametrize(
+    ("name", "short"),
+    [
+        ("Deployment and efficiency", "Deployment"),
+        ("Medical imaging and multi-modal applications", "Medical imaging"),
+        ("Data, augmentation and imbalance", "Data"),
+        ("Training at scale, frameworks and hardware", "Training at scale"),
+        ("CNN foundations", "CNN foundations"),
+        ("OCR", "OCR"),
+        ("Brandy", "Brandy"),  # "and" inside a word is no break
+        (", leading comma", ", leading comma"),
+    ],
+)
+def test_short_topic_names(name, short):
+    assert short_topic_name(name) == short
+    assert name.startswith(short)
+
+
+def test_short_headings_keep_the_full_name_for_screen_readers(world, instructor_client):
+    world.beta.name = "Beta and more, much more"
+    world.beta.save()
+    html = html_of(instructor_client.get(dashboard_url(world)))
+    header, _ = grid_of(html)
+    assert header[4] == "Beta and more, much more"
+    assert grid_of(html, seen=True)[0][4] == "Beta"
+    assert 'title="Beta and more, much more"' in html
 
 
 def test_a_team_without_learners_says_how_to_invite_them(db):
@@ -95,33 +219,107 @@ def test_column_headings_say_how_the_matrix_is_sorted(world, instructor_client):
     assert '<input type="hidden" name="sort" value="-overall">' in html
 
 
-def test_the_assignment_filter_shows_only_its_topics(world, instructor_client):
-    # "Gamma and Q4" holds the topic Gamma and the single question Q4, which is in Beta.
+def test_the_assignment_filter_counts_only_its_questions(world, instructor_client):
+    # "Gamma and Q4" holds the topic Gamma and the single question Q4, which is in Beta:
+    # Beta's column counts Q4 alone, not Q3, and Overall is over the two questions.
     response = instructor_client.get(dashboard_url(world, assignment=world.mixed.pk))
-    header, rows = matrix_of(html_of(response))
-    assert header[3:] == ["Beta", "Gamma"]
-    assert [row[3:] for row in rows] == [
-        ["2 of 2", "0 of 1"],
-        ["1 of 2", "0 of 1"],
-        ["0 of 2", "0 of 1"],
-        ["0 of 2", "1 of 1"],
+    header, rows = grid_of(html_of(response))
+    assert header == ["Member", "Assignment (of 2)", "Status", "Last activity", "Gamma", "Beta"]
+    assert [row[:3] + row[4:] for row in rows] == [
+        [
+            "Ada Lovelace",
+            "1 · 50%, 0 fresh",
+            "In progress",
+            "0 of 1 covered",
+            "1 of 1 covered (all), 0 fresh",
+        ],
+        [
+            "Bo Chen",
+            "1 · 50%, 0 fresh",
+            "In progress",
+            "0 of 1 covered",
+            "1 of 1 covered (all), 0 fresh",
+        ],
+        ["Cy Diaz", "0 · 0%, 0 fresh", "Not started", "0 of 1 covered", "0 of 1 covered"],
+        [
+            "Dee Evans",
+            "1 · 50%, 0 fresh",
+            "In progress",
+            "1 of 1 covered (all), 0 fresh",
+            "0 of 1 covered",
+        ],
     ]
     html = html_of(response)
     assert f'<option value="{world.mixed.pk}" selected>' in html
     assert "Learners by topic coverage, topics of Gamma and Q4" in html
     assert f'href="?sort=-overall&amp;assignment={world.mixed.pk}"' in html
+    assert "Assignment and Status count all 2 of them" in squash(html)
 
-    header, _ = matrix_of(
-        html_of(instructor_client.get(dashboard_url(world, assignment=world.week1.pk)))
-    )
-    assert header[3:] == ["Alpha"]
+
+def test_a_whole_topic_assignment_completes_as_its_list_says(world, instructor_client):
+    html = html_of(instructor_client.get(dashboard_url(world, assignment=world.week1.pk)))
+    header, rows = grid_of(html)
+    assert header == ["Member", "Assignment (of 3)", "Status", "Last activity", "Alpha"]
+    assert [(row[0], row[1], row[2], row[4]) for row in rows] == [
+        ("Ada Lovelace", "3 · 100%, 0 fresh", "Complete ✓", "3 of 3 covered (all), 0 fresh"),
+        ("Bo Chen", "1 · 33%, 0 fresh", "In progress", "1 of 3 covered, 0 fresh"),
+        ("Cy Diaz", "0 · 0%, 0 fresh", "Not started", "0 of 3 covered"),
+        ("Dee Evans", "2 · 66%, 0 fresh", "In progress", "2 of 3 covered, 0 fresh"),
+    ]
+    # Last activity is the learner's last mark anywhere, in the assignment or not.
+    assert [row[3] for row in rows] == ["2 Feb 2026", "4 Feb 2026", "Never", "3 Feb 2026"]
+
+
+def test_other_topics_follow_the_assignments_with_whole_topic_figures(world, instructor_client):
+    url = dashboard_url(world, assignment=world.mixed.pk, others=1)
+    html = html_of(instructor_client.get(url))
+    header, rows = grid_of(html)
+    assert header == [
+        "Member",
+        "Assignment (of 2)",
+        "Status",
+        "Last activity",
+        "Gamma",
+        "Beta",
+        "Alpha (not in the assignment)",
+    ]
+    assert grid_of(html, seen=True)[0][6] == "Alpha*"
+    # Ada: Beta counts Q4 alone inside the assignment; Alpha all of its three questions.
+    assert rows[0][1:3] + rows[0][4:] == [
+        "1 · 50%, 0 fresh",
+        "In progress",
+        "0 of 1 covered",
+        "1 of 1 covered (all), 0 fresh",
+        "3 of 3 covered (all), 0 fresh",
+    ]
+    assert re.search(r'<td class="band-4 outside">', html)
+    assert "Not in the assignment: all of the topic's questions" in squash(html)
+    # The sort links and the CSV keep the choice; without an assignment it changes nothing.
+    assert f'href="?sort=-alpha&amp;assignment={world.mixed.pk}&amp;others=1"' in html
+    assert f"?assignment={world.mixed.pk}&amp;others=1&amp;sort=name" in html
+    plain, _ = grid_of(html_of(instructor_client.get(dashboard_url(world, others=1))))
+    assert plain[3:] == ["Alpha", "Beta", "Gamma"]
 
 
 def test_the_filter_and_sort_combine(world, instructor_client):
     url = dashboard_url(world, assignment=world.week1.pk, sort="-alpha")
     html = html_of(instructor_client.get(url))
     assert matrix_names(html) == [ADA, DEE, BO, CY]
-    assert matrix_of(html)[0][3:] == ["Alpha"]
+    assert grid_of(html)[0][4:] == ["Alpha"]
+
+
+@pytest.mark.parametrize(
+    ("sort", "order"), [("-status", [ADA, DEE, BO, CY]), ("status", [CY, BO, DEE, ADA])]
+)
+def test_the_status_column_sorts(world, instructor_client, sort, order):
+    url = dashboard_url(world, assignment=world.week1.pk, sort=sort)
+    assert matrix_names(html_of(instructor_client.get(url))) == order
+
+
+def test_status_is_no_column_without_an_assignment(world, instructor_client):
+    html = html_of(instructor_client.get(dashboard_url(world, sort="-status")))
+    assert "Status" not in grid_of(html)[0]
+    assert matrix_names(html) == [ADA, BO, CY, DEE]
 
 
 def test_a_sort_by_a_topic_the_filter_hides_falls_back_to_name(world, instructor_client):
@@ -178,7 +376,7 @@ def test_htmx_gets_only_the_matrix_section(world, instructor_client):
     assert "<html" not in html
     assert "assignment-status-heading" not in html
     assert matrix_names(html) == [DEE, CY, BO, ADA]
-    assert matrix_of(html)[0][3:] == ["Alpha"]
+    assert grid_of(html)[0][4:] == ["Alpha"]
     assert "HX-Request" in response["Vary"]
 
 
@@ -320,7 +518,7 @@ def test_instructors_never_see_a_learners_note(world, instructor_client):
 
 #: Pinned query counts; each includes the session and user lookups (2).
 TEAM_DASHBOARD_QUERIES = 15
-TEAM_DASHBOARD_FILTERED_QUERIES = 17
+TEAM_DASHBOARD_FILTERED_QUERIES = 16
 TEAM_DASHBOARD_HTMX_QUERIES = 9
 TEAM_TOPIC_QUERIES = 9
 TEAM_DETAIL_INSTRUCTOR_QUERIES = 9
@@ -346,7 +544,7 @@ def test_team_dashboard_queries(scaled, django_assert_num_queries):
     assert html_of(response).count('<h3 id="assignment-') == len(scaled.assignments)
     with django_assert_num_queries(TEAM_DASHBOARD_FILTERED_QUERIES):
         response = client.get(f"{url}?assignment={scaled.assignments[-1].pk}&sort=-overall")
-    assert len(matrix_of(html_of(response))[0]) == 3 + 2
+    assert len(grid_of(html_of(response))[0]) == 4 + 2  # with Status; a topic and a question
     with django_assert_num_queries(TEAM_DASHBOARD_HTMX_QUERIES):
         response = client.get(f"{url}?sort=last", headers=HTMX)
     assert len(matrix_names(html_of(response))) == len(scaled.learners)
@@ -407,12 +605,96 @@ def test_cells_count_fresh_questions_until_their_review_falls_due(db):
     with time_machine.travel("2026-03-02 09:00:00+00:00", tick=False):
         record_confidence(user=learner, question=first, level=5)  # Easy: due in days
         record_confidence(user=learner, question=second, level=1)  # Again: not covered
-        _, rows = matrix_of(html_of(client.get(dashboard_url_for(team))), fresh=True)
-        assert rows[0][3] == "1 of 2 · 1 fresh"
+        _, rows = grid_of(html_of(client.get(dashboard_url_for(team))))
+        assert rows[0][3] == "1 of 2 covered, 1 fresh"
     with time_machine.travel("2026-06-01 09:00:00+00:00", tick=False):
-        _, rows = matrix_of(html_of(client.get(dashboard_url_for(team))), fresh=True)
-        assert rows[0][3] == "1 of 2 · 0 fresh"  # still covered, but due again
+        _, rows = grid_of(html_of(client.get(dashboard_url_for(team))))
+        assert rows[0][3] == "1 of 2 covered, 0 fresh"  # still covered, but due again
 
 
 def dashboard_url_for(team) -> str:
     return reverse("teams:team_dashboard", args=[team.pk])
+
+
+# --- The levels view ----------------------------------------------------------------------
+
+
+def test_the_levels_view_shows_each_cells_marks_by_level(world, instructor_client):
+    html = html_of(instructor_client.get(dashboard_url(world, cells="levels")))
+    header, rows = grid_of(html)
+    assert header == ["Member", "Overall (of 5)", "Last activity", "Alpha", "Beta", "Gamma"]
+    assert rows[0][3:] == [
+        "3 of 3 covered (all): Not yet 0, Shaky 0, Okay 1, Confident 1, Mastered 1",
+        "2 of 2 covered (all): Not yet 0, Shaky 0, Okay 1, Confident 1, Mastered 0",
+        "0 of 1 covered: Not yet 0, Shaky 0, Okay 0, Confident 0, Mastered 0, not rated 1",
+    ]
+    # Bo rated Q3 Shaky: started, not covered; Alpha's third question is not rated.
+    assert (
+        rows[1][3]
+        == "1 of 3 covered: Not yet 0, Shaky 1, Okay 1, Confident 0, Mastered 0, not rated 1"
+    )
+    assert grid_of(html, seen=True)[1][1][3:] == ["1/3", "1/2", "0/1"]
+    assert html.count('<span class="level-bar">') == 4 * 3
+    assert 'name="cells" value="levels" checked' in html
+    # Sort links keep the view; the CSV holds coverage either way.
+    assert 'href="?sort=-alpha&amp;cells=levels"' in html
+    csv = reverse("teams:team_matrix_csv", args=[world.team.pk])
+    assert f'href="{csv}?sort=name"' in html
+
+
+def test_the_levels_view_of_an_assignment_counts_its_questions(world, instructor_client):
+    url = dashboard_url(world, assignment=world.mixed.pk, cells="levels", sort="-status")
+    header, rows = grid_of(html_of(instructor_client.get(url)))
+    assert header[4:] == ["Gamma", "Beta"]
+    dee = next(row for row in rows if row[0] == DEE)
+    assert dee[4:] == [
+        "1 of 1 covered (all): Not yet 0, Shaky 0, Okay 0, Confident 1, Mastered 0",
+        "0 of 1 covered: Not yet 1, Shaky 0, Okay 0, Confident 0, Mastered 0",
+    ]
+
+
+def test_htmx_swaps_the_levels_view_in(world, instructor_client):
+    response = instructor_client.get(dashboard_url(world, cells="levels"), headers=HTMX)
+    html = html_of(response).strip()
+    assert html.startswith('<section id="matrix"')
+    assert html.count('<span class="level-bar">') == 12
+    assert html.endswith("Showing 3 topics as confidence levels.</p>")
+
+
+# --- Links to each member and to the hard questions -------------------------------------
+
+
+def member_url(world, user) -> str:
+    membership = world.team.memberships.get(user=user)
+    return reverse("teams:member_detail", args=[world.team.pk, membership.pk])
+
+
+def test_every_learner_name_links_to_their_page(world, instructor_client):
+    html = html_of(instructor_client.get(dashboard_url(world)))
+    for learner in world.learners:
+        link = f'<a href="{member_url(world, learner)}">{learner.shown_name}</a>'
+        # A row of the grid and a line in each of the two assignments' lists.
+        assert html.count(link) == 3, learner
+    topic = html_of(instructor_client.get(topic_url(world, "alpha")))
+    for learner in world.learners:
+        assert f'<a href="{member_url(world, learner)}">{learner.shown_name}</a>' in topic
+
+
+def test_the_dashboard_and_topic_page_link_to_the_hard_questions(world, instructor_client):
+    hard = reverse("teams:hard_questions", args=[world.team.pk])
+    html = html_of(instructor_client.get(dashboard_url(world)))
+    assert f'<a href="{hard}">Questions the team finds hard</a>' in html
+    filtered = html_of(
+        instructor_client.get(dashboard_url(world, assignment=world.week1.pk), headers=HTMX)
+    )
+    assert f'<a href="{hard}?assignment={world.week1.pk}">' in filtered
+    topic = html_of(instructor_client.get(topic_url(world, "alpha")))
+    assert f'<a href="{hard}?topic=alpha">All of Alpha\'s questions by difficulty</a>' in topic
+
+
+def test_a_display_name_is_escaped_in_every_link(world, instructor_client):
+    world.ada.display_name = '<b onmouseover="x">Ada</b>'
+    world.ada.save()
+    html = html_of(instructor_client.get(dashboard_url(world, assignment=world.week1.pk)))
+    assert '<b onmouseover="x">' not in html
+    assert "&lt;b onmouseover=&quot;x&quot;&gt;Ada&lt;/b&gt;</a>" in html

@@ -1,0 +1,585 @@
+"""Read models for instructor insight: one learner of a team in full, and the questions
+the team's learners find hard.
+
+As on the team dashboard, only the team's learners count (never its instructors or
+another team's members), and only the questions of the team's scope: the library and
+the team's own bank, none retired. Each function runs a fixed number of queries whatever
+the number of learners, topics, questions or ratings, and counts in the database.
+A learner's notes are never read here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import TruncDate
+from django.utils import formats, timezone
+from django.utils.http import urlencode
+
+from accounts.models import User
+from progress.models import COVERED_LEVEL, Confidence, ConfidenceEvent, ConfidenceMark
+from questions.models import Question, Topic, live_in, percent
+from teams.models import Assignment, Membership, Team, TopicSet
+from teams.selectors import COMPLETE, Progress
+
+#: The confidence levels 1–5 with their names, in order.
+LEVELS: list[tuple[int, str]] = [(int(value), str(label)) for value, label in Confidence.choices]
+#: Levels that count as struggling: Not yet and Shaky.
+STRUGGLING_LEVELS = (Confidence.NOT_YET, Confidence.SHAKY)
+
+#: Weeks of activity on the learner page; missing questions shown per assignment.
+ACTIVITY_WEEKS = 12
+MISSING_SHOWN = 20
+LOWEST_SHOWN = 10
+#: How far back the hard-questions report looks for its change column.
+CHANGE_DAYS = 28
+
+
+def _level_counts(pairs: dict[int, int]) -> list[int]:
+    """Counts at levels 1–5 from {level: count}."""
+    return [pairs.get(level, 0) for level, _name in LEVELS]
+
+
+@dataclass(frozen=True)
+class LevelShare:
+    """One line of a confidence distribution: a level (None: not rated) and its count."""
+
+    level: int | None
+    label: str
+    count: int
+    percent: int
+
+
+def distribution(levels: list[int], unrated: int) -> list[LevelShare]:
+    total = sum(levels) + unrated
+    shares = [
+        LevelShare(level, label, n, percent(n, total))
+        for (level, label), n in zip(LEVELS, levels, strict=True)
+    ]
+    shares.append(LevelShare(None, "Not rated", unrated, percent(unrated, total)))
+    return shares
+
+
+# --- One learner in full -------------------------------------------------------------
+
+
+@dataclass
+class TopicRow:
+    """A topic of the team's scope with the learner's marks on its questions by level."""
+
+    topic: Topic
+    total: int
+    levels: list[int]
+
+    @property
+    def covered(self) -> int:
+        return sum(self.levels[COVERED_LEVEL - 1 :])
+
+    @property
+    def rated(self) -> int:
+        return sum(self.levels)
+
+    @property
+    def unrated(self) -> int:
+        return max(self.total - self.rated, 0)
+
+    @property
+    def percent(self) -> int:
+        return percent(self.covered, self.total)
+
+
+@dataclass(frozen=True)
+class ActivityWeek:
+    """Ratings made in the week starting on `start` (a Monday, in the viewer's zone)."""
+
+    start: date
+    count: int
+
+    @property
+    def end(self) -> date:
+        return self.start + timedelta(days=6)
+
+
+@dataclass(frozen=True)
+class ActivityBar:
+    week: ActivityWeek
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+
+    @property
+    def middle(self) -> float:
+        return self.x + self.width / 2
+
+
+@dataclass
+class ActivityChart:
+    """The weeks placed as bars of an SVG drawn on the server (sizes are attributes)."""
+
+    bars: list[ActivityBar]
+    width: int
+    height: int
+    baseline: float
+    summary: str
+
+
+@dataclass(frozen=True)
+class MissingQuestion:
+    """A question of an assignment the learner has not covered, with their level."""
+
+    question: Question
+    level: int | None
+
+    @property
+    def level_label(self) -> str:
+        return Confidence(self.level).label if self.level else "Not rated"
+
+
+@dataclass
+class AssignmentGap:
+    """An assignment, the learner's progress on it and the questions still missing."""
+
+    assignment: Assignment
+    progress: Progress
+    missing: list[MissingQuestion]
+
+    @property
+    def missing_count(self) -> int:
+        return self.progress.total - self.progress.covered
+
+    @property
+    def shown(self) -> list[MissingQuestion]:
+        return self.missing[:MISSING_SHOWN]
+
+    @property
+    def more(self) -> int:
+        return max(self.missing_count - MISSING_SHOWN, 0)
+
+    @property
+    def is_overdue(self) -> bool:
+        due = self.assignment.due_date
+        return bool(due and due < timezone.localdate() and self.progress.state != COMPLETE)
+
+
+@dataclass
+class MemberInsight:
+    membership: Membership
+    question_count: int
+    levels: list[int]
+    last_activity: datetime | None
+    topics: list[TopicRow]
+    activity: list[ActivityWeek]
+    assignments: list[AssignmentGap]
+    lowest: list[ConfidenceMark]
+
+    @property
+    def user(self) -> User:
+        return self.membership.user
+
+    @property
+    def covered(self) -> int:
+        return sum(self.levels[COVERED_LEVEL - 1 :])
+
+    @property
+    def rated(self) -> int:
+        return sum(self.levels)
+
+    @property
+    def percent(self) -> int:
+        return percent(self.covered, self.question_count)
+
+    @property
+    def distribution(self) -> list[LevelShare]:
+        return distribution(self.levels, max(self.question_count - self.rated, 0))
+
+    @property
+    def unrated(self) -> int:
+        return max(self.question_count - self.rated, 0)
+
+    @property
+    def activity_total(self) -> int:
+        return sum(week.count for week in self.activity)
+
+    @property
+    def activity_chart(self) -> ActivityChart:
+        return activity_chart(self.activity)
+
+
+def member_insight(
+    team: Team, membership: Membership, *, now: datetime | None = None
+) -> MemberInsight:
+    """Everything the member page shows about one learner of `team`, in ten queries:
+    coverage per topic and overall, the confidence distribution, ratings per week, each
+    assignment with what is missing, and the questions rated lowest."""
+    now = now or timezone.now()
+    banks = [team.bank_id]
+    user = membership.user
+    marks = ConfidenceMark.objects.filter(live_in(banks, prefix="question__"), user=user)
+
+    question_count = Question.objects.live_in(banks).count()
+    in_scope = live_in(banks, prefix="questions__")
+    # Topic declares question_count for this annotation; django-stubs takes it for a clash.
+    counted = Topic.objects.in_scope(banks).annotate(  # type: ignore[no-redef]
+        question_count=Count("questions", filter=in_scope)
+    )
+    topics = list(counted.order_by("position", "name"))
+
+    by_topic: dict[int, dict[int, int]] = defaultdict(dict)
+    for row in marks.values("question__topics", "level").annotate(n=Count("pk")).order_by():
+        by_topic[row["question__topics"]][row["level"]] = row["n"]
+    topic_rows = [TopicRow(t, t.question_count, _level_counts(by_topic[t.pk])) for t in topics]
+
+    overall = list(marks.values("level").annotate(n=Count("pk"), last=Max("updated_at")).order_by())
+    levels = _level_counts({row["level"]: row["n"] for row in overall})
+    last_activity = max((row["last"] for row in overall), default=None)
+
+    lowest = list(
+        marks.select_related("question").order_by("level", "updated_at", "question__position")[
+            :LOWEST_SHOWN
+        ]
+    )
+    return MemberInsight(
+        membership=membership,
+        question_count=question_count,
+        levels=levels,
+        last_activity=last_activity,
+        topics=topic_rows,
+        activity=weekly_activity(user, banks, now=now),
+        assignments=assignment_gaps(team, user),
+        lowest=lowest,
+    )
+
+
+def weekly_activity(
+    user: User, banks: list[int], *, now: datetime, weeks: int = ACTIVITY_WEEKS
+) -> list[ActivityWeek]:
+    """Ratings the user made on the scope's questions in each of the last `weeks` weeks,
+    oldest first: Monday-to-Sunday weeks of the current time zone, the last one holding
+    today. One query, counting per local day in the database."""
+    zone = timezone.get_current_timezone()
+    today = timezone.localdate(now)
+    first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
+    since = timezone.make_aware(datetime.combine(first, time.min), zone)
+    per_day = (
+        ConfidenceEvent.objects.filter(
+            live_in(banks, prefix="question__"), user=user, created_at__gte=since
+        )
+        .annotate(day=TruncDate("created_at", tzinfo=zone))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = [0] * weeks
+    for row in per_day:
+        index = (row["day"] - first).days // 7
+        if 0 <= index < weeks:
+            counts[index] += row["n"]
+    return [ActivityWeek(first + timedelta(days=7 * i), n) for i, n in enumerate(counts)]
+
+
+#: The activity chart's geometry, in SVG units; the sides leave room for the first and
+#: last week's labels.
+_CHART_WIDTH, _CHART_HEIGHT, _CHART_SIDE = 360, 132, 16
+_CHART_TOP, _CHART_BOTTOM = 18, 108
+
+
+def activity_chart(weeks: list[ActivityWeek]) -> ActivityChart:
+    """Bars for the weeks, scaled to the busiest; every other week is labelled, counting
+    back from the latest so the current week always is."""
+    slot = (_CHART_WIDTH - 2 * _CHART_SIDE) / max(len(weeks), 1)
+    most = max((w.count for w in weeks), default=0)
+    room = _CHART_BOTTOM - _CHART_TOP
+    bars = []
+    for index, week in enumerate(weeks):
+        height = room * week.count / most if most else 0.0
+        if week.count and height < 2:
+            height = 2.0
+        labelled = (len(weeks) - 1 - index) % 2 == 0
+        bars.append(
+            ActivityBar(
+                week=week,
+                x=_CHART_SIDE + index * slot + slot * 0.15,
+                y=_CHART_BOTTOM - height,
+                width=slot * 0.7,
+                height=height,
+                label=formats.date_format(week.start, "j M") if labelled else "",
+            )
+        )
+    total = sum(w.count for w in weeks)
+    if total:
+        busiest = max(weeks, key=lambda w: (w.count, w.start))
+        summary = (
+            f"Ratings per week over the last {len(weeks)} weeks: {total} in all, most in the "
+            f"week of {formats.date_format(busiest.start, 'j M')} ({busiest.count})"
+        )
+    else:
+        summary = f"No ratings in the last {len(weeks)} weeks"
+    return ActivityChart(bars, _CHART_WIDTH, _CHART_HEIGHT, float(_CHART_BOTTOM), summary)
+
+
+def assignment_gaps(team: Team, user: User) -> list[AssignmentGap]:
+    """Each assignment of the team with the user's progress and the questions of it the
+    user has not covered (position order), in four queries however many assignments."""
+    assignments = list(team.assignments.select_related("topic_set"))
+    if not assignments:
+        return []
+    held = TopicSet.objects.filter(pk__in={a.topic_set_id for a in assignments}).question_ids()
+    every = {q for ids in held.values() for q in ids}
+    level = ConfidenceMark.objects.filter(user=user, question=OuterRef("pk")).values("level")
+    not_covered: list[Any] = []
+    if every:
+        not_covered = list(
+            Question.objects.filter(pk__in=every)
+            .annotate(my_level=Subquery(level[:1]))
+            .filter(Q(my_level__isnull=True) | Q(my_level__lt=COVERED_LEVEL))
+            .only("key", "position", "text", "bank_id")
+            .order_by("position", "pk")
+        )
+    gaps = []
+    for assignment in assignments:
+        ids = held.get(assignment.topic_set_id, set())
+        missing = [MissingQuestion(q, q.my_level) for q in not_covered if q.pk in ids]
+        rated_missing = sum(1 for m in missing if m.level)
+        covered = len(ids) - len(missing)
+        gaps.append(
+            AssignmentGap(assignment, Progress(covered, len(ids), covered + rated_missing), missing)
+        )
+    return gaps
+
+
+# --- The questions the team finds hard ----------------------------------------------
+
+
+@dataclass
+class HardQuestion:
+    """A question with its learners' current levels and their Not yet/Shaky share
+    `CHANGE_DAYS` days ago (from the events: each learner's latest one by then)."""
+
+    question: Question
+    levels: list[int]
+    then_rated: int = 0
+    then_struggling: int = 0
+
+    @property
+    def rated(self) -> int:
+        return sum(self.levels)
+
+    @property
+    def struggling(self) -> int:
+        return self.levels[0] + self.levels[1]
+
+    @property
+    def share(self) -> int | None:
+        """Percent of those who rated it at Not yet or Shaky; None when nobody did."""
+        return percent(self.struggling, self.rated) if self.rated else None
+
+    @property
+    def exact_share(self) -> float | None:
+        return self.struggling / self.rated if self.rated else None
+
+    @property
+    def average(self) -> float | None:
+        if not self.rated:
+            return None
+        return (
+            sum(level * n for (level, _), n in zip(LEVELS, self.levels, strict=True)) / self.rated
+        )
+
+    @property
+    def then_share(self) -> int | None:
+        return percent(self.then_struggling, self.then_rated) if self.then_rated else None
+
+    @property
+    def change(self) -> int | None:
+        """Points the struggling share moved since then; None with nothing to compare."""
+        if self.share is None or self.then_share is None:
+            return None
+        return self.share - self.then_share
+
+    @property
+    def change_text(self) -> str:
+        """The change as shown: "−20 pts", "+15 pts", "0 pts"; "—" with nothing to compare."""
+        change = self.change
+        if change is None:
+            return "—"
+        sign = "−" if change < 0 else "+" if change > 0 else ""
+        return f"{sign}{abs(change)} pts"
+
+    @property
+    def change_words(self) -> str:
+        """The change for a screen reader, with the share it started from."""
+        change = self.change
+        if change is None:
+            return "nothing to compare with"
+        then = f"from {self.then_share}% {CHANGE_DAYS} days ago"
+        if change == 0:
+            return f"no change {then}"
+        points = f"{abs(change)} point{'s' if abs(change) != 1 else ''}"
+        return f"{'up' if change > 0 else 'down'} {points} {then}"
+
+
+#: The report's sortable columns: key → what the rows are sorted by (None sorts last).
+_SORT_VALUES: dict[str, Callable[[HardQuestion], float | None]] = {
+    "struggling": lambda row: row.exact_share,
+    "rated": lambda row: row.rated,
+    "average": lambda row: row.average,
+    "change": lambda row: row.change,
+    "number": lambda row: row.question.position,
+}
+DEFAULT_SORT = "-struggling"
+
+
+@dataclass
+class HardReport:
+    rows: list[HardQuestion]
+    sort: str
+    descending: bool
+    learner_count: int
+    topic: Topic | None = None
+    assignment: Assignment | None = None
+    cutoff: datetime | None = None
+
+    @property
+    def query(self) -> dict[str, str]:
+        """The filter and sort as query parameters, for links that keep them."""
+        query = {}
+        if self.topic is not None:
+            query["topic"] = self.topic.slug
+        if self.assignment is not None:
+            query["assignment"] = str(self.assignment.pk)
+        query["sort"] = ("-" if self.descending else "") + self.sort
+        return query
+
+
+def hard_questions(
+    team: Team,
+    *,
+    topic: Topic | None = None,
+    assignment: Assignment | None = None,
+    sort: str = "",
+    now: datetime | None = None,
+) -> HardReport:
+    """One row per live question of the team's scope (of `topic` and/or `assignment` if
+    given) with its learners' level counts and the change over `CHANGE_DAYS` days. Three
+    queries (four with an assignment: its questions), whatever the size of the team."""
+    now = now or timezone.now()
+    banks = [team.bank_id]
+    learner_ids = team.memberships.learners().values("user_id")
+    questions = Question.objects.live_in(banks)
+    if topic is not None:
+        questions = questions.filter(pk__in=topic.questions.values("pk"))
+    if assignment is not None:
+        held = TopicSet.objects.filter(pk=assignment.topic_set_id).question_ids()
+        questions = questions.filter(pk__in=held.get(assignment.topic_set_id, set()))
+
+    by_level = {
+        f"level_{level}": Count(
+            "confidence_marks",
+            filter=Q(confidence_marks__user_id__in=learner_ids, confidence_marks__level=level),
+        )
+        for level, _name in LEVELS
+    }
+    annotated = questions.annotate(**by_level).only("key", "position", "text", "bank_id")
+    rows = {
+        q.pk: HardQuestion(q, [getattr(q, f"level_{level}") for level, _ in LEVELS])
+        for q in annotated.order_by("position", "pk")
+    }
+
+    cutoff = now - timedelta(days=CHANGE_DAYS)
+    for row in _shares_then(learner_ids, questions, cutoff):
+        hard = rows.get(row["question_id"])
+        if hard is not None:
+            hard.then_rated, hard.then_struggling = row["rated"], row["struggling"]
+
+    key, descending = _parse_sort(sort)
+    ordered = _sorted(list(rows.values()), key, descending)
+    learner_count = team.memberships.learners().count()
+    return HardReport(ordered, key, descending, learner_count, topic, assignment, cutoff)
+
+
+def _shares_then(
+    learner_ids: QuerySet[Any, Any], questions: QuerySet[Question], cutoff: datetime
+) -> QuerySet[Any, Any]:
+    """Per question, how many learners had rated it by `cutoff` and how many of them were
+    at Not yet or Shaky then: each learner's latest event before the cutoff counts."""
+    before = ConfidenceEvent.objects.filter(created_at__lt=cutoff)
+    later = before.filter(user_id=OuterRef("user_id"), question_id=OuterRef("question_id")).filter(
+        Q(created_at__gt=OuterRef("created_at"))
+        | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
+    )
+    return (
+        before.filter(user_id__in=learner_ids, question_id__in=questions.values("pk"))
+        .filter(~Exists(later))
+        .values("question_id")
+        .annotate(rated=Count("pk"), struggling=Count("pk", filter=Q(level__in=STRUGGLING_LEVELS)))
+        .order_by()
+    )
+
+
+def _parse_sort(sort: str) -> tuple[str, bool]:
+    key = sort.lstrip("-")
+    if key not in _SORT_VALUES:
+        sort = DEFAULT_SORT
+        key = sort.lstrip("-")
+    return key, sort.startswith("-")
+
+
+def _sorted(rows: list[HardQuestion], key: str, descending: bool) -> list[HardQuestion]:
+    """Rows by `key` (ties in question order, either way); rows without a value (nobody
+    rated it, nothing to compare) come last, in question order."""
+    value = _SORT_VALUES[key]
+    known = [row for row in rows if value(row) is not None]
+    unknown = [row for row in rows if value(row) is None]
+    known.sort(key=lambda row: value(row) or 0, reverse=descending)
+    return known + unknown
+
+
+@dataclass(frozen=True)
+class Header:
+    """A column heading of the report: sortable ones link to their sort."""
+
+    label: str
+    key: str = ""
+    url: str = ""
+    aria_sort: str = ""
+    css_class: str = ""
+
+
+#: The report's columns: (sort key or "" when it does not sort, label, CSS class).
+#: The share and its change come first after the question, so a phone shows them without
+#: scrolling sideways.
+_COLUMNS = [
+    ("number", "Question", "question"),
+    ("struggling", "Not yet or Shaky", "num"),
+    ("change", f"Change ({CHANGE_DAYS} days)", "num"),
+    ("", "Levels 1–5", "spread"),
+    ("rated", "Rated by", "num"),
+    ("average", "Average level", "num"),
+]
+
+
+def report_headers(report: HardReport) -> list[Header]:
+    """The report's column headings. A first click sorts question numbers up and every
+    other column highest first; a click on the sorted column reverses it. Each link keeps
+    the topic and assignment chosen."""
+    headers = []
+    for key, label, css_class in _COLUMNS:
+        if not key:
+            headers.append(Header(label, css_class=css_class))
+            continue
+        sorted_here = report.sort == key
+        if key == "number":
+            descending = sorted_here and not report.descending
+        else:
+            descending = not (sorted_here and report.descending)
+        query = {**report.query, "sort": ("-" if descending else "") + key}
+        aria_sort = ("descending" if report.descending else "ascending") if sorted_here else ""
+        headers.append(Header(label, key, "?" + urlencode(query), aria_sort, css_class))
+    return headers
