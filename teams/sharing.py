@@ -17,10 +17,9 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 
-from accounts.models import User
 from progress.models import COVERED_LEVEL, ConfidenceMark
 from questions.models import Topic, live_in, percent
-from teams.models import Team
+from teams.models import Membership, Team
 
 
 @dataclass(frozen=True)
@@ -34,14 +33,15 @@ class TopicProgress:
     #: pairs ÷ (sharers × questions), which is the same figure, as every sharer has the
     #: same questions to cover.
     percent: int
-    #: The sharers who have covered every question of the topic, by name.
-    covered_by: list[User]
+    #: The sharers (their memberships, users loaded) who have covered every question of
+    #: the topic, by name.
+    covered_by: list[Membership]
 
 
 @dataclass(frozen=True)
 class TeamProgress:
-    #: The learners who share their progress, by name.
-    sharers: list[User]
+    #: The memberships of the learners who share their progress, by name.
+    sharers: list[Membership]
     topics: list[TopicProgress]
 
     @property
@@ -49,8 +49,8 @@ class TeamProgress:
         return len(self.sharers)
 
 
-def _by_name(user: User) -> tuple[str, str]:
-    return (user.shown_name.casefold(), user.username)
+def _by_name(membership: Membership) -> tuple[str, str]:
+    return (membership.user.shown_name.casefold(), membership.user.username)
 
 
 def team_progress(team: Team) -> TeamProgress:
@@ -58,7 +58,7 @@ def team_progress(team: Team) -> TeamProgress:
     of them has covered each topic in full. No per-person figures, no order by progress:
     names are alphabetical."""
     sharing = team.memberships.sharing()
-    sharers = sorted((m.user for m in sharing.select_related("user")), key=_by_name)
+    sharers = sorted(sharing.select_related("user"), key=_by_name)
     banks = [team.bank_id]
     # Topic declares question_count for this annotation; django-stubs takes it for a clash.
     counted = Topic.objects.in_scope(banks).annotate(  # type: ignore[no-redef]
@@ -82,13 +82,13 @@ def team_progress(team: Team) -> TeamProgress:
     result = []
     for topic in topics:
         total = topic.question_count
-        counts = [covered[user.pk, topic.pk] for user in sharers]
+        counts = [covered[member.user_id, topic.pk] for member in sharers]
         result.append(
             TopicProgress(
                 topic=topic,
                 question_count=total,
                 percent=percent(sum(counts), total * len(sharers)),
-                covered_by=[u for u, n in zip(sharers, counts, strict=True) if n >= total],
+                covered_by=[m for m, n in zip(sharers, counts, strict=True) if n >= total],
             )
         )
     return TeamProgress(sharers=sharers, topics=result)

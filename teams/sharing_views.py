@@ -41,7 +41,7 @@ def team_progress(request: AuthenticatedHttpRequest, team_id: int) -> HttpRespon
 
 @require_POST
 @login_required
-def share_my_progress(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
+def share_progress(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     """The caller's own choice, and only theirs: the membership comes from the session's
     user, never from the form."""
     membership = membership_or_404(request, team_id)

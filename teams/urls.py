@@ -72,7 +72,7 @@ urlpatterns = [
     ),
     # Opt-in team progress for learners.
     path("<int:team_id>/progress/", sharing_views.team_progress, name="team_progress"),
-    path("<int:team_id>/progress/share/", sharing_views.share_my_progress, name="share_progress"),
+    path("<int:team_id>/progress/share/", sharing_views.share_progress, name="share_progress"),
     path(
         "<int:team_id>/progress/visibility/",
         sharing_views.team_visibility,

@@ -300,7 +300,9 @@ def test_a_learner_turns_sharing_on_and_off_from_the_team_page(world):
     assert "Your progress in this team" in card
     assert "You do not share your progress with Vision group." in text_of(card)
     assert (
-        "members of Vision group will see which topics you have covered. They never see your notes."
+        "members of Vision group will see your name under each topic you have covered in full, "
+        "and your coverage will count in the team's average for each topic (with few members "
+        "sharing, that average comes close to your own). They never see your notes."
     ) in text_of(card)
     assert "The instructors have not turned team progress on" in text_of(card)
 
@@ -546,3 +548,22 @@ def test_team_progress_queries_stay_flat(sized_team, django_assert_num_queries):
         assert {covered.count(", ") + 1 for _, covered in rows.values()} == {len(learners)}
         assert f"{len(learners)} members share their progress." in text_of(main_of(response))
         assert SECRET_NAME not in main_of(response)
+
+
+def test_only_instructors_see_the_names_as_links_to_each_learners_page(db):
+    topic = make_topic(name="Solo")
+    question = make_question(topics=[topic])
+    teacher = make_user()
+    team = switch_on(make_team(instructor=teacher))
+    ann = make_user(display_name="Ann Ant")
+    add_member(team, ann)
+    mark(ann, question, 4)
+    share(team, ann)
+    page_url = reverse("teams:member_detail", args=[team.pk, membership(team, ann).pk])
+
+    as_instructor = html_of(client_for(teacher).get(progress_url(team)))
+    as_learner = html_of(client_for(ann).get(progress_url(team)))
+
+    assert f'<a href="{page_url}">Ann Ant</a>' in as_instructor
+    assert "Ann Ant" in as_learner
+    assert page_url not in as_learner
