@@ -134,7 +134,14 @@ class ConfidenceEvent(models.Model):
                 condition=Q(level__gte=1, level__lte=5), name="event_level_1_to_5"
             ),
         ]
-        indexes = [models.Index(fields=["user", "created_at"], name="event_user_time")]
+        indexes = [
+            models.Index(fields=["user", "created_at"], name="event_user_time"),
+            # A learner's latest event on a question before a moment: the hard-questions
+            # report's "then" share looks for a later one with NOT EXISTS.
+            models.Index(
+                fields=["user", "question", "created_at"], name="event_user_question_time"
+            ),
+        ]
 
     def __str__(self) -> str:
         return (

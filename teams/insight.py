@@ -32,9 +32,8 @@ LEVELS: list[tuple[int, str]] = [(int(value), str(label)) for value, label in Co
 #: Levels that count as struggling: Not yet and Shaky.
 STRUGGLING_LEVELS = (Confidence.NOT_YET, Confidence.SHAKY)
 
-#: Weeks of activity on the learner page; missing questions shown per assignment.
+#: Weeks of activity on the learner page; questions at Not yet or Shaky listed there.
 ACTIVITY_WEEKS = 12
-MISSING_SHOWN = 20
 LOWEST_SHOWN = 10
 #: How far back the hard-questions report looks for its change column.
 CHANGE_DAYS = 28
@@ -155,14 +154,6 @@ class AssignmentGap:
         return self.progress.total - self.progress.covered
 
     @property
-    def shown(self) -> list[MissingQuestion]:
-        return self.missing[:MISSING_SHOWN]
-
-    @property
-    def more(self) -> int:
-        return max(self.missing_count - MISSING_SHOWN, 0)
-
-    @property
     def is_overdue(self) -> bool:
         due = self.assignment.due_date
         return bool(due and due < timezone.localdate() and self.progress.state != COMPLETE)
@@ -216,8 +207,9 @@ def member_insight(
     team: Team, membership: Membership, *, now: datetime | None = None
 ) -> MemberInsight:
     """Everything the member page shows about one learner of `team`, in ten queries:
-    coverage per topic and overall, the confidence distribution, ratings per week, each
-    assignment with what is missing, and the questions rated lowest."""
+    coverage per topic (topics with questions in the scope) and overall, the confidence
+    distribution, ratings per week, each assignment with every question still missing,
+    and the questions rated Not yet or Shaky, lowest first."""
     now = now or timezone.now()
     banks = [team.bank_id]
     user = membership.user
@@ -234,16 +226,21 @@ def member_insight(
     by_topic: dict[int, dict[int, int]] = defaultdict(dict)
     for row in marks.values("question__topics", "level").annotate(n=Count("pk")).order_by():
         by_topic[row["question__topics"]][row["level"]] = row["n"]
-    topic_rows = [TopicRow(t, t.question_count, _level_counts(by_topic[t.pk])) for t in topics]
+    # A topic can hold only questions out of the scope (another team's, retired ones).
+    topic_rows = [
+        TopicRow(t, t.question_count, _level_counts(by_topic[t.pk]))
+        for t in topics
+        if t.question_count
+    ]
 
     overall = list(marks.values("level").annotate(n=Count("pk"), last=Max("updated_at")).order_by())
     levels = _level_counts({row["level"]: row["n"] for row in overall})
     last_activity = max((row["last"] for row in overall), default=None)
 
     lowest = list(
-        marks.select_related("question").order_by("level", "updated_at", "question__position")[
-            :LOWEST_SHOWN
-        ]
+        marks.filter(level__lt=COVERED_LEVEL)
+        .select_related("question")
+        .order_by("level", "updated_at", "question__position")[:LOWEST_SHOWN]
     )
     return MemberInsight(
         membership=membership,
@@ -468,7 +465,8 @@ def hard_questions(
 ) -> HardReport:
     """One row per live question of the team's scope (of `topic` and/or `assignment` if
     given) with its learners' level counts and the change over `CHANGE_DAYS` days. Three
-    queries (four with an assignment: its questions), whatever the size of the team."""
+    queries (five with an assignment: its questions take two), whatever the size of the
+    team."""
     now = now or timezone.now()
     banks = [team.bank_id]
     learner_ids = team.memberships.learners().values("user_id")

@@ -22,7 +22,14 @@ from accounts.http import AuthenticatedHttpRequest
 from questions.models import Topic
 from studyhub.downloads import attachment, escape_cell
 from teams.crumbs import Crumb, team_crumbs
-from teams.insight import CHANGE_DAYS, LEVELS, HardReport, member_insight, report_headers
+from teams.insight import (
+    CHANGE_DAYS,
+    LEVELS,
+    LOWEST_SHOWN,
+    HardReport,
+    member_insight,
+    report_headers,
+)
 from teams.insight import hard_questions as hard_report
 from teams.models import Assignment, Team
 from teams.permissions import instructor_or_403
@@ -51,6 +58,7 @@ def member_detail(
         "team": team,
         "insight": insight,
         "chart": insight.activity_chart,
+        "lowest_shown": LOWEST_SHOWN,
         "breadcrumbs": [*team_crumbs(team), _dashboard_crumb(team), (name, None)],
     }
     return TemplateResponse(request, "teams/member_detail.html", context)
@@ -91,6 +99,17 @@ def hard_questions(request: AuthenticatedHttpRequest, team_id: int) -> HttpRespo
     return TemplateResponse(request, "teams/hard_questions.html", context)
 
 
+def _csv_filename(team: Team, report: HardReport) -> str:
+    """The team's name, then the topic and the assignment the report is filtered to:
+    "cv-interview-prep-deployment-hard-questions.csv"."""
+    parts = [slugify(team.name) or "team"]
+    if report.topic is not None:
+        parts.append(slugify(report.topic.slug))
+    if report.assignment is not None:
+        parts.append(slugify(report.assignment.topic_set.name))
+    return "-".join(part for part in parts if part) + "-hard-questions.csv"
+
+
 @require_GET
 @login_required
 def hard_questions_csv(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
@@ -122,9 +141,7 @@ def hard_questions_csv(request: AuthenticatedHttpRequest, team_id: int) -> HttpR
         ]
         for row in report.rows
     ]
-    response = attachment(
-        f"{slugify(team.name) or 'team'}-hard-questions.csv", content_type="text/csv; charset=utf-8"
-    )
+    response = attachment(_csv_filename(team, report), content_type="text/csv; charset=utf-8")
     writer = csv.writer(response)
     # Only text can be a formula: numbers, negative changes included, stay numbers.
     for cells in [header, *rows]:

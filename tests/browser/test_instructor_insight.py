@@ -9,10 +9,12 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils.html import strip_tags
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from questions.models import Question, Topic
+from studyhub.markdown import render_markdown
 from teams.demo import DEMO_NOTES, DEMO_TEAM, load_demo_data
 from teams.models import Team
 from tests.browser.conftest import DEVICES, SCREENSHOT_DIR, open_page
@@ -60,13 +62,21 @@ def test_the_member_page_shows_one_learner_in_full(page: Page, demo_team, as_ine
     main = page.get_by_role("main")
     for heading in ["Overall", "Coverage by topic", "Confidence", "Activity", "Assignments"]:
         expect(main.get_by_role("heading", name=heading, exact=True, level=2)).to_be_visible()
-    expect(main.get_by_role("heading", name="Rated lowest", level=2)).to_be_visible()
+    expect(main.get_by_role("heading", name="Rated Not yet or Shaky", level=2)).to_be_visible()
     expect(page.get_by_role("navigation", name="Breadcrumb")).to_contain_text("Dashboard")
 
     topics = page.get_by_role("table", name="Coverage and confidence by topic for Priya Shah")
-    in_scope = Topic.objects.in_scope([demo_team.bank_id])
-    expect(topics.locator("tbody tr")).to_have_count(in_scope.count())
+    banks = [demo_team.bank_id]
+    with_questions = (
+        Topic.objects.in_scope(banks).filter(questions__in=Question.objects.live_in(banks))
+    ).distinct()
+    expect(topics.locator("tbody tr")).to_have_count(with_questions.count())
     expect(topics.get_by_role("link", name="Deployment and efficiency")).to_be_visible()
+    # The section and the table's scrolling frame are two regions with two names.
+    expect(main.get_by_role("region", name="Coverage by topic", exact=True)).to_have_count(1)
+    expect(
+        main.get_by_role("region", name="Coverage and confidence by topic for Priya Shah")
+    ).to_have_count(1)
 
     # What is missing of the first assignment: hidden until asked for, then linked.
     week3 = main.get_by_role("region", name="Week 3: deployment and robustness")
@@ -77,6 +87,13 @@ def test_the_member_page_shows_one_learner_in_full(page: Page, demo_team, as_ine
     expect(listed.first).to_be_visible()
     expect(listed.first.get_by_role("link")).to_have_attribute("href", re.compile(r"/questions/"))
     expect(listed.first).to_contain_text(re.compile(r"Not rated|Not yet|Shaky"))
+    week3_id = demo_team.assignments.get(topic_set__name="Week 3: deployment and robustness").pk
+    team_view = missing.get_by_role("link", name=re.compile("^See how the team does on these"))
+    team_view.click()
+    expect(page).to_have_url(re.compile(rf"\?assignment={week3_id}$"))
+    expect(page.get_by_label("Assignment", exact=True)).to_have_value(str(week3_id))
+    page.go_back()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Priya Shah")
 
     # The weekly numbers behind the chart.
     expect(
@@ -86,15 +103,34 @@ def test_the_member_page_shows_one_learner_in_full(page: Page, demo_team, as_ine
     expect(page.locator(".activity-numbers tbody tr")).to_have_count(12)
 
 
-def test_the_member_page_never_shows_a_note(page: Page, demo_team, as_ines):
+def note_lines() -> list[str]:
+    """Each line of the demo notes as a page shows it once rendered (Markdown gone)."""
+    return [
+        line.strip()
+        for text in DEMO_NOTES.values()
+        for line in strip_tags(render_markdown(text)).splitlines()
+        if line.strip()
+    ]
+
+
+def test_the_member_page_never_shows_a_note(page: Page, demo_team, as_ines, log_in_as):
+    lena = User.objects.get(username="lena")  # Lena has notes on three questions
+    lines = note_lines()
+    assert "Distillation = train a small student on the soft targets of a big teacher." in lines
+    # The lines are what a page showing a note holds: Lena's own question page does.
+    log_in_as(page.context, lena)
+    open_page(page, "progress:question_detail", key="cnn-10")
+    expect(page.locator("body")).to_contain_text(lines[0])
+
+    page.context.clear_cookies()
     as_ines(page.context)
-    open_member(page, demo_team, "lena")  # Lena has notes on three questions
-    expect(page.get_by_role("heading", name="Rated lowest")).to_be_visible()
+    open_member(page, demo_team, "lena")
+    expect(page.get_by_role("heading", name="Rated Not yet or Shaky")).to_be_visible()
     for details in page.locator("details").all():
         details.locator("summary").click()
-    content = page.content()
-    for text in DEMO_NOTES.values():
-        assert text.split("\n")[0][:30] not in content
+    body = page.locator("body")
+    for line in lines:
+        expect(body).not_to_contain_text(line)
     expect(page.locator(".note-badge")).to_have_count(0)
 
 

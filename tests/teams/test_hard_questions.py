@@ -10,13 +10,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from progress.models import ConfidenceEvent
+from teams.insight import hard_questions
 from tests.factories import make_question, make_topic, make_user, mark
 from tests.pages import csv_rows, html_of, squash, table_rows
 from tests.teams.factories import NOTE_TEXT, bulk_learners, make_assignment, make_team
+from tests.teams.test_member_detail import landmark_names
 
 #: Between the world's two due dates; 28 days earlier is 10 Feb, after all the world's marks.
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -293,6 +296,28 @@ def test_the_csv_has_the_filter_and_order_on_screen(world, instructor_client):
     assert [row[0] for row in csv_rows(response)[1:]] == ["1", "2", "3"]
 
 
+@pytest.mark.parametrize(
+    ("params", "filename"),
+    [
+        ({}, "vision-group-hard-questions.csv"),
+        ({"topic": "alpha"}, "vision-group-alpha-hard-questions.csv"),
+        ({"assignment": "mixed"}, "vision-group-gamma-and-q4-hard-questions.csv"),
+        (
+            {"topic": "beta", "assignment": "week1"},
+            "vision-group-beta-week-1-alpha-hard-questions.csv",
+        ),
+        ({"topic": "no-such-topic", "assignment": "999999"}, "vision-group-hard-questions.csv"),
+    ],
+)
+def test_the_csv_is_named_after_its_filter(world, instructor_client, params, filename):
+    if params.get("assignment") in ("mixed", "week1"):
+        params = {**params, "assignment": getattr(world, params["assignment"]).pk}
+    response = instructor_client.get(
+        reverse("teams:hard_questions_csv", args=[world.team.pk]), params
+    )
+    assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
+
+
 def test_the_csv_has_every_row_not_one_page(world, instructor_client):
     many = make_topic(slug="many", name="Many")
     for n in range(53):
@@ -321,6 +346,13 @@ def test_only_the_teams_instructors_may_open_it(world, name):
     instructor = Client()
     instructor.force_login(world.instructor)
     assert instructor.post(url).status_code == 405
+
+
+def test_no_two_regions_share_a_name(world, instructor_client):
+    names = landmark_names(html_of(instructor_client.get(report_url(world.team))))
+    assert "Questions" in names
+    assert "Questions by how many learners rate them Not yet or Shaky" in names  # the table
+    assert len(names) == len(set(names)), names
 
 
 def test_no_note_shows(world, instructor_client):
@@ -387,6 +419,27 @@ class Scaled:
 @pytest.fixture(params=SIZES, ids=[f"{m}learners-{t}topics" for m, t in SIZES])
 def scaled(request, db) -> Scaled:
     return Scaled(*request.param)
+
+
+def test_the_report_itself_reads_three_queries_five_with_an_assignment(
+    scaled, django_assert_num_queries
+):
+    with django_assert_num_queries(3):
+        report = hard_questions(scaled.team, topic=scaled.topics[1])
+    assert len(report.rows) == 2
+    with django_assert_num_queries(5):
+        report = hard_questions(scaled.team, assignment=scaled.assignment)
+    assert len(report.rows) == 3 * 2 + 2
+
+
+def test_each_learners_latest_event_on_a_question_has_an_index(db):
+    """The shares then look up a learner's events on one question before a moment."""
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, ConfidenceEvent._meta.db_table)
+    index = found.get("event_user_question_time")
+    assert index is not None, sorted(found)
+    assert index["index"]
+    assert index["columns"] == ["user_id", "question_id", "created_at"]
 
 
 def test_hard_questions_queries(scaled, django_assert_num_queries):

@@ -93,6 +93,43 @@ def test_coverage_per_topic_with_the_levels_of_its_marks(world, instructor_clien
         assert f'href="{reverse("teams:team_topic", args=[world.team.pk, slug])}"' in html
 
 
+def test_topics_without_questions_in_the_scope_are_left_out(world, instructor_client):
+    theirs = make_topic(slug="theirs", name="Theirs only", position=4)
+    make_question(position=6, topics=[theirs], bank=world.other_team.bank)
+    make_question(position=7, topics=[theirs], retired_at=NOW)
+    make_topic(slug="empty", name="Empty", position=5)
+    html = page_of(instructor_client, world, world.bo)
+    assert [row[0] for row in table_rows(html, "member-topics")[1:]] == ["Alpha", "Beta", "Gamma"]
+    assert "0 of 0" not in squash(html)
+
+
+def landmark_names(html: str) -> list[str]:
+    """The accessible name of every <section> and role="region" element named by
+    aria-labelledby (the text of the element it points to) or aria-label."""
+    names = []
+    for tag in re.findall(r"<(?:section|div)\b[^>]*>", html):
+        if not tag.startswith("<section") and 'role="region"' not in tag:
+            continue
+        if label := re.search(r'aria-label="([^"]*)"', tag):
+            names.append(label.group(1))
+        elif labelled_by := re.search(r'aria-labelledby="([^"]*)"', tag):
+            target = re.search(
+                rf'<(\w+)\b[^>]*\bid="{re.escape(labelled_by.group(1))}"[^>]*>(.*?)</\1>',
+                html,
+                re.S,
+            )
+            assert target, f"aria-labelledby points at nothing: {tag}"
+            names.append(squash(target.group(2)))
+    return names
+
+
+def test_no_two_regions_share_a_name(world, instructor_client):
+    names = landmark_names(page_of(instructor_client, world, world.bo))
+    assert "Coverage by topic" in names
+    assert "Coverage and confidence by topic for Bo Chen" in names  # the scrolling table
+    assert len(names) == len(set(names)), names
+
+
 def test_the_confidence_distribution_counts_every_question_of_the_scope(world, instructor_client):
     rows = table_rows(page_of(instructor_client, world, world.ada), "level-table")
     # Ada: q1=5 q2=4 q3=3 q4=4, q5 not rated.
@@ -192,7 +229,7 @@ def test_each_assignment_with_its_status_and_what_is_missing(world, instructor_c
     assert "Not started · 0 of 2 covered" in squash(assignment_block(html, world.mixed))
 
 
-def test_what_is_missing_shows_the_first_twenty(world, instructor_client):
+def test_what_is_missing_lists_every_question(world, instructor_client):
     big = make_topic(slug="big", name="Big", position=9)
     questions = [
         make_question(key=f"big-{n}", position=100 + n, text=f"Big question {n}?", topics=[big])
@@ -203,10 +240,24 @@ def test_what_is_missing_shows_the_first_twenty(world, instructor_client):
     assignment = make_assignment(world.team, name="Everything big", topics=[big])
     block = assignment_block(page_of(instructor_client, world, world.dee), assignment)
     items = missing_items(block)
-    assert len(items) == 20
-    assert items[:2] == ["Q101 Big question 1? Not yet", "Q102 Big question 2? Not rated"]
     assert "Missing: 24 questions" in squash(block)
-    assert "and 4 more." in squash(block)
+    assert len(items) == 24
+    assert items[:2] == ["Q101 Big question 1? Not yet", "Q102 Big question 2? Not rated"]
+    assert items[-1] == "Q124 Big question 24? Not rated"
+    assert "more." not in squash(block)
+
+
+def test_what_is_missing_links_to_how_the_team_does_on_it(world, instructor_client):
+    html = page_of(instructor_client, world, world.bo)
+    week1 = assignment_block(html, world.week1)
+    details = re.search(r'<details class="missing">.*?</details>', week1, re.S).group(0)
+    report = reverse("teams:hard_questions", args=[world.team.pk])
+    link = re.search(rf'<a href="{report}\?assignment={world.week1.pk}">(.*?)</a>', details, re.S)
+    assert link, "no link to the hard questions of the assignment"
+    assert squash(link.group(1)) == "See how the team does on these questions of Week 1: alpha"
+    # Nothing missing, nothing to link.
+    ada = assignment_block(page_of(instructor_client, world, world.ada), world.week1)
+    assert report not in ada
 
 
 def test_a_team_without_assignments(db):
@@ -219,6 +270,7 @@ def test_a_team_without_assignments(db):
     )
     assert "Nothing assigned yet." in html
     assert "No questions rated yet." in html
+    assert "Nothing rated below Okay." not in html
     assert "0 ratings in the last 12 weeks." in squash(html)
 
 
@@ -227,15 +279,27 @@ def lowest(html: str) -> list[str]:
     return [squash(li) for li in re.findall(r"<li>(.*?)</li>", block, re.S)]
 
 
-def test_the_questions_rated_lowest_oldest_first_among_equals(world, instructor_client):
-    # Dee: q4=1, then q1 q2 (both Okay) and q5=4 on T0+2d. Q1 is rated again later.
-    mark(world.dee, world.q[1], 3, at=T0 + timedelta(days=5))
-    assert lowest(page_of(instructor_client, world, world.dee)) == [
+def test_the_questions_rated_not_yet_or_shaky_oldest_first_among_equals(world, instructor_client):
+    # Dee: q4=1, then q1 q2 (both Okay) and q5=4 on T0+2d. Q1 and Q2 drop to Shaky later,
+    # Q1 first; Okay and above are not listed.
+    mark(world.dee, world.q[2], 2, at=T0 + timedelta(days=6))
+    mark(world.dee, world.q[1], 2, at=T0 + timedelta(days=5))
+    html = page_of(instructor_client, world, world.dee)
+    assert lowest(html) == [
         "Q4 World question 4? Not yet rated 3 Feb 2026",
-        "Q2 World question 2? Okay rated 3 Feb 2026",
-        "Q1 World question 1? Okay rated 6 Feb 2026",
-        "Q5 World question 5? Confident rated 3 Feb 2026",
+        "Q1 World question 1? Shaky rated 6 Feb 2026",
+        "Q2 World question 2? Shaky rated 7 Feb 2026",
     ]
+    block = squash(section(html, "lowest-heading", attr="aria-labelledby"))
+    assert block.startswith("Rated Not yet or Shaky Not yet first, then Shaky;")
+
+
+def test_a_learner_with_only_good_marks_has_nothing_rated_below_okay(world, instructor_client):
+    # Ada: q1=5 q2=4 q3=3 q4=4.
+    html = page_of(instructor_client, world, world.ada)
+    assert lowest(html) == []
+    block = squash(section(html, "lowest-heading", attr="aria-labelledby"))
+    assert block == "Rated Not yet or Shaky Nothing rated below Okay."
 
 
 def test_at_most_ten_lowest(world, instructor_client):
@@ -257,7 +321,8 @@ def test_retired_and_other_banks_questions_do_not_count(world, instructor_client
     html = page_of(instructor_client, world, world.ada)
     assert "5 of 6 · 83%" in squash(section(html, "overall-heading", attr="aria-labelledby"))
     assert table_rows(html, "member-topics")[1][:2] == ["Alpha", "4 of 4 · 100%"]
-    assert "Not yet" not in squash(section(html, "lowest-heading", attr="aria-labelledby"))
+    assert lowest(html) == []
+    assert "Nothing rated below Okay." in html
     # This week's two ratings on the retired and the other bank's questions are not activity.
     assert activity(html)[-1][1] == "1"
 
