@@ -203,10 +203,12 @@ def team_matrix(
     then those reached only through its single questions) and every figure, "Overall"
     included, counts the assignment's questions only, so it agrees with the assignment's
     Complete / In progress / Not started lists; `others` adds the remaining topics after
-    them, with whole-topic figures. `levels` counts each cell's marks at each level.
+    them, with whole-topic figures. `levels` counts each cell's marks at each level. A
+    topic with no question the team sees (only another team's or retired ones) is no
+    column: it would read 0/0.
 
-    Five queries, seven filtered to an assignment, whatever the number of members,
-    topics, questions or assignments.
+    Five queries, six filtered to an assignment (its questions take two instead of the
+    bank's count), whatever the number of members, topics, questions or assignments.
     """
     now = now or timezone.now()
     members = list(team.memberships.learners().select_related("user"))
@@ -364,17 +366,26 @@ def _with_place_in_set(
 
 def _columns(topics: list[Topic], held: set[int] | None, *, others: bool) -> list[Column]:
     """The grid's topic columns: every topic; or the assignment's whole topics, then the
-    topics only its single questions reach, then (with `others`) the rest."""
+    topics only its single questions reach, then (with `others`) the rest. Only topics
+    with questions to count: a column of none would read 0/0."""
     if held is None:
-        return [Column(t, t.question_count) for t in topics]
-    whole = [Column(t, t.held_count) for t in topics if t.whole]  # type: ignore[attr-defined]
+        return [Column(t, t.question_count) for t in topics if t.question_count]
+    whole = [
+        Column(t, t.held_count)  # type: ignore[attr-defined]
+        for t in topics
+        if t.whole and t.held_count  # type: ignore[attr-defined]
+    ]
     via_single = [
         Column(t, t.held_count)  # type: ignore[attr-defined]
         for t in topics
         if t.via_single and not t.whole  # type: ignore[attr-defined]
     ]
-    chosen = {c.topic.pk for c in [*whole, *via_single]}
-    rest = [Column(t, t.question_count, False) for t in topics if t.pk not in chosen]
+    chosen = {t.pk for t in topics if t.whole or t.via_single}  # type: ignore[attr-defined]
+    rest = [
+        Column(t, t.question_count, False)
+        for t in topics
+        if t.pk not in chosen and t.question_count
+    ]
     return [*whole, *via_single, *(rest if others else [])]
 
 
@@ -552,14 +563,3 @@ def weakest_questions(team: Team, topic: Topic, limit: int = 5) -> list[Question
         )
         .order_by("covered_by", "rated_by", "position")[:limit]
     )
-
-
-def topic_ids_of_set(topic_set: TopicSet) -> set[int]:
-    """Topics an assignment touches: its whole topics and those of its single questions."""
-    whole = set(topic_set.topics.values_list("pk", flat=True))
-    singles = set(
-        Question.topics.through.objects.filter(question__topic_sets=topic_set).values_list(
-            "topic_id", flat=True
-        )
-    )
-    return whole | singles

@@ -421,6 +421,7 @@ def team_dashboard(request: AuthenticatedHttpRequest, team_id: int) -> HttpRespo
         "assignments": assignments,
         "selected": selected,
         "csv_query": _csv_query(matrix),
+        "fragment": fragment,
         "statuses": [] if fragment else assignment_statuses(team, assignments),
         "topics": Topic.objects.in_scope([team.bank_id]).order_by("position", "name"),
         "breadcrumbs": [*team_crumbs(team), ("Dashboard", None)],
@@ -500,13 +501,18 @@ def team_matrix_csv(request: AuthenticatedHttpRequest, team_id: int) -> HttpResp
         others=request.GET.get("others") == "1",
         sort=request.GET.get("sort", ""),
     )
-    filename = f"{slugify(team.name) or 'team'}-coverage.csv"
-    return _csv_response(filename, *_coverage_table(matrix))
+    name = slugify(team.name) or "team"
+    if matrix.assignment is not None:
+        name += "-" + (slugify(matrix.assignment.topic_set.name) or "assignment")
+    return _csv_response(f"{name}-coverage.csv", *_coverage_table(matrix))
 
 
 def _coverage_table(matrix: Matrix) -> tuple[list[str], Iterator[list]]:
     filtered = matrix.assignment is not None
-    header = ["Member", "Username", "Covered", "Questions", "Coverage %"]
+    # Filtered, the totals count the assignment's questions only, and say so.
+    totals = ["Covered", "Questions", "Coverage %"]
+    header = ["Member", "Username"]
+    header += [f"{h} (assignment)" for h in totals] if filtered else totals
     header += ["Status"] if filtered else []
     header.append("Last activity")
     header += [

@@ -38,8 +38,8 @@ def demo_team(bank_server) -> Team:
 def open_grid(new_context, log_in_as, demo_team):
     """Open the demo team's dashboard as Ines on a device of DEVICES ("phone", "desktop")."""
 
-    def open_it(device: str, scheme: str = "light") -> Page:
-        context = new_context(color_scheme=scheme, **DEVICES[device])
+    def open_it(device: str, scheme: str = "light", **options) -> Page:
+        context = new_context(color_scheme=scheme, **DEVICES[device], **options)
         log_in_as(context, User.objects.get(username="ines"))
         page = context.new_page()
         open_page(page, "teams:team_dashboard", team_id=demo_team.pk)
@@ -51,6 +51,14 @@ def open_grid(new_context, log_in_as, demo_team):
 
 def grid(page: Page) -> Locator:
     return page.get_by_role("table", name=re.compile(r"^Learners by topic coverage"))
+
+
+def choose_assignment(page: Page, option: str) -> None:
+    page.get_by_label("Assignment", exact=True).select_option(label=option)
+
+
+def others_box(page: Page) -> Locator:
+    return page.get_by_role("checkbox", name="Also show other topics")
 
 
 def frame(page: Page) -> Locator:
@@ -84,14 +92,69 @@ def test_every_topic_fits_a_desktop_without_scrolling_sideways(open_grid, demo_t
     screenshot(page, "desktop")
 
     # An assignment's columns, its Status, and the option to add the other topics.
-    page.get_by_label("Topics", exact=True).select_option(label=f"Topics of “{WEEK3}”")
+    choose_assignment(page, f"“{WEEK3}”")
     expect(grid(page)).to_have_accessible_name(re.compile(rf"topics of {re.escape(WEEK3)}$"))
     wait_for_htmx(page)
     page.get_by_label("Also show other topics").check()
     expect(page).to_have_url(re.compile(r"[?&]others=1(&|$)"))
     expect(headers.filter(has_text="*")).to_have_count(len(topics) - 2)
     wait_for_htmx(page)
+    # Status and every topic, the assignment's and the others, still fit.
+    expect(headers).to_have_count(4 + len(topics))
+    scroll_width, client_width = overflow(frame(page))
+    assert scroll_width <= client_width, f"the grid scrolls: {scroll_width} > {client_width}px"
     screenshot(page, "desktop-assignment-and-others")
+
+
+def test_other_topics_are_offered_once_an_assignment_is_chosen(open_grid, demo_team):
+    page = open_grid("desktop")
+    headers = grid(page).get_by_role("columnheader")
+    topic_count = Topic.objects.in_scope([demo_team.bank_id]).count()
+    expect(others_box(page)).to_have_count(0)  # nothing to add to with every topic shown
+    choose_assignment(page, f"“{WEEK3}”")
+    expect(others_box(page)).to_be_visible()
+    expect(others_box(page)).not_to_be_checked()
+    wait_for_htmx(page)
+    # Ticked from the keyboard: the swap that adds the topics keeps the box focused.
+    others_box(page).focus()
+    page.keyboard.press("Space")
+    expect(page).to_have_url(re.compile(r"[?&]others=1(&|$)"))
+    expect(headers).to_have_count(4 + topic_count)
+    wait_for_htmx(page)
+    expect(others_box(page)).to_be_checked()
+    expect(others_box(page)).to_be_focused()
+    # Drawn as levels, every topic still fits the desktop.
+    page.get_by_label("confidence levels").check()
+    rows = grid(page).locator("tbody tr").count()
+    expect(grid(page).locator(".level-bar")).to_have_count(rows * topic_count)
+    wait_for_htmx(page)
+    scroll_width, client_width = overflow(frame(page))
+    assert scroll_width <= client_width, f"the grid scrolls: {scroll_width} > {client_width}px"
+    # Back to every topic: the option goes again, and the grid has no Status.
+    choose_assignment(page, "None: every topic")
+    expect(others_box(page)).to_have_count(0)
+    expect(headers).to_have_count(3 + topic_count)
+    wait_for_htmx(page)
+
+
+def test_other_topics_are_offered_with_an_assignment_without_javascript(open_grid, demo_team):
+    page = open_grid("desktop", java_script_enabled=False)
+    headers = grid(page).get_by_role("columnheader")
+    topic_count = Topic.objects.in_scope([demo_team.bank_id]).count()
+    expect(others_box(page)).to_have_count(0)
+    choose_assignment(page, f"“{WEEK3}”")
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(r"[?&]assignment=\d+(&|$)"))
+    expect(grid(page).get_by_role("columnheader", name="Status")).to_be_visible()
+    others_box(page).check()
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(r"[?&]others=1(&|$)"))
+    expect(headers).to_have_count(4 + topic_count)
+    expect(others_box(page)).to_be_checked()
+    choose_assignment(page, "None: every topic")
+    page.get_by_role("button", name="Show").click()
+    expect(headers).to_have_count(3 + topic_count)
+    expect(others_box(page)).to_have_count(0)
 
 
 def test_the_member_column_stays_in_view_when_a_phone_scrolls_the_grid(open_grid):
@@ -144,7 +207,7 @@ def test_the_levels_view_draws_a_bar_in_every_cell(open_grid, demo_team):
 
 def test_the_filtered_grid_says_what_the_assignment_lists_say(open_grid):
     page = open_grid("desktop")
-    page.get_by_label("Topics", exact=True).select_option(label=f"Topics of “{WEEK3}”")
+    choose_assignment(page, f"“{WEEK3}”")
     expect(grid(page).get_by_role("columnheader")).to_have_text(
         [
             "Member",
@@ -178,7 +241,7 @@ def test_the_dashboard_is_accessible_in_both_views(open_grid, scheme):
     expect(grid(page).locator(".level-bar").first).to_be_visible()
     wait_for_htmx(page)
     assert_accessible(page, f"team dashboard, levels ({scheme})")
-    page.get_by_label("Topics", exact=True).select_option(label=f"Topics of “{WEEK3}”")
+    choose_assignment(page, f"“{WEEK3}”")
     expect(grid(page).get_by_role("columnheader", name="Status")).to_be_visible()
     page.get_by_label("Also show other topics").check()
     expect(page).to_have_url(re.compile(r"[?&]others=1(&|$)"))

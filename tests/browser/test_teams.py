@@ -295,7 +295,7 @@ def test_instructor_assigns_a_set_and_a_learner_joins_by_invite(new_context, ban
     # Choosing the assignment keeps only its topics, in place; the sort is kept.
     assignment = Assignment.objects.get(team=team)
     instructor.evaluate("window.__marker = 1")
-    instructor.get_by_label("Topics", exact=True).select_option(label=f"Topics of “{SET_NAME}”")
+    instructor.get_by_label("Assignment", exact=True).select_option(label=f"“{SET_NAME}”")
     expect(instructor).to_have_url(re.compile(rf"[?&]assignment={assignment.pk}(&|$)"))
     expect(matrix_table(instructor).get_by_role("columnheader")).to_have_text(
         [
@@ -310,7 +310,7 @@ def test_instructor_assigns_a_set_and_a_learner_joins_by_invite(new_context, ban
     expect(member_names(instructor)).to_have_text(["Zed Zero", "Bo Brown", "Nia New"])
     expect(matrix_cell(instructor, "Nia New", DEPLOYMENT)).to_have_text(covered_of(5, 5))
     wait_for_htmx(instructor)
-    assert instructor.evaluate("window.__marker") == 1, "choosing the topics reloaded the page"
+    assert instructor.evaluate("window.__marker") == 1, "choosing the assignment reloaded the page"
 
 
 # --- 2. axe on every team page ------------------------------------------------------------
@@ -436,7 +436,7 @@ def team_dashboard(page: Page, w: TeamWorld) -> None:
 
 def team_dashboard_filtered(page: Page, w: TeamWorld) -> None:
     team_dashboard(page, w)
-    page.get_by_label("Topics", exact=True).select_option(label=f"Topics of “{SET_NAME}”")
+    page.get_by_label("Assignment", exact=True).select_option(label=f"“{SET_NAME}”")
     expect(matrix_table(page)).to_have_accessible_name(re.compile(rf"topics of {SET_NAME}$"))
     wait_for_htmx(page)
 

@@ -29,28 +29,40 @@ from tests.teams.test_team_dashboard import grid_of
 # --- Random small worlds ----------------------------------------------------------------
 
 #: Where a question lives: the library, this team's bank, another team's bank, or retired.
-PLACES = ["library", "own", "theirs", "retired"]
+PLACES = ["library", "own", "theirs"]
+QUESTION_PLACES = [*PLACES, "retired"]
 
 
 @dataclass(frozen=True)
 class Plan:
-    topics: int
+    #: Per topic: where it lives (a topic of another team's bank is never a column).
+    topics: list[str]
     #: Per question: its topics (indexes, at least one) and where it lives.
     questions: list[tuple[frozenset[int], str]]
     #: Per learner: question index -> level.
     marks: list[dict[int, int]]
+    #: Whole topics of the assignment: of those the team sees, as the set's form offers.
     whole: frozenset[int]
     singles: frozenset[int]
+
+    @property
+    def seen_topics(self) -> list[int]:
+        return [t for t, place in enumerate(self.topics) if place != "theirs"]
+
+    @property
+    def live(self) -> set[int]:
+        """The questions the team counts: the library's and its own, none retired."""
+        return {i for i, (_, place) in enumerate(self.questions) if place in ("library", "own")}
 
 
 @st.composite
 def plans(draw) -> Plan:
-    topics = draw(st.integers(1, 4))
+    topics = draw(st.lists(st.sampled_from(PLACES), min_size=1, max_size=4))
     questions = draw(
         st.lists(
             st.tuples(
-                st.frozensets(st.integers(0, topics - 1), min_size=1),
-                st.sampled_from(PLACES),
+                st.frozensets(st.integers(0, len(topics) - 1), min_size=1),
+                st.sampled_from(QUESTION_PLACES),
             ),
             min_size=1,
             max_size=8,
@@ -60,7 +72,8 @@ def plans(draw) -> Plan:
     marks = draw(
         st.lists(st.dictionaries(indexes, st.integers(1, 5), max_size=8), min_size=1, max_size=3)
     )
-    whole = draw(st.frozensets(st.integers(0, topics - 1)))
+    seen = [t for t, place in enumerate(topics) if place != "theirs"]
+    whole = draw(st.frozensets(st.sampled_from(seen))) if seen else frozenset()
     singles = draw(st.frozensets(indexes))
     return Plan(topics, questions, marks, whole, singles)
 
@@ -68,11 +81,11 @@ def plans(draw) -> Plan:
 def build(plan: Plan) -> tuple[Team, Assignment, list[Topic], list[Question]]:
     team = make_team("Random", instructor=make_user())
     other = make_team("Theirs")
-    topics = [make_topic(position=i) for i in range(plan.topics)]
+    banks = {"own": team.bank, "theirs": other.bank}
+    topics = [make_topic(position=i, bank=banks.get(place)) for i, place in enumerate(plan.topics)]
     questions = []
     for number, (topic_indexes, place) in enumerate(plan.questions):
-        bank = {"own": team.bank, "theirs": other.bank}.get(place)
-        question = make_question(topics=[topics[i] for i in topic_indexes], bank=bank)
+        question = make_question(topics=[topics[i] for i in topic_indexes], bank=banks.get(place))
         if place == "retired":
             Question.objects.filter(pk=question.pk).update(retired_at=timezone.now())
         questions.append(question)
@@ -90,22 +103,53 @@ def build(plan: Plan) -> tuple[Team, Assignment, list[Topic], list[Question]]:
     return team, assignment, topics, questions
 
 
-def expected_grid(plan: Plan) -> tuple[list[int], dict[int, int], list[list[int]], set[int]]:
-    """Worked out from the plan alone: the assignment's questions (indexes), each
-    column's topic (index) and total, and each learner's covered count per column."""
-    live = {i for i, (_, place) in enumerate(plan.questions) if place in ("library", "own")}
-    held = {i for i in live if plan.questions[i][0] & plan.whole} | (plan.singles & live)
-    via_single = {t for i in plan.singles & live for t in plan.questions[i][0]}
-    columns = sorted(plan.whole) + sorted(via_single - plan.whole)
-    totals = {t: sum(1 for i in held if t in plan.questions[i][0]) for t in columns}
-    covered = [
-        [
-            sum(1 for i in held if t in plan.questions[i][0] and levels.get(i, 0) >= COVERED_LEVEL)
-            for t in columns
+@dataclass
+class Expected:
+    """A grid worked out from the plan alone: its columns (topic indexes), each one's
+    total, each learner's covered count per column, and the questions counted."""
+
+    columns: list[int]
+    totals: list[int]
+    covered: list[list[int]]
+    questions: set[int]
+
+
+def expected_grid(plan: Plan, *, assignment: bool = True, others: bool = False) -> Expected:
+    """Unfiltered, every topic the team sees over its live questions; filtered, the
+    assignment's topics over its questions, then (with `others`) the remaining topics
+    over all of theirs. A topic with nothing to count is no column."""
+    live = plan.live
+    if assignment:
+        held = {i for i in live if plan.questions[i][0] & plan.whole} | (plan.singles & live)
+    else:
+        held = live
+    seen = plan.seen_topics
+
+    def count(t: int, questions: set[int], levels: dict[int, int] | None = None) -> int:
+        return sum(
+            1
+            for i in questions
+            if t in plan.questions[i][0] and (levels is None or levels.get(i, 0) >= COVERED_LEVEL)
+        )
+
+    # (topic, the questions its column counts)
+    if assignment:
+        via_single = {t for i in plan.singles & live for t in plan.questions[i][0]}
+        chosen = [t for t in seen if t in plan.whole] + [
+            t for t in seen if t in via_single and t not in plan.whole
         ]
-        for levels in plan.marks
-    ]
-    return columns, totals, covered, held
+        columns = [(t, held) for t in chosen]
+        if others:
+            columns += [(t, live) for t in seen if t not in plan.whole | via_single]
+    else:
+        columns = [(t, live) for t in seen]
+    columns = [(t, questions) for t, questions in columns if count(t, questions)]
+    return Expected(
+        [t for t, _ in columns],
+        [count(t, questions) for t, questions in columns],
+        [[count(t, questions, levels) for t, questions in columns] for levels in plan.marks],
+        held,
+    )
 
 
 @settings(
@@ -117,37 +161,45 @@ def expected_grid(plan: Plan) -> tuple[list[int], dict[int, int], list[list[int]
 def test_every_figure_of_the_filtered_grid_agrees_with_the_assignment(db, plan):
     with transaction.atomic():
         team, assignment, topics, questions = build(plan)
-        matrix = team_matrix(team, assignment=assignment, sort="name")
         statuses = {
             s.membership.user_id: s
             for s in progress_of_learners(team, assignment.topic_set.question_ids())
         }
-        columns, totals, covered, held = expected_grid(plan)
-
-        assert [c.topic for c in matrix.columns] == [topics[t] for t in columns]
-        assert [c.total for c in matrix.columns] == [totals[t] for t in columns]
-        assert matrix.question_count == len(held)
-        by_user = {row.membership.user_id: row for row in matrix.rows}
         learners = list(team.memberships.learners().order_by("pk"))
-        for membership, expected in zip(learners, covered, strict=True):
-            row = by_user[membership.user_id]
-            status = statuses[membership.user_id].progress
-            # Overall and Status, as the assignment's lists count them.
-            assert (row.covered, row.total, row.state) == (
-                status.covered,
-                status.total,
-                status.state,
-            )
-            assert [cell.covered for cell in row.cells] == expected
-            assert [cell.total for cell in row.cells] == [totals[t] for t in columns]
-        # The levels view counts the same marks, level by level.
-        levels = team_matrix(team, assignment=assignment, levels=True)
-        for row in levels.rows:
-            coverage = by_user[row.membership.user_id]
-            for cell, plain in zip(row.cells, coverage.cells, strict=True):
-                assert cell.levels is not None
-                assert sum(cell.levels[COVERED_LEVEL - 1 :]) == plain.covered == cell.covered
-                assert 0 <= cell.unrated <= cell.total
+        for chosen, others in ((assignment, False), (assignment, True), (None, False)):
+            matrix = team_matrix(team, assignment=chosen, others=others, sort="name")
+            expected = expected_grid(plan, assignment=chosen is not None, others=others)
+            assert [c.topic for c in matrix.columns] == [topics[t] for t in expected.columns]
+            assert [c.total for c in matrix.columns] == expected.totals
+            assert all(c.total for c in matrix.columns)  # no "0/0" column
+            assert matrix.question_count == len(expected.questions)
+            by_user = {row.membership.user_id: row for row in matrix.rows}
+            for membership, covered, marks in zip(
+                learners, expected.covered, plan.marks, strict=True
+            ):
+                row = by_user[membership.user_id]
+                assert [cell.covered for cell in row.cells] == covered
+                assert [cell.total for cell in row.cells] == expected.totals
+                if chosen is None:
+                    assert row.covered == sum(
+                        1 for i in expected.questions if marks.get(i, 0) >= COVERED_LEVEL
+                    )
+                else:
+                    # Overall and Status, as the assignment's lists count them.
+                    status = statuses[membership.user_id].progress
+                    assert (row.covered, row.total, row.state) == (
+                        status.covered,
+                        status.total,
+                        status.state,
+                    )
+            # The levels view counts the same marks, level by level.
+            levels = team_matrix(team, assignment=chosen, others=others, levels=True)
+            for row in levels.rows:
+                coverage = by_user[row.membership.user_id]
+                for cell, plain in zip(row.cells, coverage.cells, strict=True):
+                    assert cell.levels is not None
+                    assert sum(cell.levels[COVERED_LEVEL - 1 :]) == plain.covered == cell.covered
+                    assert 0 <= cell.unrated <= cell.total
         transaction.set_rollback(True)
 
 

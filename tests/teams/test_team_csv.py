@@ -19,6 +19,16 @@ from tests.teams.test_team_dashboard import grid_of
 
 FRESH_HEADER = "Fresh (covered, not yet due)"
 COVERAGE_HEADER = ["Member", "Username", "Covered", "Questions", "Coverage %", "Last activity"]
+#: Filtered to an assignment, the totals are over its questions, and the header says so.
+FILTERED_HEADER = [
+    "Member",
+    "Username",
+    "Covered (assignment)",
+    "Questions (assignment)",
+    "Coverage % (assignment)",
+    "Status",
+    "Last activity",
+]
 STATUS_HEADER = [
     "Member",
     "Username",
@@ -80,24 +90,41 @@ def test_the_coverage_csv_follows_the_dashboards_topic_filter(world, instructor_
     rows = csv_rows(
         coverage_csv(instructor_client, world.team, assignment=world.week1.pk, sort="-alpha")
     )
-    assert rows[0] == [
-        *COVERAGE_HEADER[:5],
-        "Status",
-        "Last activity",
-        "Alpha (of 3)",
-        FRESH_HEADER,
-    ]
+    assert rows[0] == [*FILTERED_HEADER, "Alpha (of 3)", FRESH_HEADER]
     assert rows[1:] == [
         ["Ada Lovelace", "ada", "3", "3", "100", "complete", "2026-02-02", "3", "0"],
         ["Dee Evans", "dee", "2", "3", "66", "in progress", "2026-02-03", "2", "0"],
         ["Bo Chen", "bo", "1", "3", "33", "in progress", "2026-02-04", "1", "0"],
         ["Cy Diaz", "cy", "0", "3", "0", "not started", "", "0", "0"],
     ]
-    # Another team's assignment, or none, filters nothing.
+    # Another team's assignment, or none, filters nothing: the whole bank's name and header.
     theirs = make_assignment(world.other_team, topics=[world.gamma])
     for value in (theirs.pk, "", "abc", "²"):  # "²" is a digit to str.isdigit, not to int
-        header = csv_rows(coverage_csv(instructor_client, world.team, assignment=value))[0]
+        response = coverage_csv(instructor_client, world.team, assignment=value)
+        assert response["Content-Disposition"] == (
+            'attachment; filename="vision-group-coverage.csv"'
+        )
+        header = csv_rows(response)[0]
+        assert header[:6] == COVERAGE_HEADER
         assert header[6:9] == ["Alpha (of 3)", "Beta (of 2)", "Gamma (of 1)"]
+
+
+def test_a_filtered_csv_is_named_after_the_team_and_the_assignment(world, instructor_client):
+    for assignment, slug in ((world.week1, "week-1-alpha"), (world.mixed, "gamma-and-q4")):
+        for others in ("", "1"):
+            response = coverage_csv(
+                instructor_client, world.team, assignment=assignment.pk, others=others
+            )
+            assert response["Content-Disposition"] == (
+                f'attachment; filename="vision-group-{slug}-coverage.csv"'
+            )
+            assert csv_rows(response)[0][:7] == FILTERED_HEADER
+    # A set whose name slugifies to nothing is still named as an assignment.
+    odd = make_assignment(world.team, name="✓✓✓", topics=[world.gamma])
+    response = coverage_csv(instructor_client, world.team, assignment=odd.pk)
+    assert response["Content-Disposition"] == (
+        'attachment; filename="vision-group-assignment-coverage.csv"'
+    )
 
 
 def test_the_filtered_csv_counts_the_assignments_questions_only(world, instructor_client):

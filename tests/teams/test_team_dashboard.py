@@ -12,11 +12,12 @@ from html.parser import HTMLParser
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from progress.models import Note
 from teams.selectors import short_topic_name
-from tests.factories import make_user
-from tests.pages import HTMX, html_of, matrix_names, matrix_of, squash
+from tests.factories import make_question, make_topic, make_user, mark
+from tests.pages import HTMX, csv_rows, html_of, matrix_names, matrix_of, squash
 from tests.teams.factories import NOTE_TEXT, ScaledTeam, make_assignment, make_team
 
 
@@ -184,6 +185,34 @@ def test_a_team_without_learners_says_how_to_invite_them(db):
     assert "No learners yet. Share the team's invite link" in squash(html)
 
 
+def test_a_topic_with_nothing_the_team_counts_is_no_column(world, instructor_client):
+    """A library topic holding only another team's question and a retired one would read
+    0/0 in every cell: neither the grid, its "other topics", nor the CSV shows it."""
+    empty = make_topic(slug="empty", name="Empty", position=4)
+    theirs = make_question(topics=[empty], bank=world.other_team.bank)
+    retired = make_question(topics=[empty], retired_at=timezone.now())
+    mark(world.ada, theirs, 5)
+    mark(world.ada, retired, 5)
+    csv = reverse("teams:team_matrix_csv", args=[world.team.pk])
+    for params in ({}, {"cells": "levels"}):
+        html = html_of(instructor_client.get(dashboard_url(world, **params)))
+        assert grid_of(html)[0][3:] == ["Alpha", "Beta", "Gamma"]
+        assert "0/0" not in squash(html)
+    others = {"assignment": world.mixed.pk, "others": 1}
+    html = html_of(instructor_client.get(dashboard_url(world, **others)))
+    assert grid_of(html)[0][4:] == ["Gamma", "Beta", "Alpha (not in the assignment)"]
+    for params in ({}, others):
+        header = csv_rows(instructor_client.get(csv, params))[0]
+        assert not [h for h in header if h.startswith("Empty")], params
+    # A whole topic of the assignment whose questions were all retired: no column either.
+    assignment = make_assignment(world.team, name="Retired only", topics=[empty, world.gamma])
+    html = html_of(instructor_client.get(dashboard_url(world, assignment=assignment.pk)))
+    assert grid_of(html)[0][1] == "Assignment (of 1)"
+    assert grid_of(html)[0][4:] == ["Gamma"]
+    # Who-has-covered pages still list it, so nothing is unreachable.
+    assert f'href="{topic_url(world, "empty")}"' in html
+
+
 ADA, BO, CY, DEE = "Ada Lovelace", "Bo Chen", "Cy Diaz", "Dee Evans"
 
 
@@ -254,6 +283,63 @@ def test_the_assignment_filter_counts_only_its_questions(world, instructor_clien
     assert "Learners by topic coverage, topics of Gamma and Q4" in html
     assert f'href="?sort=-overall&amp;assignment={world.mixed.pk}"' in html
     assert "Assignment and Status count all 2 of them" in squash(html)
+
+
+def test_the_filter_is_labelled_as_the_assignment_it_chooses(world, instructor_client):
+    html = html_of(instructor_client.get(dashboard_url(world)))
+    assert '<label for="assignment-filter">Assignment</label>' in html
+    select = re.search(r'<select id="assignment-filter".*?</select>', html, re.S).group(0)
+    assert [squash(o) for o in re.findall(r"<option[^>]*>(.*?)</option>", select)] == [
+        "None: every topic",
+        "“Week 1: alpha”",
+        "“Gamma and Q4”",
+    ]
+    assert "Topics of" not in html
+
+
+def others_option(html: str) -> str | None:
+    """The "Also show other topics" control's element, or None when only its empty
+    placeholder (kept for the swap) is there."""
+    found = re.search(r'<(label|span) id="others-option"[^>]*>.*?</\1>', html, re.S)
+    assert found, "no #others-option, not even the placeholder"
+    return None if found.group(1) == "span" else found.group(0)
+
+
+def test_other_topics_are_offered_only_with_an_assignment(world, instructor_client):
+    # Without an assignment it would do nothing, so it is not there (?others=1 or not).
+    for params in ({}, {"others": 1}, {"assignment": "abc", "others": 1}):
+        html = html_of(instructor_client.get(dashboard_url(world, **params)))
+        assert others_option(html) is None, params
+        assert 'name="others"' not in html
+        assert '<span id="others-option" hidden></span>' in html
+    option = others_option(
+        html_of(instructor_client.get(dashboard_url(world, assignment=world.week1.pk)))
+    )
+    assert option is not None
+    assert 'name="others" value="1">' in option  # not checked
+    assert "Also show other topics" in option
+    assert "hx-swap-oob" not in option  # the full page: in the form itself
+    checked = html_of(
+        instructor_client.get(dashboard_url(world, assignment=world.week1.pk, others=1))
+    )
+    assert 'name="others" value="1" checked>' in (others_option(checked) or "")
+
+
+def test_choosing_an_assignment_in_place_swaps_the_other_topics_option_too(
+    world, instructor_client
+):
+    # The form is outside #matrix: its checkbox comes with the swap, out of band.
+    html = html_of(
+        instructor_client.get(dashboard_url(world, assignment=world.mixed.pk), headers=HTMX)
+    )
+    option = others_option(html)
+    assert option is not None
+    assert option.startswith('<label id="others-option" class="grid-option" hx-swap-oob="true">')
+    assert 'id="others-filter"' in option  # an id, so htmx keeps its focus across the swap
+    # Back to no assignment: the swap takes the option away again.
+    html = html_of(instructor_client.get(dashboard_url(world, others=1), headers=HTMX))
+    assert '<span id="others-option" hidden hx-swap-oob="true"></span>' in html
+    assert others_option(html) is None
 
 
 def test_a_whole_topic_assignment_completes_as_its_list_says(world, instructor_client):
@@ -387,6 +473,8 @@ def test_without_htmx_the_whole_page_comes(world, instructor_client):
         assert '<section id="matrix"' in html
         assert 'id="assignment-status-heading"' in html
         assert "<title>Dashboard · Vision group · StudyHub</title>" in html
+        # A whole page (a history restore too) has nothing to swap out of band.
+        assert "hx-swap-oob" not in html
 
 
 # --- Assignment status groups -----------------------------------------------------------
@@ -420,8 +508,6 @@ def test_each_assignment_groups_learners_by_status(world, instructor_client):
 
 
 def test_rating_below_okay_counts_as_started_not_covered(world, instructor_client):
-    from tests.factories import mark
-
     mark(world.cy, world.q[5], 2)
     html = html_of(instructor_client.get(dashboard_url(world)))
     assert status_groups(html, world.mixed)["In progress: 4"][-1] == "Cy Diaz (0 of 2)"
@@ -594,7 +680,6 @@ def test_cells_count_fresh_questions_until_their_review_falls_due(db):
 
     from progress.services import record_confidence
     from questions.models import Topic
-    from tests.factories import make_question
 
     instructor, learner = make_user(), make_user(display_name="Fay Fresh")
     team = make_team("Fresh team", instructor=instructor, learners=[learner])
