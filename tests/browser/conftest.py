@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from django.conf import settings as django_settings
@@ -213,6 +213,28 @@ DEVICES: dict[str, dict[str, Any]] = {
     },
     "desktop": {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 1},
 }
+
+
+#: The two colour schemes every page is checked in.
+SCHEMES: tuple[Literal["light"], Literal["dark"]] = ("light", "dark")
+
+
+def each_scheme(page: Page) -> Iterator[str]:
+    """Show `page` in the light and then the dark colour scheme, yielding each name, and
+    give it back in the scheme it had.
+
+    Switching the emulated scheme restyles the page in place: checking both on one page
+    costs one page load, not one browser context and log-in per scheme.
+    """
+    before: Literal["light", "dark"] = (
+        "dark" if page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") else "light"
+    )
+    try:
+        for scheme in SCHEMES:
+            page.emulate_media(color_scheme=scheme)
+            yield scheme
+    finally:
+        page.emulate_media(color_scheme=before)
 
 
 def open_page(

@@ -18,7 +18,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from progress.services import save_note
 from questions.models import Question, Topic
 from teams.models import Team
-from tests.browser.conftest import DEVICES, SCREENSHOT_DIR, open_page
+from tests.browser.conftest import DEVICES, SCREENSHOT_DIR, each_scheme, open_page
 from tests.browser.test_accessibility import assert_accessible
 from tests.factories import make_user
 from tests.teams.factories import make_assignment, make_team, make_topic_set
@@ -28,7 +28,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
 ]
 
-SCHEMES = ["light", "dark"]
 
 #: Wider than a phone at its natural size.
 WIDE_TABLE = """Compression options:
@@ -120,46 +119,47 @@ STYLE_OF = """(el, names) => {
 }"""
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
-def test_the_due_date_field_looks_like_the_other_fields(new_context, log_in_as, team, scheme):
-    page = instructor_page(new_context, log_in_as, team, color_scheme=scheme)
+def test_the_due_date_field_looks_like_the_other_fields(new_context, log_in_as, team):
+    page = instructor_page(new_context, log_in_as, team)
     open_page(page, "teams:assignment_create", team_id=team.pk)
     due = page.get_by_label("Due date")
     topic_set = page.get_by_label("Topic set")
     expect(due).to_have_attribute("type", "date")
 
-    looks = due.evaluate(STYLE_OF, LOOKS)
-    assert looks == topic_set.evaluate(STYLE_OF, LOOKS)
-    assert looks["borderTopLeftRadius"] == "8px", looks
-    assert box(due)["width"] == box(topic_set)["width"]
-    surface = {"light": "rgb(255, 255, 255)", "dark": "rgb(26, 29, 39)"}[scheme]
-    assert looks["backgroundColor"] == surface
-
-    # The picker's icon is drawn in the page's scheme, so it shows on a dark field.
-    assert "dark" in due.evaluate("el => getComputedStyle(el).colorScheme")
-    due.focus()
-    ring = due.evaluate(
-        "el => [getComputedStyle(el).outlineStyle, getComputedStyle(el).outlineWidth]"
-    )
-    assert ring == ["solid", "3px"]
-
-    # Fields of the other types (in forms still to come) look the same as a text field.
     kinds = ["text", "number", "url", "email", "search", "tel", "time", "datetime-local", "month"]
-    looks_by_kind = page.evaluate(
-        """([kinds, names]) => {
-            const form = document.querySelector("main form");
-            return Object.fromEntries(kinds.map(kind => {
-                const input = document.createElement("input");
-                input.type = kind;
-                form.append(input);
-                const style = getComputedStyle(input);
-                return [kind, Object.fromEntries(names.map(name => [name, style[name]]))];
-            }));
-        }""",
-        [kinds, LOOKS],
-    )
-    different = {k: v for k, v in looks_by_kind.items() if v != looks}
-    assert not different, f"not styled like the due date: {different}"
+    for scheme in each_scheme(page):
+        looks = due.evaluate(STYLE_OF, LOOKS)
+        assert looks == topic_set.evaluate(STYLE_OF, LOOKS), scheme
+        assert looks["borderTopLeftRadius"] == "8px", looks
+        assert box(due)["width"] == box(topic_set)["width"]
+        surface = {"light": "rgb(255, 255, 255)", "dark": "rgb(26, 29, 39)"}[scheme]
+        assert looks["backgroundColor"] == surface
+
+        # The picker's icon is drawn in the page's scheme, so it shows on a dark field.
+        assert "dark" in due.evaluate("el => getComputedStyle(el).colorScheme")
+        due.focus()
+        ring = due.evaluate(
+            "el => [getComputedStyle(el).outlineStyle, getComputedStyle(el).outlineWidth]"
+        )
+        assert ring == ["solid", "3px"]
+        due.blur()
+
+        # Fields of the other types (in forms still to come) look the same as a text field.
+        looks_by_kind = page.evaluate(
+            """([kinds, names]) => {
+                const form = document.querySelector("main form");
+                return Object.fromEntries(kinds.map(kind => {
+                    const input = document.createElement("input");
+                    input.type = kind;
+                    form.append(input);
+                    const style = getComputedStyle(input);
+                    return [kind, Object.fromEntries(names.map(name => [name, style[name]]))];
+                }));
+            }""",
+            [kinds, LOOKS],
+        )
+        different = {k: v for k, v in looks_by_kind.items() if v != looks}
+        assert not different, f"not styled like the due date: {different}"
 
 
 # --- 3. Markdown tables in notes: ruled, and never wider than the note -------------
@@ -219,13 +219,12 @@ def invite_section(page: Page):
     return page.get_by_role("region", name="Invite people")
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("device", list(DEVICES))
 def test_copy_link_puts_the_exact_invite_url_on_the_clipboard(
-    new_context, log_in_as, live_server, team, device, scheme
+    new_context, log_in_as, live_server, team, device
 ):
     # No clipboard permission is granted: a click is all a browser asks before it writes.
-    page = instructor_page(new_context, log_in_as, team, color_scheme=scheme, **DEVICES[device])
+    page = instructor_page(new_context, log_in_as, team, **DEVICES[device])
     page.goto(team.get_absolute_url())
     invite = invite_section(page)
     link = invite.get_by_role("region", name="Invite link")
@@ -247,7 +246,8 @@ def test_copy_link_puts_the_exact_invite_url_on_the_clipboard(
     assert pasted(page) == invite_url(live_server, team)
 
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    invite.screenshot(path=str(SCREENSHOT_DIR / f"invite-link-{device}-{scheme}.png"))
+    for scheme in each_scheme(page):
+        invite.screenshot(path=str(SCREENSHOT_DIR / f"invite-link-{device}-{scheme}.png"))
 
 
 def pasted(page: Page) -> str:
@@ -342,16 +342,9 @@ TOUCHED = {
 }
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("device", list(DEVICES))
 @pytest.mark.parametrize("name", list(TOUCHED))
-def test_touched_pages_are_accessible(new_context, log_in_as, team, name, device, scheme):
-    page = instructor_page(
-        new_context,
-        log_in_as,
-        team,
-        color_scheme=scheme,
-        **DEVICES[device],
-    )
+def test_touched_pages_are_accessible(new_context, log_in_as, team, name, device):
+    page = instructor_page(new_context, log_in_as, team, **DEVICES[device])
     TOUCHED[name](page, team)
-    assert_accessible(page, f"{name} ({device}, {scheme})")
+    assert_accessible(page, f"{name} ({device})")

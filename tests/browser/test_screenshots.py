@@ -18,7 +18,7 @@ from progress.study import start_topic
 from questions.models import Question, Topic
 from teams.demo import DEMO_TEAM, load_demo_data
 from teams.models import Team
-from tests.browser.conftest import DEVICES, SCREENSHOT_DIR, open_page
+from tests.browser.conftest import DEVICES, SCREENSHOT_DIR, each_scheme, open_page
 
 pytestmark = [
     pytest.mark.browser,
@@ -121,13 +121,12 @@ OVERFLOWING = """() => {
 }"""
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("device", list(DEVICES))
-def test_screenshots(new_context, log_in_as, bank_server, device, scheme):
+def test_screenshots(new_context, log_in_as, bank_server, device):
     load_demo_data()
     lena = User.objects.get(username="lena")
     save_note(user=lena, question=Question.objects.get(key="cnn-27"), text=TABLE_NOTE)
-    context = new_context(color_scheme=scheme, **DEVICES[device])
+    context = new_context(**DEVICES[device])
     page = context.new_page()
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     width = DEVICES[device]["viewport"]["width"]
@@ -137,10 +136,11 @@ def test_screenshots(new_context, log_in_as, bank_server, device, scheme):
         # A new session replaces the cookie of the last one.
         log_in_as(context, User.objects.get(username=username))
         open_it(page)
-        path = SCREENSHOT_DIR / f"{name}-{device}-{scheme}.png"
-        path.unlink(missing_ok=True)
-        page.screenshot(path=str(path), full_page=True)
-        assert path.is_file() and path.stat().st_size > 1_000, f"no screenshot at {path}"
+        for scheme in each_scheme(page):
+            path = SCREENSHOT_DIR / f"{name}-{device}-{scheme}.png"
+            path.unlink(missing_ok=True)
+            page.screenshot(path=str(path), full_page=True)
+            assert path.is_file() and path.stat().st_size > 1_000, f"no screenshot at {path}"
 
         if device == "phone":
             scroll_width, inner_width = page.evaluate(

@@ -484,8 +484,6 @@ TEAM_PAGES: dict[str, tuple[str, Callable[[Page, TeamWorld], None]]] = {
     "overdue-assignment-page/learner": ("bo", overdue_assignment_page),
     "dashboard-with-assignments/learner": ("bo", dashboard),
 }
-#: Checked in the dark colour scheme too: the pages with the most colour (states, badges).
-DARK_TOO = {"team-page/instructor", "team-page/learner", "dashboard-with-assignments/learner"}
 
 
 def test_team_pages_are_accessible(new_context, console, log_in_as, bank_server):
@@ -493,33 +491,31 @@ def test_team_pages_are_accessible(new_context, console, log_in_as, bank_server)
     each page's problems are collected and all are reported together."""
     console.allow(r"status of 404")  # the invalid invite answers 404
     world = build_team_world()
-    pages: dict[tuple[str, str], Page] = {}
+    pages: dict[str, Page] = {}
     problems = []
     for name, (role, open_it) in TEAM_PAGES.items():
-        for scheme in ["light", "dark"] if name in DARK_TOO else ["light"]:
-            if (role, scheme) not in pages:
-                context = new_context(color_scheme=scheme)
-                log_in_as(context, world.user(role))
-                pages[role, scheme] = context.new_page()
-            page = pages[role, scheme]
-            open_it(page, world)
-            try:
-                assert_accessible(page, f"{name} ({scheme})")
-            except AssertionError as problem:
-                problems.append(str(problem).split("\nassert ")[0])
+        if role not in pages:
+            context = new_context()
+            log_in_as(context, world.user(role))
+            pages[role] = context.new_page()
+        page = pages[role]
+        open_it(page, world)
+        try:
+            assert_accessible(page, name)
+        except AssertionError as problem:
+            problems.append(str(problem).split("\nassert ")[0])
     assert not problems, "\n\n".join(problems)
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_team_dashboard_is_accessible(new_context, log_in_as, bank_server, scheme):
+def test_team_dashboard_is_accessible(new_context, log_in_as, bank_server):
     world = build_team_world()
-    context = new_context(color_scheme=scheme)
+    context = new_context()
     log_in_as(context, world.instructor)
     page = context.new_page()
     team_dashboard(page, world)
     expect(matrix_table(page).locator("td.band-3")).not_to_have_count(0)
     expect(matrix_table(page).locator("td.band-4")).not_to_have_count(0)
-    assert_accessible(page, f"team-dashboard/instructor ({scheme})")
+    assert_accessible(page, "team-dashboard/instructor")
 
 
 # --- 3. The matrix at scale -------------------------------------------------------------

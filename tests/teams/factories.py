@@ -83,6 +83,12 @@ def bulk_learners(
     return users
 
 
+#: (members, topics) of the worlds in which query counts are pinned: a count that grows with
+#: either would differ between the two. 60 × 40 and not more: rendering the grid costs
+#: time in every test run and proves nothing a smaller grid does not.
+SCALE_SIZES = [(5, 13), (60, 40)]
+
+
 # --- A small world with hand-checked numbers ---------------------------------
 
 #: When the world's learners last studied: Ada first, then Dee, then Bo.

@@ -18,7 +18,7 @@ from progress.models import ConfidenceEvent
 from teams.insight import hard_questions
 from tests.factories import make_question, make_topic, make_user, mark
 from tests.pages import csv_rows, html_of, squash, table_rows
-from tests.teams.factories import NOTE_TEXT, bulk_learners, make_assignment, make_team
+from tests.teams.factories import NOTE_TEXT, SCALE_SIZES, bulk_learners, make_assignment, make_team
 from tests.teams.test_member_detail import landmark_names
 
 #: Between the world's two due dates; 28 days earlier is 10 Feb, after all the world's marks.
@@ -373,7 +373,7 @@ HARD_QUESTIONS_FILTERED_QUERIES = 12
 #: The CSV reads no topics for the filter, no navigation, and assignments only if asked.
 HARD_QUESTIONS_CSV_QUERIES = 6
 
-SIZES = [(5, 13), (200, 13), (5, 60), (200, 60)]
+SIZES = SCALE_SIZES
 
 
 class Scaled:

@@ -19,6 +19,7 @@ from tests.pages import HTMX, html_of, section, squash, table_rows
 from tests.teams.factories import (
     INSTRUCTOR,
     NOTE_TEXT,
+    SCALE_SIZES,
     T0,
     add_member,
     bulk_learners,
@@ -395,7 +396,7 @@ def test_a_second_instructor_sees_it_and_a_post_is_refused(world, instructor_cli
 #: teams (1).
 MEMBER_DETAIL_QUERIES = 15
 
-SIZES = [(5, 13), (200, 13), (5, 60), (200, 60)]
+SIZES = SCALE_SIZES
 
 
 class Scaled:

@@ -18,6 +18,7 @@ from tests.pages import html_of, section, squash
 from tests.teams.factories import (
     INSTRUCTOR,
     NOTE_TEXT,
+    SCALE_SIZES,
     add_member,
     bulk_learners,
     make_team,
@@ -512,7 +513,7 @@ def test_instructors_see_learners_names_as_links_to_their_page(world):
 TEAM_PROGRESS_QUERIES = 7
 TEAM_PROGRESS_OFF_QUERIES = 4
 
-SIZES = [(5, 13), (200, 13), (5, 60), (200, 60)]
+SIZES = SCALE_SIZES
 
 
 @pytest.fixture(params=SIZES, ids=[f"{m}sharers-{t}topics" for m, t in SIZES])
