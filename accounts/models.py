@@ -46,6 +46,13 @@ class User(AbstractUser):
     time_zone = models.CharField(
         max_length=64, blank=True, default="", validators=[validate_time_zone]
     )
+    #: Ask for a typed answer before the model answer shows (progress.recall).
+    type_answers = models.BooleanField(
+        default=False,
+        verbose_name="Type my answer first",
+        help_text="Before the answer shows, type yours; StudyHub checks it against the "
+        "answer's key points.",
+    )
 
     # django-stubs 5.2.9 lacks AbstractUser.Meta (typeddjango/django-stubs#2112).
     class Meta(AbstractUser.Meta):  # type: ignore[name-defined]

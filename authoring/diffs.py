@@ -118,6 +118,7 @@ def content_diff(
         ("Question", old.text, new.text),
         ("Concise answer", old.concise, new.concise),
         ("Long answer", old.long, new.long),
+        ("Key points", "\n".join(old.key_points), "\n".join(new.key_points)),
     ):
         if before != after:
             changes.append(FieldDiff(label, parts=tuple(text_diff(before, after))))

@@ -193,7 +193,7 @@ def _initial(request: AuthenticatedHttpRequest, posted: bool) -> dict[str, Any]:
     change of bank (the query)."""
     data: QueryDict = request.POST if posted else request.GET
     initial: dict[str, Any] = {
-        name: data[name] for name in ("text", "concise", "long") if name in data
+        name: data[name] for name in ("text", "concise", "long", "key_points") if name in data
     }
     for name in ("topics", "related"):
         if name in data:
@@ -279,6 +279,7 @@ def question_edit(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
             "text": current.text,
             "concise": current.concise,
             "long": current.long,
+            "key_points": "\n".join(current.key_points),
             "topics": list(current.topics),
             "related": list(current.related),
             "revision": latest_revision_number(question),

@@ -21,6 +21,7 @@ from questions.importing.document import (
     RELATED_PER_QUESTION_MAX,
     TOPICS_PER_QUESTION_MAX,
 )
+from questions.key_points import MAX_POINT_LENGTH, MAX_POINTS, split_key_points
 from questions.models import Bank, Question, Topic, in_library_or, live_in
 
 MARKDOWN_HELP = (
@@ -104,6 +105,15 @@ class QuestionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text="Optional: a fuller explanation, in Markdown too.",
     )
+    key_points = TypedText(
+        label="Key points",
+        limit=MAX_POINTS * (MAX_POINT_LENGTH + 1),
+        what="The key points",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=f"What a typed answer is checked against: one per line, at most "
+        f"{MAX_POINTS}. Leave empty to take them from the concise answer, sentence by sentence.",
+    )
     topics = TopicChoiceField(
         label="Topics",
         queryset=Topic.objects.none(),
@@ -163,6 +173,20 @@ class QuestionForm(forms.Form):
             )
         return related
 
+    def clean_key_points(self) -> list[str]:
+        points = split_key_points(self.cleaned_data["key_points"])
+        if len(points) > MAX_POINTS:
+            raise forms.ValidationError(
+                f"Write at most {MAX_POINTS} key points ({len(points)} are written); "
+                "merge or drop some."
+            )
+        if too_long := [n for n, p in enumerate(points, 1) if len(p) > MAX_POINT_LENGTH]:
+            raise forms.ValidationError(
+                f"Key point {too_long[0]} is longer than {MAX_POINT_LENGTH} characters: "
+                "a point is one statement."
+            )
+        return points
+
     def content(self) -> QuestionContent:
         data = self.cleaned_data
         return content_from(
@@ -171,6 +195,7 @@ class QuestionForm(forms.Form):
             long=data["long"],
             topics=data["topics"],
             related=data["related"],
+            key_points=data["key_points"],
         )
 
 
@@ -185,7 +210,7 @@ class NewQuestionForm(QuestionForm):
         help_text="A team bank is seen only by the team's members; the library by everyone.",
         error_messages={"invalid_choice": "Choose a bank you may write into."},
     )
-    field_order = ["bank", "text", "concise", "long", "topics", "related"]
+    field_order = ["bank", "text", "concise", "long", "key_points", "topics", "related"]
 
     def __init__(self, *args: Any, banks: list[Bank | None], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

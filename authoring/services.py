@@ -26,6 +26,7 @@ from accounts.models import User
 from authoring.models import QuestionRevision
 from progress.models import ConfidenceEvent, ConfidenceMark, Note
 from questions.importing.planning import bank_name, derived_key
+from questions.key_points import derive_key_points
 from questions.models import Answer, Bank, ImportRecord, Question, Topic, in_library_or
 
 KEY_MAX = 80
@@ -45,6 +46,8 @@ class QuestionContent:
     long: str = ""
     topics: tuple[str, ...] = ()  # slugs
     related: tuple[str, ...] = ()  # keys
+    #: Key points written by hand; none means "derive them from the answers".
+    key_points: tuple[str, ...] = ()
 
     def as_data(self) -> dict[str, Any]:
         return {
@@ -53,6 +56,7 @@ class QuestionContent:
             "long": self.long,
             "topics": list(self.topics),
             "related": list(self.related),
+            "key_points": list(self.key_points),
         }
 
     @classmethod
@@ -63,6 +67,7 @@ class QuestionContent:
             long=str(data.get("long", "")),
             topics=tuple(str(s) for s in data.get("topics", [])),
             related=tuple(str(k) for k in data.get("related", [])),
+            key_points=tuple(str(p) for p in data.get("key_points", [])),
         )
 
     @classmethod
@@ -75,6 +80,7 @@ class QuestionContent:
             long=answers.get(Answer.Kind.LONG, ""),
             topics=tuple(sorted(t.slug for t in question.topics.all())),
             related=tuple(sorted(q.key for q in question.related.all())),
+            key_points=tuple(question.key_points) if question.key_points_edited else (),
         )
 
 
@@ -169,6 +175,11 @@ def _write_content(
             )
         else:
             Answer.objects.filter(question=question, kind=kind).delete()
+    question.key_points_edited = bool(content.key_points)
+    question.key_points = list(content.key_points) or derive_key_points(
+        content.concise, content.long
+    )
+    question.save(update_fields=["key_points", "key_points_edited"])
     topics = Topic.objects.in_scope([question.bank_id] if question.bank_id else [])
     question.topics.set(topics.filter(slug__in=content.topics))
     related = Question.objects.filter(key__in=content.related).exclude(pk=question.pk)
@@ -195,15 +206,26 @@ def _record(
 
 
 def content_from(
-    *, text: str, concise: str, long: str, topics: Iterable[Topic], related: Iterable[Question]
+    *,
+    text: str,
+    concise: str,
+    long: str,
+    topics: Iterable[Topic],
+    related: Iterable[Question],
+    key_points: Iterable[str] = (),
 ) -> QuestionContent:
-    """The content an editor form holds, in the normal form revisions compare."""
+    """The content an editor form holds, in the normal form revisions compare. Key points
+    the same as those the answers give are no points of the author's own."""
+    points = tuple(key_points)
+    if list(points) == derive_key_points(concise, long):
+        points = ()
     return QuestionContent(
         text=text,
         concise=concise,
         long=long,
         topics=tuple(sorted(t.slug for t in topics)),
         related=tuple(sorted(q.key for q in related)),
+        key_points=points,
     )
 
 

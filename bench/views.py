@@ -35,8 +35,9 @@ def write_floor(request: HttpRequest, key: str) -> HttpResponse:
         )
         cursor.execute(
             "INSERT INTO progress_confidencemark (user_id, question_id, level, updated_at,"
-            " fsrs_state) VALUES (%s, %s, %s, %s, 1) ON CONFLICT (user_id, question_id)"
+            " fsrs_state, recalled_half) VALUES (%s, %s, %s, %s, 1, %s)"
+            " ON CONFLICT (user_id, question_id)"
             " DO UPDATE SET level = excluded.level, updated_at = excluded.updated_at",
-            [request.user.pk, question_id, level, now],
+            [request.user.pk, question_id, level, now, False],
         )
     return HttpResponse('<p id="confidence-status">Marked.</p>')

@@ -87,6 +87,12 @@ class ConfidenceMark(models.Model):
     last_review = models.DateTimeField(null=True, blank=True)
     fsrs_state = models.PositiveSmallIntegerField(default=1)
     fsrs_step = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The learner's latest answer check on this question (RecallCheck), copied here so
+    # that coverage and calibration read one row: its score, whether it made at least
+    # half of the key points, and when it was made (none: never checked).
+    recall = models.PositiveSmallIntegerField(null=True, blank=True)
+    recalled_half = models.BooleanField(default=False)
+    recall_at = models.DateTimeField(null=True, blank=True)
 
     objects = ConfidenceMarkQuerySet.as_manager()
 
@@ -111,6 +117,68 @@ class ConfidenceMark(models.Model):
     @property
     def is_covered(self) -> bool:
         return self.level >= COVERED_LEVEL
+
+    @property
+    def is_verified(self) -> bool:
+        """Covered, and the latest check recalled at least half of the key points."""
+        return self.is_covered and self.recalled_half
+
+    @property
+    def has_fresh_check(self) -> bool:
+        """Whether the latest check was made since the question was last rated: the
+        check of the answer this rating is about."""
+        return self.recall_at is not None and self.recall_at > self.updated_at
+
+
+class RecallCheck(models.Model):
+    """An answer a learner typed before revealing the model answer, and its check
+    against the question's key points (questions.answer_check).
+
+    The text is private like a note: only its author ever sees it; instructors see
+    scores and counts, never the words. `points` keeps the key points as they were
+    checked (a later edit of the question changes nothing here): a list of
+    {"text", "strength" (0–1), "mentioned", "corrected"}; a point the learner corrected
+    ("I did say that") counts as mentioned with strength 1.
+    """
+
+    #: Characters a typed answer may have (questions.answer_check reads no more).
+    MAX_LENGTH = 5_000
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recall_checks"
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="recall_checks")
+    text = models.TextField(max_length=MAX_LENGTH)
+    points = models.JSONField(default=list)
+    #: 0–100 after the learner's corrections; `checked_score` is the check's own.
+    score = models.PositiveSmallIntegerField()
+    checked_score = models.PositiveSmallIntegerField()
+    #: How many points the learner corrected.
+    corrections = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__lte=100, checked_score__lte=100), name="check_score_0_to_100"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "question", "-created_at"], name="check_user_question"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Check by {self.user} on Q{self.question_id}: {self.score}"
+
+    @property
+    def mentioned_count(self) -> int:
+        return sum(1 for point in self.points if point["mentioned"])
+
+    @property
+    def made_half(self) -> bool:
+        """At least half of the key points made (a check without points makes none)."""
+        return bool(self.points) and 2 * self.mentioned_count >= len(self.points)
 
 
 class ConfidenceEvent(models.Model):
@@ -203,6 +271,8 @@ class StudySession(models.Model):
         WEAKEST = "weakest", "Weakest first"
         SEARCH = "search", "Search results"
         NOTES = "notes", "My notes"
+        #: The questions a learner rated higher than their typed answers bore out.
+        CALIBRATION = "calibration", "Rated above recall"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="study_sessions"

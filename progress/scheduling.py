@@ -12,6 +12,10 @@ Choices:
   better, and "Shaky" on a question already in review, goes on in whole days. A study
   session brings back what was rated Not yet or Shaky either way (progress.study): to
   practise now, whatever the next review.
+- A typed answer checked for this rating (progress.recall) caps the rating by its score:
+  under 25 is Again, under 50 Hard, under 75 Good. A learner who rates Confident but
+  recalled a third of the key points sees the question again as soon as if they had
+  rated Shaky; a low rating is never raised by a high score.
 - No fuzzing, so a schedule is reproducible (and testable at a frozen clock).
 """
 
@@ -48,6 +52,20 @@ RATING_FOR_LEVEL = {
 }
 
 
+#: (score below which, the highest rating it allows)
+RECALL_CAPS = ((25, Rating.Again), (50, Rating.Hard), (75, Rating.Good))
+
+
+def rating_for(level: int, recall: int | None = None) -> Rating:
+    """The FSRS rating of a confidence level, capped by a recall score checked for it."""
+    rating = RATING_FOR_LEVEL[level]
+    if recall is not None:
+        for below, cap in RECALL_CAPS:
+            if recall < below:
+                return min(rating, cap)
+    return rating
+
+
 def card_from_mark(mark: ConfidenceMark | None) -> Card:
     """The FSRS card of a mark (a new card when the mark has never been scheduled)."""
     # card_id is given because without one fsrs stamps the card with the clock and then
@@ -65,9 +83,12 @@ def card_from_mark(mark: ConfidenceMark | None) -> Card:
     )
 
 
-def review(mark: ConfidenceMark | None, level: int, when: datetime) -> tuple[Card, Rating]:
-    """The card after rating `level` at `when`, and the FSRS rating used."""
-    rating = RATING_FOR_LEVEL[level]
+def review(
+    mark: ConfidenceMark | None, level: int, when: datetime, *, recall: int | None = None
+) -> tuple[Card, Rating]:
+    """The card after rating `level` at `when` (with `recall`, the score of a typed answer
+    checked for this rating), and the FSRS rating used."""
+    rating = rating_for(level, recall)
     card, _log = SCHEDULER.review_card(card_from_mark(mark), rating, when)
     return card, rating
 
@@ -77,15 +98,19 @@ def is_learning_step(card: Card) -> bool:
     return card.state in (State.Learning, State.Relearning)
 
 
-def preview(mark: ConfidenceMark | None, now: datetime) -> dict[int, timedelta]:
+def preview(
+    mark: ConfidenceMark | None, now: datetime, *, recall: int | None = None
+) -> dict[int, timedelta]:
     """For each confidence level, how long from `now` until the question comes back if
-    it is rated so now: what the rating buttons show. Pure computation, no query."""
+    it is rated so now (after a check that scored `recall`): what the rating buttons
+    show. Pure computation, no query."""
     card = card_from_mark(mark)
     after: dict[Rating, timedelta] = {}
-    for rating in set(RATING_FOR_LEVEL.values()):
+    ratings = {level: rating_for(level, recall) for level in RATING_FOR_LEVEL}
+    for rating in set(ratings.values()):
         reviewed, _log = SCHEDULER.review_card(card, rating, now)
         after[rating] = reviewed.due - now
-    return {level: after[rating] for level, rating in RATING_FOR_LEVEL.items()}
+    return {level: after[rating] for level, rating in ratings.items()}
 
 
 class RatingButton(NamedTuple):
@@ -95,9 +120,12 @@ class RatingButton(NamedTuple):
     comes_back: str
 
 
-def rating_buttons(mark: ConfidenceMark | None, now: datetime) -> list[RatingButton]:
-    """The five confidence buttons for a question the learner has `mark` on."""
-    waits = preview(mark, now)
+def rating_buttons(
+    mark: ConfidenceMark | None, now: datetime, *, recall: int | None = None
+) -> list[RatingButton]:
+    """The five confidence buttons for a question the learner has `mark` on (after a
+    check that scored `recall`)."""
+    waits = preview(mark, now, recall=recall)
     return [
         RatingButton(value, label, interval_label(waits[value]))
         for value, label in Confidence.choices

@@ -10,9 +10,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from progress.models import Confidence, ConfidenceEvent, ConfidenceMark, Note
+from progress.recall import CHECK_FIELDS, latest_check, mark_fields
 from progress.scheduling import SCHEDULE_FIELDS, review, schedule_fields
 from questions.models import Question
 from studyhub.markdown import render_markdown
+
+#: What _record reads of a current mark besides its schedule: the latest check on it.
+RECALL_FIELDS = ("updated_at", *CHECK_FIELDS)
 
 
 class _LookUp(Enum):
@@ -71,15 +75,28 @@ def _record(
         current = (
             ConfidenceMark.objects.select_for_update()
             .filter(user=user, question=question)
-            .only(*SCHEDULE_FIELDS)
+            .only(*SCHEDULE_FIELDS, *RECALL_FIELDS)
             .first()
         )
-    card, rating = review(current, level, when)
+    # A typed answer checked since the last rating is this rating's: its score caps it.
+    # A first mark takes the learner's latest check (one query, on a first mark only).
+    if current is None:
+        carried = mark_fields(latest_check(user, question))
+    else:
+        carried = {field: getattr(current, field) for field in CHECK_FIELDS}
+    fresh = current is None or current.has_fresh_check
+    recall = carried["recall"] if fresh else None
+    card, rating = review(current, level, when, recall=recall)
     ConfidenceEvent.objects.create(
         user=user, question=question, level=level, rating=int(rating), created_at=when
     )
     mark = ConfidenceMark(
-        user=user, question=question, level=level, updated_at=when, **schedule_fields(card)
+        user=user,
+        question=question,
+        level=level,
+        updated_at=when,
+        **schedule_fields(card),
+        **carried,
     )
     ConfidenceMark.objects.bulk_create(
         [mark],

@@ -149,6 +149,11 @@ class Question(models.Model):
         blank=True,
         related_name="questions",
     )
+    #: The statements a good answer makes, which a typed answer is checked against
+    #: (questions.key_points, questions.answer_check): derived from the answers whenever
+    #: they are written, unless someone wrote the points by hand (`key_points_edited`).
+    key_points = models.JSONField(default=list, blank=True)
+    key_points_edited = models.BooleanField(default=False)
     #: Retired questions are hidden from lists, search, sessions and coverage; marks and
     #: notes on them are kept, and bringing the question back restores them.
     retired_at = models.DateTimeField(null=True, blank=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -15,6 +16,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from questions.importing import ParseError, decode_text, parse_notebook, parse_numbered
+from questions.key_points import derive_key_points
 from questions.models import Answer, Question, Topic
 
 DEFAULT_TOPIC_MAP = Path(settings.BASE_DIR) / "fixtures" / "topic_map.json"
@@ -210,6 +212,7 @@ def load_question_bank(bank: SeedBank) -> LoadReport:
     topics = _sync_topics(bank.topics, report)
     questions = _sync_questions(bank.questions, report)
     _sync_answers(bank.questions, questions, report)
+    refresh_key_points(questions.values())
     _sync_topic_membership(bank.topics, topics, questions, report)
     _sync_related(bank.related, questions, report)
     return report
@@ -270,6 +273,26 @@ def _sync_answers(
                 answer.text, answer.source_incomplete = text, incomplete
                 answer.save(update_fields=["text", "source_incomplete"])
                 report.updated["answers"] += 1
+
+
+def refresh_key_points(questions: Iterable[Question]) -> int:
+    """Derive again, from their answers as stored now, the key points of `questions`
+    whose points nobody wrote by hand; returns how many changed. Two queries."""
+    by_pk = {q.pk: q for q in questions if not q.key_points_edited}
+    answers: dict[int, dict[str, str]] = {}
+    for question_id, kind, text in Answer.objects.filter(question__in=by_pk).values_list(
+        "question_id", "kind", "text"
+    ):
+        answers.setdefault(question_id, {})[kind] = text
+    changed = []
+    for pk, question in by_pk.items():
+        texts = answers.get(pk, {})
+        points = derive_key_points(texts.get(Answer.Kind.CONCISE), texts.get(Answer.Kind.LONG))
+        if points != question.key_points:
+            question.key_points = points
+            changed.append(question)
+    Question.objects.bulk_update(changed, ["key_points"])
+    return len(changed)
 
 
 def _sync_topic_membership(

@@ -14,6 +14,7 @@ from accounts.models import User
 from progress.services import record_confidence, save_note
 from questions.importing.planning import KEY_MAX, TOPIC_SLUG_MAX, bank_name
 from questions.models import Answer, Question, Topic
+from questions.services import refresh_key_points
 from teams.models import Assignment, Team, TopicSet
 from teams.services import create_team, join_team
 
@@ -189,5 +190,6 @@ def _load_demo_team_bank(team: Team, instructor: User) -> None:
             created_by=instructor,
         )
         Answer.objects.create(question=question, kind=Answer.Kind.CONCISE, text=answer)
+        refresh_key_points([question])
         question.topics.set([topics[slug] for slug in slugs if slug in topics])
     assert own_topic.questions.exists()

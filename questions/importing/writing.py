@@ -33,6 +33,7 @@ from questions.importing.planning import (
     plan_import,
     scope_of,
 )
+from questions.key_points import derive_key_points
 from questions.models import Answer, Bank, ImportRecord, Question, Topic, in_library_or
 from studyhub.markdown import render_markdown
 
@@ -190,6 +191,7 @@ def write_plan(
             bank=plan.bank,
             import_record=record,
             created_by=author or (record.user if record else None),
+            key_points=derive_key_points(q.item.answer, q.item.long_answer),
         )
         for i, q in enumerate(writing)
     )

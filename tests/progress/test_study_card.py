@@ -237,10 +237,11 @@ def test_a_note_save_never_returns_to_another_site(learner, client_of):
 
 
 #: Pinned: session, user, the study session; the rating (the question in view, the
-#: learner's mark locked, the event, the mark written, the session saved); then the next
+#: learner's mark locked, their latest typed-answer check (a first mark carries it), the
+#: event, the mark written, the session saved); then the next
 #: card as the session page reads it (question with the mark, answers, topics, related
 #: questions, note) and the navigation's teams. The buttons' previews cost nothing.
-RATE_HTMX_QUERIES = 15
+RATE_HTMX_QUERIES = 16
 
 
 @pytest.mark.parametrize("size", [3, 60])
