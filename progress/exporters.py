@@ -9,12 +9,13 @@ from django.db.models import Case, F, TextField, Value, When
 from django.utils import timezone
 
 from accounts.models import User
-from progress.models import Confidence
+from progress.models import COVERED_LEVEL, Confidence
 from questions.access import visible_banks
 from questions.models import in_library_or
 
 LEARNER_FORMAT = "studyhub-learner-data"
-LEARNER_FORMAT_VERSION = 1
+#: 2 added each mark's latest check (recall, verified) and the typed answers.
+LEARNER_FORMAT_VERSION = 2
 
 
 def _when(moment: datetime | None) -> str | None:
@@ -22,7 +23,7 @@ def _when(moment: datetime | None) -> str | None:
 
 
 def learner_data(user: User, *, now: datetime | None = None) -> dict:
-    """Everything StudyHub keeps about `user`'s studying, in four queries."""
+    """Everything StudyHub keeps about `user`'s studying, in five queries."""
     labels = dict(Confidence.choices)
     # Everything the user did is theirs, but a question's text only while they can read
     # it: not the current text of a team bank's question after they left the team.
@@ -34,7 +35,9 @@ def learner_data(user: User, *, now: datetime | None = None) -> dict:
     marks = (
         user.confidence_marks.order_by("question__position", "question__pk")
         .annotate(seen_text=seen_text)
-        .values_list("question__key", "seen_text", "level", "updated_at", "due")
+        .values_list(
+            "question__key", "seen_text", "level", "updated_at", "due", "recall", "recalled_half"
+        )
     )
     events = user.confidence_events.order_by("created_at", "pk").values_list(
         "question__key", "level", "created_at"
@@ -43,6 +46,20 @@ def learner_data(user: User, *, now: datetime | None = None) -> dict:
         user.notes.order_by("question__position", "question__pk")
         .annotate(seen_text=seen_text)
         .values_list("question__key", "seen_text", "text", "version", "updated_at")
+    )
+    checks = (
+        user.recall_checks.order_by("question__position", "question__pk", "created_at", "pk")
+        .annotate(seen_text=seen_text)
+        .values_list(
+            "question__key",
+            "seen_text",
+            "text",
+            "points",
+            "score",
+            "checked_score",
+            "corrections",
+            "created_at",
+        )
     )
     teams = user.memberships.order_by("team__name", "team__pk").values_list(
         "team__name", "role", "joined_at", "shares_progress"
@@ -70,8 +87,10 @@ def learner_data(user: User, *, now: datetime | None = None) -> dict:
                 "label": labels[level],
                 "updated_at": _when(updated),
                 "next_review": _when(due),
+                "recall": recall,
+                "verified": level >= COVERED_LEVEL and half,
             }
-            for key, text, level, updated, due in marks
+            for key, text, level, updated, due, recall, half in marks
         ],
         "history": [
             {"question": key, "level": level, "label": labels[level], "at": _when(at)}
@@ -86,5 +105,25 @@ def learner_data(user: User, *, now: datetime | None = None) -> dict:
                 "updated_at": _when(updated),
             }
             for key, question_text, text, version, updated in notes
+        ],
+        "typed_answers": [
+            {
+                "question": key,
+                "question_text": question_text,
+                "text": text,
+                "key_points": [
+                    {
+                        "text": point["text"],
+                        "mentioned": point["mentioned"],
+                        "corrected_by_you": point["corrected"],
+                    }
+                    for point in points
+                ],
+                "recall": score,
+                "recall_as_checked": checked_score,
+                "corrections": corrections,
+                "checked_at": _when(at),
+            }
+            for key, question_text, text, points, score, checked_score, corrections, at in checks
         ],
     }

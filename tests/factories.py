@@ -6,6 +6,7 @@ import itertools
 
 from accounts.models import User
 from progress.services import record_confidence, save_note
+from questions.key_points import derive_key_points
 from questions.models import Answer, Question, Topic
 
 _counter = itertools.count(1)
@@ -33,12 +34,13 @@ def make_question(*, topics=(), concise: str | None = None, long: str | None = N
     fields.setdefault("key", f"q-{n}")
     fields.setdefault("position", n)
     fields.setdefault("text", f"What is question {n} about?")
+    concise = concise or f"Answer to question {n}."
+    # As every writer of answers does (import, seed load, editor).
+    fields.setdefault("key_points", derive_key_points(concise, long))
     question = Question.objects.create(**fields)
     if topics:
         question.topics.set(topics)
-    Answer.objects.create(
-        question=question, kind=Answer.Kind.CONCISE, text=concise or f"Answer to question {n}."
-    )
+    Answer.objects.create(question=question, kind=Answer.Kind.CONCISE, text=concise)
     if long is not None:
         Answer.objects.create(question=question, kind=Answer.Kind.LONG, text=long)
     return question

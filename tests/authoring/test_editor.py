@@ -226,6 +226,7 @@ def edit_data(question: Question, revision: int = 0, **changes) -> dict:
         "long": content.long,
         "topics": list(content.topics),
         "related": list(content.related),
+        "key_points": "\n".join(content.key_points),
         "revision": str(revision),
     }
     data.update(changes)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
+from progress.recall import correct_point, record_check
 from tests.factories import make_bank, make_user, mark, note
 from tests.teams.factories import make_team
 
@@ -52,7 +53,7 @@ def test_download_holds_my_confidence_history_notes_and_teams(logged_in_client, 
     assert "no-cache" in response["Cache-Control"] and "private" in response["Cache-Control"]
     data = json.loads(response.content)
 
-    assert (data["format"], data["version"]) == ("studyhub-learner-data", 1)
+    assert (data["format"], data["version"]) == ("studyhub-learner-data", 2)
     assert data["user"]["username"] == "learner"
     assert data["user"]["display_name"] == "Lee Learner"
     assert data["user"]["time_zone"] == "Pacific/Auckland"
@@ -103,11 +104,42 @@ def test_download_queries_do_not_grow(logged_in_client, user, rows, django_asser
         mark(user, question, 3)
         mark(user, question, 4)
         note(user, question, "n")
-    # session, user, marks, events, notes, teams
-    with django_assert_num_queries(6):
+        record_check(user=user, question=question, text="an answer")
+    # session, user, marks, events, notes, typed answers, teams
+    with django_assert_num_queries(7):
         data = download(logged_in_client)
-    assert (len(data["confidence"]), len(data["history"]), len(data["notes"])) == (
-        rows,
-        2 * rows,
-        rows,
+    assert (
+        len(data["confidence"]),
+        len(data["history"]),
+        len(data["notes"]),
+        len(data["typed_answers"]),
+    ) == (rows, 2 * rows, rows, rows)
+
+
+def test_typed_answers_and_their_checks_are_in_it(logged_in_client, user):
+    (topic,) = make_bank(topics=1, questions_per_topic=1)
+    question = topic.questions.get()
+    question.key_points = ["Pooling downsamples feature maps.", "It adds invariance to shifts."]
+    question.save(update_fields=["key_points"])
+    mark(user, question, 4, at=T0)
+    check = record_check(
+        user=user, question=question, text="Pooling downsamples the maps.", at=T0 + timedelta(1)
     )
+    correct_point(check, 1)
+    someone = make_user(username="someone")
+    record_check(user=someone, question=question, text="SOMEONE-ELSES-ANSWER")
+
+    data = download(logged_in_client)
+    [typed] = data["typed_answers"]
+    assert typed["question"] == question.key
+    assert typed["text"] == "Pooling downsamples the maps."
+    assert [(p["mentioned"], p["corrected_by_you"]) for p in typed["key_points"]] == [
+        (True, False),
+        (True, True),
+    ]
+    assert typed["corrections"] == 1
+    assert typed["recall"] == 100 and typed["recall_as_checked"] < 100
+    assert typed["checked_at"] == "2025-03-02T09:30:00+00:00"
+    # The mark carries the latest check: covered, and both points made, so verified.
+    assert (data["confidence"][0]["recall"], data["confidence"][0]["verified"]) == (100, True)
+    assert "SOMEONE-ELSES-ANSWER" not in json.dumps(data)
