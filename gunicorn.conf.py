@@ -51,3 +51,13 @@ def _default_headers_without_server(self):
 
 
 wsgi.Response.default_headers = _default_headers_without_server
+
+
+def on_starting(server):
+    """Load the answer check's embedding model (questions/semantic.py) in the master,
+    before any worker forks: every worker, and every worker that replaces a recycled
+    one, starts with it loaded and shares its memory, and no learner's first check
+    waits for the load (about half a second)."""
+    from questions import semantic
+
+    semantic.model()

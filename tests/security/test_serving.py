@@ -168,6 +168,15 @@ def test_gunicorn_uses_threaded_workers_sized_from_the_cores(monkeypatch):
     assert (conf.workers, conf.threads) == (2, 8)
 
 
+def test_the_master_loads_the_answer_checks_model_before_workers_fork(monkeypatch):
+    from questions import semantic
+
+    monkeypatch.setattr(semantic, "_model", None)
+    monkeypatch.setattr(semantic, "_failed", False)
+    load_gunicorn_conf(monkeypatch).on_starting(server=None)
+    assert semantic._model is not None
+
+
 def test_make_serve_collects_static_files_migrates_and_starts_gunicorn():
     result = subprocess.run(
         # --no-print-directory: under `make test` the inner make would announce itself.
