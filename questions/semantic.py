@@ -37,10 +37,13 @@ def model() -> Any:
                     loaded = WordLlama.load(
                         cache_dir=Path(wordllama.__file__).parent, disable_download=True
                     )
-                    # Read the whole table once, so that no check pays for the first
-                    # touch of the memory-mapped weights.
+                    # Read the whole table once, so that no check pays for its first read.
                     float(loaded.embedding.sum())
-                    loaded.studyhub_tokenizer = _plain_tokenizer(loaded.tokenizer)
+                    # Its tokenizer pads every text of a batch to the longest: turned off
+                    # (a copy would cost 40 MB), so this instance's own embed() no longer
+                    # works; nothing here calls it.
+                    loaded.tokenizer.no_padding()
+                    loaded.tokenizer.no_truncation()
                     _model = loaded
                 except Exception:  # any failure: the check goes on without it
                     _failed = True
@@ -52,22 +55,13 @@ def model() -> Any:
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 
-def _plain_tokenizer(tokenizer: Any) -> Any:
-    from tokenizers import Tokenizer
-
-    copy = Tokenizer.from_str(tokenizer.to_str())
-    copy.no_padding()
-    copy.no_truncation()
-    return copy
-
-
 def _point_sums(loaded: Any, points: Sequence[str]) -> np.ndarray:
     """Each point's summed token vectors: WordLlama's embedding of a text is their mean,
     normalised, and a sum points the same way as the mean."""
     table = loaded.embedding
     sums = np.zeros((len(points), table.shape[1]), dtype=np.float32)
     for row, item in enumerate(
-        _tokenizer(loaded).encode_batch(list(points), add_special_tokens=False)
+        loaded.tokenizer.encode_batch(list(points), add_special_tokens=False)
     ):
         if item.ids:
             sums[row] = table[np.clip(item.ids, 0, table.shape[0] - 1)].sum(axis=0)
@@ -79,7 +73,7 @@ def _sentence_sums(loaded: Any, text: str) -> np.ndarray:
     its tokens are summed by the sentence they start in, so the work is in proportion to
     its length, however many sentences it has."""
     table = loaded.embedding
-    encoded = _tokenizer(loaded).encode(text, add_special_tokens=False)
+    encoded = loaded.tokenizer.encode(text, add_special_tokens=False)
     if not encoded.ids:
         return np.zeros((0, table.shape[1]), dtype=np.float32)
     ids = np.clip(np.asarray(encoded.ids, dtype=np.int64), 0, table.shape[0] - 1)
@@ -89,12 +83,6 @@ def _sentence_sums(loaded: Any, text: str) -> np.ndarray:
     # Tokens come in order, so each sentence's tokens are one run: sum each run.
     firsts = np.flatnonzero(np.r_[True, sentence[1:] != sentence[:-1]])
     return np.add.reduceat(table[ids], firsts, axis=0)
-
-
-def _tokenizer(loaded: Any) -> Any:
-    """WordLlama's tokenizer without its padding and special tokens (a copy made when the
-    model loads: the model's own pads every text of a batch to the longest)."""
-    return loaded.studyhub_tokenizer
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
