@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -234,7 +234,17 @@ def _typo_allowance(token: str) -> int:
     return 0 if len(token) < 6 else 1 if len(token) < 9 else 2
 
 
-def lexical_match(point: Sequence[str], typed: set[str]) -> float:
+class TypedWords:
+    """The stems of a typed answer, indexed once for every point's lexical match: the set,
+    those of five letters or more, and every beginning of those of five to fourteen."""
+
+    def __init__(self, stems: Iterable[str]) -> None:
+        self.stems = set(stems)
+        self.long = [t for t in self.stems if len(t) >= 5]
+        self.beginnings = {t[:n] for t in self.long for n in range(5, min(len(t), 14) + 1)}
+
+
+def lexical_match(point: Sequence[str], typed: TypedWords) -> float:
     """The weighted share of the point's stems found among the typed stems. A stem of
     five letters or more also matches a typed word it begins ("activ", "activatons"), and
     one of six or more a typed stem within a typo (one edit, two from nine letters on,
@@ -244,17 +254,15 @@ def lexical_match(point: Sequence[str], typed: set[str]) -> float:
     if not total:
         return 0.0
     found = 0.0
-    long_typed = [t for t in typed if len(t) >= 5]
-    prefixes = {t[:n] for t in long_typed for n in range(5, min(len(t), 14) + 1)}
     for token in wanted:
-        if token in typed:
+        if token in typed.stems:
             found += _weight(token)
         elif len(token) >= 5 and (
-            token in prefixes
+            token in typed.beginnings
             or (
                 _typo_allowance(token)
                 and process.extractOne(
-                    token, long_typed, scorer=OSA.distance, score_cutoff=_typo_allowance(token)
+                    token, typed.long, scorer=OSA.distance, score_cutoff=_typo_allowance(token)
                 )
             )
         ):
@@ -278,11 +286,11 @@ def check_answer(typed: str, key_points: Sequence[str]) -> Check:
     stems = content_stems(typed)
     if not stems or not key_points:
         return Check(tuple(PointCheck(p, 0.0, 0.0, 0.0) for p in key_points))
-    typed_set = set(stems)
+    words = TypedWords(stems)
     similarities = semantic.best_similarities(key_points, typed)
     checks = []
     for point, similarity in zip(key_points, similarities, strict=True):
-        lexical = lexical_match(content_stems(point), typed_set)
+        lexical = lexical_match(content_stems(point), words)
         meaning = _scale(similarity, SEMANTIC_LOW, SEMANTIC_HIGH)
         strength = max(_scale(lexical, 0.1, 0.7), 0.5 * _scale(lexical, 0.0, 0.6) + 0.5 * meaning)
         checks.append(

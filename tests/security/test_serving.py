@@ -177,6 +177,16 @@ def test_the_master_loads_the_answer_checks_model_before_workers_fork(monkeypatc
     assert semantic._model is not None
 
 
+def test_a_worker_hides_what_it_loaded_from_the_garbage_collector(monkeypatch):
+    import gc
+
+    try:
+        load_gunicorn_conf(monkeypatch).post_worker_init(worker=None)
+        assert gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()
+
+
 def test_make_serve_collects_static_files_migrates_and_starts_gunicorn():
     result = subprocess.run(
         # --no-print-directory: under `make test` the inner make would announce itself.
