@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import User
+from progress.recall import record_check
 from progress.services import record_confidence, save_note
 from questions.importing.planning import KEY_MAX, TOPIC_SLUG_MAX, bank_name
 from questions.models import Answer, Question, Topic
@@ -50,6 +51,24 @@ DEMO_NOTES = {
     "cnn-11": "Quantization: float32 → int8, ~4× smaller. Watch accuracy on edge cases.",
     "cnn-23": "Anchors: priors of box shapes per feature-map cell; regress offsets from them.",
 }
+
+
+#: Share of the questions a demo learner studied on which they typed an answer first, and
+#: how long before rating it.
+TYPED_SHARE = 0.4
+TYPING = timedelta(minutes=2)
+
+
+def _demo_answer(
+    rng: random.Random, person: DemoPerson, question: Question, questions: list[Question]
+) -> str:
+    """What a demo learner typed: with a chance of their skill, the first key points of
+    the answer in its own words; otherwise a key point of another question (so some of
+    their high ratings rest on answers that miss, which calibration then shows)."""
+    if rng.random() < person.skill:
+        return " ".join(question.key_points[:2])
+    other = rng.choice([q for q in questions if q.pk != question.pk and q.key_points])
+    return other.key_points[0]
 
 
 def demo_email(person: DemoPerson) -> str:
@@ -99,6 +118,9 @@ def load_demo_data(*, seed: int = 2026) -> list[DemoPerson]:
         for day_offset, question in enumerate(sorted(studied, key=lambda q: q.position)):
             when = now - timedelta(days=len(studied) - day_offset, minutes=rng.randint(0, 600))
             first = max(1, min(5, round(rng.gauss(person.skill * 5, 1))))
+            if rng.random() < TYPED_SHARE:
+                text = _demo_answer(rng, person, question, questions)
+                record_check(user=user, question=question, text=text, at=when - TYPING)
             record_confidence(user=user, question=question, level=first, at=when)
             if rng.random() < person.skill:
                 later = min(5, first + rng.randint(0, 2))

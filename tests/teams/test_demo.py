@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts.models import User
-from progress.models import ConfidenceEvent, ConfidenceMark, Note
+from progress.models import ConfidenceEvent, ConfidenceMark, Note, RecallCheck
 from progress.services import save_note
 from questions.models import Question
 from teams.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo_data
@@ -20,6 +20,7 @@ def counts() -> dict[str, int]:
         "events": ConfidenceEvent.objects.count(),
         "marks": ConfidenceMark.objects.count(),
         "notes": Note.objects.count(),
+        "typed answers": RecallCheck.objects.count(),
         "teams": Team.objects.count(),
         "memberships": Membership.objects.count(),
         "topic sets": TopicSet.objects.count(),
@@ -58,6 +59,22 @@ def test_learners_have_covered_and_uncovered_questions(seed_bank):
     assert lena.filter(level__gte=3).exists()
     assert set(ConfidenceMark.objects.values_list("level", flat=True)) <= {1, 2, 3, 4, 5}
     assert ConfidenceMark.objects.filter(user__username="priya", level__lt=3).exists()
+
+
+def test_learners_typed_some_answers_and_some_high_ratings_miss(seed_bank):
+    load_demo_data()
+    for username in ("lena", "marco", "priya"):
+        user = User.objects.get(username=username)
+        checks = RecallCheck.objects.filter(user=user)
+        assert checks.exists(), username
+        # Each was typed before its question's first rating, which carries it.
+        for check in checks:
+            mark = ConfidenceMark.objects.get(user=user, question=check.question)
+            assert mark.recall_at == check.created_at
+    checked = ConfidenceMark.objects.filter(recall__isnull=False)
+    assert checked.filter(level__gte=4, recall__lt=50).exists()  # overconfident somewhere
+    assert checked.filter(recalled_half=True, level__gte=3).exists()  # and verified
+    assert not RecallCheck.objects.filter(user__username="ines").exists()
 
 
 def test_a_second_run_creates_nothing_new(seed_bank):
