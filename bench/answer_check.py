@@ -112,10 +112,10 @@ def main() -> int:
     ]
     for n in questions:
         others = [m for m in questions if m != n]
-        worst = max(range(len(others)), key=lambda i: wrong[n][i])
+        top = max(range(len(others)), key=lambda i: wrong[n][i])
         lines.append(
             f"| {n} | {len(points[n])} | {own[n]} | {statistics.median(wrong[n]):g} "
-            f"| {wrong[n][worst]} (Q{others[worst]}) | {aucs[n]:.3f} |"
+            f"| {wrong[n][top]} (Q{others[top]}) | {aucs[n]:.3f} |"
         )
 
     # --- Long answers as paraphrases --------------------------------------------------
@@ -179,12 +179,12 @@ def main() -> int:
         ),
         "one-letter sentences": "a. " * MAX_TYPED,
     }
-    worst: dict[str, float] = {}
+    slowest: dict[str, float] = {}
     for name, text in hostile.items():
         before = len(times)
         for n in questions:
             score(text[:MAX_TYPED], n)
-        worst[name] = max(times[before:])
+        slowest[name] = max(times[before:])
     ordered = sorted(times)
     p95 = ordered[int(0.95 * (len(ordered) - 1))]
     lines += [
@@ -200,7 +200,7 @@ def main() -> int:
         f"| {load_ms:.0f} ms |",
         "",
         "The slowest check of a 5,000-character answer, by kind: "
-        + "; ".join(f"{name} {ms:.1f} ms" for name, ms in worst.items())
+        + "; ".join(f"{name} {ms:.1f} ms" for name, ms in slowest.items())
         + ".",
         "",
         f"Goal: under 20 ms per check: {'met' if max(times) < 20 else 'MISSED'}.",

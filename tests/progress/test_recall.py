@@ -164,6 +164,7 @@ def test_a_confident_rating_after_a_poor_check_comes_back_sooner(learner, questi
     record_check(user=learner, question=question, text="wrong", at=T0)
     poor = record_confidence(user=learner, question=question, level=4, at=T0 + timedelta(minutes=1))
     plain = record_confidence(user=other, question=question, level=4, at=T0 + timedelta(minutes=1))
+    assert poor.due is not None and plain.due is not None
     assert poor.due < plain.due
     event = ConfidenceEvent.objects.get(user=learner)
     assert (event.level, event.rating) == (4, 1)  # the level as rated, the review as failed
@@ -175,10 +176,11 @@ def test_an_old_check_does_not_cap_a_later_rating(learner, question):
     record_confidence(user=learner, question=question, level=4, at=T0 + timedelta(2))  # capped
     mark = ConfidenceMark.objects.get()
     capped_due = mark.due
+    assert capped_due is not None
     expected, _ = review(mark, 4, T0 + timedelta(days=30))
     after = record_confidence(user=learner, question=question, level=4, at=T0 + timedelta(days=30))
     assert after.due == expected.due  # no fresh check: the rating alone
-    assert capped_due < after.due
+    assert after.due is not None and capped_due < after.due
 
 
 def test_an_empty_or_overlong_answer_is_kept_within_bounds(learner, question):
