@@ -49,6 +49,13 @@ def time_zone_choices() -> list[tuple[str, Any]]:
 
 
 class ProfileForm(forms.ModelForm):
+    # The model's field (its label and help), drawn with the box beside its label.
+    type_answers = forms.BooleanField(
+        required=False,
+        label=User._meta.get_field("type_answers").verbose_name,
+        help_text=User._meta.get_field("type_answers").help_text,
+        template_name="forms/checkbox_field.html",
+    )
     time_zone = forms.ChoiceField(
         label="Time zone",
         choices=time_zone_choices,
@@ -58,7 +65,7 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ("display_name", "email", "time_zone")
+        fields = ("display_name", "email", "time_zone", "type_answers")
         labels = {"email": "E-mail"}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

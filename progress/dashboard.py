@@ -8,9 +8,9 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.models import User
-from progress.selectors import with_my_coverage
+from progress.selectors import my_question_totals, with_my_coverage
 from questions.access import visible_banks
-from questions.models import Question, Topic, percent
+from questions.models import Topic, percent
 
 WEAKEST_TOPIC_COUNT = 3
 RECENT_COUNT = 6
@@ -28,7 +28,10 @@ def learner_dashboard(user: User, *, now: datetime | None = None) -> dict[str, A
     today = timezone.localdate(now)
     days = [today + timedelta(days=n) for n in range(REVIEW_DAYS + 1)]
     due_today = totals["due"] + upcoming.get(today, 0)
-    question_count = Question.objects.live_in(banks).count()
+    # The question count and the verified count in one query (the marks' totals count
+    # covered, rated, fresh and due).
+    question_totals = my_question_totals(user, banks)
+    question_count = question_totals["question_count"]
     covered = totals["covered"]
     # Weak means tried and not yet known: a topic never touched is not started, not weak.
     unfinished = [t for t in topics if t.rated_count and t.covered_count < t.question_count]
@@ -41,6 +44,8 @@ def learner_dashboard(user: User, *, now: datetime | None = None) -> dict[str, A
         "covered_count": covered,
         "rated_count": totals["rated"],
         "coverage_percent": percent(covered, question_count),
+        "verified_count": question_totals["verified_count"],
+        "verified_percent": percent(question_totals["verified_count"], question_count),
         "weakest_topics": weakest,
         "recent_marks": list(marks.recent(RECENT_COUNT)),
         "note_count": user.notes.count(),

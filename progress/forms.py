@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
 
-from progress.models import Confidence
+from progress.models import Confidence, RecallCheck
 
 
 class ConfidenceForm(forms.Form):
@@ -62,3 +62,38 @@ class NoteForm(forms.Form):
                 code="max_length",
             )
         return text
+
+
+class RecallForm(forms.Form):
+    """A typed answer to check against the key points (progress.recall.record_check)."""
+
+    text = NoteTextField(
+        label="Your answer",
+        strip=False,
+        error_messages={
+            "required": "Type your answer first (or just show the answer): there was nothing "
+            "to check."
+        },
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": RecallCheck.MAX_LENGTH}),
+    )
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"]
+        if not text.strip():
+            raise forms.ValidationError(self.fields["text"].error_messages["required"])
+        limit = RecallCheck.MAX_LENGTH
+        if len(text) > limit:
+            raise forms.ValidationError(
+                f"Your answer is {len(text):,} characters long; the limit is {limit:,}. "
+                "Shorten it and check again — your text is still here.",
+                code="max_length",
+            )
+        return text
+
+
+class TypingPreferenceForm(forms.Form):
+    """ "Type my answer first" on or off (User.type_answers)."""
+
+    type_answers = forms.TypedChoiceField(
+        choices=[("1", "on"), ("0", "off")], coerce=lambda value: value == "1"
+    )

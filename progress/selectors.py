@@ -26,8 +26,9 @@ def with_my_coverage(
     now: datetime | None = None,
     banks: BankIds | None = None,
 ) -> QuerySet[Topic]:
-    """Each topic with `question_count`, and the user's `covered_count` and `rated_count`
-    (questions rated at all); given `now`,
+    """Each topic with `question_count`, and the user's `covered_count`, `verified_count`
+    (covered, and the latest check made at least half of the key points: see
+    ConfidenceMark.is_verified) and `rated_count` (questions rated at all); given `now`,
     also `fresh_count`: covered and not yet due for review (see ConfidenceMark.fresh_at).
 
     Only the questions the user sees count (the library's and their teams' banks', none
@@ -55,12 +56,36 @@ def with_my_coverage(
             covered_count=Count(
                 "questions", filter=Q(my_marks__level__gte=COVERED_LEVEL) & counted, distinct=True
             ),
+            verified_count=Count(
+                "questions",
+                filter=Q(my_marks__level__gte=COVERED_LEVEL, my_marks__recalled_half=True)
+                & counted,
+                distinct=True,
+            ),
             rated_count=Count(
                 "questions", filter=Q(my_marks__isnull=False) & counted, distinct=True
             ),
             **fresh,
         )
         .order_by("position", "name")
+    )
+
+
+def my_question_totals(user: User, banks: BankIds) -> dict[str, int]:
+    """How many questions of the library and `banks` (none retired) there are
+    (`question_count`), and how many of them the user has covered with a verified check
+    (`verified_count`, see ConfidenceMark.is_verified): one query."""
+    return (
+        Question.objects.live_in(banks)
+        .alias(
+            my_mark=FilteredRelation("confidence_marks", condition=Q(confidence_marks__user=user))
+        )
+        .aggregate(
+            question_count=Count("pk"),
+            verified_count=Count(
+                "pk", filter=Q(my_mark__level__gte=COVERED_LEVEL, my_mark__recalled_half=True)
+            ),
+        )
     )
 
 

@@ -12,6 +12,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from progress.calibration import most_overconfident
 from progress.models import COVERED_LEVEL, Confidence, StudySession
 from progress.search import search_questions, search_text_error
 from progress.selectors import LEVEL_FILTERS, filter_by_my_level, with_my_level, with_my_mark
@@ -92,6 +93,15 @@ def start_notes(*, user: User) -> StudySession:
     questions = visible_questions(user).filter(notes__user=user).order_by("position")
     ids = list(questions.values_list("pk", flat=True))
     return _start(user, StudySession.Source.NOTES, "Questions with my notes", ids)
+
+
+def start_calibration(*, user: User) -> StudySession:
+    """The questions the calibration page lists as rated furthest above what the
+    learner's typed answers recalled, in the page's order (progress.calibration)."""
+    ids = [rated.question.pk for rated in most_overconfident(user)]
+    if not ids:
+        raise NothingToStudy("No question is rated above what your answers recalled.")
+    return _start(user, StudySession.Source.CALIBRATION, StudySession.Source.CALIBRATION.label, ids)
 
 
 def start_questions(

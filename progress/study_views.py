@@ -14,8 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.http import AuthenticatedHttpRequest
-from progress.forms import ConfidenceForm
+from progress.forms import ConfidenceForm, RecallForm
 from progress.models import Confidence, StudySession
+from progress.recall_page import study_card_recall
 from progress.scheduling import rating_buttons
 from progress.selectors import my_mark
 from progress.study import (
@@ -25,6 +26,7 @@ from progress.study import (
     is_return,
     move,
     rate,
+    start_calibration,
     start_chosen,
     start_notes,
     start_search,
@@ -76,8 +78,9 @@ def study_start(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def study_these(request: AuthenticatedHttpRequest) -> HttpResponse:
     """ "Study these": a session over exactly the list a page showed, worked out again
-    from the same filters (a topic page's, the search's, the notes list). Where the
-    list has gone empty meanwhile, back to that page with a message."""
+    from the same filters (a topic page's, the search's, the notes list, calibration's
+    most over-confident questions). Where the list has gone empty meanwhile, back to
+    that page with a message."""
     user, data = request.user, request.POST
     back = local_url(request, data.get("next", "")) or reverse("progress:study_home")
     source = data.get("from", "")
@@ -91,6 +94,8 @@ def study_these(request: AuthenticatedHttpRequest) -> HttpResponse:
             session = _search_session(request)
         elif source == "notes":
             session = start_notes(user=user)
+        elif source == "calibration":
+            session = start_calibration(user=user)
         else:
             return TemplateResponse(request, "400.html", status=400)
     except NothingToStudy as reason:
@@ -105,7 +110,16 @@ def _search_session(request: AuthenticatedHttpRequest) -> StudySession:
     return start_search(user=request.user, search=search_asked(request.POST, topics), topics=topics)
 
 
-def _session_context(request: AuthenticatedHttpRequest, session: StudySession) -> dict:
+def session_context(
+    request: AuthenticatedHttpRequest,
+    session: StudySession,
+    *,
+    check_id: object = None,
+    recall_form: RecallForm | None = None,
+) -> dict:
+    """What the session page shows: the current card, or the summary once finished.
+    `check_id`: the typed answer's check to show on the card (`?check=`), if it is the
+    learner's own on the card's question; `recall_form`: the typing form as posted."""
     if session.is_finished:
         return {"session": session, "summary": summarise(session)}
     question = current_question(session)
@@ -113,13 +127,19 @@ def _session_context(request: AuthenticatedHttpRequest, session: StudySession) -
         return {"session": session, "summary": summarise(session)}
     rated_level = session.ratings.get(str(question.pk))
     note = request.user.notes.filter(question=question).first()
+    recall = study_card_recall(request.user, question, check_id=check_id)
     return {
         "session": session,
         "card": _card_name(session),
         "question": question,
         "number": session.position + 1,
         # From the mark loaded with the question: the preview costs no query.
-        "levels": rating_buttons(my_mark(question, request.user), timezone.now()),
+        "levels": rating_buttons(
+            my_mark(question, request.user), timezone.now(), recall=recall.fresh_score
+        ),
+        **recall.context(),
+        "recall_form": recall_form,
+        "recall_page_url": session.get_absolute_url(),
         "rated_level": rated_level,
         "returning": Confidence(rated_level).label if rated_level and is_return(session) else "",
         # The note section (progress/_note.html): a save without JavaScript comes back here.
@@ -133,7 +153,8 @@ def _session_context(request: AuthenticatedHttpRequest, session: StudySession) -
 @login_required
 def study_session(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(request.user.study_sessions, pk=session_id)
-    return TemplateResponse(request, SESSION_PAGE, _session_context(request, session))
+    context = session_context(request, session, check_id=request.GET.get("check"))
+    return TemplateResponse(request, SESSION_PAGE, context)
 
 
 @require_POST
@@ -147,7 +168,7 @@ def study_rate(request: AuthenticatedHttpRequest, session_id: int) -> HttpRespon
         if _moved_on(request, session):
             return _card_moved_on(request, session)
         if not form.is_valid() or session.is_finished:
-            context = _session_context(request, session)
+            context = session_context(request, session)
             context["error"] = (
                 form.errors["level"][0] if not form.is_valid() else "This session is finished."
             )
@@ -198,7 +219,7 @@ def _card_moved_on(request: AuthenticatedHttpRequest, session: StudySession) -> 
     if not request.htmx:
         messages.info(request, message)
         return redirect(session)
-    context = _session_context(request, session)
+    context = session_context(request, session)
     context["notice"] = message
     return TemplateResponse(request, SESSION_PAGE + "#study-card", context, status=409)
 
@@ -207,5 +228,5 @@ def _next(request: AuthenticatedHttpRequest, session: StudySession) -> HttpRespo
     if not request.htmx:
         return redirect(session)
     return TemplateResponse(
-        request, SESSION_PAGE + "#study-card", _session_context(request, session)
+        request, SESSION_PAGE + "#study-card", session_context(request, session)
     )

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from progress import export_views, history_views, study_views, topic_views, views
+from progress import (
+    calibration_views,
+    export_views,
+    history_views,
+    recall_views,
+    study_views,
+    topic_views,
+    views,
+)
 
 app_name = "progress"
 
@@ -18,9 +26,19 @@ urlpatterns = [
     path("questions/<slug:key>/", views.question_detail, name="question_detail"),
     path("questions/<slug:key>/confidence/", views.mark_confidence, name="mark_confidence"),
     path("questions/<slug:key>/note/", views.edit_note, name="edit_note"),
+    path("questions/<slug:key>/check/", recall_views.check_answer, name="check_answer"),
+    path(
+        "checks/<int:check_id>/points/<int:index>/correct/",
+        recall_views.correct_point,
+        name="correct_point",
+    ),
+    path("checks/<int:check_id>/delete/", recall_views.delete_check, name="delete_check"),
+    path("checks/delete/", recall_views.delete_all_checks, name="delete_all_checks"),
+    path("checks/typing/", recall_views.typing_preference, name="typing_preference"),
     path("notes/", views.note_list, name="note_list"),
     path("notes/<int:pk>/", views.note_detail, name="note_detail"),
     path("history/", history_views.history, name="history"),
+    path("calibration/", calibration_views.calibration, name="calibration"),
     # Under /accounts/ beside the profile page that links to it; it lives here because it
     # reads marks, notes and history (docs/architecture.md).
     path("accounts/profile/my-data.json", export_views.download_my_data, name="download_my_data"),

@@ -18,8 +18,9 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from progress.dashboard import learner_dashboard
 from progress.drafts import forget_refused_text, keep_refused_text, refused_text
-from progress.forms import ConfidenceForm, NoteForm
+from progress.forms import ConfidenceForm, NoteForm, RecallForm
 from progress.models import Confidence, ConfidenceMark, Note
+from progress.recall_page import question_page_recall, with_my_check_count
 from progress.scheduling import rating_buttons
 from progress.selectors import question_topics_with_my_coverage
 from progress.services import (
@@ -37,7 +38,7 @@ from questions.access import (
     visible_questions,
 )
 from questions.models import Question, QuestionQuerySet, Topic, in_library_or
-from studyhub.http import local_url
+from studyhub.http import id_or_none, local_url
 
 QUESTION_PAGE = "progress/question_detail.html"
 #: The note section, which the question page and the study card include.
@@ -49,7 +50,9 @@ NOTE_SECTION = "progress/_note.html"
 @login_required
 def question_detail(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     question = get_object_or_404(_shown_to(request.user), key=key)
-    context = question_page_context(request, question, topic_slug=request.GET.get("topic"))
+    context = question_page_context(
+        request, question, topic_slug=request.GET.get("topic"), check_id=request.GET.get("check")
+    )
     return TemplateResponse(request, QUESTION_PAGE, context)
 
 
@@ -61,8 +64,12 @@ def question_page_context(
     note_form: NoteForm | None = None,
     confidence_error: str = "",
     note: Note | None | Literal[False] = False,
+    check_id: object = None,
+    recall_form: RecallForm | None = None,
 ) -> dict:
-    """Everything the question page shows; also used to re-render it after a bad post."""
+    """Everything the question page shows; also used to re-render it after a bad post.
+    `check_id`: the typed answer's check to show (`?check=`), if it is the learner's own
+    on this question; `recall_form`: the typing form as posted, with its errors."""
     user = request.user
     topics = [
         t for t in question.topics.all() if t.bank_id is None or t.bank_id == question.bank_id
@@ -71,6 +78,7 @@ def question_page_context(
     if note is False:  # not looked up by the caller yet
         note = user.notes.filter(question=question).first()
     mark = user.confidence_marks.filter(question=question).first()
+    recall = question_page_recall(user, question, mark, check_id=check_id)
     return {
         "question": question,
         "topic": topic,
@@ -81,8 +89,14 @@ def question_page_context(
             lambda: "Library" if question.bank_id is None else f"Team bank: {question.bank}"
         ),
         "mark": mark,
-        "levels": rating_buttons(mark, timezone.now()),
+        "levels": rating_buttons(mark, timezone.now(), recall=recall.fresh_score),
         "confidence_error": confidence_error,
+        **recall.context(),
+        "recall_form": recall_form,
+        # Where a typed-recall form without JavaScript comes back to (the topic is one
+        # of the question's, so no query checks it).
+        "recall_page_url": reverse("progress:question_detail", kwargs={"key": question.key})
+        + (f"?topic={topic.slug}" if topic else ""),
         "coverage_topics": question_topics_with_my_coverage(question, user),
         "breadcrumbs": [
             ("Topics", reverse("progress:topic_list")),
@@ -119,8 +133,10 @@ def note_context(
 
 def _shown_to(user: User) -> QuestionQuerySet:
     """The questions whose page `user` may open (retired ones too), with what the page
-    shows; of the related questions, those the user sees."""
-    return questions_seen_by(user).for_question_page(related=visible_questions(user))
+    shows; of the related questions, those the user sees; and how many typed answers the
+    user has checked on it."""
+    questions = questions_seen_by(user).for_question_page(related=visible_questions(user))
+    return with_my_check_count(questions, user)
 
 
 def _place_in_topic(user: User, question: Question, topic: Topic | None) -> dict:
@@ -177,7 +193,9 @@ def mark_confidence(request: AuthenticatedHttpRequest, key: str) -> HttpResponse
         mark = record_confidence(user=request.user, question=question, level=level, current=current)
         if not request.htmx:
             messages.success(request, f"Marked “{Confidence(level).label}”.")
-            return redirect(_question_url(question, topic_slug) + "#confidence")
+            # A typed answer's check on show stays on show beside the rating.
+            url = with_check(_question_url(question, topic_slug), request.POST.get("check"))
+            return redirect(url + "#confidence")
         return _answered_before_commit(_confidence_update(request, question, current, mark))
 
 
@@ -387,6 +405,14 @@ def _question_url(question: Question, topic_slug: str | None) -> str:
     if topic_slug and question.topics.filter(slug=topic_slug).exists():
         url += f"?topic={topic_slug}"
     return url
+
+
+def with_check(url: str, check_id: object) -> str:
+    """`url` (no fragment) showing the typed answer's check `check_id`, when it is an id."""
+    pk = id_or_none(check_id) if check_id else None
+    if pk is None:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}check={pk}"
 
 
 @require_GET

@@ -77,6 +77,7 @@ class Topic(models.Model):
     question_count: int
     covered_count: int
     rated_count: int
+    verified_count: int
 
     class Meta:
         ordering = ["position", "name"]

@@ -4,6 +4,8 @@
 // data-keys: data-answer (the answer's <details>), data-rate (the rating buttons' id
 // prefix, the level follows), data-next and data-previous (the ids of the buttons or
 // links that move), data-shortcuts (the shortcuts panel's <details>).
+// In a typed answer (textarea[data-recall-text]) Ctrl+Enter or Cmd+Enter sends it to be
+// checked; no other key does anything there, since typing must never rate or move on.
 // Everything also works with the mouse and without JavaScript; this only adds keys.
 // Loaded from 'self' (strict CSP).
 (function () {
@@ -30,6 +32,19 @@
     }
     return false;
   }
+
+  // Ctrl+Enter (Cmd+Enter on a Mac) in a typed answer checks it. requestSubmit, not
+  // submit: the submit event fires, so htmx sends it and the browser validates maxlength.
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey) || event.altKey) return;
+    if (!target || !target.matches || !target.matches("textarea[data-recall-text]")) return;
+    var form = target.form;
+    if (!form) return;
+    event.preventDefault();
+    if (form.requestSubmit) form.requestSubmit();
+    else form.submit();
+  });
 
   document.addEventListener("keydown", function (event) {
     var keys = document.querySelector("[data-keys]");
@@ -64,9 +79,18 @@
   });
 
   // After htmx brings the next question, move focus to its heading so a screen
-  // reader reads it and keys keep working from a sensible place.
+  // reader reads it and keys keep working from a sensible place. A typed answer's
+  // check (or the typing form) marks where focus goes instead: data-focus-after-swap.
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail && event.detail.target && event.detail.target.id === "study-card") {
+    var target = event.detail && event.detail.target;
+    if (!target) return;
+    var marked = document.querySelector("[data-focus-after-swap]");
+    if (marked && (target.id === "study-card" || target.id === "recall-flow")) {
+      marked.removeAttribute("data-focus-after-swap");
+      marked.focus();
+      return;
+    }
+    if (target.id === "study-card") {
       var heading = document.getElementById("study-heading");
       if (heading) heading.focus();
     }

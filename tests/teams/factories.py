@@ -89,6 +89,36 @@ def bulk_learners(
 SCALE_SIZES = [(5, 13), (60, 40)]
 
 
+def checked(
+    user: User,
+    question: Question,
+    recall: int,
+    *,
+    level: int | None = None,
+    half: bool | None = None,
+) -> ConfidenceMark:
+    """Give the user's mark on `question` (made at `level` first, when given) a latest
+    check that scored `recall` and made at least half of the key points when `half` (by
+    default, when `recall` is 50 or more): set on the mark the way progress.recall
+    copies a check there, so that hand-checked worlds need no checker."""
+    if level is not None:
+        mark(user, question, level, at=datetime(2026, 2, 1, 9, 0, tzinfo=UTC))
+    half = recall >= 50 if half is None else half
+    updated = ConfidenceMark.objects.filter(user=user, question=question).update(
+        recall=recall, recalled_half=half, recall_at=datetime(2026, 2, 9, 9, 0, tzinfo=UTC)
+    )
+    assert updated == 1, f"{user} has no mark on {question}"
+    return ConfidenceMark.objects.get(user=user, question=question)
+
+
+def bulk_checks(users, questions, *, recall: int, half: bool) -> int:
+    """Give every mark of `users` on `questions` a check that scored `recall`, in one
+    query; returns how many marks it touched."""
+    return ConfidenceMark.objects.filter(user__in=users, question__in=questions).update(
+        recall=recall, recalled_half=half, recall_at=datetime(2026, 1, 6, 12, 0, tzinfo=UTC)
+    )
+
+
 # --- A small world with hand-checked numbers ---------------------------------
 
 #: When the world's learners last studied: Ada first, then Dee, then Bo.
