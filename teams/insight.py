@@ -1,28 +1,32 @@
-"""Read models for instructor insight: one learner of a team in full, and the questions
-the team's learners find hard.
+"""Read models for instructor insight: one learner of a team in full, the questions
+the team's learners find hard, and the team's calibration (confidence against checked
+recall, per topic).
 
 As on the team dashboard, only the team's learners count (never its instructors or
 another team's members), and only the questions of the team's scope: the library and
 the team's own bank, none retired. Each function runs a fixed number of queries whatever
 the number of learners, topics, questions or ratings, and counts in the database.
-A learner's notes are never read here.
+A learner's notes and typed answers (progress.models.RecallCheck) are never read here:
+calibration reads only the scores copied onto the marks.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import formats, timezone
 from django.utils.http import urlencode
 
 from accounts.models import User
+from progress.calibration import HIGH_LEVEL, Verdict, promise_of, rounded_average, verdict
 from progress.models import COVERED_LEVEL, Confidence, ConfidenceEvent, ConfidenceMark
+from progress.recall import EXPECTED_RECALL
 from questions.models import Question, Topic, live_in, percent
 from teams.models import Assignment, Membership, Team, TopicSet
 from teams.selectors import COMPLETE, Progress
@@ -64,6 +68,65 @@ def distribution(levels: list[int], unrated: int) -> list[LevelShare]:
     return shares
 
 
+@dataclass
+class RecallFigures:
+    """Checked marks (marks with a typed answer's score on them) added up: how many,
+    the recall scores their levels promise (progress.recall.EXPECTED_RECALL) and the
+    scores they got. Averages are rounded half up and the gap and verdict come from the
+    rounded figures, as on the learner's calibration page, so the words agree with the
+    numbers shown."""
+
+    checks: int = 0
+    promised_total: int = 0
+    recall_total: int = 0
+    #: Checked marks rated Confident or higher whose check made under half the key points.
+    sure_but_short: int = 0
+    #: Covered marks whose check made at least half the key points.
+    verified: int = 0
+
+    def add_level(
+        self, level: int, checks: int, recall_total: int, under_half: int, made_half: int
+    ) -> None:
+        """Count `checks` marks at `level` (`under_half` of them made under half of the
+        key points, `made_half` at least half)."""
+        self.checks += checks
+        self.promised_total += EXPECTED_RECALL[Confidence(level)] * checks
+        self.recall_total += recall_total
+        if level >= HIGH_LEVEL:
+            self.sure_but_short += under_half
+        if level >= COVERED_LEVEL:
+            self.verified += made_half
+
+    @property
+    def promised(self) -> int | None:
+        """The average recall the ratings promise; None with nothing checked."""
+        return rounded_average(self.promised_total, self.checks) if self.checks else None
+
+    @property
+    def recalled(self) -> int | None:
+        return rounded_average(self.recall_total, self.checks) if self.checks else None
+
+    @property
+    def gap(self) -> int | None:
+        """Promise minus recall, in points: above 0 the ratings promise more."""
+        if self.promised is None or self.recalled is None:
+            return None
+        return self.promised - self.recalled
+
+    @property
+    def gap_text(self) -> str:
+        """ "+18", "−7", "0"; "—" with nothing checked."""
+        gap = self.gap
+        if gap is None:
+            return "—"
+        return f"{'−' if gap < 0 else '+' if gap > 0 else ''}{abs(gap)}"
+
+    @property
+    def verdict(self) -> Verdict | None:
+        gap = self.gap
+        return None if gap is None else verdict(gap)
+
+
 # --- One learner in full -------------------------------------------------------------
 
 
@@ -74,6 +137,8 @@ class TopicRow:
     topic: Topic
     total: int
     levels: list[int]
+    #: The learner's checked marks on the topic's questions, with their recall.
+    recall: RecallFigures = field(default_factory=RecallFigures)
 
     @property
     def covered(self) -> int:
@@ -169,10 +234,18 @@ class MemberInsight:
     activity: list[ActivityWeek]
     assignments: list[AssignmentGap]
     lowest: list[ConfidenceMark]
+    #: All of the learner's checked marks in the team's scope, each question once.
+    recall: RecallFigures = field(default_factory=RecallFigures)
 
     @property
     def user(self) -> User:
         return self.membership.user
+
+    @property
+    def calibrated_topics(self) -> list[TopicRow]:
+        """The topics with a checked mark, the most over-confident first (then in topic
+        order): per learner, this page is the only place that shows them."""
+        return _by_gap([row for row in self.topics if row.recall.checks], lambda r: r.recall)
 
     @property
     def covered(self) -> int:
@@ -209,7 +282,9 @@ def member_insight(
     """Everything the member page shows about one learner of `team`, in ten queries:
     coverage per topic (topics with questions in the scope) and overall, the confidence
     distribution, ratings per week, each assignment with every question still missing,
-    and the questions rated Not yet or Shaky, lowest first."""
+    the questions rated Not yet or Shaky, lowest first, and confidence against checked
+    recall per topic and overall (counted by the coverage queries, so no query more:
+    scores only, never a typed answer)."""
     now = now or timezone.now()
     banks = [team.bank_id]
     user = membership.user
@@ -224,18 +299,26 @@ def member_insight(
     topics = list(counted.order_by("position", "name"))
 
     by_topic: dict[int, dict[int, int]] = defaultdict(dict)
-    for row in marks.values("question__topics", "level").annotate(n=Count("pk")).order_by():
+    recall_by_topic: dict[int, RecallFigures] = defaultdict(RecallFigures)
+    per_topic = marks.values("question__topics", "level").annotate(n=Count("pk"), **_CHECKED)
+    for row in per_topic.order_by():
         by_topic[row["question__topics"]][row["level"]] = row["n"]
+        _add_checked(recall_by_topic[row["question__topics"]], row)
     # A topic can hold only questions out of the scope (another team's, retired ones).
     topic_rows = [
-        TopicRow(t, t.question_count, _level_counts(by_topic[t.pk]))
+        TopicRow(t, t.question_count, _level_counts(by_topic[t.pk]), recall_by_topic[t.pk])
         for t in topics
         if t.question_count
     ]
 
-    overall = list(marks.values("level").annotate(n=Count("pk"), last=Max("updated_at")).order_by())
+    overall = list(
+        marks.values("level").annotate(n=Count("pk"), last=Max("updated_at"), **_CHECKED).order_by()
+    )
     levels = _level_counts({row["level"]: row["n"] for row in overall})
     last_activity = max((row["last"] for row in overall), default=None)
+    recall = RecallFigures()
+    for row in overall:
+        _add_checked(recall, row)
 
     lowest = list(
         marks.filter(level__lt=COVERED_LEVEL)
@@ -251,7 +334,36 @@ def member_insight(
         activity=weekly_activity(user, banks, now=now),
         assignments=assignment_gaps(team, user),
         lowest=lowest,
+        recall=recall,
     )
+
+
+_Row = TypeVar("_Row")
+
+#: Per level, what calibration needs of a group of marks: how many have a check (a
+#: recall score), its sum, and how many checks made under half and at least half of the
+#: key points.
+_CHECKED = {
+    "checks": Count("recall"),
+    "recall_sum": Sum("recall"),
+    "under_half": Count("pk", filter=Q(recall__isnull=False, recalled_half=False)),
+    "made_half": Count("pk", filter=Q(recall__isnull=False, recalled_half=True)),
+}
+
+
+def _add_checked(figures: RecallFigures, row: dict[str, Any]) -> None:
+    if row["checks"]:
+        figures.add_level(
+            row["level"], row["checks"], row["recall_sum"], row["under_half"], row["made_half"]
+        )
+
+
+def _by_gap(rows: list[_Row], figures: Callable[[_Row], RecallFigures]) -> list[_Row]:
+    """Rows with a gap, the largest first (ties keep their order), then those without."""
+    known = [row for row in rows if figures(row).gap is not None]
+    unknown = [row for row in rows if figures(row).gap is None]
+    known.sort(key=lambda row: -(figures(row).gap or 0))
+    return known + unknown
 
 
 def weekly_activity(
@@ -581,3 +693,98 @@ def report_headers(report: HardReport) -> list[Header]:
         aria_sort = ("descending" if report.descending else "ascending") if sorted_here else ""
         headers.append(Header(label, key, "?" + urlencode(query), aria_sort, css_class))
     return headers
+
+
+# --- The team's calibration ---------------------------------------------------------
+
+
+@dataclass
+class TopicCalibration:
+    """A topic of the team's scope with its learners' checked marks added up."""
+
+    topic: Topic
+    question_count: int
+    recall: RecallFigures
+    #: Learners with at least one checked mark on the topic's questions.
+    learners: int = 0
+
+
+@dataclass
+class TeamCalibration:
+    """Per topic, the team's average confidence (as the recall its levels promise)
+    against its average checked recall; `overall` counts every checked mark once,
+    whichever topics its question is in."""
+
+    learner_count: int
+    #: Topics with a check, the most over-confident first (ties in topic order), then
+    #: the topics nobody has checked, in topic order.
+    topics: list[TopicCalibration]
+    overall: RecallFigures
+    #: Learners with at least one checked mark.
+    learners_checked: int
+
+    @property
+    def checked_topics(self) -> list[TopicCalibration]:
+        return [row for row in self.topics if row.recall.checks]
+
+    @property
+    def overconfident(self) -> list[TopicCalibration]:
+        """The topics the team is over-confident in, the most first."""
+        return [row for row in self.topics if row.recall.verdict == "over-confident"]
+
+
+def team_calibration(team: Team) -> TeamCalibration:
+    """Confidence against checked recall for the team's learners, per topic of the
+    team's scope and overall, in four queries whatever the size of the team: the topics,
+    the per-topic sums, the overall sums and the number of learners. Only the scores on
+    the learners' marks are read (ConfidenceMark.recall, recalled_half), never a typed
+    answer; only learners count, never the team's instructors."""
+    banks = [team.bank_id]
+    learner_ids = team.memberships.learners().values("user_id")
+    # Topic declares question_count for this annotation; django-stubs takes it for a clash.
+    counted = Topic.objects.in_scope(banks).annotate(  # type: ignore[no-redef]
+        question_count=Count("questions", filter=live_in(banks, prefix="questions__"))
+    )
+    topics = [t for t in counted.order_by("position", "name") if t.question_count]
+    checked = ConfidenceMark.objects.filter(
+        live_in(banks, prefix="question__"), user_id__in=learner_ids, recall__isnull=False
+    )
+    sums = {
+        "checks": Count("pk"),
+        "learners": Count("user_id", distinct=True),
+        "recall_total": Sum("recall"),
+        "promised_total": Sum(promise_of("level")),
+        "sure_but_short": Count("pk", filter=Q(level__gte=HIGH_LEVEL, recalled_half=False)),
+        "verified": Count("pk", filter=Q(level__gte=COVERED_LEVEL, recalled_half=True)),
+    }
+    by_topic = {
+        row["question__topics"]: row
+        for row in checked.values("question__topics").annotate(**sums).order_by()
+    }
+    overall = checked.aggregate(**sums)
+    rows = []
+    for topic in topics:
+        row = by_topic.get(topic.pk)
+        rows.append(
+            TopicCalibration(
+                topic, topic.question_count, _figures(row), row["learners"] if row else 0
+            )
+        )
+    return TeamCalibration(
+        learner_count=team.memberships.learners().count(),
+        topics=_by_gap(rows, lambda row: row.recall),
+        overall=_figures(overall),
+        learners_checked=overall["learners"] or 0,
+    )
+
+
+def _figures(row: dict[str, Any] | None) -> RecallFigures:
+    if not row or not row["checks"]:
+        return RecallFigures()
+    return RecallFigures(
+        checks=row["checks"],
+        promised_total=row["promised_total"],
+        recall_total=row["recall_total"],
+        sure_but_short=row["sure_but_short"],
+        verified=row["verified"],
+    )

@@ -1,7 +1,8 @@
-"""Instructor insight: one learner in full, and the questions the team finds hard.
+"""Instructor insight: one learner in full, the questions the team finds hard, and
+the team's calibration.
 
 Instructor pages: non-members get a 404, the team's learners a 403 (instructor_or_403).
-Neither page reads a learner's notes.
+No page reads a learner's notes or typed answers: calibration shows scores and sums.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHttpRequest
+from progress.calibration import CALIBRATION_MARGIN, HIGH_LEVEL
+from progress.models import Confidence
+from progress.recall import EXPECTED_RECALL
 from questions.models import Topic
 from studyhub.downloads import attachment, escape_cell
 from teams.crumbs import Crumb, team_crumbs
@@ -29,6 +33,7 @@ from teams.insight import (
     HardReport,
     member_insight,
     report_headers,
+    team_calibration,
 )
 from teams.insight import hard_questions as hard_report
 from teams.models import Assignment, Team
@@ -59,6 +64,8 @@ def member_detail(
         "insight": insight,
         "chart": insight.activity_chart,
         "lowest_shown": LOWEST_SHOWN,
+        "margin": CALIBRATION_MARGIN,
+        "high_label": Confidence(HIGH_LEVEL).label,
         "breadcrumbs": [*team_crumbs(team), _dashboard_crumb(team), (name, None)],
     }
     return TemplateResponse(request, "teams/member_detail.html", context)
@@ -144,6 +151,73 @@ def hard_questions_csv(request: AuthenticatedHttpRequest, team_id: int) -> HttpR
     response = attachment(_csv_filename(team, report), content_type="text/csv; charset=utf-8")
     writer = csv.writer(response)
     # Only text can be a formula: numbers, negative changes included, stay numbers.
+    for cells in [header, *rows]:
+        writer.writerow([escape_cell(c) if isinstance(c, str) else c for c in cells])
+    return response
+
+
+# --- The team's calibration ------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def calibration(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
+    """Per topic, the team's average confidence (as the recall it promises) against its
+    average checked recall, the most over-confident topics first. Per learner only on
+    the member page."""
+    team = instructor_or_403(request, team_id).team
+    context = {
+        "team": team,
+        "report": team_calibration(team),
+        "margin": CALIBRATION_MARGIN,
+        "high_label": Confidence(HIGH_LEVEL).label,
+        "promises": [(Confidence(level).label, score) for level, score in EXPECTED_RECALL.items()],
+        "breadcrumbs": [
+            *team_crumbs(team),
+            _dashboard_crumb(team),
+            ("Confidence and recall", None),
+        ],
+    }
+    return TemplateResponse(request, "teams/team_calibration.html", context)
+
+
+@require_GET
+@login_required
+def calibration_csv(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
+    """The calibration page's table, in its order: one row per topic, figures only."""
+    team = instructor_or_403(request, team_id).team
+    report = team_calibration(team)
+    header: list[object] = [
+        "Topic",
+        "Questions",
+        "Checks",
+        "Learners checked",
+        "Confidence (promised recall)",
+        "Recall",
+        "Gap (points)",
+        "Verdict",
+        f"{Confidence(HIGH_LEVEL).label} or higher, under half recalled",
+        "Verified",
+    ]
+    rows: list[list[object]] = [
+        [
+            row.topic.name,
+            row.question_count,
+            row.recall.checks,
+            row.learners,
+            row.recall.promised,
+            row.recall.recalled,
+            row.recall.gap,
+            row.recall.verdict or "",
+            row.recall.sure_but_short,
+            row.recall.verified,
+        ]
+        for row in report.topics
+    ]
+    filename = f"{slugify(team.name) or 'team'}-calibration.csv"
+    response = attachment(filename, content_type="text/csv; charset=utf-8")
+    writer = csv.writer(response)
+    # Only text can be a formula: numbers, negative gaps included, stay numbers.
     for cells in [header, *rows]:
         writer.writerow([escape_cell(c) if isinstance(c, str) else c for c in cells])
     return response

@@ -120,6 +120,8 @@ class Cell:
     #: levels view; None in the coverage view.
     levels: tuple[int, ...] | None = None
     in_assignment: bool = True
+    #: Covered questions whose latest typed answer made at least half of the key points.
+    verified: int = 0
 
     @property
     def percent(self) -> int:
@@ -148,6 +150,8 @@ class MemberRow:
     last_activity: datetime | None
     fresh: int = 0
     rated: int = 0
+    #: Covered questions (of the assignment, when filtered) that are verified.
+    verified: int = 0
 
     @property
     def user(self) -> User:
@@ -197,7 +201,9 @@ def team_matrix(
     now: datetime | None = None,
 ) -> Matrix:
     """Learners × topics with coverage in each cell, overall coverage and last activity;
-    `fresh` counts covered questions not yet due for review at `now`.
+    `fresh` counts covered questions not yet due for review at `now`, `verified` those
+    whose latest typed answer made at least half of the key points (the same aggregates
+    count both, so neither costs a query).
 
     Filtered to an assignment, the columns are the topics it touches (its whole topics,
     then those reached only through its single questions) and every figure, "Overall"
@@ -237,6 +243,7 @@ def team_matrix(
     in_set = Q(question_id__in=held) if held else Q(pk__in=[])
     covering = Q(level__gte=COVERED_LEVEL)
     fresh_mark = Q(due__gt=now)
+    verified_mark = covering & Q(recalled_half=True)
 
     # Per learner and topic (and level, in the levels view): "all" counts every question
     # of the topic, "in" only the assignment's.
@@ -247,31 +254,38 @@ def team_matrix(
     counts: dict[str, Aggregate] = {}
     scopes = []
     if held is None or others:
-        counts |= {"n_all": Count("pk"), "fresh_all": Count("pk", filter=fresh_mark)}
+        counts |= {
+            "n_all": Count("pk"),
+            "fresh_all": Count("pk", filter=fresh_mark),
+            "verified_all": Count("pk", filter=verified_mark),
+        }
         scopes.append("all")
     if held is not None:
         counts |= {
             "n_in": Count("pk", filter=in_set),
             "fresh_in": Count("pk", filter=in_set & fresh_mark),
+            "verified_in": Count("pk", filter=in_set & verified_mark),
         }
         scopes.append("in")
         if not others:
             per_topic = per_topic.filter(in_set)
-    # [marks at levels 1–5, covered, fresh] per (learner, topic, scope); a plain loop
-    # over tuples, since the levels view reads up to members × topics × 5 rows.
+    # [marks at levels 1–5, covered, fresh, verified] per (learner, topic, scope); a
+    # plain loop over tuples, since the levels view reads up to members × topics × 5 rows.
     tally: dict[tuple[int, int, str], list[int]] = {}
     for row in per_topic.annotate(**counts).values_list(*group, *counts).order_by():
         user_id, topic_id = row[0], row[1]
         level = row[2] if levels else COVERED_LEVEL
         for offset, scope in enumerate(scopes):
-            n, fresh = row[len(group) + 2 * offset], row[len(group) + 2 * offset + 1]
+            start = len(group) + 3 * offset
+            n, fresh, verified = row[start : start + 3]
             if not n:
                 continue
-            numbers = tally.setdefault((user_id, topic_id, scope), [0, 0, 0, 0, 0, 0, 0])
+            numbers = tally.setdefault((user_id, topic_id, scope), [0] * 8)
             numbers[level - 1] += n
             if level >= COVERED_LEVEL:
                 numbers[5] += n
                 numbers[6] += fresh
+                numbers[7] += verified
 
     in_overall = in_set if held is not None else Q()
     overall = {
@@ -281,17 +295,19 @@ def team_matrix(
             covered=Count("pk", filter=in_overall & covering),
             rated=Count("pk", filter=in_overall),
             fresh=Count("pk", filter=in_overall & covering & fresh_mark),
+            verified=Count("pk", filter=in_overall & verified_mark),
             # When the learner last studied anything, in the assignment or not.
             last=Max("updated_at"),
         )
         .order_by()
     }
 
-    empty = [0] * 7
+    empty = [0] * 8
     rows = []
+    nothing = {"covered": 0, "rated": 0, "fresh": 0, "verified": 0, "last": None}
     for membership in members:
         user_id = membership.user_id
-        stats = overall.get(user_id, {"covered": 0, "rated": 0, "fresh": 0, "last": None})
+        stats = overall.get(user_id, nothing)
         cells = []
         for column in columns:
             scope = "in" if held is not None and column.in_assignment else "all"
@@ -304,6 +320,7 @@ def team_matrix(
                     numbers[6],
                     tuple(numbers[:5]) if levels else None,
                     column.in_assignment,
+                    numbers[7],
                 )
             )
         rows.append(
@@ -315,6 +332,7 @@ def team_matrix(
                 stats["last"],
                 stats["fresh"],
                 stats["rated"],
+                stats["verified"],
             )
         )
 

@@ -70,6 +70,13 @@ urlpatterns = [
         insight_views.hard_questions_csv,
         name="hard_questions_csv",
     ),
+    # The team's confidence against its checked recall, per topic.
+    path("<int:team_id>/calibration/", insight_views.calibration, name="calibration"),
+    path(
+        "<int:team_id>/calibration.csv",
+        insight_views.calibration_csv,
+        name="calibration_csv",
+    ),
     # Opt-in team progress for learners.
     path("<int:team_id>/progress/", sharing_views.team_progress, name="team_progress"),
     path("<int:team_id>/progress/share/", sharing_views.share_progress, name="share_progress"),

@@ -508,6 +508,10 @@ def team_matrix_csv(request: AuthenticatedHttpRequest, team_id: int) -> HttpResp
 
 
 def _coverage_table(matrix: Matrix) -> tuple[list[str], Iterator[list]]:
+    """The dashboard's grid as CSV rows: the covered count of each topic and the fresh
+    count, as before verification existed, then how many covered questions of each topic
+    are verified and how many overall (appended, so a spreadsheet that reads the older
+    columns by position still reads them); over the assignment when filtered."""
     filtered = matrix.assignment is not None
     # Filtered, the totals count the assignment's questions only, and say so.
     totals = ["Covered", "Questions", "Coverage %"]
@@ -520,6 +524,8 @@ def _coverage_table(matrix: Matrix) -> tuple[list[str], Iterator[list]]:
         for c in matrix.columns
     ]
     header.append("Fresh (covered, not yet due)")
+    header += [f"{c.topic.name} verified" for c in matrix.columns]
+    header.append("Verified (assignment)" if filtered else "Verified overall")
     rows = (
         [
             row.user.shown_name,
@@ -531,6 +537,8 @@ def _coverage_table(matrix: Matrix) -> tuple[list[str], Iterator[list]]:
             timezone.localdate(row.last_activity).isoformat() if row.last_activity else "",
             *[cell.covered for cell in row.cells],
             row.fresh,
+            *[cell.verified for cell in row.cells],
+            row.verified,
         ]
         for row in matrix.rows
     )

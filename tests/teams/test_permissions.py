@@ -26,7 +26,8 @@ from accounts.models import User
 from authoring.models import Proposal, QuestionRevision
 from authoring.proposals import propose
 from authoring.services import QuestionContent, edit_question, write_question
-from progress.models import ConfidenceEvent, ConfidenceMark, Note, StudySession
+from progress.models import ConfidenceEvent, ConfidenceMark, Note, RecallCheck, StudySession
+from progress.recall import record_check
 from questions.models import ImportRecord, Question, Topic
 from teams import urls as team_urls
 from teams.models import Assignment, Membership, Team, TopicSet
@@ -58,6 +59,13 @@ EXPECTATIONS: dict[str, dict[str, tuple[int, ...]]] = {
     "progress:dashboard": {"GET": EVERYONE_200},  # anonymous visitors get the welcome page
     "progress:mark_confidence": {"GET": POST_ONLY, "POST": (302, 422, 422, 422, 422, 422)},
     "progress:edit_note": {"GET": SIGNED_IN_200},
+    # Typed answers: an empty answer is a 422; a check is its author's alone (404 to others).
+    "progress:check_answer": {"GET": POST_ONLY, "POST": (302, 422, 422, 422, 422, 422)},
+    "progress:correct_point": {"GET": POST_ONLY, "POST": (302, 302, 404, 404, 404, 404)},
+    "progress:delete_check": {"GET": POST_ONLY, "POST": (302, 302, 404, 404, 404, 404)},
+    "progress:delete_all_checks": {"GET": POST_ONLY, "POST": (302,) * 6},
+    "progress:typing_preference": {"GET": POST_ONLY, "POST": (302,) + (400,) * 5},
+    "progress:calibration": {"GET": SIGNED_IN_200},
     "progress:note_list": {"GET": SIGNED_IN_200},
     # The note is the team learner's: nobody else may read it, their instructor included.
     "progress:note_detail": {"GET": (302, 200, 404, 404, 404, 404)},
@@ -156,6 +164,9 @@ EXPECTATIONS: dict[str, dict[str, tuple[int, ...]]] = {
     "teams:member_detail": {"GET": INSTRUCTORS_200},
     "teams:hard_questions": {"GET": INSTRUCTORS_200},
     "teams:hard_questions_csv": {"GET": INSTRUCTORS_200},
+    # Confidence against recall, by learner: scores only, never what anyone typed.
+    "teams:calibration": {"GET": INSTRUCTORS_200},
+    "teams:calibration_csv": {"GET": INSTRUCTORS_200},
     # Team progress is for every member; each learner decides for themselves whether
     # they are shown, and only the instructors turn the page on.
     "teams:team_progress": {"GET": MEMBERS_200},
@@ -228,6 +239,7 @@ class Objects:
     import_record: ImportRecord
     revision: QuestionRevision
     team_content: TeamContent
+    recall_check: RecallCheck
 
     @property
     def other_proposal(self) -> Proposal:
@@ -285,6 +297,7 @@ def objects(db) -> Objects:
         ),
         revision=edited(question, staff, "What is a stride, really?"),
         team_content=_team_content(team, other_team, instructor, learner, other_learner, topic),
+        recall_check=record_check(user=learner, question=question, text="pooling"),
     )
 
 
@@ -373,6 +386,8 @@ def kwargs_for(url: Url, objects: Objects) -> dict[str, object]:
         "token": "not-a-real-token",
         "app_label": "accounts",
         "id": objects.users["learner"].pk,
+        "check_id": objects.recall_check.pk,
+        "index": 0,
     }
     kwargs: dict[str, object] = {}
     for param in url.params:
@@ -549,6 +564,7 @@ TEAM_EDITORS_302 = (302, 403, 404, 302, 404, 403)
 TEAM_CONTENT: dict[str, dict[str, tuple[int, ...]]] = {
     "progress:question_detail": {"GET": SEES_TEAM_QUESTION},
     "progress:mark_confidence": {"POST": (302, 422, 404, 422, 404, 422)},
+    "progress:check_answer": {"POST": (302, 422, 404, 422, 404, 422)},
     "progress:edit_note": {"GET": SEES_TEAM_QUESTION},
     "authoring:question_edit": {"GET": TEAM_EDITORS_200, "POST": (302, 403, 404, 422, 404, 403)},
     "authoring:question_history": {"GET": TEAM_EDITORS_200},
