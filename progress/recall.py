@@ -124,6 +124,9 @@ def latest_check(user: User, question: Question) -> RecallCheck | None:
 
 #: The ConfidenceMark fields that carry the latest check.
 CHECK_FIELDS = ("recall", "recalled_half", "recall_at")
+#: The fields a mark needs to carry its latest check onto the next rating
+#: (ConfidenceMark.has_fresh_check compares recall_at with updated_at).
+FRESH_CHECK_FIELDS = ("updated_at", *CHECK_FIELDS)
 
 
 def mark_fields(check: RecallCheck | None) -> dict[str, Any]:

@@ -40,6 +40,12 @@ def with_my_check_count(questions: QuestionQuerySet, user: User) -> QuestionQuer
     )
 
 
+def recount_my_checks(question: Question, user: User) -> None:
+    """Count `my_check_count` again, after a check was made or deleted since `question`
+    was loaded with it."""
+    question.my_check_count = user.recall_checks.filter(question=question).count()  # type: ignore[attr-defined]
+
+
 @dataclass
 class Recall:
     """Typed recall on one page: the check on show, the learner's typed answers, and the
@@ -98,12 +104,15 @@ def question_page_recall(
     )
 
 
-def study_card_recall(user: User, question: Question, *, check_id: object) -> Recall:
+def study_card_recall(
+    user: User, question: Question, mark: ConfidenceMark | None, *, check_id: object
+) -> Recall:
     """The study card's: the check on show, whether it is fresh, in one query (none
-    without `?check=`). The card lists no typed answers."""
+    without `?check=`: then the score of a fresh check made elsewhere, from `mark`, as
+    progress.selectors.my_mark rebuilds it). The card lists no typed answers."""
     wanted = id_or_none(check_id) if check_id else None
     if not wanted:
-        return Recall()
+        return Recall(fresh_score=_mark_recall(mark))
     newer = RecallCheck.objects.filter(
         user=OuterRef("user"), question=OuterRef("question"), created_at__gt=OuterRef("created_at")
     )
@@ -116,7 +125,7 @@ def study_card_recall(user: User, question: Question, *, check_id: object) -> Re
         .first()
     )
     if check is None:
-        return Recall()
+        return Recall(fresh_score=_mark_recall(mark))
     fresh = not (check.newer or check.rated_since)
     return Recall(check=check, check_is_fresh=fresh, fresh_score=check.score if fresh else None)
 

@@ -26,12 +26,13 @@ from accounts.http import AuthenticatedHttpRequest
 from progress import recall
 from progress.forms import RecallForm, TypingPreferenceForm
 from progress.models import RecallCheck, StudySession
+from progress.recall_page import recount_my_checks
 from progress.study_views import SESSION_PAGE, session_context
 from progress.views import (
     QUESTION_PAGE,
-    _question_url,
-    _shown_to,
     question_page_context,
+    question_url,
+    questions_for_page,
     with_check,
 )
 from questions.models import Question
@@ -52,7 +53,7 @@ class Place:
         base = (
             self.session.get_absolute_url()
             if self.session is not None
-            else _question_url(self.question, self.topic_slug)
+            else question_url(self.question, self.topic_slug)
         )
         return with_check(base, check.pk if check is not None else None)
 
@@ -70,7 +71,7 @@ def _place(request: AuthenticatedHttpRequest, question: Question) -> Place:
 
 def _question_for(request: AuthenticatedHttpRequest, **lookup: object) -> Question:
     """A question the learner may answer: one they see, not retired."""
-    question = get_object_or_404(_shown_to(request.user), **lookup)
+    question = get_object_or_404(questions_for_page(request.user), **lookup)
     if question.is_retired:
         raise Http404("No such question.")
     return question
@@ -93,10 +94,7 @@ def _region(
         context = session_context(request, place.session, check_id=check_id, recall_form=form)
         template = SESSION_PAGE + ("#study-card-update" if request.htmx else "")
     else:
-        # The count loaded with the question was made before this request's change.
-        place.question.my_check_count = request.user.recall_checks.filter(  # type: ignore[attr-defined]
-            question=place.question
-        ).count()
+        recount_my_checks(place.question, request.user)  # this request changed it
         context = question_page_context(
             request,
             place.question,

@@ -14,6 +14,7 @@ from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, Qu
 
 from accounts.models import User
 from progress.models import COVERED_LEVEL, ConfidenceMark, Note
+from progress.recall import FRESH_CHECK_FIELDS
 from progress.scheduling import SCHEDULE_FIELDS
 from questions.access import visible_banks, visible_topics
 from questions.models import BankIds, Question, QuestionQuerySet, Topic, live_in
@@ -102,11 +103,17 @@ def with_my_level(questions: QuestionQuerySet, user: User) -> QuestionQuerySet:
     ).annotate(my_level=F("my_mark__level"))
 
 
+#: What my_mark() rebuilds a mark from: its schedule, and its latest check, which caps
+#: the next rating while it is fresh.
+MARK_FIELDS = (*SCHEDULE_FIELDS, *FRESH_CHECK_FIELDS)
+
+
 def with_my_mark(questions: QuestionQuerySet, user: User) -> QuestionQuerySet:
-    """`my_level` and the user's FSRS schedule of each question, in the same query:
-    what `my_mark()` rebuilds the mark from (a study card's buttons preview it)."""
+    """`my_level`, the user's FSRS schedule of each question and their latest check's
+    score, in the same query: what `my_mark()` rebuilds the mark from (a study card's
+    buttons preview it, capped as a fresh check caps the rating)."""
     return with_my_level(questions, user).annotate(
-        **{f"my_{field}": F(f"my_mark__{field}") for field in SCHEDULE_FIELDS}
+        **{f"my_{field}": F(f"my_mark__{field}") for field in MARK_FIELDS}
     )
 
 
@@ -116,7 +123,7 @@ def my_mark(question: Question, user: User) -> ConfidenceMark | None:
     level = getattr(question, "my_level", None)
     if level is None:
         return None
-    fields = {field: getattr(question, f"my_{field}") for field in SCHEDULE_FIELDS}
+    fields = {field: getattr(question, f"my_{field}") for field in MARK_FIELDS}
     return ConfidenceMark(user=user, question=question, level=level, **fields)
 
 

@@ -10,13 +10,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from progress.models import Confidence, ConfidenceEvent, ConfidenceMark, Note
-from progress.recall import CHECK_FIELDS, latest_check, mark_fields
+from progress.recall import CHECK_FIELDS, FRESH_CHECK_FIELDS, latest_check, mark_fields
 from progress.scheduling import SCHEDULE_FIELDS, review, schedule_fields
 from questions.models import Question
 from studyhub.markdown import render_markdown
-
-#: What _record reads of a current mark besides its schedule: the latest check on it.
-RECALL_FIELDS = ("updated_at", *CHECK_FIELDS)
 
 
 class _LookUp(Enum):
@@ -75,7 +72,7 @@ def _record(
         current = (
             ConfidenceMark.objects.select_for_update()
             .filter(user=user, question=question)
-            .only(*SCHEDULE_FIELDS, *RECALL_FIELDS)
+            .only(*SCHEDULE_FIELDS, *FRESH_CHECK_FIELDS)
             .first()
         )
     # A typed answer checked since the last rating is this rating's: its score caps it.

@@ -127,16 +127,15 @@ def session_context(
         return {"session": session, "summary": summarise(session)}
     rated_level = session.ratings.get(str(question.pk))
     note = request.user.notes.filter(question=question).first()
-    recall = study_card_recall(request.user, question, check_id=check_id)
+    mark = my_mark(question, request.user)
+    recall = study_card_recall(request.user, question, mark, check_id=check_id)
     return {
         "session": session,
         "card": _card_name(session),
         "question": question,
         "number": session.position + 1,
         # From the mark loaded with the question: the preview costs no query.
-        "levels": rating_buttons(
-            my_mark(question, request.user), timezone.now(), recall=recall.fresh_score
-        ),
+        "levels": rating_buttons(mark, timezone.now(), recall=recall.fresh_score),
         **recall.context(),
         "recall_form": recall_form,
         "recall_page_url": session.get_absolute_url(),

@@ -49,7 +49,7 @@ NOTE_SECTION = "progress/_note.html"
 @vary_on_headers("HX-Request")
 @login_required
 def question_detail(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
-    question = get_object_or_404(_shown_to(request.user), key=key)
+    question = get_object_or_404(questions_for_page(request.user), key=key)
     context = question_page_context(
         request, question, topic_slug=request.GET.get("topic"), check_id=request.GET.get("check")
     )
@@ -131,7 +131,7 @@ def note_context(
     }
 
 
-def _shown_to(user: User) -> QuestionQuerySet:
+def questions_for_page(user: User) -> QuestionQuerySet:
     """The questions whose page `user` may open (retired ones too), with what the page
     shows; of the related questions, those the user sees; and how many typed answers the
     user has checked on it."""
@@ -194,7 +194,7 @@ def mark_confidence(request: AuthenticatedHttpRequest, key: str) -> HttpResponse
         if not request.htmx:
             messages.success(request, f"Marked “{Confidence(level).label}”.")
             # A typed answer's check on show stays on show beside the rating.
-            url = with_check(_question_url(question, topic_slug), request.POST.get("check"))
+            url = with_check(question_url(question, topic_slug), request.POST.get("check"))
             return redirect(url + "#confidence")
         return _answered_before_commit(_confidence_update(request, question, current, mark))
 
@@ -203,7 +203,7 @@ def _confidence_refused(
     request: AuthenticatedHttpRequest, key: str, topic_slug: str | None, error: str
 ) -> TemplateResponse:
     """422: not one of the five levels; the page, or for htmx its control, says why."""
-    question = get_object_or_404(_shown_to(request.user), key=key)
+    question = get_object_or_404(questions_for_page(request.user), key=key)
     context = question_page_context(
         request, question, topic_slug=topic_slug, confidence_error=error
     )
@@ -252,7 +252,7 @@ def _answered_before_commit(response: TemplateResponse) -> TemplateResponse:
 def edit_note(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     # A full page shows answers and related questions too; a fragment does not.
     seen = questions_seen_by(request.user)
-    questions = seen if request.htmx else _shown_to(request.user)
+    questions = seen if request.htmx else questions_for_page(request.user)
     question = get_object_or_404(questions, key=key)
     topic_slug = request.GET.get("topic") or request.POST.get("topic")
     if request.method == "GET":
@@ -329,7 +329,7 @@ def _note_saved(
     """The answer to a saved note; called inside the save's transaction."""
     if not request.htmx:
         messages.success(request, "Note saved.")
-        return redirect((_note_return(request) or _question_url(question, topic_slug)) + "#note")
+        return redirect((_note_return(request) or question_url(question, topic_slug)) + "#note")
     context = question_page_context(request, question, topic_slug=topic_slug)
     context["saved_at"] = timezone.localtime()
     return _answered_before_commit(
@@ -387,7 +387,7 @@ def _keep_saved_note(
     message = "Kept the saved version; your changes were discarded."
     if not request.htmx:
         messages.info(request, message)
-        return redirect((_note_return(request) or _question_url(question, topic_slug)) + "#note")
+        return redirect((_note_return(request) or question_url(question, topic_slug)) + "#note")
     context = question_page_context(request, question, topic_slug=topic_slug)
     context["note_message"] = message
     return TemplateResponse(request, NOTE_SECTION + "#note-section", context)
@@ -400,7 +400,7 @@ def _note_return(request: AuthenticatedHttpRequest) -> str:
     return url.split("#", 1)[0]  # the answer adds its own "#note"
 
 
-def _question_url(question: Question, topic_slug: str | None) -> str:
+def question_url(question: Question, topic_slug: str | None) -> str:
     url = reverse("progress:question_detail", kwargs={"key": question.key})
     if topic_slug and question.topics.filter(slug=topic_slug).exists():
         url += f"?topic={topic_slug}"

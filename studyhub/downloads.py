@@ -3,6 +3,8 @@ would run as formulas. Every app's exports use these, so this module imports no 
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterable
 from typing import cast
 
 from django.http import HttpResponse
@@ -27,4 +29,14 @@ def attachment(filename: str, *, content_type: str, content: str = "") -> HttpRe
     response = HttpResponse(content, content_type=content_type)
     # Only an inline response without a file name gets no header (None).
     response["Content-Disposition"] = cast(str, content_disposition_header(True, filename))
+    return response
+
+
+def csv_attachment(filename: str, rows: Iterable[Iterable[object]]) -> HttpResponse:
+    """A CSV download of `rows` (the header first). Text cells are escaped (escape_cell);
+    numbers stay numbers, negative ones included, and None is an empty cell."""
+    response = attachment(filename, content_type="text/csv; charset=utf-8")
+    writer = csv.writer(response)
+    for row in rows:
+        writer.writerow([escape_cell(c) if isinstance(c, str) else c for c in row])
     return response

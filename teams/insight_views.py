@@ -7,8 +7,6 @@ No page reads a learner's notes or typed answers: calibration shows scores and s
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -24,7 +22,7 @@ from progress.calibration import CALIBRATION_MARGIN, HIGH_LEVEL
 from progress.models import Confidence
 from progress.recall import EXPECTED_RECALL
 from questions.models import Topic
-from studyhub.downloads import attachment, escape_cell
+from studyhub.downloads import csv_attachment
 from teams.crumbs import Crumb, team_crumbs
 from teams.insight import (
     CHANGE_DAYS,
@@ -148,12 +146,7 @@ def hard_questions_csv(request: AuthenticatedHttpRequest, team_id: int) -> HttpR
         ]
         for row in report.rows
     ]
-    response = attachment(_csv_filename(team, report), content_type="text/csv; charset=utf-8")
-    writer = csv.writer(response)
-    # Only text can be a formula: numbers, negative changes included, stay numbers.
-    for cells in [header, *rows]:
-        writer.writerow([escape_cell(c) if isinstance(c, str) else c for c in cells])
-    return response
+    return csv_attachment(_csv_filename(team, report), [header, *rows])
 
 
 # --- The team's calibration ------------------------------------------------------------
@@ -214,10 +207,4 @@ def calibration_csv(request: AuthenticatedHttpRequest, team_id: int) -> HttpResp
         ]
         for row in report.topics
     ]
-    filename = f"{slugify(team.name) or 'team'}-calibration.csv"
-    response = attachment(filename, content_type="text/csv; charset=utf-8")
-    writer = csv.writer(response)
-    # Only text can be a formula: numbers, negative gaps included, stay numbers.
-    for cells in [header, *rows]:
-        writer.writerow([escape_cell(c) if isinstance(c, str) else c for c in cells])
-    return response
+    return csv_attachment(f"{slugify(team.name) or 'team'}-calibration.csv", [header, *rows])

@@ -4,7 +4,6 @@ pages."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 
 from django.contrib import messages
@@ -25,7 +24,7 @@ from progress.models import StudySession
 from progress.selectors import with_my_level_and_note_flag
 from progress.study import NothingToStudy, start_questions
 from questions.models import Question, Topic
-from studyhub.downloads import attachment, escape_cell
+from studyhub.downloads import csv_attachment
 from studyhub.http import id_or_none, local_url
 from teams.crumbs import team_crumbs
 from teams.forms import AssignmentForm, InviteCodeForm, TeamForm, TopicSetForm
@@ -476,17 +475,6 @@ def team_topic(request: AuthenticatedHttpRequest, team_id: int, slug: str) -> Ht
 # --- CSV exports ----------------------------------------------------------------
 
 
-def _csv_response(
-    filename: str, header: list[str], rows: Iterable[Iterable[object]]
-) -> HttpResponse:
-    response = attachment(filename, content_type="text/csv; charset=utf-8")
-    writer = csv.writer(response)
-    writer.writerow([escape_cell(h) for h in header])
-    for row in rows:
-        writer.writerow([escape_cell(v) for v in row])
-    return response
-
-
 @require_GET
 @login_required
 def team_matrix_csv(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
@@ -504,7 +492,8 @@ def team_matrix_csv(request: AuthenticatedHttpRequest, team_id: int) -> HttpResp
     name = slugify(team.name) or "team"
     if matrix.assignment is not None:
         name += "-" + (slugify(matrix.assignment.topic_set.name) or "assignment")
-    return _csv_response(f"{name}-coverage.csv", *_coverage_table(matrix))
+    header, rows = _coverage_table(matrix)
+    return csv_attachment(f"{name}-coverage.csv", [header, *rows])
 
 
 def _coverage_table(matrix: Matrix) -> tuple[list[str], Iterator[list]]:
@@ -568,4 +557,4 @@ def assignment_status_csv(
         for s in statuses
     )
     filename = f"{slugify(assignment.topic_set.name) or 'assignment'}-status.csv"
-    return _csv_response(filename, header, rows)
+    return csv_attachment(filename, [header, *rows])

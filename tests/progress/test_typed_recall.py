@@ -585,6 +585,27 @@ def test_a_check_on_the_card(client_of, learner, topic):
     assert current.due == capped.due < alone.due
 
 
+@time_machine.travel(T0, tick=False)
+def test_the_card_previews_a_fresh_check_made_on_the_question_page(client_of, learner, topic):
+    question = topic.questions.order_by("position").first()
+    mark(learner, question, 5, at=timezone.now() - timedelta(days=3))
+    session = start_session(learner, topic)
+    plain = comes_back(html_of(client_of.get(session.get_absolute_url())), "rate-")
+    check = record_check(user=learner, question=question, text=HALF)
+    # No ?check= on the card: the buttons still say what a rating now will do.
+    page = html_of(client_of.get(session.get_absolute_url()))
+    current = ConfidenceMark.objects.get(user=learner, question=question)
+    assert current.has_fresh_check
+    expected = rating_buttons(current, timezone.now(), recall=check.score)
+    assert comes_back(page, "rate-") == {b.value: b.comes_back for b in expected} != plain
+    client_of.post(
+        reverse("progress:study_rate", args=[session.pk]),
+        {"level": "5", "card": f"0-{question.pk}"},
+    )
+    rated = ConfidenceMark.objects.get(user=learner, question=question)
+    assert rated.due == review(current, 5, timezone.now(), recall=check.score)[0].due
+
+
 def test_a_correction_on_the_card_comes_back_to_the_card(client_of, learner, topic):
     session = start_session(learner, topic)
     question = topic.questions.order_by("position").first()
