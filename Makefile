@@ -38,9 +38,19 @@ test: $(STAMP)
 
 ## Benchmark StudyHub as in production (docs/performance.md): gunicorn, wrk, budgets.
 ## Uses PostgreSQL when DATABASE_URL is set (database <name>_bench), else SQLite.
+## Then the scale table (bench/scale.py): each page at 1×, 10× and 100× the data, from
+## databases built once under var/ (or scale_1/10/100 on DATABASE_URL's server).
+## BENCH_SCALE=0 skips it; BENCH_SCALE_ARGS="--scales 1,100 --no-fail" and the like.
+## Both parts run; the target fails if either missed a budget.
+BENCH_SCALE ?= 1
 bench: $(STAMP)
 	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	status=0; \
+	$(BIN)/python bench/run.py $(BENCH_ARGS) || status=$$?; \
+	if [ "$(BENCH_SCALE)" != 0 ]; then \
+		$(BIN)/python bench/scale.py $(BENCH_SCALE_ARGS) || status=$$?; \
+	fi; \
+	exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
