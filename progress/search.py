@@ -43,6 +43,7 @@ from progress.models import ConfidenceMark
 from progress.selectors import filter_by_my_level, with_my_level_and_note_flag
 from questions.access import visible_questions
 from questions.models import Answer, Question, QuestionQuerySet
+from studyhub.pagination import PER_PAGE
 
 if TYPE_CHECKING:
     from django.contrib.postgres.search import CombinedSearchQuery
@@ -68,11 +69,11 @@ FTS_WEIGHTS = (10.0, 1.0)
 #: which no question or answer needs, so `marked_html` can tell them from the text.
 MARK_START = "\ue000"
 MARK_END = "\ue001"
-#: Only the first results, best first, say why they matched. Marking words costs time
-#: for every row (ts_headline about 0.15 ms per 1,000 characters, more on longer text),
-#: and the list has no pages: a common word in a bank of 5,000 questions would mark
-#: them all. 50 is the whole seed bank.
-WHY_ROWS = 50
+#: Only the rows of the page shown say why they matched. Marking words costs time for
+#: every row (ts_headline about 0.15 ms per 1,000 characters, more on longer text): a
+#: common word in a bank of 5,000 questions would mark them all. It is the list's page
+#: size (studyhub.pagination.PER_PAGE), and the whole seed bank.
+WHY_ROWS = PER_PAGE
 #: How much of a question's answers is read for a passage, and of its text on
 #: PostgreSQL (a longer question text is shown unmarked): the seed bank's longest
 #: answers (2,088 characters, with its concise answer about 2,400) fit whole; an
@@ -106,6 +107,7 @@ def search_questions(
     has_note: bool = False,
     due: bool = False,
     now: datetime | None = None,
+    why_from: int | None = None,
 ) -> QuestionQuerySet:
     """The questions matching every given filter, as rows of the question list.
 
@@ -134,13 +136,15 @@ def search_questions(
         if search_text_error(text):
             raise ValueError("search text too long; check it with search_text_error() first")
         if connection.vendor == "postgresql":
-            questions = _ranked_text_search(questions, text)
+            questions = _ranked_text_search(questions, text, why_from=why_from)
         else:
-            questions = _fts5_search(questions, text)
+            questions = _fts5_search(questions, text, why_from=why_from)
     return questions
 
 
-def _ranked_text_search(questions: QuestionQuerySet, text: str) -> QuestionQuerySet:
+def _ranked_text_search(
+    questions: QuestionQuerySet, text: str, *, why_from: int | None
+) -> QuestionQuerySet:
     """PostgreSQL: web-search syntax ("quoted phrases", or, -word), stemmed, ranked; the
     last word typed also matches as the start of a word.
 
@@ -181,18 +185,19 @@ def _ranked_text_search(questions: QuestionQuerySet, text: str) -> QuestionQuery
             highlight_all=True,
         )
 
+    ranked = questions.alias(document=vector).annotate(rank=SearchRank(vector, query))
+    ranked = ranked.filter(document=query).order_by(*order)
+    if why_from is None:
+        return ranked
     # The row number is computed over the sorted rows the list needs anyway; the
     # headlines only for the rows it lets through.
     first = When(
-        result_number__lte=WHY_ROWS, then=JSONArray(marked(F("text")), marked(Subquery(answers)))
+        result_number__gt=why_from,
+        result_number__lte=why_from + WHY_ROWS,
+        then=JSONArray(marked(F("text")), marked(Subquery(answers))),
     )
-    return (
-        questions.alias(document=vector)
-        .annotate(rank=SearchRank(vector, query))
-        .filter(document=query)
-        .alias(result_number=Window(RowNumber(), order_by=order))
-        .annotate(matches=Case(first))
-        .order_by(*order)
+    return ranked.alias(result_number=Window(RowNumber(), order_by=order)).annotate(
+        matches=Case(first)
     )
 
 
@@ -233,7 +238,9 @@ _TERM = re.compile(r'"([^"]*)"?|(-?)([^\s"]+)')
 _WORD = re.compile(r"[^\W_]+")
 
 
-def _fts5_search(questions: QuestionQuerySet, text: str) -> QuestionQuerySet:
+def _fts5_search(
+    questions: QuestionQuerySet, text: str, *, why_from: int | None
+) -> QuestionQuerySet:
     """SQLite: the FTS5 index, read as PostgreSQL reads web-search syntax, ranked by
     bm25 with the question text above the answers.
 
@@ -259,11 +266,15 @@ def _fts5_search(questions: QuestionQuerySet, text: str) -> QuestionQuerySet:
         # bm25 is lower for better matches; negated it reads like PostgreSQL's rank.
         select={"rank": f"-bm25({FTS_TABLE}, {weights})"},
     ).order_by("-rank", "position", "pk")
-    # The first WHY_ROWS rows are those of the same search with a LIMIT: FTS5's
-    # functions cannot be used with a window function, which would count them. SQLite
+    if why_from is None:
+        return cast(QuestionQuerySet, ranked)
+    # The rows that say why (WHY_ROWS after the first why_from) are those of the same
+    # search with a LIMIT and OFFSET: FTS5's functions cannot be used with a window
+    # function, which would count them. SQLite
     # runs this subquery once (it refers to no outer row: inside it the two table names
     # are its own), then `highlight` only for the rows it lists.
-    first_sql, first_params = ranked.values_list("pk")[:WHY_ROWS].query.sql_with_params()
+    page = ranked.values_list("pk")[why_from : why_from + WHY_ROWS]
+    first_sql, first_params = page.query.sql_with_params()
     why = RawSQL(
         f"CASE WHEN {question_id} IN ({first_sql}) THEN json_array("
         f"highlight({FTS_TABLE}, 0, %s, %s), "
@@ -346,7 +357,7 @@ class Why(NamedTuple):
 
 def show_why(questions: Iterable[Question]) -> list[Question]:
     """The rows of a text search, each with `why` (a `Why`) when the search said why
-    it matched (`matches`; the first WHY_ROWS rows).
+    it matched (`matches`: the rows of the page shown, when asked with `why_from`).
 
     The passage is shown when the answers mark a word the question text does not, so
     a question that matched on its own words is not followed by its answer saying the

@@ -24,6 +24,7 @@ from progress.selectors import (
 )
 from questions.access import visible_questions, visible_topics
 from questions.models import Question, Topic
+from studyhub.pagination import paginate
 
 
 def level_filter(value: str) -> str:
@@ -68,10 +69,11 @@ def topic_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     template = "progress/topic_detail.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#question-list"
+    questions = filter_by_my_level(questions, level).order_by("position", "pk")
     context = {
         "breadcrumbs": [("Topics", reverse("progress:topic_list")), (topic.name, None)],
         "topic": topic,
-        "questions": filter_by_my_level(questions, level),
+        "pager": paginate(request, questions, noun="questions"),
         "level": level,
         "level_label": level_label(level),
         "level_filters": LEVEL_FILTERS,
@@ -88,18 +90,23 @@ def question_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     search = search_asked(request.GET, topics)
     # Too long a search is shown back with a message next to the field, and not run.
     text_error = search_text_error(search["text"])
-    questions: Iterable[Question]
-    if text_error:
-        questions = Question.objects.none()
-    else:
-        questions = search_questions(request.user, **search, now=timezone.now())
-        if search["text"]:
-            questions = show_why(questions)
+    now = timezone.now()
+    questions = Question.objects.none()
+    if not text_error:
+        questions = search_questions(request.user, **search, now=now)
+    pager = paginate(request, questions, noun="questions")
+    rows: Iterable[Question] = pager.rows
+    if search["text"] and not text_error:
+        # The page's rows again, each saying why it matched (progress.search.WHY_ROWS).
+        first = max(pager.page.start_index() - 1, 0)
+        found = search_questions(request.user, **search, now=now, why_from=first)
+        rows = show_why(found[first : first + pager.page.paginator.per_page])
     fragment = bool(request.htmx and not request.htmx.history_restore_request)
     template = "progress/question_list.html" + ("#question-results" if fragment else "")
     context = {
         "fragment": fragment,
-        "questions": questions,
+        "pager": pager,
+        "rows": rows,
         "topics": topics,
         "level_filters": LEVEL_FILTERS,
         "text_error": text_error,

@@ -5,6 +5,7 @@ from typing import Literal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -39,10 +40,13 @@ from questions.access import (
 )
 from questions.models import Question, QuestionQuerySet, Topic, in_library_or
 from studyhub.http import id_or_none, local_url
+from studyhub.pagination import paginate
 
 QUESTION_PAGE = "progress/question_detail.html"
 #: The note section, which the question page and the study card include.
 NOTE_SECTION = "progress/_note.html"
+#: Notes on one page of "My notes": each shows its whole text.
+NOTES_PER_PAGE = 20
 
 
 @require_GET
@@ -422,12 +426,15 @@ def note_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     # Notes on retired questions stay, marked so; those on a team's questions go out of
     # view with the team (the personal data download still has them).
     seen = in_library_or(visible_banks(request.user), prefix="question__")
-    notes = list(
-        request.user.notes.filter(seen).select_related("question").order_by("question__position")
+    notes = request.user.notes.filter(seen)
+    # "Study these" studies the questions of these notes, of which retired ones are out:
+    # both counts in one query, and one for the page's notes.
+    counts = notes.aggregate(
+        total=Count("pk"), study=Count("pk", filter=Q(question__retired_at__isnull=True))
     )
-    # "Study these" studies the questions of these notes, of which retired ones are out.
-    study_count = sum(1 for n in notes if not n.question.is_retired)
-    context = {"notes": notes, "study_count": study_count}
+    ordered = notes.select_related("question").order_by("question__position", "pk")
+    pager = paginate(request, ordered, noun="notes", per_page=NOTES_PER_PAGE, count=counts["total"])
+    context = {"pager": pager, "study_count": counts["study"]}
     return TemplateResponse(request, "progress/note_list.html", context)
 
 

@@ -128,3 +128,49 @@ def test_a_shared_link_opens_the_same_search(new_context, reviews, log_in_as):
     expect(page).to_have_url(re.compile(r"level=covered"))
     wait_for_htmx(page)
     assert_accessible(page, "question search (dark)")
+
+
+def test_results_come_in_pages_swapped_in_place_with_focus_on_the_list(
+    page: Page, learner, log_in_as
+):
+    """Seed bank (50) plus 30 more: two pages. Next swaps the results in place, moves
+    focus to the results heading, and the address says which page; Back returns."""
+    from tests.factories import make_question
+
+    for n in range(51, 81):
+        make_question(position=n, text=f"Extra question {n} about kernels?")
+    log_in_as(page.context, learner)
+    open_page(page, "progress:question_list")
+    page.evaluate("window.__marker = 1")
+    expect(results(page)).to_have_count(50)
+    pager = page.get_by_role("navigation", name="Pages of results")
+    expect(pager).to_contain_text("1–50 of 80 questions · page 1 of 2")
+
+    pager.get_by_role("link", name="Next page").click()
+    expect(results(page)).to_have_count(30)
+    expect(page).to_have_url(re.compile(r"\?page=2$"))
+    expect(results(page).first).to_contain_text("Q51 ")
+    expect(page.locator("#results-heading")).to_be_focused()
+    assert page.evaluate("window.__marker") == 1, "swapped in place, not reloaded"
+    expect(page.locator("#results-status")).to_have_text("80 questions match; page 2 of 2.")
+    assert_accessible(page, "question search, page 2")
+
+    page.go_back()
+    expect(results(page)).to_have_count(50)
+    expect(results(page).first).to_contain_text("Q1 ")
+
+
+def test_pages_work_without_javascript(new_context, learner, log_in_as):
+    from tests.factories import make_question
+
+    for n in range(51, 81):
+        make_question(position=n, text=f"Extra question {n}?")
+    context = new_context(java_script_enabled=False)
+    log_in_as(context, learner)
+    page = context.new_page()
+    open_page(page, "progress:question_list", query={"topic": ""})
+    page.get_by_role("navigation", name="Pages of results").get_by_role(
+        "link", name="Next page"
+    ).click()
+    expect(page).to_have_url(re.compile(r"\?topic=&page=2$"))
+    expect(results(page)).to_have_count(30)

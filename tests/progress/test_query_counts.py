@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from progress.models import ConfidenceEvent, ConfidenceMark, Note
+from progress.views import NOTES_PER_PAGE
 from questions.models import Question, Topic
 from studyhub.markdown import render_markdown
 from teams.models import Assignment, Membership, Team, TopicSet
@@ -27,8 +28,8 @@ from tests.pages import HTMX, coverage_figures, html_of, pressed_levels, section
 #: topic coverage, coverage totals, question count, recent marks, note count,
 #: assignments, their topic sets' questions (2), my marks for them
 DASHBOARD_QUERIES = 14
-#: notes with their questions
-NOTE_LIST_QUERIES = 4
+#: the count of notes (all, and on questions not retired), a page of notes with their questions
+NOTE_LIST_QUERIES = 5
 #: question, savepoint, event, mark upsert, release savepoint, coverage of its topics
 MARK_CONFIDENCE_HTMX_QUERIES = 8
 #: the same when the question stays covered (or uncovered): no coverage to send
@@ -163,10 +164,11 @@ def test_note_list_query_count(logged_in_client, world, django_assert_num_querie
         large = html_of(logged_in_client.get(NOTES))
 
     assert small.count('<div class="prose note-body">') == 5
-    assert large.count('<div class="prose note-body">') == 50
+    assert large.count('<div class="prose note-body">') == NOTES_PER_PAGE  # a page of 50
+    assert "of 50 notes" in large
     # Each shows the HTML stored when it was saved.
     assert small.count("<strong>own</strong>") == large.count("<strong>own</strong>") == 1
-    assert large.count("<p><em>learner</em> on ") == 49
+    assert large.count("<p><em>learner</em> on ") == NOTES_PER_PAGE - 1
 
 
 def test_mark_confidence_htmx_query_count(logged_in_client, world, django_assert_num_queries):

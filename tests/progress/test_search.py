@@ -39,10 +39,10 @@ sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite F
 #: Exact SQL queries of the search page, whatever the filters, for 5 or 50 questions
 #: and 1 or 20 other users.
 QUERIES = {
-    # + the topics (for the Topic select), the matching questions
-    "page": LAYOUT_QUERIES + 2,
-    # the #question-results fragment: session, user, topics, questions (no navigation)
-    "htmx": 2 + 2,
+    # + the topics (for the Topic select), the count of matches, the page of them
+    "page": LAYOUT_QUERIES + 3,
+    # the #question-results fragment: session, user, topics, count, page (no navigation)
+    "htmx": 2 + 3,
 }
 
 

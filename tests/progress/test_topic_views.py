@@ -23,10 +23,11 @@ LAYOUT_QUERIES = 3
 QUERIES = {
     # + topics with my coverage
     "topic_list": LAYOUT_QUERIES + 1,
-    # + topic with my coverage, its questions with my level and note flag
-    "topic_detail": LAYOUT_QUERIES + 2,
-    # the #question-list fragment: session, user, topic, questions (no navigation)
-    "topic_detail_htmx": 2 + 2,
+    # + topic with my coverage, the count of its questions shown, the page of them
+    # with my level and note flag
+    "topic_detail": LAYOUT_QUERIES + 3,
+    # the #question-list fragment: session, user, topic, count, questions (no navigation)
+    "topic_detail_htmx": 2 + 3,
     # + question, its answers, topics and related questions (3 prefetches), my mark,
     # my note, the topic's question keys (pager), coverage of the question's topics
     "question_detail": LAYOUT_QUERIES + 8,
