@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping
 
+import numpy as np
 from django.conf import settings
 from django.db.models import QuerySet
 from rapidfuzz import fuzz
@@ -69,23 +70,73 @@ class Work:
         self.spend(1 + len(text) * len(other) // 4096)
 
 
+#: The fields of the bank's questions a plan or its preview reads, in the model's order
+#: (which Model.from_db expects).
+_FIELDS = tuple(
+    field.attname
+    for field in Question._meta.concrete_fields
+    if field.attname in {"id", "key", "position", "text", "bank_id", "retired_at"}
+)
+
+
 class BankQuestions:
     """The questions already in the bank, for exact and near matches: all of them, or
-    those of `questions` (say, what one viewer sees, or the library and one team bank)."""
+    those of `questions` (say, what one viewer sees, or the library and one team bank).
+
+    The bank is read in one query as plain rows, and a row becomes a Question only when
+    it is a match: a plan against 5,000 questions finds a few dozen. The word index is
+    two arrays (numpy), one the words of each question and one the questions of each
+    word, so a search counts its candidates' words in a few array operations instead
+    of a Python loop per candidate.
+    """
 
     def __init__(self, work: Work, questions: QuerySet[Question] | None = None) -> None:
         among = Question.objects.all() if questions is None else questions
-        rows = list(among.only("pk", "key", "text", "position", "bank", "retired_at"))
+        self.rows = list(among.values_list(*_FIELDS))
+        self.db = among.db
         self.work = work
-        self.state = (len(rows), max((q.pk for q in rows), default=0))
-        self.by_key = {q.key: q for q in rows}
-        self.normalised = [(normalise_for_match(q.text), q) for q in rows]
-        self.by_text = dict(self.normalised)
-        self.words = [frozenset(text.split()) for text, _ in self.normalised]
-        self.postings: dict[str, list[int]] = defaultdict(list)
-        for index, words in enumerate(self.words):
-            for word in words:
-                self.postings[word].append(index)
+        self.state = (len(self.rows), max((row[0] for row in self.rows), default=0))
+        self.texts = [normalise_for_match(row[3]) for row in self.rows]
+        self._questions: dict[int, Question] = {}
+        self.by_key = _Matches(self, {row[1]: i for i, row in enumerate(self.rows)})
+        self.by_text = _Matches(self, {text: i for i, text in enumerate(self.texts)})
+        self._index_words()
+
+    def _index_words(self) -> None:
+        # Question i's distinct words are word ids self.words[self.starts[i]:self.starts[i + 1]];
+        # word w's questions, in the bank's order, postings[offsets[w]:offsets[w + 1]].
+        self.vocabulary: dict[str, int] = {}
+        ids = [
+            [self.vocabulary.setdefault(word, len(self.vocabulary)) for word in set(text.split())]
+            for text in self.texts
+        ]
+        lengths = np.fromiter((len(words) for words in ids), dtype=np.int64, count=len(ids))
+        self.starts = np.zeros(len(ids) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=self.starts[1:])
+        self.words = np.fromiter(
+            (word for words in ids for word in words), dtype=np.int64, count=int(self.starts[-1])
+        )
+        owner = np.repeat(np.arange(len(ids), dtype=np.int64), lengths)
+        order = np.argsort(self.words, kind="stable")  # stable: each word's questions in order
+        self.postings = owner[order]
+        counts = np.bincount(self.words, minlength=len(self.vocabulary))
+        self.offsets = np.zeros(len(self.vocabulary) + 1, dtype=np.int64)
+        np.cumsum(counts, out=self.offsets[1:])
+        self.frequency = counts.tolist()  # how many questions hold each word
+
+    def question(self, index: int) -> Question:
+        """The bank's question at `index`, as a Question with the fields of _FIELDS loaded
+        (the others deferred, as `only()` leaves them)."""
+        if (question := self._questions.get(index)) is None:
+            question = Question.from_db(self.db, _FIELDS, self.rows[index])
+            self._questions[index] = question
+        return question
+
+    def _postings(self, word: str) -> np.ndarray:
+        word_id = self.vocabulary.get(word)
+        if word_id is None:
+            return self.postings[:0]
+        return self.postings[self.offsets[word_id] : self.offsets[word_id + 1]]
 
     def _candidates(self, text: str) -> list[int]:
         """The bank questions sharing the most words with `text`, at least
@@ -98,36 +149,74 @@ class BankQuestions:
         """
         words = frozenset(text.split())
         needed = max(1, math.ceil(len(words) * DUPLICATE_SHARED_WORDS))
-        by_rarity = sorted(words, key=lambda word: (len(self.postings.get(word, ())), word))
-        found: Counter[int] = Counter()
+        vocabulary, frequency = self.vocabulary, self.frequency
+        by_rarity = sorted(
+            words,
+            key=lambda word: (frequency[i] if (i := vocabulary.get(word)) is not None else 0, word),
+        )
+        read: list[np.ndarray] = []
         left = DUPLICATE_POSTINGS
         for word in by_rarity[: len(words) - needed + 1]:
-            postings = self.postings.get(word, ())
-            found.update(postings[:left])
+            postings = self._postings(word)
+            read.append(postings[:left])
             left -= min(left, len(postings))
             if not left:
                 break
         self.work.spend(DUPLICATE_POSTINGS - left)
+        if not read:
+            return []
+        found, first, times = np.unique(np.concatenate(read), return_index=True, return_counts=True)
         if len(found) > DUPLICATE_SHORTLIST:
-            # Those sharing the most of the rarer words; ties to the later question.
-            shortlist = [i for i, _ in found.most_common(DUPLICATE_SHORTLIST)]
-        else:
-            shortlist = list(found)
-        self.work.spend(len(shortlist))
-        shared = [(len(self.words[i] & words), i) for i in shortlist]
-        shared = [(n, i) for n, i in shared if n >= needed]
-        return [i for _, i in heapq.nlargest(DUPLICATE_CANDIDATES, shared)]
+            # Those found most often among the rarer words' lists; of as many, those
+            # found first (rarest word first, then in the bank's order).
+            found = found[np.lexsort((first, -times))[:DUPLICATE_SHORTLIST]]
+        self.work.spend(len(found))
+        if not len(found):
+            return []
+        # How many of the text's words each shortlisted question holds.
+        starts, ends = self.starts[found], self.starts[found + 1]
+        lengths = ends - starts
+        entries = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        entries += np.arange(int(lengths.sum()))
+        mine = [i for word in words if (i := self.vocabulary.get(word)) is not None]
+        holds = np.isin(self.words[entries], mine)
+        shared = np.bincount(np.repeat(np.arange(len(found)), lengths), weights=holds)
+        ranked = [
+            (n, i)
+            for n, i in zip(shared.astype(int).tolist(), found.tolist(), strict=True)
+            if n >= needed
+        ]
+        return [i for _, i in heapq.nlargest(DUPLICATE_CANDIDATES, ranked)]
 
     def likely_duplicate(self, text: str) -> tuple[Question, float] | None:
         """The bank question most like `text`, if it is at least DUPLICATE_SIMILARITY
         alike; the similarity in percent."""
-        best: tuple[Question, float] | None = None
+        best: tuple[int, float] | None = None
         threshold: float = DUPLICATE_SIMILARITY
         for index in self._candidates(text):
-            other, question = self.normalised[index]
+            other = self.texts[index]
             self.work.compare(text, other)
             # 0 below the cutoff, which lets rapidfuzz stop early.
             ratio = fuzz.ratio(text, other, score_cutoff=threshold)
             if ratio and ratio >= threshold:
-                best, threshold = (question, ratio), ratio
-        return best
+                best, threshold = (index, ratio), ratio
+        return None if best is None else (self.question(best[0]), best[1])
+
+
+class _Matches(Mapping[str, Question]):
+    """The bank's questions by key or by normalised text; each made a Question when asked for."""
+
+    def __init__(self, bank: BankQuestions, indexes: dict[str, int]) -> None:
+        self.bank, self.indexes = bank, indexes
+
+    def __getitem__(self, name: str) -> Question:
+        return self.bank.question(self.indexes[name])
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.indexes
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.indexes)
+
+    def __len__(self) -> int:
+        return len(self.indexes)
