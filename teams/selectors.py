@@ -7,12 +7,27 @@ topics, questions or assignments, and counts in the database.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from django.db.models import Aggregate, Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import (
+    Aggregate,
+    Case,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone
 from django.utils.http import urlencode
 
@@ -191,6 +206,45 @@ class Matrix:
         return sum(1 for c in self.columns if not c.in_assignment)
 
 
+@dataclass
+class Grid:
+    """The team dashboard before its rows: its columns, what each figure counts, and
+    the learners in the order chosen, sorted by the database on a unique key, so that a
+    page of them is a slice of one order (`matrix` then reads only that page's marks)."""
+
+    team: Team
+    columns: list[Column]
+    #: The assignment's questions when filtered to one; None over the whole bank.
+    held: set[int] | None
+    question_count: int
+    sort: str
+    descending: bool
+    #: The learners (users loaded) in the grid's order, ties by name, then by pk.
+    learners: QuerySet[Membership]
+    now: datetime
+    assignment: Assignment | None = None
+    levels: bool = False
+    others: bool = False
+
+    def matrix(self, members: Iterable[Membership] | None = None) -> Matrix:
+        """The grid over `members` (a page of `learners`, in their order), or over every
+        learner. Two queries, whatever the number of members or topics."""
+        everyone = members is None
+        members = list(self.learners if members is None else members)
+        rows = _member_rows(self, members, everyone=everyone)
+        return Matrix(
+            [c.topic for c in self.columns],
+            rows,
+            self.sort,
+            self.descending,
+            self.question_count,
+            self.columns,
+            self.assignment,
+            self.levels,
+            self.others,
+        )
+
+
 def team_matrix(
     team: Team,
     *,
@@ -200,6 +254,20 @@ def team_matrix(
     sort: str = "",
     now: datetime | None = None,
 ) -> Matrix:
+    """Every learner's row of the team dashboard (the CSV's): team_grid's, all of them."""
+    grid = team_grid(team, assignment=assignment, others=others, levels=levels, sort=sort, now=now)
+    return grid.matrix()
+
+
+def team_grid(
+    team: Team,
+    *,
+    assignment: Assignment | None = None,
+    others: bool = False,
+    levels: bool = False,
+    sort: str = "",
+    now: datetime | None = None,
+) -> Grid:
     """Learners × topics with coverage in each cell, overall coverage and last activity;
     `fresh` counts covered questions not yet due for review at `now`, `verified` those
     whose latest typed answer made at least half of the key points (the same aggregates
@@ -213,12 +281,11 @@ def team_matrix(
     topic with no question the team sees (only another team's or retired ones) is no
     column: it would read 0/0.
 
-    Five queries, six filtered to an assignment (its questions take two instead of the
-    bank's count), whatever the number of members, topics, questions or assignments.
+    Two queries here (three filtered to an assignment: its questions take two instead of
+    the bank's count), then the learners' (one, or a COUNT and a page) and two for the
+    rows (Grid.matrix), whatever the number of members, topics, questions or assignments.
     """
     now = now or timezone.now()
-    members = list(team.memberships.learners().select_related("user"))
-    member_user_ids = team.memberships.learners().values("user_id")
     # The team sees the library and its own bank: another team's questions, even in a
     # library topic, and retired ones count for nothing here.
     banks = [team.bank_id]
@@ -237,12 +304,122 @@ def team_matrix(
         topics = list(counted.order_by("position", "name"))
         question_count = Question.objects.live_in(banks).count()
     columns = _columns(topics, held, others=others)
-    marks = ConfidenceMark.objects.filter(
-        live_in(banks, prefix="question__"), user_id__in=member_user_ids
+
+    descending = sort.startswith("-")
+    key = sort.lstrip("-") or "name"
+    keys = {"name", "overall", "last", *(c.topic.slug for c in columns)}
+    if held is not None:
+        keys.add("status")
+    if key not in keys:
+        # A column that is not shown (say, a topic outside the chosen set): by name.
+        key, descending = "name", False
+    learners = team.memberships.learners().select_related("user")
+    ordered = _in_grid_order(learners, team, key, descending, columns, held, question_count)
+    return Grid(
+        team,
+        columns,
+        held,
+        question_count,
+        key,
+        descending,
+        ordered,
+        now,
+        assignment,
+        levels,
+        others and held is not None,
     )
+
+
+def by_name(members: QuerySet[Membership]) -> QuerySet[Membership]:
+    """Memberships in name order (the name shown, ignoring case), then by pk: a unique
+    key, so that pages of them never repeat or skip a member."""
+    return members.alias(_name=_shown_name_key()).order_by("_name", "pk")
+
+
+def _shown_name_key() -> Lower:
+    """User.shown_name, lowercased, in the database: the display name, or the username
+    when there is none."""
+    return Lower(Coalesce(NullIf("user__display_name", Value("")), "user__username"))
+
+
+def _marks_of_learner(banks: list[int]) -> QuerySet[ConfidenceMark]:
+    """The marks, in the team's scope, of the learner of the outer membership query."""
+    return ConfidenceMark.objects.filter(
+        live_in(banks, prefix="question__"), user_id=OuterRef("user_id")
+    )
+
+
+def count_of(marks: QuerySet[ConfidenceMark]) -> Coalesce:
+    """How many of `marks` (correlated to an outer query), as an expression: 0 for none."""
+    counted = marks.order_by().values("user_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
+def _in_grid_order(
+    learners: QuerySet[Membership],
+    team: Team,
+    key: str,
+    descending: bool,
+    columns: list[Column],
+    held: set[int] | None,
+    question_count: int,
+) -> QuerySet[Membership]:
+    """The learners sorted on the grid's column `key`: names A to Z (or Z to A); numbers
+    and dates with ties in name order either way, then by pk, so the order is total.
+    The figures sorted on are counted in the database, as the cells count them: a
+    topic's cells by their covered count (the column's total is the same in each row)."""
+    name = _shown_name_key()
+    if key == "name":
+        first = name.desc() if descending else name.asc()
+        return learners.alias(_name=name).order_by(first, "pk")
+    marks = _marks_of_learner([team.bank_id])
+    covering = Q(level__gte=COVERED_LEVEL)
+    in_set = Q(question_id__in=held) if held else Q(pk__in=[])
+    in_overall = in_set if held is not None else Q()
+    value: Any
+    if key == "last":
+        # A learner who never studied sorts first, as the oldest, and last descending.
+        value = Subquery(marks.order_by("-updated_at").values("updated_at")[:1])
+    elif key in ("overall", "status"):
+        covered = count_of(marks.filter(in_overall & covering))
+        value = covered
+        if key == "status":
+            # Not started, in progress, complete; then by covered within each.
+            rated = count_of(marks.filter(in_overall))
+            complete = [When(Q(_covered__gte=question_count), then=2)] if question_count else []
+            learners = learners.alias(_covered=covered, _rated=rated)
+            state = Case(*complete, When(Q(_rated__gt=0), then=1), default=0)
+            learners = learners.alias(_rank=state)
+            order = [F("_rank"), F("_covered")]
+            return learners.alias(_name=name).order_by(
+                *(o.desc() if descending else o.asc() for o in order), "_name", "pk"
+            )
+    else:
+        column = next(c for c in columns if c.topic.slug == key)
+        in_topic = Q(question__topics=column.topic.pk) & covering
+        if held is not None and column.in_assignment:
+            in_topic &= in_set
+        value = count_of(marks.filter(in_topic))
+    ordering = (
+        F("_value").desc(nulls_last=True) if descending else F("_value").asc(nulls_first=True)
+    )
+    return learners.alias(_value=value, _name=name).order_by(ordering, "_name", "pk")
+
+
+def _member_rows(grid: Grid, members: list[Membership], *, everyone: bool) -> list[MemberRow]:
+    """The grid's rows of `members`, in their order: two aggregates over their marks
+    (per topic, and overall), whatever their number."""
+    banks = [grid.team.bank_id]
+    held, levels, others = grid.held, grid.levels, grid.others
+    users: Any = (
+        grid.team.memberships.learners().values("user_id")
+        if everyone
+        else [m.user_id for m in members]
+    )
+    marks = ConfidenceMark.objects.filter(live_in(banks, prefix="question__"), user_id__in=users)
     in_set = Q(question_id__in=held) if held else Q(pk__in=[])
     covering = Q(level__gte=COVERED_LEVEL)
-    fresh_mark = Q(due__gt=now)
+    fresh_mark = Q(due__gt=grid.now)
     verified_mark = covering & Q(recalled_half=True)
 
     # Per learner and topic (and level, in the levels view): "all" counts every question
@@ -309,7 +486,7 @@ def team_matrix(
         user_id = membership.user_id
         stats = overall.get(user_id, nothing)
         cells = []
-        for column in columns:
+        for column in grid.columns:
             scope = "in" if held is not None and column.in_assignment else "all"
             numbers = tally.get((user_id, column.topic.pk, scope), empty)
             cells.append(
@@ -328,36 +505,14 @@ def team_matrix(
                 membership,
                 cells,
                 stats["covered"],
-                question_count,
+                grid.question_count,
                 stats["last"],
                 stats["fresh"],
                 stats["rated"],
                 stats["verified"],
             )
         )
-
-    descending = sort.startswith("-")
-    key = sort.lstrip("-") or "name"
-    keys = {"name", "overall", "last", *(c.topic.slug for c in columns)}
-    if held is not None:
-        keys.add("status")
-    if key not in keys:
-        # A column that is not shown (say, a topic outside the chosen set): by name.
-        key, descending = "name", False
-    # Two stable sorts: ties on the chosen column stay in name order either way.
-    rows.sort(key=lambda row: row.user.shown_name.casefold())
-    rows.sort(key=_row_sort_key(key, columns), reverse=descending)
-    return Matrix(
-        [c.topic for c in columns],
-        rows,
-        key,
-        descending,
-        question_count,
-        columns,
-        assignment,
-        levels,
-        others and held is not None,
-    )
+    return rows
 
 
 def _with_place_in_set(
@@ -461,23 +616,6 @@ def sort_headers(matrix: Matrix, *, assignment: Assignment | None) -> list[SortH
         aria_sort = ("descending" if matrix.descending else "ascending") if sorted_here else ""
         headers.append(SortHeader(label, "?" + urlencode(query), aria_sort, css_class, full))
     return headers
-
-
-_STATE_RANK = {NOT_STARTED: 0, IN_PROGRESS: 1, COMPLETE: 2}
-
-
-def _row_sort_key(key: str, columns: list[Column]) -> Callable[[MemberRow], Any]:
-    if key == "overall":
-        return lambda row: row.covered
-    if key == "status":
-        return lambda row: (_STATE_RANK[row.state], row.covered)
-    if key == "last":
-        return lambda row: row.last_activity.timestamp() if row.last_activity else 0.0
-    slugs = [c.topic.slug for c in columns]
-    if key in slugs:
-        index = slugs.index(key)
-        return lambda row: row.cells[index].percent
-    return lambda row: row.user.shown_name.casefold()
 
 
 @dataclass

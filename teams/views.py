@@ -26,6 +26,7 @@ from progress.study import NothingToStudy, start_questions
 from questions.models import Question, Topic
 from studyhub.downloads import csv_attachment
 from studyhub.http import id_or_none, local_url
+from studyhub.pagination import paginate
 from teams.crumbs import team_crumbs
 from teams.forms import AssignmentForm, InviteCodeForm, TeamForm, TopicSetForm
 from teams.models import Assignment, Team, TopicSet
@@ -37,6 +38,7 @@ from teams.selectors import (
     group_by_state,
     progress_of_learners,
     sort_headers,
+    team_grid,
     team_matrix,
     topic_sets_with_size,
     weakest_questions,
@@ -405,17 +407,20 @@ def team_dashboard(request: AuthenticatedHttpRequest, team_id: int) -> HttpRespo
     team = instructor_or_403(request, team_id).team
     assignments = list(team.assignments.select_related("topic_set"))
     selected = _chosen_assignment(request, assignments)
-    matrix = team_matrix(
+    grid = team_grid(
         team,
         assignment=selected,
         others=request.GET.get("others") == "1",
         levels=request.GET.get("cells") == "levels",
         sort=request.GET.get("sort", ""),
     )
+    pager = paginate(request, grid.learners, noun="learners")
+    matrix = grid.matrix(pager.rows)
     fragment = request.htmx and not request.htmx.history_restore_request
     context = {
         "team": team,
         "matrix": matrix,
+        "pager": pager,
         "headers": sort_headers(matrix, assignment=selected),
         "assignments": assignments,
         "selected": selected,

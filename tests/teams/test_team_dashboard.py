@@ -603,9 +603,11 @@ def test_instructors_never_see_a_learners_note(world, instructor_client):
 # --- Query counts --------------------------------------------------------------------------
 
 #: Pinned query counts; each includes the session and user lookups (2).
-TEAM_DASHBOARD_QUERIES = 15
-TEAM_DASHBOARD_FILTERED_QUERIES = 16
-TEAM_DASHBOARD_HTMX_QUERIES = 9
+#: The grid and the members' list show a page at a time: counting the rows for the pager
+#: is one query more than when they showed everyone.
+TEAM_DASHBOARD_QUERIES = 16
+TEAM_DASHBOARD_FILTERED_QUERIES = 17
+TEAM_DASHBOARD_HTMX_QUERIES = 10
 TEAM_TOPIC_QUERIES = 9
 TEAM_DETAIL_INSTRUCTOR_QUERIES = 9
 TEAM_DETAIL_LEARNER_QUERIES = 9
@@ -626,14 +628,15 @@ def test_team_dashboard_queries(scaled, django_assert_num_queries):
     url = reverse("teams:team_dashboard", args=[scaled.team.pk])
     with django_assert_num_queries(TEAM_DASHBOARD_QUERIES):
         response = client.get(url)
-    assert len(matrix_names(html_of(response))) == len(scaled.learners)
+    # A page of learners: 50 at most.
+    assert len(matrix_names(html_of(response))) == min(len(scaled.learners), 50)
     assert html_of(response).count('<h3 id="assignment-') == len(scaled.assignments)
     with django_assert_num_queries(TEAM_DASHBOARD_FILTERED_QUERIES):
         response = client.get(f"{url}?assignment={scaled.assignments[-1].pk}&sort=-overall")
     assert len(grid_of(html_of(response))[0]) == 4 + 2  # with Status; a topic and a question
     with django_assert_num_queries(TEAM_DASHBOARD_HTMX_QUERIES):
         response = client.get(f"{url}?sort=last", headers=HTMX)
-    assert len(matrix_names(html_of(response))) == len(scaled.learners)
+    assert len(matrix_names(html_of(response))) == min(len(scaled.learners), 50)
 
 
 def test_team_topic_queries(scaled, django_assert_num_queries):

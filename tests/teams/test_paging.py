@@ -1,0 +1,220 @@
+"""Pages of the teams app's lists that grow with the team or the bank (issue 18): each
+shows 50 rows a page in a stable order, with exact counts, plain links that keep the
+filters, and an htmx fragment where the page swaps one; the queries stay the same
+whether the team has 5 learners or 120."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import User
+from progress.models import ConfidenceMark
+from questions.models import Question, Topic
+from teams.models import Assignment, Membership, Team
+from tests.factories import make_bank, make_user
+from tests.pages import HTMX, html_of, matrix_names
+from tests.teams.factories import LEARNER, make_assignment, make_team
+
+PER_PAGE = 50
+SIZES = [5, 120]
+AT = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class BigTeam:
+    """A team of `size` learners over one topic of four questions: learner i has
+    covered i % 5 of them (so sorting by coverage has many ties), two learners share a
+    name (ties broken by their membership), one has no display name."""
+
+    team: Team
+    instructor: User
+    learners: list[User]
+    topic: Topic
+    questions: list[Question]
+    assignment: Assignment
+    client: Client
+
+    def covered(self, user: User) -> int:
+        return self.learners.index(user) % 5
+
+    def get(self, name: str, *args, params=None, **kwargs):
+        url = reverse(f"teams:{name}", args=[self.team.pk, *args])
+        return self.client.get(url, params or {}, **kwargs)
+
+
+def big_team(size: int) -> BigTeam:
+    topic = make_bank(topics=1, questions_per_topic=4)[0]
+    questions = list(topic.questions.order_by("position"))
+    instructor = make_user()
+    team = make_team("Big", instructor=instructor)
+    prefix = f"big{size}-"
+    names = [f"Learner {i:04d}" for i in range(size)]
+    names[1] = names[0]  # a tie on the name
+    names[2] = ""  # no display name: the username shows
+    User.objects.bulk_create(
+        [
+            User(username=f"{prefix}{i:04d}", display_name=name, password="!")
+            for i, name in enumerate(names)
+        ]
+    )
+    learners = list(User.objects.filter(username__startswith=prefix).order_by("username"))
+    Membership.objects.bulk_create([Membership(team=team, user=u, role=LEARNER) for u in learners])
+    ConfidenceMark.objects.bulk_create(
+        [
+            ConfidenceMark(user=u, question=q, level=4, updated_at=AT)
+            for i, u in enumerate(learners)
+            for q in questions[: i % 5]
+        ]
+    )
+    assignment = make_assignment(team, topics=[topic])
+    client = Client()
+    client.force_login(instructor)
+    return BigTeam(team, instructor, learners, topic, questions, assignment, client)
+
+
+@pytest.fixture(params=SIZES, ids=[f"{n}learners" for n in SIZES])
+def sized(request, db) -> BigTeam:
+    return big_team(request.param)
+
+
+@pytest.fixture
+def big(db) -> BigTeam:
+    return big_team(120)
+
+
+def next_url(html: str) -> str | None:
+    """The pager's plain "Next" link, as a browser without JavaScript follows it."""
+    match = re.search(r'<a class="button" href="([^"]+)" rel="next"', html)
+    return match.group(1).replace("&amp;", "&") if match else None
+
+
+def status(html: str) -> str:
+    return " ".join(re.search(r'class="muted pager-status">([^<]*)<', html).group(1).split())
+
+
+def walk(client: Client, url: str) -> list[str]:
+    """Every page's HTML, following the Next links from `url`."""
+    pages: list[str] = []
+    following: str | None = url
+    while following:
+        response = client.get(following)
+        assert response.status_code == 200
+        pages.append(html_of(response))
+        following = next_url(pages[-1])
+    return pages
+
+
+def by_name(team: BigTeam) -> list[str]:
+    """The learners' shown names in the order every list of names uses: the name without
+    case, then the membership."""
+    memberships = Membership.objects.filter(team=team.team, role=LEARNER).select_related("user")
+    ordered = sorted(memberships, key=lambda m: (m.user.shown_name.lower(), m.pk))
+    return [m.user.shown_name for m in ordered]
+
+
+# --- The team dashboard's grid -----------------------------------------------------------
+
+
+def dashboard(team: BigTeam, **params) -> str:
+    url = reverse("teams:team_dashboard", args=[team.team.pk])
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
+
+
+def test_the_grid_shows_each_learner_on_exactly_one_page_in_name_order(big):
+    pages = walk(big.client, dashboard(big))
+    assert len(pages) == 3
+    assert [status(html) for html in pages] == [
+        "1–50 of 120 learners · page 1 of 3",
+        "51–100 of 120 learners · page 2 of 3",
+        "101–120 of 120 learners · page 3 of 3",
+    ]
+    names = [name for html in pages for name in matrix_names(html)]
+    assert names == by_name(big)
+    assert [len(matrix_names(html)) for html in pages] == [50, 50, 20]
+
+
+def test_sorting_by_coverage_pages_through_one_stable_order(big):
+    pages = walk(big.client, dashboard(big, sort="-overall"))
+    names = [name for html in pages for name in matrix_names(html)]
+    memberships = Membership.objects.filter(team=big.team, role=LEARNER).select_related("user")
+    expected = sorted(
+        memberships, key=lambda m: (-big.covered(m.user), m.user.shown_name.lower(), m.pk)
+    )
+    assert names == [m.user.shown_name for m in expected]
+    # Each page's rows are the ones the whole order puts there, and say so.
+    first = pages[0]
+    covered = [int(re.match(r"(\d+)", row).group(1)) for row in overall_cells(first)]
+    assert covered == sorted(covered, reverse=True)
+
+
+def overall_cells(html: str) -> list[str]:
+    return re.findall(r'<td class="overall">([^<]*)', html)
+
+
+def test_the_assignment_filter_and_levels_view_survive_paging(big):
+    url = dashboard(big, assignment=big.assignment.pk, cells="levels", sort="-status")
+    pages = walk(big.client, url)
+    assert len(pages) == 3
+    for html in pages:
+        assert '<th scope="col"' in html and ">Status</a>" in html
+        assert "matrix-levels" in html
+    assert f"assignment={big.assignment.pk}" in (next_url(pages[0]) or "")
+    names = [name for html in pages for name in matrix_names(html)]
+    assert sorted(names) == sorted(by_name(big))
+    assert len(set(zip(names, range(len(names)), strict=True))) == 120
+
+
+@pytest.mark.parametrize(("page", "shown"), [("3", 3), ("99", 3), ("x", 1), ("", 1), ("2.5", 1)])
+def test_a_page_past_the_end_shows_the_last_and_a_bad_one_the_first(big, page, shown):
+    html = html_of(big.client.get(dashboard(big), {"page": page}))
+    assert f"page {shown} of 3" in status(html)
+
+
+def test_htmx_gets_the_grid_alone_with_links_that_swap_it(big):
+    response = big.client.get(dashboard(big, sort="name", page=2), headers=HTMX)
+    html = html_of(response)
+    assert html.lstrip().startswith('<section id="matrix">')
+    assert "<html" not in html
+    assert status(html) == "51–100 of 120 learners · page 2 of 3"
+    assert 'hx-get="/teams/' in html and 'hx-target="#matrix"' in html
+    assert (next_url(html) or "").endswith("sort=name&page=3")
+    assert response["Vary"] and "HX-Request" in response["Vary"]
+
+
+def test_the_status_lists_name_ten_and_link_to_the_rest(big):
+    html = html_of(big.client.get(dashboard(big)))
+    # 24 learners have covered all of the topic (i % 5 == 4): the grid shows the rest.
+    assert "Complete: 24" in html
+    assert "and 14 more" in html
+    assert f"?assignment={big.assignment.pk}&amp;sort=-status#matrix" in html
+
+
+def test_the_csv_still_has_every_learner(big):
+    response = big.get("team_matrix_csv")
+    rows = response.content.decode().splitlines()
+    assert len(rows) == 1 + 120
+
+
+#: With the session and user look-ups; the same at 5 learners as at 120.
+DASHBOARD_PAGE = 16
+DASHBOARD_FRAGMENT = 10
+
+
+@pytest.mark.parametrize("params", [{}, {"sort": "-overall"}, {"sort": "last", "page": "3"}])
+def test_the_grids_queries_stay_flat(sized, django_assert_num_queries, params):
+    url = dashboard(sized)
+    with django_assert_num_queries(DASHBOARD_PAGE):
+        html = html_of(sized.client.get(url, params))
+    learners = len(sized.learners)
+    last_page = learners - PER_PAGE * ((learners - 1) // PER_PAGE)
+    expected = last_page if "page" in params else min(learners, PER_PAGE)
+    assert len(matrix_names(html)) == expected
+    filtered = {**params, "assignment": sized.assignment.pk, "sort": "-status"}
+    with django_assert_num_queries(DASHBOARD_FRAGMENT + 1):  # the assignment's questions
+        sized.client.get(url, filtered, headers=HTMX)
