@@ -2,12 +2,13 @@
 
 One query whatever the filters: the learner's level and note flag come from
 `progress.selectors`, "due" is an EXISTS over the learner's own mark, and the text match
-runs in the database as a ranked full-text search with stemming: PostgreSQL's
-`to_tsvector`, or on SQLite the FTS5 index `questions_question_fts` that migration
-0003 creates and its triggers keep in step. Both read the same syntax ("phrase", or,
+runs in the database as a ranked full-text search with stemming over an index that
+triggers keep in step: on PostgreSQL `questions_question_search`, a `tsvector` per
+question with a GIN index (migration questions/0007), on SQLite the FTS5 table
+`questions_question_fts` (migration questions/0003). Both read the same syntax ("phrase", or,
 -word) and match the last word typed also as the start of a word.
 
-The same query says why each of the first results matched (`matches`): its question
+The same query says why each result of the page shown matched (`matches`): its question
 text and its answers with the matched words marked, by PostgreSQL's `ts_headline` or
 FTS5's `highlight`, so the stemming is the search's own. `show_why` cuts the passage of
 the answers around the marked words and turns both into escaped HTML with `<mark>`s.
@@ -25,6 +26,7 @@ from django.db.models import (
     Case,
     Exists,
     F,
+    FloatField,
     JSONField,
     OuterRef,
     Subquery,
@@ -61,6 +63,8 @@ SEARCH_MAX_WORDS = 20
 
 #: SQLite's full-text index (questions/migrations/0003_question_search_index.py).
 FTS_TABLE = "questions_question_fts"
+#: PostgreSQL's (questions/migrations/0007_postgresql_search_index.py).
+PG_SEARCH_TABLE = "questions_question_search"
 #: bm25 weights of its columns: a word in the question counts ten times a word in an
 #: answer, so questions about it come before questions that merely mention it.
 FTS_WEIGHTS = (10.0, 1.0)
@@ -148,17 +152,13 @@ def _ranked_text_search(
     """PostgreSQL: web-search syntax ("quoted phrases", or, -word), stemmed, ranked; the
     last word typed also matches as the start of a word.
 
-    The answers of a question are concatenated by a correlated subquery, so the list
-    stays one query and each question one row. The vector is an alias, not a column:
-    it is only matched and ranked, never sent back.
+    Each question's document (its text weighted A, its answers B) is stored in
+    `questions_question_search` with a GIN index, kept in step by triggers (migration
+    questions/0007); the search joins it, so the index finds the matches and only they
+    are ranked. The document is never sent back.
     """
     from django.contrib.postgres.aggregates import StringAgg
-    from django.contrib.postgres.search import (
-        SearchHeadline,
-        SearchQuery,
-        SearchRank,
-        SearchVector,
-    )
+    from django.contrib.postgres.search import SearchHeadline, SearchQuery
 
     answers = (
         Answer.objects.filter(question=OuterRef("pk"))
@@ -167,11 +167,28 @@ def _ranked_text_search(
         .annotate(all_text=StringAgg("text", delimiter="\n", order_by="kind"))
         .values("all_text")
     )
-    vector = SearchVector("text", weight="A", config=SEARCH_CONFIG) + SearchVector(
-        Subquery(answers), weight="B", config=SEARCH_CONFIG
-    )
     query = _websearch_with_prefix(text, SearchQuery)
+    compiler = questions.query.get_compiler(connection=connection)
+    query_sql, query_params = compiler.compile(query.resolve_expression(questions.query))
+    question_id = f"{Question._meta.db_table}.{Question._meta.pk.column}"
     order = [F("rank").desc(), F("position").asc(), F("pk").asc()]
+    ranked = questions.extra(
+        tables=[PG_SEARCH_TABLE],
+        where=[
+            f"{PG_SEARCH_TABLE}.question_id = {question_id}",
+            f"{PG_SEARCH_TABLE}.document @@ ({query_sql})",
+        ],
+        params=list(query_params),
+    ).annotate(
+        rank=RawSQL(
+            f"ts_rank({PG_SEARCH_TABLE}.document, ({query_sql}))",
+            list(query_params),
+            output_field=FloatField(),
+        )
+    )
+    ranked = ranked.order_by(*order)
+    if why_from is None:
+        return ranked
 
     def marked(text: F | Subquery) -> SearchHeadline:
         # Whole texts, not ts_headline's fragments: those drop HTML tags, short words
@@ -185,10 +202,6 @@ def _ranked_text_search(
             highlight_all=True,
         )
 
-    ranked = questions.alias(document=vector).annotate(rank=SearchRank(vector, query))
-    ranked = ranked.filter(document=query).order_by(*order)
-    if why_from is None:
-        return ranked
     # The row number is computed over the sorted rows the list needs anyway; the
     # headlines only for the rows it lets through.
     first = When(
