@@ -330,10 +330,12 @@ def team_grid(
     )
 
 
-def by_name(members: QuerySet[Membership]) -> QuerySet[Membership]:
-    """Memberships in name order (the name shown, ignoring case), then by pk: a unique
-    key, so that pages of them never repeat or skip a member."""
-    return members.alias(_name=_shown_name_key()).order_by("_name", "pk")
+def members_in_order(team: Team) -> QuerySet[Membership]:
+    """The team's members, users loaded: instructors ("instructor" sorts before
+    "learner"), then learners, each by the name shown (ignoring case), then by pk: a
+    unique key, so that pages of them never repeat or skip a member."""
+    members = team.memberships.select_related("user").alias(_name=_shown_name_key())
+    return members.order_by("role", "_name", "pk")
 
 
 def _shown_name_key() -> Lower:

@@ -36,6 +36,7 @@ from teams.selectors import (
     assignment_statuses,
     assignments_with_progress,
     group_by_state,
+    members_in_order,
     progress_of_learners,
     sort_headers,
     team_grid,
@@ -110,14 +111,19 @@ def team_join(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 @login_required
 def team_detail(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     membership = membership_or_404(request, team_id)
     team = membership.team
+    members = paginate(request, members_in_order(team), noun="members")
+    if request.htmx and not request.htmx.history_restore_request:
+        context = {"team": team, "membership": membership, "members": members}
+        return TemplateResponse(request, "teams/team_detail.html#members", context)
     context = {
         "team": team,
         "membership": membership,
-        "members": team.memberships.instructors_first(),
+        "members": members,
         "assignments": assignments_with_progress(team, request.user),
         "invite_url": request.build_absolute_uri(
             reverse("teams:team_join", kwargs={"code": team.invite_code})

@@ -218,3 +218,54 @@ def test_the_grids_queries_stay_flat(sized, django_assert_num_queries, params):
     filtered = {**params, "assignment": sized.assignment.pk, "sort": "-status"}
     with django_assert_num_queries(DASHBOARD_FRAGMENT + 1):  # the assignment's questions
         sized.client.get(url, filtered, headers=HTMX)
+
+
+# --- The team page's members -------------------------------------------------------------
+
+
+def member_names(html: str) -> list[str]:
+    section = html[html.index('id="members"') :]
+    return [
+        re.sub(r"<[^>]+>", "", cell).split(" (you)")[0]
+        for cell in re.findall(r'<th scope="row">(.*?)</th>', section)
+    ]
+
+
+def test_the_members_list_pages_instructors_then_learners_by_name(big):
+    pages = walk(big.client, big.team.get_absolute_url())
+    assert [status(html) for html in pages] == [
+        "1–50 of 121 members · page 1 of 3",
+        "51–100 of 121 members · page 2 of 3",
+        "101–121 of 121 members · page 3 of 3",
+    ]
+    assert "Members (121)" in pages[2]
+    names = [name for html in pages for name in member_names(html)]
+    assert names == [big.instructor.shown_name, *by_name(big)]
+
+
+def test_the_members_list_swaps_alone_for_htmx(big):
+    url = big.team.get_absolute_url() + "?page=3"
+    html = html_of(big.client.get(url, headers=HTMX))
+    assert html.lstrip().startswith('<section class="card" id="members"')
+    assert "<html" not in html and 'id="invite"' not in html
+    assert len(member_names(html)) == 21
+    assert 'hx-target="#members"' in html
+    # Its actions still post with the page's token.
+    assert "csrfmiddlewaretoken" in html
+
+
+#: The same for 6 members as for 121.
+TEAM_DETAIL = 10
+
+
+def test_the_team_pages_queries_stay_flat(sized, django_assert_num_queries):
+    url = sized.team.get_absolute_url()
+    with django_assert_num_queries(TEAM_DETAIL):
+        html = html_of(sized.client.get(url, {"page": "2"}))
+    members = len(sized.learners) + 1
+    # Page 2 of 121 members; of 6, page 2 is past the end, so the last (and only) page.
+    assert len(member_names(html)) == (PER_PAGE if members > 2 * PER_PAGE else members)
+    learner = Client()
+    learner.force_login(sized.learners[-1])
+    with django_assert_num_queries(TEAM_DETAIL):
+        learner.get(url)
