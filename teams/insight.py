@@ -13,14 +13,29 @@ calibration reads only the scores copied onto the marks.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import (
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, NullIf, TruncDate
 from django.utils import formats, timezone
+from django.utils.functional import cached_property
 from django.utils.http import urlencode
 
 from accounts.models import User
@@ -534,26 +549,26 @@ class HardQuestion:
         return f"{'up' if change > 0 else 'down'} {points} {then}"
 
 
-#: The report's sortable columns: key → what the rows are sorted by (None sorts last).
-_SORT_VALUES: dict[str, Callable[[HardQuestion], float | None]] = {
-    "struggling": lambda row: row.exact_share,
-    "rated": lambda row: row.rated,
-    "average": lambda row: row.average,
-    "change": lambda row: row.change,
-    "number": lambda row: row.question.position,
-}
+#: The report's sortable columns. The database sorts on them (hard_questions); rows
+#: without a value (nobody rated it, nothing to compare) come last, in question order.
+SORT_KEYS = ("struggling", "rated", "average", "change", "number")
 DEFAULT_SORT = "-struggling"
 
 
 @dataclass
 class HardReport:
-    rows: list[HardQuestion]
+    """The report's questions in its order (`questions`, a query to page), their rows
+    (`rows_of` a page; `rows` all of them, for the CSV) and how they were chosen."""
+
+    questions: QuerySet[Question]
     sort: str
     descending: bool
     learner_count: int
     topic: Topic | None = None
     assignment: Assignment | None = None
     cutoff: datetime | None = None
+    #: The team's learners' user ids, as a subquery.
+    learner_ids: QuerySet[Any, Any] | None = None
 
     @property
     def query(self) -> dict[str, str]:
@@ -566,6 +581,34 @@ class HardReport:
         query["sort"] = ("-" if self.descending else "") + self.sort
         return query
 
+    def rows_of(self, questions: Iterable[Question]) -> list[HardQuestion]:
+        """The rows of some of `questions` (a page), in their order, with the shares then:
+        one query more."""
+        rows = [
+            HardQuestion(q, [getattr(q, f"level_{level}") for level, _ in LEVELS])
+            for q in questions
+        ]
+        return self._with_shares_then(rows, [row.question.pk for row in rows])
+
+    @cached_property
+    def rows(self) -> list[HardQuestion]:
+        """Every row of the report, in its order: two queries."""
+        rows = [
+            HardQuestion(q, [getattr(q, f"level_{level}") for level, _ in LEVELS])
+            for q in self.questions
+        ]
+        return self._with_shares_then(rows, self.questions.values("pk").order_by())
+
+    def _with_shares_then(self, rows: list[HardQuestion], ids: Any) -> list[HardQuestion]:
+        if not rows or self.learner_ids is None or self.cutoff is None:
+            return rows
+        by_id = {row.question.pk: row for row in rows}
+        for then in _shares_then(self.learner_ids, ids, self.cutoff):
+            hard = by_id.get(then["question_id"])
+            if hard is not None:
+                hard.then_rated, hard.then_struggling = then["rated"], then["struggling"]
+        return rows
+
 
 def hard_questions(
     team: Team,
@@ -576,9 +619,10 @@ def hard_questions(
     now: datetime | None = None,
 ) -> HardReport:
     """One row per live question of the team's scope (of `topic` and/or `assignment` if
-    given) with its learners' level counts and the change over `CHANGE_DAYS` days. Three
-    queries (five with an assignment: its questions take two), whatever the size of the
-    team."""
+    given) with its learners' level counts and the change over `CHANGE_DAYS` days, sorted
+    by the database (ties in question order either way, rows without a value last), so
+    a page of it reads only its own rows. One query here (three with an assignment: its
+    questions take two); then the rows, two queries for a page or for all of them."""
     now = now or timezone.now()
     banks = [team.bank_id]
     learner_ids = team.memberships.learners().values("user_id")
@@ -597,36 +641,69 @@ def hard_questions(
         for level, _name in LEVELS
     }
     annotated = questions.annotate(**by_level).only("key", "position", "text", "bank_id")
-    rows = {
-        q.pk: HardQuestion(q, [getattr(q, f"level_{level}") for level, _ in LEVELS])
-        for q in annotated.order_by("position", "pk")
-    }
-
     cutoff = now - timedelta(days=CHANGE_DAYS)
-    for row in _shares_then(learner_ids, questions, cutoff):
-        hard = rows.get(row["question_id"])
-        if hard is not None:
-            hard.then_rated, hard.then_struggling = row["rated"], row["struggling"]
-
     key, descending = _parse_sort(sort)
-    ordered = _sorted(list(rows.values()), key, descending)
+    value = _sort_value(key, learner_ids, cutoff)
+    ordering = value.desc(nulls_last=True) if descending else value.asc(nulls_last=True)
+    ordered = annotated.order_by(ordering, "position", "pk")
     learner_count = team.memberships.learners().count()
-    return HardReport(ordered, key, descending, learner_count, topic, assignment, cutoff)
+    return HardReport(
+        ordered, key, descending, learner_count, topic, assignment, cutoff, learner_ids
+    )
 
 
-def _shares_then(
-    learner_ids: QuerySet[Any, Any], questions: QuerySet[Question], cutoff: datetime
-) -> QuerySet[Any, Any]:
-    """Per question, how many learners had rated it by `cutoff` and how many of them were
-    at Not yet or Shaky then: each learner's latest event before the cutoff counts."""
+def _sort_value(key: str, learner_ids: QuerySet[Any, Any], cutoff: datetime) -> Any:
+    """The figure the report sorts on, as the rows show it, computed by the database
+    from the level counts (NULL where the row shows none)."""
+    if key == "number":
+        return F("position")
+    levels = [F(f"level_{level}") for level, _ in LEVELS]
+    rated = sum(levels[1:], levels[0])
+    struggling = levels[0] + levels[1]
+    if key == "rated":
+        return rated
+    if key == "struggling":
+        return Cast(struggling, FloatField()) / NullIf(Cast(rated, FloatField()), 0.0)
+    if key == "average":
+        weighted = sum((n * level for (n, _), level in zip(LEVELS, levels, strict=True)), Value(0))
+        return Cast(weighted, FloatField()) / NullIf(Cast(rated, FloatField()), 0.0)
+    # "change": whole percentages rounded down, as percent() shows them, now and then.
+    then = _latest_then(learner_ids, cutoff)
+    then_rated = Coalesce(Subquery(_count(then)), 0)
+    then_struggling = Coalesce(Subquery(_count(then.filter(level__in=STRUGGLING_LEVELS))), 0)
+    share_now = struggling * 100 / NullIf(rated, 0)
+    share_then = then_struggling * 100 / NullIf(then_rated, 0)
+    return ExpressionWrapper(share_now - share_then, output_field=IntegerField())
+
+
+def _count(events: QuerySet[ConfidenceEvent]) -> QuerySet[Any, Any]:
+    return events.order_by().values("question_id").annotate(n=Count("pk")).values("n")
+
+
+def _latest_then(learner_ids: QuerySet[Any, Any], cutoff: datetime) -> QuerySet[ConfidenceEvent]:
+    """Each learner's latest event before `cutoff` on the outer query's question."""
+    return _latest_before(learner_ids, cutoff).filter(question_id=OuterRef("pk"))
+
+
+def _latest_before(learner_ids: QuerySet[Any, Any], cutoff: datetime) -> QuerySet[ConfidenceEvent]:
+    """Each learner's latest event on each question before `cutoff` (served by the index
+    event_user_question_time)."""
     before = ConfidenceEvent.objects.filter(created_at__lt=cutoff)
     later = before.filter(user_id=OuterRef("user_id"), question_id=OuterRef("question_id")).filter(
         Q(created_at__gt=OuterRef("created_at"))
         | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
     )
+    return before.filter(user_id__in=learner_ids).filter(~Exists(later))
+
+
+def _shares_then(
+    learner_ids: QuerySet[Any, Any], question_ids: Any, cutoff: datetime
+) -> QuerySet[Any, Any]:
+    """Per question, how many learners had rated it by `cutoff` and how many of them were
+    at Not yet or Shaky then: each learner's latest event before the cutoff counts."""
     return (
-        before.filter(user_id__in=learner_ids, question_id__in=questions.values("pk"))
-        .filter(~Exists(later))
+        _latest_before(learner_ids, cutoff)
+        .filter(question_id__in=question_ids)
         .values("question_id")
         .annotate(rated=Count("pk"), struggling=Count("pk", filter=Q(level__in=STRUGGLING_LEVELS)))
         .order_by()
@@ -635,20 +712,10 @@ def _shares_then(
 
 def _parse_sort(sort: str) -> tuple[str, bool]:
     key = sort.lstrip("-")
-    if key not in _SORT_VALUES:
+    if key not in SORT_KEYS:
         sort = DEFAULT_SORT
         key = sort.lstrip("-")
     return key, sort.startswith("-")
-
-
-def _sorted(rows: list[HardQuestion], key: str, descending: bool) -> list[HardQuestion]:
-    """Rows by `key` (ties in question order, either way); rows without a value (nobody
-    rated it, nothing to compare) come last, in question order."""
-    value = _SORT_VALUES[key]
-    known = [row for row in rows if value(row) is not None]
-    unknown = [row for row in rows if value(row) is None]
-    known.sort(key=lambda row: value(row) or 0, reverse=descending)
-    return known + unknown
 
 
 @dataclass(frozen=True)

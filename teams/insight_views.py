@@ -8,7 +8,6 @@ No page reads a learner's notes or typed answers: calibration shows scores and s
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -23,6 +22,7 @@ from progress.models import Confidence
 from progress.recall import EXPECTED_RECALL
 from questions.models import Topic
 from studyhub.downloads import csv_attachment
+from studyhub.pagination import paginate
 from teams.crumbs import Crumb, team_crumbs
 from teams.insight import (
     CHANGE_DAYS,
@@ -88,11 +88,12 @@ def hard_questions(request: AuthenticatedHttpRequest, team_id: int) -> HttpRespo
     assignments = list(team.assignments.select_related("topic_set"))
     topics = list(Topic.objects.in_scope([team.bank_id]).order_by("position", "name"))
     report = _report(request, team, assignments)
-    page = Paginator(report.rows, HARD_QUESTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    pager = paginate(request, report.questions, noun="questions", per_page=HARD_QUESTIONS_PER_PAGE)
     context = {
         "team": team,
         "report": report,
-        "page": page,
+        "pager": pager,
+        "rows": report.rows_of(pager.rows),
         "headers": report_headers(report),
         "assignments": assignments,
         "topics": topics,

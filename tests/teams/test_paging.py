@@ -269,3 +269,59 @@ def test_the_team_pages_queries_stay_flat(sized, django_assert_num_queries):
     learner.force_login(sized.learners[-1])
     with django_assert_num_queries(TEAM_DETAIL):
         learner.get(url)
+
+
+# --- The hard-questions report -----------------------------------------------------------
+
+
+def more_questions(team: BigTeam, count: int) -> None:
+    """`count` more questions of the big team's topic, half of them rated by learner 3."""
+    made = Question.objects.bulk_create(
+        [
+            Question(key=f"many-{n:04d}", position=1000 + n // 2, text=f"Question {n}")
+            for n in range(count)
+        ]
+    )
+    team.topic.questions.add(*made)
+    ConfidenceMark.objects.bulk_create(
+        [
+            ConfidenceMark(user=team.learners[3], question=q, level=1 + n % 5, updated_at=AT)
+            for n, q in enumerate(made[::2])
+        ]
+    )
+
+
+def question_texts(html: str) -> list[str]:
+    return re.findall(r'<span class="qnum">Q\d+</span> ([^<]*)</a></th>', html)
+
+
+@pytest.mark.parametrize("sort", ["-struggling", "rated", "-average", "-change", "-number"])
+def test_the_hard_questions_page_through_one_order_sorted_by_the_database(big, sort):
+    more_questions(big, 116)
+    url = reverse("teams:hard_questions", args=[big.team.pk], query={"sort": sort})
+    pages = walk(big.client, url)
+    assert [status(html).split(" · ")[0] for html in pages] == [
+        "1–50 of 120 questions",
+        "51–100 of 120 questions",
+        "101–120 of 120 questions",
+    ]
+    texts = [text for html in pages for text in question_texts(html)]
+    assert sorted(texts) == sorted(Question.objects.values_list("text", flat=True))
+    # The CSV (every row, Python never sorted them) agrees with the pages.
+    csv = big.client.get(reverse("teams:hard_questions_csv", args=[big.team.pk]), {"sort": sort})
+    rows = [line.split(",", 2)[1] for line in csv.content.decode().splitlines()[1:]]
+    assert [text.split(" ", 1)[-1] for text in texts] == [r.split(" ", 1)[-1] for r in rows]
+
+
+#: The same for a bank of 4 questions as for 120.
+HARD_QUESTIONS_PAGE = 10
+
+
+@pytest.mark.parametrize("sort", ["-struggling", "-change"])
+def test_the_hard_questions_queries_stay_flat(sized, django_assert_num_queries, sort):
+    if len(sized.learners) > 100:
+        more_questions(sized, 116)
+    url = reverse("teams:hard_questions", args=[sized.team.pk])
+    with django_assert_num_queries(HARD_QUESTIONS_PAGE):
+        html = html_of(sized.client.get(url, {"sort": sort, "page": "2"}))
+    assert len(question_texts(html)) == (50 if len(sized.learners) > 100 else 4)
