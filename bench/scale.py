@@ -254,9 +254,66 @@ def _slowest(captured: list[dict[str, str]]) -> dict[str, Any]:
     return {"ms": float(query["time"]) * 1000, "sql": query["sql"][:400]}
 
 
+def child_explain(scale: int, only: set[str], slower_than_ms: float) -> dict[str, Any]:
+    """Every statement of each page that takes longer than `slower_than_ms`: its median
+    time over three runs and its plan (EXPLAIN QUERY PLAN / EXPLAIN), for finding the
+    indexes a page lacks."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.scale_data import _read_meta
+
+    meta = _read_meta()
+    assert meta is not None
+    clients = _clients(meta["ids"])
+    explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    found: dict[str, list[dict[str, Any]]] = {}
+    for page in pages(meta["ids"]):
+        if only and page.key not in only:
+            continue
+        client = clients[page.user]
+        _content(client.get(page.path))
+        with CaptureQueriesContext(connection) as queries:
+            _content(client.get(page.path))
+        slow: list[dict[str, Any]] = []
+        for query in queries.captured_queries:
+            sql = query["sql"]
+            if _CONTROL.match(sql) or not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            times = []
+            with connection.cursor() as cursor:
+                for _ in range(3):
+                    started = time.perf_counter()
+                    cursor.execute(sql)
+                    cursor.fetchall()
+                    times.append((time.perf_counter() - started) * 1000)
+                if sorted(times)[1] < slower_than_ms:
+                    continue
+                cursor.execute(explain + sql)
+                plan = [" ".join(str(c) for c in row) for row in cursor.fetchall()]
+            slow.append({"ms": sorted(times)[1], "sql": sql, "plan": plan})
+        found[page.key] = slow
+        print(f"## {page.name} ({scale}×)\n", flush=True)
+        for item in slow:
+            print(f"{item['ms']:.1f} ms\n{item['sql'][:1500]}\n", flush=True)
+            print("\n".join(item["plan"]) + "\n", flush=True)
+    return found
+
+
+def _vm_hwm_mb() -> float:
+    match = re.search(r"VmHWM:\s+(\d+) kB", Path("/proc/self/status").read_text())
+    return int(match.group(1)) / 1024 if match else 0.0
+
+
 def child_rss(scale: int, repeat: int) -> dict[str, Any]:
-    """Peak RSS of a process that has loaded the app and the answer check's model (as a
-    gunicorn worker has, gunicorn.conf.py on_starting) and served every page."""
+    """Peak resident memory of a process that has loaded the app and the answer check's
+    model, as a gunicorn worker has them (gunicorn.conf.py: the model in the master,
+    gc.freeze() in the worker), and then serves every page `repeat` times.
+
+    The worker's peak is VmHWM counted from the end of loading (reset through
+    /proc/self/clear_refs, as a freshly forked worker starts from its parent's resident
+    pages, not from the peak the master reached while loading the model); ru_maxrss, the
+    whole process's peak including the load, is reported beside it."""
     import resource
 
     from bench.scale_data import _read_meta
@@ -266,16 +323,26 @@ def child_rss(scale: int, repeat: int) -> dict[str, Any]:
     meta = _read_meta()
     assert meta is not None
     clients = _clients(meta["ids"])
-
-    def peak() -> float:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-    after = {"start (app and model loaded)": peak()}
+    gc.collect()
+    gc.freeze()
+    loaded = _vm_hwm_mb()
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
+        reset = True
+    except OSError:
+        reset = False
+    after = {"start (app and model loaded)": _vm_hwm_mb()}
     for page in pages(meta["ids"]):
         for _ in range(repeat):
             _content(clients[page.user].get(page.path))
-        after[page.name] = peak()
-    return {"peak_mb": peak(), "after": after}
+        after[page.name] = _vm_hwm_mb()
+    return {
+        "peak_mb": _vm_hwm_mb(),
+        "peak_reset": reset,
+        "loading_peak_mb": loaded,
+        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "after": after,
+    }
 
 
 # --- The report -------------------------------------------------------------------------
@@ -370,12 +437,15 @@ def report(
         )[:3]
         lines += [
             "",
-            f"Worker peak memory at {rss['scale']}× (ru_maxrss of a fresh process with the "
-            f"answer check's model loaded, every page served {rss['repeat']} times): "
+            f"Worker peak memory at {rss['scale']}× (VmHWM of a fresh process that loaded the "
+            "app and the answer check's model as a gunicorn worker has them, counted from "
+            f"the end of loading, then served every page {rss['repeat']} times): "
             f"**{rss['peak_mb']:.0f} MB** — budget < {WORKER_MAX_MB} MB: "
-            f"{'met' if met else '**MISSED**'}. After loading: "
-            f"{rss['after']['start (app and model loaded)']:.0f} MB; the pages that raised "
-            "the peak most: "
+            f"{'met' if met else '**MISSED**'}. Resident after loading: "
+            f"{rss['after']['start (app and model loaded)']:.0f} MB (the load itself peaked at "
+            f"{rss['loading_peak_mb']:.0f} MB, which gunicorn's master, not a worker, goes "
+            f"through; ru_maxrss of the whole process {rss['maxrss_mb']:.0f} MB). The pages "
+            "that raised the peak most: "
             + ", ".join(f"{name} (+{mb:.0f} MB)" for mb, name in grew if mb > 0)
             + ".",
         ]
@@ -395,7 +465,17 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None, help="also write the raw figures")
     # Internal: the work of one size, in its own process.
-    parser.add_argument("--child", choices=["build", "measure", "rss"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--explain",
+        type=float,
+        default=None,
+        metavar="MS",
+        help="instead of the table: at the largest size, every statement of the pages "
+        "(--only) slower than MS, with its plan",
+    )
+    parser.add_argument(
+        "--child", choices=["build", "measure", "rss", "explain"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--scale", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--answer", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -410,6 +490,8 @@ def main() -> int:
 
             answer: dict[str, Any] = ensure(options.scale, rebuild=options.rebuild)
             call_command("collectstatic", verbosity=0, interactive=False)
+        elif options.child == "explain":
+            answer = child_explain(options.scale, only, options.explain or 0.0)
         elif options.child == "measure":
             answer = child_measure(options.scale, options.requests, only)
         else:
@@ -422,6 +504,12 @@ def main() -> int:
     postgres = bool(server_url) and not server_url.startswith("sqlite")
     database = "postgresql" if postgres else "sqlite"
     options.cache_dir.mkdir(parents=True, exist_ok=True)
+    if options.explain is not None:
+        top = scales[-1]
+        env = environment(top, options.cache_dir.resolve(), server_url)
+        run_child(top, "build", env)
+        run_child(top, "explain", env, ["--only", options.only, "--explain", str(options.explain)])
+        return 0
     results: dict[int, dict[str, Any]] = {}
     for scale in scales:
         env = environment(scale, options.cache_dir.resolve(), server_url)

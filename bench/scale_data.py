@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 #: Bump when the data this module writes changes: every cached database is built again.
-BUILD_VERSION = 1
+BUILD_VERSION = 2
 
 LEARNERS_PER_SCALE = 500
 TEAM_SIZE = 50
@@ -250,11 +250,14 @@ class Progress:
     checks: list[tuple[Any, ...]]
 
 
-def build(scale: int, *, log: Callable[[str], None] = print) -> dict[str, Any]:
-    """Fill the (migrated, empty) database of the current Django connection for `scale`.
-    Returns the ids scale.py requests pages with, and the row counts."""
+def build(
+    scale: int, *, learners_per_scale: int = LEARNERS_PER_SCALE, log: Callable[[str], None] = print
+) -> dict[str, Any]:
+    """Fill the (migrated, empty) database of the current Django connection for `scale`
+    in one transaction (fewer learners for a test). Returns the ids scale.py requests
+    pages with, and the row counts."""
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from questions.models import Answer, Question, Topic
     from studyhub.markdown import render_markdown
@@ -262,9 +265,6 @@ def build(scale: int, *, log: Callable[[str], None] = print) -> dict[str, Any]:
     rng = random.Random(18_000 + scale)
     started = time.monotonic()
     loader = Loader()
-    if loader.vendor == "sqlite":
-        loader.execute("PRAGMA synchronous = OFF")
-        loader.execute("PRAGMA cache_size = -1000000")
     now = float(int(time.time()))
     day = 86_400.0
 
@@ -347,7 +347,7 @@ def build(scale: int, *, log: Callable[[str], None] = print) -> dict[str, Any]:
         log(f"  questions: {len(all_questions):,} ({time.monotonic() - started:.0f} s)")
 
         # People: learners, the heavy learner, instructors.
-        learners = LEARNERS_PER_SCALE * scale
+        learners = learners_per_scale * scale
         teams = learners // TEAM_SIZE
         user_rows = []
         next_user = 1
@@ -528,24 +528,35 @@ def build(scale: int, *, log: Callable[[str], None] = print) -> dict[str, Any]:
                     (user, question, text, html, 1, loader.stamp(now - rng.uniform(0, year)), "", 0)
                 )
 
+        def in_time_order(rows: Progress) -> Progress:
+            """A batch's rows as the app would have written them: in time order, so a
+            learner's events lie scattered among everyone else's (as in a real table),
+            not side by side."""
+            rows.events.sort(key=lambda row: row[4])
+            rows.marks.sort(key=lambda row: row[3])
+            rows.notes.sort(key=lambda row: row[5])
+            rows.checks.sort(key=lambda row: row[7])
+            return rows
+
         def batches() -> Iterator[Progress]:
             rows = Progress([], [], [], [])
             pool = len(all_questions)
-            for user in learner_ids:
+            for n, user in enumerate(learner_ids):
                 rated = rng.sample(all_questions, min(pool, rng.randint(*RATED)))
                 progress_of(user, rated, lambda: rng.randint(*REVIEWS), rng.randint(*NOTES), rows)
-                if len(rows.events) > 200_000:
-                    yield rows
+                if n == len(learner_ids) // 2:  # the heavy learner among the others
+                    heavy_marks = min(pool, HEAVY_EVENTS_PER_SCALE * scale // HEAVY_REVIEWS)
+                    progress_of(
+                        heavy_id,
+                        rng.sample(all_questions, heavy_marks),
+                        lambda: HEAVY_REVIEWS,
+                        heavy_marks // NOTE_EVERY,
+                        rows,
+                    )
+                if len(rows.events) > 400_000:
+                    yield in_time_order(rows)
                     rows = Progress([], [], [], [])
-            heavy_marks = min(pool, HEAVY_EVENTS_PER_SCALE * scale // HEAVY_REVIEWS)
-            progress_of(
-                heavy_id,
-                rng.sample(all_questions, heavy_marks),
-                lambda: HEAVY_REVIEWS,
-                heavy_marks // NOTE_EVERY,
-                rows,
-            )
-            yield rows
+            yield in_time_order(rows)
 
         counts = {"events": 0, "marks": 0, "notes": 0, "checks": 0}
         tables = {
@@ -616,10 +627,6 @@ def build(scale: int, *, log: Callable[[str], None] = print) -> dict[str, Any]:
                 "progress_studysession",
             ]
         )
-    loader.execute("ANALYZE")
-    if loader.vendor == "sqlite":
-        loader.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    connection.close()
     log(f"  built in {time.monotonic() - started:.0f} s")
     return {
         "ids": {
@@ -743,7 +750,7 @@ def ensure(scale: int, *, rebuild: bool = False, log: Callable[[str], None] = pr
             started = time.monotonic()
             call_command("migrate", verbosity=0, interactive=False)
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+                cursor.execute("ANALYZE" if connection.vendor == "sqlite" else "VACUUM ANALYZE")
             meta["migrations"] = disk
             _write_meta(meta)
             log(f"  migrated in {time.monotonic() - started:.0f} s")
@@ -751,7 +758,16 @@ def ensure(scale: int, *, rebuild: bool = False, log: Callable[[str], None] = pr
     log(f"  {scale}×: building the database ({connection.vendor}) …")
     _empty_database()
     call_command("migrate", verbosity=0, interactive=False)
+    loader = Loader()
+    if loader.vendor == "sqlite":
+        loader.execute("PRAGMA synchronous = OFF")
+        loader.execute("PRAGMA cache_size = -1000000")
     built = build(scale, log=log)
+    # Fresh statistics for the planners; on PostgreSQL also the visibility map, without
+    # which no index-only scan is chosen (autovacuum would get there later).
+    loader.execute("ANALYZE" if loader.vendor == "sqlite" else "VACUUM ANALYZE")
+    if loader.vendor == "sqlite":
+        loader.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     meta = {
         "version": BUILD_VERSION,
         "scale": scale,
