@@ -36,6 +36,7 @@ from teams.selectors import (
     assignment_statuses,
     assignments_with_progress,
     group_by_state,
+    learners_on_questions,
     members_in_order,
     progress_of_learners,
     sort_headers,
@@ -464,20 +465,25 @@ def _csv_query(matrix: Matrix) -> str:
 @require_GET
 @login_required
 def team_topic(request: AuthenticatedHttpRequest, team_id: int, slug: str) -> HttpResponse:
-    """“Who has covered deployment?” Learners grouped by their coverage of one topic."""
+    """“Who has covered deployment?” Learners grouped by their coverage of one topic, a
+    page of 50 at a time, the most advanced first."""
     team = instructor_or_403(request, team_id).team
     banks = [team.bank_id]
     topic = get_object_or_404(Topic.objects.in_scope(banks), slug=slug)
     question_ids = set(topic.questions.live_in(banks).values_list("pk", flat=True))
-    groups = group_by_state(progress_of_learners(team, question_ids))
+    learners = learners_on_questions(team, question_ids)
+    pager = paginate(request, learners.ordered, noun="learners", count=learners.learner_count)
+    on_page = group_by_state(learners.statuses(pager.rows))
+    groups = [(state, learners.counts[state], on_page[state]) for state in on_page]
     dashboard = ("Dashboard", reverse("teams:team_dashboard", args=[team.pk]))
     context = {
         "team": team,
         "topic": topic,
         "groups": groups,
+        "pager": pager,
         "question_count": len(question_ids),
         "weakest": weakest_questions(team, topic),
-        "learner_count": sum(len(g) for g in groups.values()),
+        "learner_count": learners.learner_count,
         "breadcrumbs": [*team_crumbs(team), dashboard, (topic.name, None)],
     }
     return TemplateResponse(request, "teams/team_topic.html", context)

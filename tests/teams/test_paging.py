@@ -325,3 +325,38 @@ def test_the_hard_questions_queries_stay_flat(sized, django_assert_num_queries, 
     with django_assert_num_queries(HARD_QUESTIONS_PAGE):
         html = html_of(sized.client.get(url, {"sort": sort, "page": "2"}))
     assert len(question_texts(html)) == (50 if len(sized.learners) > 100 else 4)
+
+
+# --- Who has covered a topic -------------------------------------------------------------
+
+
+def topic_names(html: str) -> list[str]:
+    groups = html[html.index('class="status-groups"') : html.index("weakest-q-heading")]
+    return re.findall(r'<li><a href="[^"]+">([^<]*)</a>', groups)
+
+
+def test_the_topic_page_pages_learners_most_advanced_first(big):
+    url = reverse("teams:team_topic", args=[big.team.pk, big.topic.slug])
+    pages = walk(big.client, url)
+    assert len(pages) == 3
+    for html in pages:  # every page says how many are in each state, in all
+        assert "Complete (24)" in html and "In progress (72)" in html
+        assert "Not started (24)" in html
+        assert "120 learners" in html
+    names = [name for html in pages for name in topic_names(html)]
+    memberships = Membership.objects.filter(team=big.team, role=LEARNER).select_related("user")
+    expected = sorted(
+        memberships, key=lambda m: (-big.covered(m.user), m.user.shown_name.lower(), m.pk)
+    )
+    assert names == [m.user.shown_name for m in expected]
+    assert "On other pages." in pages[2]  # the complete ones were on the first
+
+
+TEAM_TOPIC = 9
+
+
+def test_the_topic_pages_queries_stay_flat(sized, django_assert_num_queries):
+    url = reverse("teams:team_topic", args=[sized.team.pk, sized.topic.slug])
+    with django_assert_num_queries(TEAM_TOPIC):
+        html = html_of(sized.client.get(url, {"page": "2"}))
+    assert len(topic_names(html)) == (PER_PAGE if len(sized.learners) > 100 else 5)
