@@ -4,6 +4,7 @@ from datetime import date
 from typing import Any, cast
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from questions.models import Question, Topic
@@ -66,14 +67,28 @@ class TopicSetForm(forms.ModelForm):
             "questions": forms.CheckboxSelectMultiple,
         }
 
-    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, team: Team, browse: Topic | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # What the team sees: the library and its own bank.
         self.banks = [team.bank_id]
+        self.browse = browse
         topics = cast("forms.ModelMultipleChoiceField[Topic]", self.fields["topics"])
         questions = cast("forms.ModelMultipleChoiceField[Question]", self.fields["questions"])
         topics.queryset = Topic.objects.in_scope(self.banks).order_by("position", "name")
+        # Any question of the scope may be chosen; the form lists only the chosen ones and
+        # those of the topic browsed, not all 5,000 of a large bank (read when rendered).
         questions.queryset = Question.objects.live_in(self.banks).order_by("position")
+        questions.widget.choices = self._questions_shown
+
+    def _questions_shown(self) -> list[tuple[int, str]]:
+        """The chosen single questions and those of the topic browsed, in bank order."""
+        chosen = [n for v in self["questions"].value() or [] if (n := id_or_none(v)) is not None]
+        shown = Q(pk__in=chosen)
+        if self.browse is not None:
+            shown |= Q(pk__in=self.browse.questions.values("pk"))
+        questions = Question.objects.live_in(self.banks).filter(shown).order_by("position", "pk")
+        field = cast(QuestionChoiceField, self.fields["questions"])
+        return [(q.pk, field.label_from_instance(q)) for q in questions.only("position", "text")]
 
     def clean_name(self) -> str:
         return " ".join(self.cleaned_data["name"].split())

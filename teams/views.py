@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -288,19 +288,57 @@ def topic_set_edit(
 ) -> HttpResponse:
     team = instructor_or_403(request, team_id).team
     topic_set = get_object_or_404(team.topic_sets, pk=set_id) if set_id else None
-    form = TopicSetForm(request.POST or None, instance=topic_set, team=team)
+    data = request.POST if request.method == "POST" else request.GET
+    browse = _browsed_topic(team, data.get("browse", ""))
+    if request.POST.get("action") == "browse":
+        # "Show its questions" (no JavaScript needed): the form again as it was filled
+        # in, not saved and without errors, listing the chosen topic's questions too.
+        return _topic_set_page(
+            request,
+            team,
+            topic_set,
+            TopicSetForm(
+                initial=_as_initial(request.POST), instance=topic_set, team=team, browse=browse
+            ),
+        )
+    form = TopicSetForm(request.POST or None, instance=topic_set, team=team, browse=browse)
     if request.method == "POST" and form.is_valid():
         topic_set = save_topic_set(
             team=team, author=request.user, topic_set=topic_set, **form.cleaned_data
         )
         messages.success(request, f"Topic set “{topic_set.name}” saved.")
         return redirect("teams:topic_set_list", team_id=team.pk)
+    return _topic_set_page(request, team, topic_set, form)
+
+
+def _browsed_topic(team: Team, value: str) -> Topic | None:
+    """The topic whose questions the editor lists (?browse=<id>), of the team's scope."""
+    topic_id = id_or_none(value)
+    if topic_id is None:
+        return None
+    return Topic.objects.in_scope([team.bank_id]).filter(pk=topic_id).first()
+
+
+def _as_initial(data: QueryDict) -> dict[str, object]:
+    """A posted topic set form as the initial values of an unbound one."""
+    return {
+        "name": data.get("name", ""),
+        "description": data.get("description", ""),
+        "topics": data.getlist("topics"),
+        "questions": data.getlist("questions"),
+    }
+
+
+def _topic_set_page(
+    request: HttpRequest, team: Team, topic_set: TopicSet | None, form: TopicSetForm
+) -> TemplateResponse:
     list_url = reverse("teams:topic_set_list", args=[team.pk])
     context = {
         "team": team,
         "form": form,
         "topic_set": topic_set,
         "set_size": form.question_count(),
+        "browse_topics": form.fields["topics"].queryset,  # type: ignore[attr-defined]
         "breadcrumbs": [
             *team_crumbs(team),
             ("Topic sets", list_url),

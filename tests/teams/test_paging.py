@@ -360,3 +360,63 @@ def test_the_topic_pages_queries_stay_flat(sized, django_assert_num_queries):
     with django_assert_num_queries(TEAM_TOPIC):
         html = html_of(sized.client.get(url, {"page": "2"}))
     assert len(topic_names(html)) == (PER_PAGE if len(sized.learners) > 100 else 5)
+
+
+# --- The topic set editor ----------------------------------------------------------------
+
+
+def question_boxes(html: str) -> dict[str, bool]:
+    """The single-question checkboxes shown: value → checked."""
+    boxes = re.findall(r'<input type="checkbox" name="questions" value="(\d+)"([^>]*)>', html)
+    return {value: "checked" in rest for value, rest in boxes}
+
+
+def test_the_editor_lists_chosen_questions_and_one_topic_on_demand(big):
+    more_questions(big, 116)  # 120 in the topic
+    other = make_bank(topics=1, questions_per_topic=3)[0]
+    url = reverse("teams:topic_set_create", args=[big.team.pk])
+    assert question_boxes(html_of(big.client.get(url))) == {}
+    shown = question_boxes(html_of(big.client.get(url, {"browse": other.pk})))
+    assert set(shown) == {str(q.pk) for q in other.questions.all()}
+    assert not any(shown.values())
+
+    # Without JavaScript: tick one, show another topic's, the tick and the typing stay.
+    chosen = other.questions.order_by("position").first()
+    response = big.client.post(
+        url,
+        {"name": "Week 9", "questions": [chosen.pk], "browse": big.topic.pk, "action": "browse"},
+    )
+    assert response.status_code == 200
+    html = html_of(response)
+    assert 'value="Week 9"' in html and "errorlist" not in html
+    boxes = question_boxes(html)
+    assert len(boxes) == 121 and boxes[str(chosen.pk)] is True
+    assert sum(boxes.values()) == 1
+    assert "This set holds <strong>1</strong> question." in html
+    assert not big.team.topic_sets.filter(name="Week 9").exists()
+
+    # Saving takes any question of the scope, shown or not.
+    hidden = big.questions[0]
+    response = big.client.post(url, {"name": "Week 9", "questions": [chosen.pk, hidden.pk]})
+    assert response.status_code == 302
+    saved = big.team.topic_sets.get(name="Week 9")
+    assert set(saved.questions.all()) == {chosen, hidden}
+    edit = reverse("teams:topic_set_edit", args=[big.team.pk, saved.pk])
+    assert question_boxes(html_of(big.client.get(edit))) == {
+        str(chosen.pk): True,
+        str(hidden.pk): True,
+    }
+
+
+#: The new form lists no single question until a topic is browsed: no query for them.
+EDITOR = 6
+
+
+def test_the_editors_queries_and_size_stay_flat_as_the_bank_grows(sized, django_assert_num_queries):
+    if len(sized.learners) > 100:
+        more_questions(sized, 1000)
+    url = reverse("teams:topic_set_create", args=[sized.team.pk])
+    with django_assert_num_queries(EDITOR):
+        html = html_of(sized.client.get(url))
+    assert question_boxes(html) == {}
+    assert len(html) < 20_000
