@@ -64,12 +64,15 @@ $$;
 """
 
 CREATE = [
+    # From scratch: a database whose model tables were dropped and migrated again (as
+    # django-test-migrations does) still holds the table, which is no model's.
+    f"DROP TABLE IF EXISTS {TABLE}",
     f"CREATE TABLE {TABLE} (question_id bigint PRIMARY KEY, document tsvector NOT NULL)",
     f"CREATE INDEX {TABLE}_document ON {TABLE} USING gin (document)",
     FUNCTION,
-    f"""CREATE TRIGGER {TABLE}_question AFTER INSERT OR DELETE OR UPDATE OF id, text
+    f"""CREATE OR REPLACE TRIGGER {TABLE}_question AFTER INSERT OR DELETE OR UPDATE OF id, text
         ON questions_question FOR EACH ROW EXECUTE FUNCTION {TABLE}_on_question()""",
-    f"""CREATE TRIGGER {TABLE}_answer AFTER INSERT OR DELETE OR UPDATE OF question_id, kind, text
+    f"""CREATE OR REPLACE TRIGGER {TABLE}_answer AFTER INSERT OR DELETE OR UPDATE OF question_id, kind, text
         ON questions_answer FOR EACH ROW EXECUTE FUNCTION {TABLE}_on_answer()""",
     # The questions already there.
     f"SELECT {TABLE}_write(id) FROM questions_question",
