@@ -189,6 +189,15 @@ def report(
     met = [step["users"] for step in steps if step["met"]]
     lines += [
         "",
+        *(
+            [
+                "Locust warned that its own CPU use passed 90% (its timings may then be "
+                "late): see var/load-*.log.",
+                "",
+            ]
+            if meta.get("locust_cpu_warning")
+            else []
+        ),
         f"**Largest step meeting the goal: {max(met):,} concurrent users.**"
         if met
         else "**No step met the goal.**",
@@ -259,6 +268,37 @@ def report(
             lines.append(f"- Mark throughput ÷ write floor (wrk, as bench/run.py): {ratio:.2f}×.")
         lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def summary(
+    steps: list[dict], saturating: dict[str, dict], wrk: dict[str, run.Result], engine: str
+) -> str:
+    """The few lines for bench/results/latest.md (or docs/performance.md)."""
+    met = [step["users"] for step in steps if step["met"]]
+    missed = next((step for step in steps if not step["met"]), None)
+    text = (
+        f"Capacity under a real mix ({engine}, bench/load.py): "
+        + (f"{max(met):,} concurrent signed-in people" if met else "no step")
+        + " served with p95 < 150 ms and no errors"
+    )
+    if missed:
+        total = missed["total"]
+        text += (
+            f"; at {missed['users']:,}: p95 {_ms(total['p95'])} ms, "
+            f"{total['failures']} failures"
+        )
+    text += " (goal: 2,000)."
+    mark, floor = saturating.get("mark"), saturating.get("write floor")
+    if mark and floor and floor["rps"]:
+        text += (
+            f" Saturating mark: p99 {_ms(mark['p99'])} ms (goal < 100), "
+            f"{mark['rps']:.0f} req/s = {mark['rps'] / floor['rps']:.2f}× the write floor's "
+            f"{floor['rps']:.0f} (goal ≥ 0.8×)"
+        )
+        if "mark" in wrk and "writefloor" in wrk and wrk["writefloor"].rps:
+            text += f"; by wrk {wrk['mark'].rps / wrk['writefloor'].rps:.2f}×"
+        text += "."
+    return text
 
 
 def main() -> int:
@@ -394,8 +434,13 @@ def main() -> int:
         "locust_wall": wall,
         "mark_users": options.mark_users,
         "mark_seconds": options.mark_seconds,
+        "locust_cpu_warning": any(
+            "CPU usage" in log.read_text(errors="replace")
+            for log in (ROOT / "var").glob(f"load-{engine}-*.log")
+        ),
     }
     text = report(steps, saturating, wrk, meta, options.p95)
+    text += "## For latest.md\n\n" + summary(steps, saturating, wrk, engine) + "\n"
     print()
     print(text)
     output.parent.mkdir(parents=True, exist_ok=True)
