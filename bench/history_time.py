@@ -7,12 +7,12 @@
 Makes a throw-away database (named after this process, so it never touches the
 development database or a test run's), loads the seed question bank (50 questions) and
 gives one learner a year of daily study: 12–16 ratings every day for 365 days (about
-5,000 confidence events) with the matching current marks. Other learners get a year
-each too (20 by default), so the learner's events are a small part of the table. Then
-times the history page with Django's test client, and the change log's second page as
-htmx asks for it: one warm-up request, then 5 timed requests each. Prints the events,
-the median milliseconds and each page's number of SQL queries. The database is dropped
-at the end.
+5,000 confidence events; `--per-day 53` gives about 20,000, the scale table's 100×)
+with the matching current marks. Other learners get a year each too (20 by default),
+so the learner's events are a small part of the table. Then times the history page
+with Django's test client, and the change log's second page as htmx asks for it: one
+warm-up request, then 5 timed requests each. Prints the events, the median milliseconds
+and each page's number of SQL queries. The database is dropped at the end.
 """
 
 from __future__ import annotations
@@ -39,16 +39,19 @@ WARM_UP = 1
 DAYS = 365
 
 
-def a_year_of_study(user: User, questions: list[Question], *, seed: int) -> int:
-    """12–16 ratings a day for DAYS days up to now, more of them Okay or better as the
-    year goes on, and the matching current marks. Returns the number of events."""
+def a_year_of_study(
+    user: User, questions: list[Question], *, seed: int, per_day: int = 12
+) -> int:
+    """`per_day` to `per_day` + 4 ratings a day (12–16 by default) for DAYS days up to
+    now, more of them Okay or better as the year goes on, and the matching current
+    marks. Returns the number of events."""
     rng = random.Random(seed)
     now = timezone.now()
     events, latest = [], {}
     for back in range(DAYS - 1, -1, -1):
         day = now - timedelta(days=back, hours=1)
         progress = (DAYS - 1 - back) / (DAYS - 1)
-        for n in range(12 + rng.randrange(5)):
+        for n in range(per_day + rng.randrange(5)):
             question = rng.choice(questions)
             covering = rng.random() < 0.3 + 0.7 * progress
             level = rng.choice([3, 4, 5] if covering else [1, 2])
@@ -63,19 +66,19 @@ def a_year_of_study(user: User, questions: list[Question], *, seed: int) -> int:
 
 
 @transaction.atomic
-def build(others: int) -> tuple[User, int]:
+def build(others: int, per_day: int = 12) -> tuple[User, int]:
     call_command("load_question_bank", verbosity=0, stdout=io.StringIO())
     questions = list(Question.objects.order_by("position"))
     learner = User.objects.create(username="bench-learner", display_name="Learner")
-    events = a_year_of_study(learner, questions, seed=0)
+    events = a_year_of_study(learner, questions, seed=0, per_day=per_day)
     for index in range(others):
         other = User.objects.create(username=f"bench-other-{index:03d}", display_name="Other")
         a_year_of_study(other, questions, seed=index + 1)
     return learner, events
 
 
-def measure(others: int, runs: int) -> dict:
-    learner, events = build(others)
+def measure(others: int, runs: int, per_day: int = 12) -> dict:
+    learner, events = build(others, per_day)
     client = Client()
     client.force_login(learner)
     url = reverse("progress:history")
@@ -92,10 +95,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--others", type=int, default=20, help="other learners, a year each")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--per-day", type=int, default=12, help="the learner's least ratings a day (53: ~20,000)"
+    )
     args = parser.parse_args()
 
     with throwaway.throwaway_database():
-        result = measure(args.others, args.runs)
+        result = measure(args.others, args.runs, args.per_day)
     for name, label in (("page", "history page"), ("log", "log page 2 (htmx)")):
         timing = result[name]
         print(

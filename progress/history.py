@@ -1,12 +1,14 @@
 """A learner's history: coverage week by week, days studied, and every rating made.
 
 Everything except the change log comes from one query: the learner's events, oldest
-first, as plain tuples, replayed in Python. Replaying keeps the query count fixed
-however long the history is, and a year of daily study (about 5,000 events) replays
-in a few milliseconds. The change log is a second queryset, paginated, whose previous
-level per question comes from a window function in the same query as the page.
+first, as three columns of numbers (question, level, seconds since the epoch: no
+datetime objects), replayed with numpy. Replaying keeps the query count fixed however
+long the history is, and the work per event is a few array operations, so a learner
+with 20,000 ratings costs little more than one with 200 (docs/performance.md). The
+change log is a second queryset, a page at a time, whose previous level per question
+is looked up for the page's rows only (the index on user, question and time).
 
-Dates are local dates (`timezone.localtime`), so "a day" is the learner's day.
+Dates are local dates in the learner's time zone, so "a day" is the learner's day.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
+from typing import Any
 
+import numpy as np
 from django.core.paginator import Paginator
-from django.db.models import F, QuerySet, Window
-from django.db.models.functions import Lag
+from django.db import connection
+from django.db.models import FloatField, Func, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
@@ -112,24 +116,100 @@ class History:
     changes: Paginator
 
 
+class EpochSeconds(Func):
+    """A datetime column as seconds since 1970 (a float), so reading thousands of them
+    builds no datetime objects."""
+
+    template = "EXTRACT(EPOCH FROM %(expressions)s)"
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        # Stored as ISO text in UTC: julianday reads it; 2440587.5 is 1970-01-01.
+        template = "((julianday(%(expressions)s) - 2440587.5) * 86400.0)"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
+@dataclass(frozen=True)
+class Replay:
+    """A learner's events, oldest first, as parallel arrays."""
+
+    question: np.ndarray
+    level: np.ndarray
+    #: Seconds since 1970, UTC.
+    seconds: np.ndarray
+
+    @classmethod
+    def of(cls, user: User, *, now: datetime, live: np.ndarray) -> Replay:
+        """`user`'s events up to `now` on the questions `live` (sorted ids) lists.
+
+        Read straight from the cursor (the ORM's row-by-row layer costs more than the
+        query for a long history), and without joining the question table: the events
+        of questions the learner no longer sees are dropped here, by `live`."""
+        events = (
+            user.confidence_events.filter(created_at__lte=now)
+            .order_by("created_at", "pk")
+            .annotate(seconds=EpochSeconds("created_at"))
+            .values_list("question_id", "level", "seconds")
+        )
+        sql, params = events.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        table = np.array(rows, dtype=np.float64).reshape(-1, 3)
+        question = table[:, 0].astype(np.int64)
+        kept = np.isin(question, live, assume_unique=False)
+        return cls(question[kept], table[kept, 1].astype(np.int64), table[kept, 2])
+
+    def local_days(self, zone: tzinfo) -> np.ndarray:
+        """Each event's local date in `zone`, as days since 1970-01-01.
+
+        The UTC offset is looked up once per UTC day the events fall on, not per event;
+        only on a day whose offset changes (a daylight-saving switch) is it looked up
+        for each of that day's events.
+        """
+        if not len(self.seconds):
+            return np.zeros(0, np.int64)
+        utc_days = np.floor(self.seconds / DAY_SECONDS).astype(np.int64)
+        days, index = np.unique(utc_days, return_inverse=True)
+        starts = [_offset(zone, float(day) * DAY_SECONDS) for day in days]
+        ends = [_offset(zone, (float(day) + 1) * DAY_SECONDS - 1) for day in days]
+        offsets = np.array(starts, np.float64)[index]
+        for changing in np.flatnonzero(np.array(starts) != np.array(ends)):
+            on_that_day = np.flatnonzero(index == changing)
+            offsets[on_that_day] = [_offset(zone, float(t)) for t in self.seconds[on_that_day]]
+        return np.floor((self.seconds + offsets) / DAY_SECONDS).astype(np.int64)
+
+
+DAY_SECONDS = 86_400
+EPOCH = date(1970, 1, 1)
+
+
+def _offset(zone: tzinfo, seconds: float) -> float:
+    utcoffset = datetime.fromtimestamp(seconds, zone).utcoffset()
+    return utcoffset.total_seconds() if utcoffset else 0.0
+
+
 def learner_history(user: User, *, now: datetime, weeks: int = HISTORY_WEEKS) -> History:
     """The history page's figures for `user` as of `now`: two queries, any history size."""
-    banks = visible_banks(user)
-    events = list(
-        user.confidence_events.filter(live_in(banks, prefix="question__"), created_at__lte=now)
-        .order_by("created_at", "pk")
-        .values_list("question_id", "level", "created_at")
+    live = np.fromiter(
+        Question.objects.live_in(visible_banks(user)).order_by().values_list("pk", flat=True),
+        dtype=np.int64,
     )
-    question_count = Question.objects.live_in(banks).count()
-    zone = timezone.get_current_timezone()  # looked up once, not for every event
+    question_count = len(live)
+    replay = Replay.of(user, now=now, live=live)
+    zone = timezone.get_current_timezone()
     today = timezone.localtime(now, zone).date()
-    days = [timezone.localtime(at, zone).date() for _, _, at in events]
+    day_numbers, counts = np.unique(replay.local_days(zone), return_counts=True)
+    studied = Counter(
+        {EPOCH + timedelta(days=int(d)): int(n) for d, n in zip(day_numbers, counts, strict=True)}
+    )
+    event_count = len(replay.seconds)
     return History(
-        weeks=weekly_coverage(events, today=today, weeks=weeks, total=question_count),
-        calendar=activity_calendar(days, today=today),
-        event_count=len(events),
+        weeks=weekly_coverage(replay, today=today, weeks=weeks, total=question_count),
+        calendar=activity_calendar(studied, today=today),
+        event_count=event_count,
         question_count=question_count,
-        changes=CountedPaginator(change_log(user, now=now), CHANGES_PER_PAGE, count=len(events)),
+        changes=CountedPaginator(change_log(user, now=now), CHANGES_PER_PAGE, count=event_count),
     )
 
 
@@ -137,18 +217,21 @@ def change_log(user: User, *, now: datetime) -> QuerySet[ConfidenceEvent]:
     """Every rating the user made up to `now`, newest first, each with its question and
     `previous_level`: the user's level on that question before it (None for the first).
     Ratings of questions the user no longer sees (retired, or of a team they left) are
-    left out, as they are from every figure."""
+    left out, as they are from every figure.
+
+    The previous level is a subquery, which the database runs for the rows of the page
+    it returns only, each an index lookup (event_user_question_time)."""
     banks = visible_banks(user)
+    earlier = ConfidenceEvent.objects.filter(
+        Q(created_at__lt=OuterRef("created_at"))
+        | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk")),
+        user=OuterRef("user"),
+        question=OuterRef("question"),
+    ).order_by("-created_at", "-pk")
     return (
         user.confidence_events.filter(live_in(banks, prefix="question__"), created_at__lte=now)
         .select_related("question")
-        .annotate(
-            previous_level=Window(
-                Lag("level"),
-                partition_by=[F("question_id")],
-                order_by=[F("created_at").asc(), F("pk").asc()],
-            )
-        )
+        .annotate(previous_level=Subquery(earlier.values("level")[:1]))
         .order_by("-created_at", "-pk")
     )
 
@@ -158,30 +241,32 @@ def change_log_paginator(user: User, *, now: datetime) -> Paginator:
     return Paginator(change_log(user, now=now), CHANGES_PER_PAGE)
 
 
-def weekly_coverage(
-    events: list[tuple[int, int, datetime]], *, today: date, weeks: int, total: int
-) -> list[WeekCoverage]:
+def weekly_coverage(replay: Replay, *, today: date, weeks: int, total: int) -> list[WeekCoverage]:
     """Covered questions at the end of each of the last `weeks` weeks, oldest first.
 
-    The last week ends today; each earlier one seven days before. `events` are
-    (question_id, level, created_at) in time order. A question counts as covered at a
-    moment when its latest event before that moment has a level of COVERED_LEVEL or more.
+    The last week ends today; each earlier one seven days before. A question counts as
+    covered at a moment when its latest event before that moment has a level of
+    COVERED_LEVEL or more. Each event changes the number covered by +1, 0 or −1 (from
+    its question's previous level to its own); the number at a moment is the sum of
+    the changes before it.
     """
     endings = [today - timedelta(days=7 * back) for back in range(weeks - 1, -1, -1)]
-    latest: dict[int, int] = {}
-    covered = 0
-    snapshots = []
-    position = 0
-    for ending in endings:
-        boundary = _start_of(ending + timedelta(days=1))
-        while position < len(events) and events[position][2] < boundary:
-            question_id, level, _ = events[position]
-            before = latest.get(question_id, 0)
-            covered += (level >= COVERED_LEVEL) - (before >= COVERED_LEVEL)
-            latest[question_id] = level
-            position += 1
-        snapshots.append(WeekCoverage(ending=ending, covered=covered, total=total))
-    return snapshots
+    covered = replay.level >= COVERED_LEVEL
+    # The events of each question together, in time order within it (a stable sort).
+    by_question = np.argsort(replay.question, kind="stable")
+    grouped = replay.question[by_question]
+    was_covered = np.zeros(len(grouped), dtype=bool)
+    same_question = grouped[1:] == grouped[:-1]
+    was_covered[1:] = covered[by_question][:-1] & same_question
+    change = np.zeros(len(grouped), np.int64)
+    change[by_question] = covered[by_question].astype(np.int64) - was_covered
+    running = np.concatenate([[0], np.cumsum(change)])
+    boundaries = [_start_of(ending + timedelta(days=1)).timestamp() for ending in endings]
+    before = np.searchsorted(replay.seconds, boundaries, side="left")
+    return [
+        WeekCoverage(ending=ending, covered=int(running[n]), total=total)
+        for ending, n in zip(endings, before, strict=True)
+    ]
 
 
 def activity_calendar(days: Iterable[date], *, today: date) -> Calendar:
