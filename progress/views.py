@@ -434,7 +434,8 @@ def note_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     ordered = notes.select_related("question").order_by("question__position", "pk")
     pager = paginate(request, ordered, noun="notes", per_page=NOTES_PER_PAGE, count=counts["total"])
-    context = {"pager": pager, "study_count": counts["study"]}
+    # Read here, so a page costs the same queries with notes or without.
+    context = {"pager": pager, "notes": list(pager.rows), "study_count": counts["study"]}
     return TemplateResponse(request, "progress/note_list.html", context)
 
 

@@ -1,8 +1,8 @@
 """Lists in pages: every list that grows with the bank or a team is shown a page at a
 time, so a page costs the same with 50 questions or 5,000 (docs/performance.md).
 
-`paginate` reads `?page=` (a missing or bad number is the first page, one past the end
-the last), counts the rows exactly and builds the links of `templates/_pager.html`,
+`paginate` reads `?page=` (a missing, malformed or below-one number is the first page,
+one past the end the last), counts the rows exactly and builds the links of `templates/_pager.html`,
 which keep every other parameter of the query string. Lists must be ordered on a unique
 key, so that a row never shows on two pages or on none.
 """
@@ -62,8 +62,13 @@ class Pager:
         return self.page.paginator.num_pages > 1
 
 
-def page_number(request: HttpRequest) -> str:
-    return request.GET.get("page", "1")
+def page_number(request: HttpRequest) -> int:
+    """The page asked for: a missing, malformed or below-one number is the first."""
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        return 1
+    return max(number, 1)
 
 
 def page_url(request: HttpRequest, number: int, *, path: str = "") -> str:

@@ -468,6 +468,7 @@ def _more_teams(world, n: int) -> None:
 
 def test_learner_pages_take_as_many_queries_for_many_banks_as_for_one(world):
     mark(world.a_learner, world.a_in_own_topic, 3)
+    note(world.a_learner, world.a_in_own_topic, "n")  # a list of notes, then a longer one
     client = world.client(world.a_learner)
     team_pages = [
         ("teams:team_detail", {"team_id": world.team_a.pk}),
