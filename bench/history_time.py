@@ -39,9 +39,7 @@ WARM_UP = 1
 DAYS = 365
 
 
-def a_year_of_study(
-    user: User, questions: list[Question], *, seed: int, per_day: int = 12
-) -> int:
+def a_year_of_study(user: User, questions: list[Question], *, seed: int, per_day: int = 12) -> int:
     """`per_day` to `per_day` + 4 ratings a day (12–16 by default) for DAYS days up to
     now, more of them Okay or better as the year goes on, and the matching current
     marks. Returns the number of events."""
