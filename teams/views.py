@@ -431,11 +431,12 @@ def assignment_detail(
     progress = next(
         p for p in assignments_with_progress(team, request.user) if p.assignment == assignment
     )
+    mine = with_my_level_and_note_flag(questions, request.user).order_by("position", "pk")
     context = {
         "team": team,
         "membership": membership,
         "assignment": assignment,
-        "questions": with_my_level_and_note_flag(questions, request.user),
+        "pager": paginate(request, mine, noun="questions"),
         "progress": progress,
         "breadcrumbs": [*team_crumbs(team), (assignment.topic_set.name, None)],
     }

@@ -420,3 +420,31 @@ def test_the_editors_queries_and_size_stay_flat_as_the_bank_grows(sized, django_
         html = html_of(sized.client.get(url))
     assert question_boxes(html) == {}
     assert len(html) < 20_000
+
+
+@pytest.mark.django_db
+def test_an_assignments_questions_come_in_pages(client):
+    """An assignment of a whole big topic lists its questions 50 a page, in bank order,
+    and "Study these" counts all of them."""
+    from teams.models import TopicSet
+    from tests.factories import make_topic
+
+    learner = make_user(username="paged-learner")
+    team = make_team("Paged", learners=[learner])
+    topic = make_topic()
+    questions = Question.objects.bulk_create(
+        Question(key=f"as-{n}", position=n, text=f"Assigned {n}?") for n in range(1, 108)
+    )
+    topic.questions.add(*questions)
+    topic_set = TopicSet.objects.create(team=team, name="Everything")
+    topic_set.topics.add(topic)
+    assignment = Assignment.objects.create(team=team, topic_set=topic_set)
+    client.force_login(learner)
+    url = reverse("teams:assignment_detail", args=[team.pk, assignment.pk])
+
+    pages = [html_of(client.get(url, {"page": n})) for n in (1, 2, 3)]
+    shown = [[int(n) for n in re.findall(r'<span class="qnum">Q(\d+)</span>', p)] for p in pages]
+    assert [n for page in shown for n in page] == list(range(1, 108))
+    assert [len(page) for page in shown] == [50, 50, 7]
+    assert "51–100 of 107 questions · page 2 of 3" in pages[1]
+    assert "Study these 107" in pages[2]
