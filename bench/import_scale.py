@@ -34,29 +34,23 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import os
 import pstats
 import random
 import statistics
-import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-from bench import throwaway  # noqa: E402, F401 — sets Django up; must come first
+from bench import throwaway  # noqa: E402 — sets Django up; must come first
 
 # isort: split
-from django.conf import settings  # noqa: E402
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import (  # noqa: E402
     CaptureQueriesContext,
-    override_settings,
-    setup_test_environment,
-    teardown_test_environment,
 )
 from django.urls import reverse  # noqa: E402
 
@@ -229,27 +223,10 @@ class Generator:
         return "\n".join(lines) + "\n"
 
 
-@contextmanager
-def imp_database() -> Iterator[None]:
+def imp_database() -> AbstractContextManager[None]:
     """throwaway.throwaway_database, with the PostgreSQL database named imp_… (this
     benchmark's own prefix on a shared server)."""
-    test_settings = connection.settings_dict.setdefault("TEST", {})
-    with tempfile.TemporaryDirectory(prefix="studyhub-bench-") as folder:
-        if connection.vendor == "sqlite":
-            test_settings["NAME"] = str(Path(folder) / "bench.sqlite3")
-        else:
-            test_settings["NAME"] = f"imp_scale_{os.getpid()}"
-        setup_test_environment()
-        old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-        plain_static = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-        try:
-            with override_settings(
-                STORAGES={**settings.STORAGES, "staticfiles": plain_static}, STATIC_ROOT=None
-            ):
-                yield
-        finally:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
-            teardown_test_environment()
+    return throwaway.throwaway_database(prefix="imp_scale")
 
 
 class Step:

@@ -35,16 +35,16 @@ from django.test.utils import (  # noqa: E402
 
 
 @contextmanager
-def throwaway_database() -> Iterator[None]:
+def throwaway_database(prefix: str = "studyhub_bench") -> Iterator[None]:
     """A fresh, migrated database for the duration, dropped afterwards: a file for
     SQLite (like a real deployment, not the in-memory test default), or a database of
-    its own on the PostgreSQL server of DATABASE_URL."""
+    its own, `<prefix>_<process id>`, on the PostgreSQL server of DATABASE_URL."""
     test_settings = connection.settings_dict.setdefault("TEST", {})
     with tempfile.TemporaryDirectory(prefix="studyhub-bench-") as folder:
         if connection.vendor == "sqlite":
             test_settings["NAME"] = str(Path(folder) / "bench.sqlite3")
         else:
-            test_settings["NAME"] = f"studyhub_bench_{os.getpid()}"
+            test_settings["NAME"] = f"{prefix}_{os.getpid()}"
         setup_test_environment()
         old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
         plain_static = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from studyhub.markdown import render_markdown
+from tests.migrating import migrate, migrate_to_latest
 
 # The questions app as it was then too: its later columns (key points) are not in the
 # models this test writes with.
@@ -19,13 +18,6 @@ TEXTS = [
     "[" * 20_000,
     "| a | b |\n|---|---|\n| 1 | ~~2~~ |",
 ]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.mark.django_db(transaction=True)
@@ -58,5 +50,4 @@ def test_existing_notes_get_their_rendering_and_the_migration_reverses():
         Note = apps.get_model("progress", "Note")
         assert sorted(Note.objects.values_list("text", flat=True)) == sorted(TEXTS * 2)
     finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate_to_latest()

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from questions.key_points import derive_key_points
+from tests.migrating import migrate, migrate_to_latest
 
 BEFORE = [("questions", "0005_answer_html")]
 AFTER = [("questions", "0006_question_key_points")]
@@ -17,13 +16,6 @@ ANSWERS = [
     ("Benefits:\n\n- **Speed**: less compute.\n- Memory: smaller weights.", "Long too."),
     (None, None),  # a question without answers
 ]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.mark.django_db(transaction=True)
@@ -62,5 +54,4 @@ def test_every_question_gets_the_key_points_of_its_answers():
         apps = migrate(BEFORE)  # reversible: the columns go, the questions stay
         assert apps.get_model("questions", "Question").objects.count() == len(ANSWERS)
     finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate_to_latest()

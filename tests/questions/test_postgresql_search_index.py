@@ -7,12 +7,12 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from progress.search import PG_SEARCH_TABLE, search_questions
 from questions.models import Answer, Question
 from tests.factories import make_question, make_user
+from tests.migrating import migrate, migrate_to_latest
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="PostgreSQL's search index (SQLite has FTS5)"
@@ -42,13 +42,6 @@ def expected_document(question_id: int) -> str:
         return cursor.fetchone()[0]
 
 
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_migrating_indexes_every_question_already_there_and_back():
     try:
@@ -75,8 +68,7 @@ def test_migrating_indexes_every_question_already_there_and_back():
             assert cursor.fetchone()[0] is None
         assert apps.get_model("questions", "Question").objects.count() == 2
     finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate_to_latest()
 
 
 @pytest.mark.django_db
