@@ -106,6 +106,12 @@ class ConfidenceMark(models.Model):
         indexes = [
             models.Index(fields=["user", "-updated_at"], name="mark_user_recent"),
             models.Index(fields=["user", "due"], name="mark_user_due"),
+            # A question's marks with their level and learner, read from the index alone:
+            # the team topic page's and the hard-questions report's counts of a team's
+            # learners per question. Level before user, so that a learner's own marks
+            # are still looked up by one_mark_per_question (user, question)
+            # (bench/results/2026-12-04-indexes.md).
+            models.Index(fields=["question", "level", "user"], name="mark_question_level_user"),
         ]
 
     def __str__(self) -> str:
@@ -203,11 +209,18 @@ class ConfidenceEvent(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["user", "created_at"], name="event_user_time"),
             # A learner's latest event on a question before a moment: the hard-questions
             # report's "then" share looks for a later one with NOT EXISTS.
             models.Index(
                 fields=["user", "question", "created_at"], name="event_user_question_time"
+            ),
+            # A learner's events in time order, with their question and level so that the
+            # history page (which reads every one) and the hard-questions report's "then"
+            # share need no visit to the rows, scattered among everyone else's. It replaced
+            # event_user_time (user, created_at), its prefix: one index to write per mark
+            # as before (bench/results/2026-12-04-indexes.md).
+            models.Index(
+                fields=["user", "created_at", "question", "level"], name="event_user_time_level"
             ),
         ]
 
