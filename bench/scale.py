@@ -254,10 +254,17 @@ def _slowest(captured: list[dict[str, str]]) -> dict[str, Any]:
     return {"ms": float(query["time"]) * 1000, "sql": query["sql"][:400]}
 
 
-def child_explain(scale: int, only: set[str], slower_than_ms: float) -> dict[str, Any]:
+def child_explain(
+    scale: int, only: set[str], slower_than_ms: float, compare: str = ""
+) -> dict[str, Any]:
     """Every statement of each page that takes longer than `slower_than_ms`: its median
     time over three runs and its plan (EXPLAIN QUERY PLAN / EXPLAIN), for finding the
-    indexes a page lacks."""
+    indexes a page lacks. With `compare` (SQLite: the path of a copy of the database
+    with other indexes), each statement also runs there, turn about with this one, seven
+    times each (medians), and shows its plan there: a before/after of an index that
+    the machine's other work slows down alike."""
+    import sqlite3
+
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -267,6 +274,7 @@ def child_explain(scale: int, only: set[str], slower_than_ms: float) -> dict[str
     assert meta is not None
     clients = _clients(meta["ids"])
     explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    other = sqlite3.connect(compare) if compare else None
     found: dict[str, list[dict[str, Any]]] = {}
     for page in pages(meta["ids"]):
         if only and page.key not in only:
@@ -291,12 +299,41 @@ def child_explain(scale: int, only: set[str], slower_than_ms: float) -> dict[str
                     continue
                 cursor.execute(explain + sql)
                 plan = [" ".join(str(c) for c in row) for row in cursor.fetchall()]
-            slow.append({"ms": sorted(times)[1], "sql": sql, "plan": plan})
+                item: dict[str, Any] = {"ms": sorted(times)[1], "sql": sql, "plan": plan}
+                try:
+                    if other is not None:
+                        other.execute(explain + sql).fetchall()
+                except sqlite3.Error:  # a function only Django's connection registers
+                    other_ok = False
+                else:
+                    other_ok = other is not None
+                if other is not None and other_ok:
+                    here, there = [], []
+                    for _ in range(7):
+                        started = time.perf_counter()
+                        cursor.execute(sql)
+                        cursor.fetchall()
+                        here.append((time.perf_counter() - started) * 1000)
+                        started = time.perf_counter()
+                        other.execute(sql).fetchall()
+                        there.append((time.perf_counter() - started) * 1000)
+                    item.update(
+                        ms=sorted(here)[3],
+                        compare_ms=sorted(there)[3],
+                        compare_plan=[
+                            " ".join(str(c) for c in row)
+                            for row in other.execute(explain + sql).fetchall()
+                        ],
+                    )
+            slow.append(item)
         found[page.key] = slow
         print(f"## {page.name} ({scale}×)\n", flush=True)
         for item in slow:
             print(f"{item['ms']:.1f} ms\n{item['sql'][:1500]}\n", flush=True)
             print("\n".join(item["plan"]) + "\n", flush=True)
+            if "compare_ms" in item:
+                print(f"compared: {item['compare_ms']:.1f} ms there, {item['ms']:.1f} ms here")
+                print("\n".join(item["compare_plan"]) + "\n", flush=True)
     return found
 
 
@@ -474,6 +511,13 @@ def main() -> int:
         "(--only) slower than MS, with its plan",
     )
     parser.add_argument(
+        "--compare-db",
+        default="",
+        metavar="PATH",
+        help="with --explain on SQLite: also time each statement, turn about, on this copy "
+        "of the database (say, without an index)",
+    )
+    parser.add_argument(
         "--child", choices=["build", "measure", "rss", "explain"], help=argparse.SUPPRESS
     )
     parser.add_argument("--scale", type=int, default=1, help=argparse.SUPPRESS)
@@ -491,7 +535,7 @@ def main() -> int:
             answer: dict[str, Any] = ensure(options.scale, rebuild=options.rebuild)
             call_command("collectstatic", verbosity=0, interactive=False)
         elif options.child == "explain":
-            answer = child_explain(options.scale, only, options.explain or 0.0)
+            answer = child_explain(options.scale, only, options.explain or 0.0, options.compare_db)
         elif options.child == "measure":
             answer = child_measure(options.scale, options.requests, only)
         else:
@@ -508,7 +552,13 @@ def main() -> int:
         top = scales[-1]
         env = environment(top, options.cache_dir.resolve(), server_url)
         run_child(top, "build", env)
-        run_child(top, "explain", env, ["--only", options.only, "--explain", str(options.explain)])
+        run_child(
+            top,
+            "explain",
+            env,
+            ["--only", options.only, "--explain", str(options.explain)]
+            + ["--compare-db", options.compare_db],
+        )
         return 0
     results: dict[int, dict[str, Any]] = {}
     for scale in scales:
