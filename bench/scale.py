@@ -329,7 +329,7 @@ def child_explain(
         found[page.key] = slow
         print(f"## {page.name} ({scale}×)\n", flush=True)
         for item in slow:
-            print(f"{item['ms']:.1f} ms\n{item['sql'][:1500]}\n", flush=True)
+            print(f"{item['ms']:.1f} ms\n{item['sql']}\n", flush=True)
             print("\n".join(item["plan"]) + "\n", flush=True)
             if "compare_ms" in item:
                 print(f"compared: {item['compare_ms']:.1f} ms there, {item['ms']:.1f} ms here")
