@@ -19,7 +19,7 @@ from tests.security.own_redis import running_redis
 
 #: A Redis database of its own for each test database: CI runs both suites at once.
 REDIS_URL = "redis://127.0.0.1:6379/" + (
-    "14" if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") else "15"
+    "14" if "sqlite" in settings.DATABASES["default"]["ENGINE"] else "15"
 )
 
 

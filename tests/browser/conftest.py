@@ -59,7 +59,7 @@ SCREENSHOT_DIR = (
     / (
         # One folder per database: CI runs both suites at once (.ci/run).
         "screenshots"
-        if django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+        if "sqlite" in django_settings.DATABASES["default"]["ENGINE"]
         else "screenshots-postgresql"
     )
 )
