@@ -41,14 +41,21 @@ test: $(STAMP)
 ## Then the scale table (bench/scale.py): each page at 1×, 10× and 100× the data, from
 ## databases built once under var/ (or scale_1/10/100 on DATABASE_URL's server).
 ## BENCH_SCALE=0 skips it; BENCH_SCALE_ARGS="--scales 1,100 --no-fail" and the like.
-## Both parts run; the target fails if either missed a budget.
+## Then the load test (bench/load.py): locust, headless, signed-in learners and
+## instructors with 5-15 s of think time against gunicorn, in steps of concurrent people,
+## and the mark under a saturating load. BENCH_LOAD=0 skips it; BENCH_LOAD_ARGS tunes it.
+## Every part runs; the target fails if one missed a budget.
 BENCH_SCALE ?= 1
+BENCH_LOAD ?= 1
 bench: $(STAMP)
 	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	status=0; \
 	$(BIN)/python bench/run.py $(BENCH_ARGS) || status=$$?; \
 	if [ "$(BENCH_SCALE)" != 0 ]; then \
 		$(BIN)/python bench/scale.py $(BENCH_SCALE_ARGS) || status=$$?; \
+	fi; \
+	if [ "$(BENCH_LOAD)" != 0 ]; then \
+		$(BIN)/python bench/load.py $(BENCH_LOAD_ARGS) || status=$$?; \
 	fi; \
 	exit $$status
 

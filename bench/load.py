@@ -307,6 +307,12 @@ def main() -> int:
     parser.add_argument(
         "--steps", default="250,500,1000,1500,2000,3000", help="concurrent users per step"
     )
+    parser.add_argument(
+        "--goal-users",
+        type=int,
+        default=2000,
+        help="the concurrent people a step must serve (exit 1 if no step that large met it)",
+    )
     parser.add_argument("--hold", type=int, default=60, help="seconds measured per step")
     parser.add_argument(
         "--settle", type=int, default=15, help="seconds after every user signed in, unmeasured"
@@ -447,6 +453,12 @@ def main() -> int:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text)
     print(f"Written to {output}")
+    served = max((step["users"] for step in steps if step["met"]), default=0)
+    if served < options.goal_users:
+        print(
+            f"Goal MISSED: {served:,} concurrent people served, the goal is {options.goal_users:,}"
+        )
+        return 1
     return 0
 
 
