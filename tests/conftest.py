@@ -72,3 +72,12 @@ def _test_settings(settings, _empty_static_root):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The SQLite test database's write-queue lock file (studyhub/sqlite) goes with it."""
+    from django.conf import settings
+
+    name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if name and "sqlite" in settings.DATABASES["default"]["ENGINE"]:
+        Path(f"{name}-writelock").unlink(missing_ok=True)

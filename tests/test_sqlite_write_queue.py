@@ -105,3 +105,54 @@ def test_every_process_opening_a_database_shares_one_lock_file(tmp_path):
     database = tmp_path / "a.sqlite3"
     assert lock_path(str(database)) == lock_path(str(tmp_path / "." / "a.sqlite3"))
     assert lock_path(str(database)) != lock_path(str(tmp_path / "b.sqlite3"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_waits_no_longer_than_the_timeout_and_is_answered_busy():
+    """As SQLite's own wait: past the database's timeout the writer fails with "database
+    is locked", which the site answers as busy (503), and writes nothing; once the first
+    writer is done, the next one goes through at once."""
+    from studyhub.views import database_failure
+
+    holding = threading.Event()
+    release = threading.Event()
+    failures: list[BaseException] = []
+
+    def first():
+        with transaction.atomic():
+            User.objects.create(username="slow")
+            holding.set()
+            release.wait(10)
+
+    def second():
+        holding.wait(5)
+        started = time.monotonic()
+        try:
+            with transaction.atomic():
+                User.objects.create(username="late")
+        except Exception as error:  # noqa: BLE001 — the test looks at it
+            failures.append(error)
+        assert time.monotonic() - started < 3
+        with_lock_later.wait(10)
+        with transaction.atomic():  # the same connection, after the first is done
+            User.objects.create(username="after")
+
+    with_lock_later = threading.Event()
+    # Every thread's connection reads the same settings: a short wait for this test only.
+    options = connection.settings_dict["OPTIONS"]
+    connection.settings_dict["OPTIONS"] = {**options, "timeout": 0.3}
+    try:
+        threads = [in_thread(first), in_thread(second)]
+        time.sleep(1)  # the second has timed out by now
+        assert len(failures) == 1 and database_failure(failures[0]) == "busy", failures
+        release.set()
+        time.sleep(0.2)
+        with_lock_later.set()
+        for thread in threads:
+            thread.join(10)
+    finally:
+        release.set()
+        with_lock_later.set()
+        connection.settings_dict["OPTIONS"] = options
+    assert set(User.objects.values_list("username", flat=True)) == {"slow", "after"}
+    assert not lock_is_taken()
