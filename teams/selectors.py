@@ -756,20 +756,40 @@ def topic_sets_with_size(team: Team) -> list[tuple[TopicSet, int]]:
     return [(s, len(held.get(s.pk, ()))) for s in sets]
 
 
-def weakest_questions(team: Team, topic: Topic, limit: int = 5) -> list[Question]:
-    """The topic's questions the team's learners have covered least, with `covered_by`."""
+def weakest_questions(
+    team: Team, topic: Topic, limit: int = 5, *, question_ids: set[int] | None = None
+) -> list[Question]:
+    """The topic's questions the team's learners have covered least (then rated least,
+    then in question order), with `covered_by` and `rated_by`.
+
+    Counted from the team's learners' marks on the topic's questions (`question_ids`
+    when the caller has them), grouped by question: the work grows with what the team
+    has rated, not with every learner's marks on the topic (which joining from the
+    questions read: 285 ms on SQLite and 643 ms on PostgreSQL at 100× the data)."""
+    if question_ids is None:
+        question_ids = set(topic.questions.live_in([team.bank_id]).values_list("pk", flat=True))
     learner_ids = team.memberships.learners().values("user_id")
-    return list(
-        topic.questions.live_in([team.bank_id])
-        .annotate(
-            covered_by=Count(
-                "confidence_marks",
-                filter=Q(
-                    confidence_marks__user_id__in=learner_ids,
-                    confidence_marks__level__gte=COVERED_LEVEL,
-                ),
-            ),
-            rated_by=Count("confidence_marks", filter=Q(confidence_marks__user_id__in=learner_ids)),
+    counts = {
+        row["question_id"]: row
+        for row in ConfidenceMark.objects.filter(
+            user_id__in=learner_ids, question_id__in=question_ids
         )
-        .order_by("covered_by", "rated_by", "position")[:limit]
+        .order_by()
+        .values("question_id")
+        .annotate(
+            covered_by=Count("pk", filter=Q(level__gte=COVERED_LEVEL)),
+            rated_by=Count("pk"),
+        )
+    }
+
+    questions = Question.objects.filter(pk__in=question_ids).only(
+        "key", "position", "text", "bank_id"
     )
+    for question in questions:
+        row = counts.get(question.pk, {})
+        question.covered_by = row.get("covered_by", 0)  # type: ignore[attr-defined]
+        question.rated_by = row.get("rated_by", 0)  # type: ignore[attr-defined]
+    return sorted(
+        questions,
+        key=lambda q: (q.covered_by, q.rated_by, q.position, q.pk),  # type: ignore[attr-defined]
+    )[:limit]

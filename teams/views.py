@@ -521,7 +521,7 @@ def team_topic(request: AuthenticatedHttpRequest, team_id: int, slug: str) -> Ht
         "groups": groups,
         "pager": pager,
         "question_count": len(question_ids),
-        "weakest": weakest_questions(team, topic),
+        "weakest": weakest_questions(team, topic, question_ids=question_ids),
         "learner_count": learners.learner_count,
         "breadcrumbs": [*team_crumbs(team), dashboard, (topic.name, None)],
     }
