@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple, cast
 
+from django.core.paginator import Page
 from django.db import connection
 from django.db.models import (
     Case,
@@ -355,6 +356,14 @@ def _fts5_query(text: str) -> tuple[str | None, str | None]:
     for literal in excluded:
         expression = f"({expression}) NOT {literal}"
     return expression, None
+
+
+def page_saying_why(user: User, search: dict, page: Page, *, now: datetime) -> list[Question]:
+    """The rows of `page` (a page of `search_questions(user, **search)`), searched again
+    so that each says why it matched (`show_why`): one query, marking only these rows."""
+    first = max(page.start_index() - 1, 0)
+    found = search_questions(user, **search, now=now, why_from=first)
+    return show_why(found[first : first + page.paginator.per_page])
 
 
 # --- Why a result matched ---------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.http import AuthenticatedHttpRequest
-from progress.search import search_questions, search_text_error, show_why
+from progress.search import page_saying_why, search_questions, search_text_error
 from progress.selectors import (
     LEVEL_FILTERS,
     filter_by_my_level,
@@ -97,10 +97,7 @@ def question_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     pager = paginate(request, questions, noun="questions")
     rows: Iterable[Question] = pager.rows
     if search["text"] and not text_error:
-        # The page's rows again, each saying why it matched (progress.search.WHY_ROWS).
-        first = max(pager.page.start_index() - 1, 0)
-        found = search_questions(request.user, **search, now=now, why_from=first)
-        rows = show_why(found[first : first + pager.page.paginator.per_page])
+        rows = page_saying_why(request.user, search, pager.page, now=now)
     fragment = bool(request.htmx and not request.htmx.history_restore_request)
     template = "progress/question_list.html" + ("#question-results" if fragment else "")
     context = {
