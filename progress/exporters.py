@@ -3,9 +3,11 @@ history, their notes and their teams. Only ever built for the signed-in user."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
+from typing import Any, TypeVar
 
-from django.db.models import Case, F, TextField, Value, When
+from django.db.models import Case, F, QuerySet, TextField, Value, When
 from django.utils import timezone
 
 from accounts.models import User
@@ -22,8 +24,30 @@ def _when(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def learner_data(user: User, *, now: datetime | None = None) -> dict:
-    """Everything StudyHub keeps about `user`'s studying, in five queries."""
+Row = TypeVar("Row")
+
+#: Rows fetched at a time while a learner's data streams out.
+EXPORT_CHUNK = 2_000
+
+
+def _streamed(rows: QuerySet[Any, Row]) -> Iterator[Row]:
+    """The rows, fetched EXPORT_CHUNK at a time and never all held."""
+    return rows.iterator(chunk_size=EXPORT_CHUNK)
+
+
+def learner_data(user: User, *, now: datetime | None = None) -> dict[str, Any]:
+    """Everything StudyHub keeps about `user`'s studying, in five queries, as lists."""
+    return {
+        key: list(value) if isinstance(value, Iterator) else value
+        for key, value in learner_sections(user, now=now).items()
+    }
+
+
+def learner_sections(user: User, *, now: datetime | None = None) -> dict[str, Any]:
+    """learner_data with each long section (confidence, history, notes, typed answers) an
+    iterator over its rows, fetched EXPORT_CHUNK at a time: what the download streams, so
+    that a learner with years of history never sits whole in a worker's memory. Each
+    section's query runs when it is first read."""
     labels = dict(Confidence.choices)
     # Everything the user did is theirs, but a question's text only while they can read
     # it: not the current text of a team bank's question after they left the team.
@@ -79,7 +103,7 @@ def learner_data(user: User, *, now: datetime | None = None) -> dict:
             {"name": name, "role": role, "joined_at": _when(joined), "shares_progress": shares}
             for name, role, joined, shares in teams
         ],
-        "confidence": [
+        "confidence": (
             {
                 "question": key,
                 "question_text": text,
@@ -90,13 +114,13 @@ def learner_data(user: User, *, now: datetime | None = None) -> dict:
                 "recall": recall,
                 "verified": level >= COVERED_LEVEL and half,
             }
-            for key, text, level, updated, due, recall, half in marks
-        ],
-        "history": [
+            for key, text, level, updated, due, recall, half in _streamed(marks)
+        ),
+        "history": (
             {"question": key, "level": level, "label": labels[level], "at": _when(at)}
-            for key, level, at in events
-        ],
-        "notes": [
+            for key, level, at in _streamed(events)
+        ),
+        "notes": (
             {
                 "question": key,
                 "question_text": question_text,
@@ -104,12 +128,12 @@ def learner_data(user: User, *, now: datetime | None = None) -> dict:
                 "version": version,
                 "updated_at": _when(updated),
             }
-            for key, question_text, text, version, updated in notes
-        ],
-        "typed_answers": [
+            for key, question_text, text, version, updated in _streamed(notes)
+        ),
+        "typed_answers": (
             {
                 "question": key,
-                "question_text": question_text,
+                "question_text": seen,
                 "text": text,
                 "key_points": [
                     {
@@ -120,10 +144,10 @@ def learner_data(user: User, *, now: datetime | None = None) -> dict:
                     for point in points
                 ],
                 "recall": score,
-                "recall_as_checked": checked_score,
-                "corrections": corrections,
+                "recall_as_checked": checked,
+                "corrections": fixes,
                 "checked_at": _when(at),
             }
-            for key, question_text, text, points, score, checked_score, corrections, at in checks
-        ],
+            for key, seen, text, points, score, checked, fixes, at in _streamed(checks)
+        ),
     }

@@ -1,17 +1,24 @@
 """Sentence similarity from WordLlama's 256-dimension embeddings, loaded once per process.
 
-The weights and tokenizer ship inside the `wordllama` wheel; it is loaded with its own
-package folder as the cache and downloads disabled, so nothing is ever fetched. Should the
-model fail to load (a broken install), the answer check goes on with its lexical half and
-says so in the log once.
+The weights and tokenizer ship inside the `wordllama` wheel. They are read straight from
+its files, without importing the package (which would bring in an HTTP client and pydantic,
+30 MB a process): the tokenizer through `tokenizers`, and the weights, a float16 table in a
+safetensors file, memory-mapped read-only. Every gunicorn worker then shares the one copy
+in the page cache instead of holding 48 MB of its own, and a check reads only the rows of
+its tokens. Nothing is ever fetched. Should the model fail to load (a broken install), the
+answer check goes on with its lexical half and says so in the log once.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import logging
 import re
+import struct
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,43 +26,85 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
+#: The files of the wheel's 256-dimension model, inside the `wordllama` package folder.
+WEIGHTS = Path("weights") / "l2_supercat_256.safetensors"
+TOKENIZER = Path("tokenizers") / "l2_supercat_tokenizer_config.json"
+TENSOR = "embedding.weight"
+
+_DTYPES = {"F16": np.float16, "F32": np.float32}
+
+
+@dataclass(frozen=True)
+class Model:
+    """The embedding table (rows: token ids; read-only, mapped from the file) and the
+    tokenizer, set to neither pad nor truncate."""
+
+    embedding: np.ndarray
+    tokenizer: Any
+
+
 _lock = threading.Lock()
-_model: Any = None
+_model: Model | None = None
 _failed = False
 
 
-def model() -> Any:
-    """The WordLlama model, or None if it cannot be loaded."""
+def package_folder() -> Path:
+    """The installed `wordllama` package's folder, found without importing it."""
+    spec = importlib.util.find_spec("wordllama")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("wordllama is not installed")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def map_table(path: Path, name: str = TENSOR) -> np.ndarray:
+    """One tensor of a safetensors file, memory-mapped read-only: the format is an 8-byte
+    little-endian header length, a JSON header giving each tensor's dtype, shape and byte
+    offsets, then the raw data."""
+    with path.open("rb") as file:
+        (header_length,) = struct.unpack("<Q", file.read(8))
+        header = json.loads(file.read(header_length))
+    entry = header[name]
+    dtype = np.dtype(_DTYPES[entry["dtype"]]).newbyteorder("<")
+    start, end = entry["data_offsets"]
+    rows, columns = entry["shape"]
+    if end - start != rows * columns * dtype.itemsize:
+        raise ValueError(f"{path.name}: {name} is not {rows}x{columns} {entry['dtype']}")
+    return np.memmap(
+        path, dtype=dtype, mode="r", offset=8 + header_length + start, shape=(rows, columns)
+    )
+
+
+def model() -> Model | None:
+    """The model, or None if it cannot be loaded."""
     global _model, _failed
     if _model is None and not _failed:
         with _lock:
             if _model is None and not _failed:
                 try:
-                    import wordllama
-                    from wordllama import WordLlama
+                    from tokenizers import Tokenizer
 
-                    loaded = WordLlama.load(
-                        cache_dir=Path(wordllama.__file__).parent, disable_download=True
-                    )
-                    # Read the whole table once, so that no check pays for its first read.
-                    float(loaded.embedding.sum())
-                    # Its tokenizer pads every text of a batch to the longest: turned off
-                    # (a copy would cost 40 MB), so this instance's own embed() no longer
-                    # works; nothing here calls it.
-                    loaded.tokenizer.no_padding()
-                    loaded.tokenizer.no_truncation()
-                    _model = loaded
+                    folder = package_folder()
+                    tokenizer = Tokenizer.from_file(str(folder / TOKENIZER))
+                    tokenizer.no_padding()
+                    tokenizer.no_truncation()
+                    _model = Model(embedding=map_table(folder / WEIGHTS), tokenizer=tokenizer)
                 except Exception:  # any failure: the check goes on without it
                     _failed = True
                     logger.exception("WordLlama did not load; the answer check is lexical only")
     return _model
 
 
+def _rows(table: np.ndarray, ids: Any) -> np.ndarray:
+    """The table's rows for `ids` (clipped to the table), as float32: WordLlama itself
+    widens its float16 table to float32 before it sums."""
+    return table[np.clip(np.asarray(ids, dtype=np.int64), 0, table.shape[0] - 1)].astype(np.float32)
+
+
 #: Where a sentence (or a line) of a typed answer ends.
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 
-def _point_sums(loaded: Any, points: Sequence[str]) -> np.ndarray:
+def _point_sums(loaded: Model, points: Sequence[str]) -> np.ndarray:
     """Each point's summed token vectors: WordLlama's embedding of a text is their mean,
     normalised, and a sum points the same way as the mean."""
     table = loaded.embedding
@@ -64,11 +113,11 @@ def _point_sums(loaded: Any, points: Sequence[str]) -> np.ndarray:
         loaded.tokenizer.encode_batch(list(points), add_special_tokens=False)
     ):
         if item.ids:
-            sums[row] = table[np.clip(item.ids, 0, table.shape[0] - 1)].sum(axis=0)
+            sums[row] = _rows(table, item.ids).sum(axis=0)
     return sums
 
 
-def _sentence_sums(loaded: Any, text: str) -> np.ndarray:
+def _sentence_sums(loaded: Model, text: str) -> np.ndarray:
     """The summed token vectors of each sentence of `text`: the text is tokenized once and
     its tokens are summed by the sentence they start in, so the work is in proportion to
     its length, however many sentences it has."""
@@ -76,13 +125,12 @@ def _sentence_sums(loaded: Any, text: str) -> np.ndarray:
     encoded = loaded.tokenizer.encode(text, add_special_tokens=False)
     if not encoded.ids:
         return np.zeros((0, table.shape[1]), dtype=np.float32)
-    ids = np.clip(np.asarray(encoded.ids, dtype=np.int64), 0, table.shape[0] - 1)
     token_starts = np.fromiter((start for start, _end in encoded.offsets), dtype=np.int64)
     breaks = np.asarray([0, *(m.end() for m in _SENTENCE_BREAK.finditer(text))], dtype=np.int64)
     sentence = np.searchsorted(breaks, token_starts, side="right") - 1
     # Tokens come in order, so each sentence's tokens are one run: sum each run.
     firsts = np.flatnonzero(np.r_[True, sentence[1:] != sentence[:-1]])
-    return np.add.reduceat(table[ids], firsts, axis=0)
+    return np.add.reduceat(_rows(table, encoded.ids), firsts, axis=0)
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:

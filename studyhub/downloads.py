@@ -4,10 +4,11 @@ would run as formulas. Every app's exports use these, so this module imports no 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
-from typing import cast
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, cast
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
 #: Cells starting with these are formulas to a spreadsheet; exports prefix them with "'".
@@ -30,6 +31,54 @@ def attachment(filename: str, *, content_type: str, content: str = "") -> HttpRe
     # Only an inline response without a file name gets no header (None).
     response["Content-Disposition"] = cast(str, content_disposition_header(True, filename))
     return response
+
+
+def streaming_attachment(
+    filename: str, *, content_type: str, chunks: Iterable[bytes]
+) -> StreamingHttpResponse:
+    """`attachment`, sent as `chunks` come: for a file too large to hold in a worker."""
+    response = StreamingHttpResponse(chunks, content_type=content_type)
+    response["Content-Disposition"] = cast(str, content_disposition_header(True, filename))
+    return response
+
+
+#: How much JSON json_chunks gathers before it hands a chunk on.
+JSON_CHUNK = 64 * 1024
+
+
+def json_chunks(document: Mapping[str, Any], *, chunk: int = JSON_CHUNK) -> Iterator[bytes]:
+    """`document` (an object) as UTF-8 JSON, a chunk at a time. A value that is an
+    iterator (a generator, a queryset's .iterator()) becomes an array written an item at a
+    time, one item a line, so that its rows are never all in memory; any other value is
+    written whole. The keys keep their order; the text is not escaped to ASCII."""
+    parts: list[str] = []
+    size = 0
+
+    def write(text: str) -> Iterator[bytes]:
+        nonlocal size
+        parts.append(text)
+        size += len(text)
+        if size >= chunk:
+            yield "".join(parts).encode()
+            parts.clear()
+            size = 0
+
+    yield from write("{")
+    for index, (key, value) in enumerate(document.items()):
+        yield from write(("," if index else "") + "\n  " + json.dumps(key) + ": ")
+        if isinstance(value, Iterator):
+            yield from write("[")
+            empty = True
+            for item in value:
+                item_text = json.dumps(item, ensure_ascii=False)
+                yield from write(("\n    " if empty else ",\n    ") + item_text)
+                empty = False
+            yield from write("]" if empty else "\n  ]")
+        else:
+            text = json.dumps(value, ensure_ascii=False, indent=2)
+            yield from write(text.replace("\n", "\n  "))
+    yield from write("\n}\n")
+    yield "".join(parts).encode()
 
 
 def csv_attachment(filename: str, rows: Iterable[Iterable[object]]) -> HttpResponse:

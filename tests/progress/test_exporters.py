@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
+from progress import exporters
 from progress.recall import correct_point, record_check
 from tests.factories import make_bank, make_user, mark, note
 from tests.teams.factories import make_team
@@ -22,7 +23,7 @@ def download(client) -> dict:
     response = client.get(URL)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json; charset=utf-8"
-    return json.loads(response.content)
+    return json.loads(response.getvalue())
 
 
 def test_profile_page_links_to_the_download(logged_in_client):
@@ -51,7 +52,7 @@ def test_download_holds_my_confidence_history_notes_and_teams(logged_in_client, 
     response = logged_in_client.get(URL)
     assert response["Content-Disposition"] == 'attachment; filename="studyhub-learner-data.json"'
     assert "no-cache" in response["Cache-Control"] and "private" in response["Cache-Control"]
-    data = json.loads(response.content)
+    data = json.loads(response.getvalue())
 
     assert (data["format"], data["version"]) == ("studyhub-learner-data", 2)
     assert data["user"]["username"] == "learner"
@@ -143,3 +144,25 @@ def test_typed_answers_and_their_checks_are_in_it(logged_in_client, user):
     # The mark carries the latest check: covered, and both points made, so verified.
     assert (data["confidence"][0]["recall"], data["confidence"][0]["verified"]) == (100, True)
     assert "SOMEONE-ELSES-ANSWER" not in json.dumps(data)
+
+
+def test_the_download_streams_a_long_history_whole(logged_in_client, user, monkeypatch):
+    """More rows than the stream fetches at a time: every row arrives, in order, and the
+    file reads back as learner_data builds it in memory."""
+    monkeypatch.setattr(exporters, "EXPORT_CHUNK", 3)
+    (topic,) = make_bank(topics=1, questions_per_topic=4)
+    questions = list(topic.questions.order_by("position"))
+    for day in range(10):
+        mark(user, questions[day % 4], 1 + day % 5, at=T0 + timedelta(days=day))
+    note(user, questions[0], "First")
+    note(user, questions[3], "Last")
+
+    response = logged_in_client.get(URL)
+    assert response.streaming
+    data = json.loads(response.getvalue())
+    assert len(data["history"]) == 10
+    assert [row["level"] for row in data["history"]] == [1 + day % 5 for day in range(10)]
+    assert len(data["confidence"]) == 4
+    expected = json.loads(json.dumps(exporters.learner_data(user)))
+    del data["exported_at"], expected["exported_at"]
+    assert data == expected

@@ -6,8 +6,13 @@ its package, never from the internet."""
 
 from __future__ import annotations
 
+import json
+import struct
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import urllib3  # noqa: F401 — on import it opens (never connects) a socket to probe IPv6
 import wordllama
@@ -202,6 +207,39 @@ def test_the_model_loads_from_its_package_with_the_network_off(monkeypatch):
         "Weights are stored with fewer bits.",
     )
     assert same > other
+
+
+def test_the_table_is_shared_not_copied():
+    """The weights stay a read-only map of the wheel's file, shared by every worker through
+    the page cache, and loading imports neither the wordllama package nor its HTTP client
+    (30 MB a process): docs/performance.md, worker memory."""
+    loaded = semantic.model()
+    assert isinstance(loaded.embedding, np.memmap)
+    assert not loaded.embedding.flags.writeable
+    assert loaded.embedding.shape[1] == 256
+    script = (
+        "import sys; from questions import semantic; assert semantic.model() is not None; "
+        "print(sorted({'wordllama', 'requests', 'pydantic'} & set(sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).parents[2],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_table_of_the_wrong_size_is_refused(tmp_path):
+    header = json.dumps(
+        {"embedding.weight": {"dtype": "F16", "shape": [4, 2], "data_offsets": [0, 8]}}
+    ).encode()
+    path = tmp_path / "short.safetensors"
+    path.write_bytes(struct.pack("<Q", len(header)) + header + bytes(8))
+    with pytest.raises(ValueError, match="is not 4x2 F16"):
+        semantic.map_table(path)
 
 
 def test_the_similarity_is_wordllamas_own():

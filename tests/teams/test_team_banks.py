@@ -547,7 +547,7 @@ def test_my_data_keeps_my_marks_on_a_left_teams_question_but_not_its_text(world)
     mark(world.a_learner, world.a_in_own_topic, 4)
     note(world.a_learner, world.a_in_own_topic, "Mine")
     world.team_a.memberships.filter(user=world.a_learner).delete()
-    data = json.loads(get(world.client(world.a_learner), "progress:download_my_data").content)
+    data = json.loads(get(world.client(world.a_learner), "progress:download_my_data").getvalue())
     (marked,) = data["confidence"]
     (noted,) = data["notes"]
     assert marked["question"] == noted["question"] == world.a_in_own_topic.key
