@@ -453,6 +453,18 @@ def main() -> int:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text)
     print(f"Written to {output}")
+    if options.output is None:
+        latest = run.RESULTS / "latest.md"
+        previous = latest.read_text() if latest.exists() else "# StudyHub benchmark\n"
+        body = (
+            "## Capacity under a real mix: "
+            + engine
+            + "\n\n"
+            + summary(steps, saturating, wrk, engine)
+            + f"\nThe whole report: bench/results/{output.name}.\n"
+        )
+        latest.write_text(run.with_section(previous, engine, body))
+        print(f"Capacity written to {latest}")
     served = max((step["users"] for step in steps if step["met"]), default=0)
     if served < options.goal_users:
         print(

@@ -47,12 +47,15 @@ BASE = f"http://{HOST}:{PORT}"
 
 # --- Budgets (2-core machine, load generator on the same machine) -------------------
 # The pages' ratios to the floor (0.35× for the question page and learner dashboard,
-# 0.15× for the team dashboard) were retired with the page cache that met them: the
-# table still shows every ratio.
+# 0.15× for the team dashboard) were retired with the page cache that met them, and the
+# mark's 0.5× of the trivial floor and the big team dashboard's p50 with them (issue 18):
+# the table still shows every figure. The mark is held to issue 18's budgets instead: a
+# p99 under 100 ms under wrk's saturating load, and 0.8× the write floor's throughput.
+# The page-by-page budgets at 100× the data are bench/scale.py's, capacity bench/load.py's.
 
-MARK_MIN_RATIO = 0.5
+MARK_MAX_P99_MS = 100
+MARK_MIN_WRITE_FLOOR_RATIO = 0.8
 MARK_MAX_QUERIES = 5
-TEAM_200_MAX_P50_MS = 150
 WORKER_MAX_MB = 150
 MARK_MAX_BYTES = 4 * 1024
 DASHBOARD_MAX_BYTES = 60 * 1024
@@ -456,16 +459,34 @@ def worker_peak_mb(master: int) -> float:
 # --- Report ----------------------------------------------------------------------------------
 
 
+#: bench/load.py's sections of latest.md: each engine's capacity, kept when this script
+#: writes the file again.
+SECTION = re.compile(r"<!-- load:(\w+) -->\n.*?<!-- /load:\1 -->\n", re.S)
+
+
+def with_section(text: str, engine: str, body: str) -> str:
+    """`text` with bench/load.py's section for `engine` set to `body` (added at the end
+    the first time)."""
+    section = f"<!-- load:{engine} -->\n{body.rstrip()}\n<!-- /load:{engine} -->\n"
+    for found in SECTION.finditer(text):
+        if found.group(1) == engine:
+            return text[: found.start()] + section + text[found.end() :]
+    return text.rstrip("\n") + "\n\n" + section
+
+
+def kept_sections(previous: str, text: str) -> str:
+    """`text` with the load sections of `previous` (what latest.md held) carried over."""
+    for found in SECTION.finditer(previous):
+        text = with_section(
+            text, found.group(1), found.group(0).split("\n", 1)[1].rsplit("<!--", 1)[0]
+        )
+    return text
+
+
 def budgets(results: dict[str, Result], peak_mb: float) -> list[tuple[str, bool, str]]:
     """Each budget as (name, met, measured); a budget whose endpoints were not measured
     (``--only``) is left out."""
-    floor = results["floor"].rps or float("nan")
     checks: list[tuple[str, bool, str]] = []
-
-    def minimum_ratio(key: str, name: str, at_least: float) -> None:
-        if key in results:
-            ratio = results[key].rps / floor
-            checks.append((f"{name} ≥ {at_least}× floor", ratio >= at_least, f"{ratio:.2f}×"))
 
     def at_most(
         key: str, name: str, value: Callable[[Result], float], limit: float, shown: str
@@ -475,20 +496,24 @@ def budgets(results: dict[str, Result], peak_mb: float) -> list[tuple[str, bool,
 
     errors = sum(r.errors for r in results.values())
     checks.append(("error rate 0", errors == 0, f"{errors} errors"))
-    minimum_ratio("mark", "mark", MARK_MIN_RATIO)
+    if "mark" in results and "writefloor" in results and results["writefloor"].rps:
+        ratio = results["mark"].rps / results["writefloor"].rps
+        checks.append(
+            (
+                f"mark ≥ {MARK_MIN_WRITE_FLOOR_RATIO}× the write floor",
+                ratio >= MARK_MIN_WRITE_FLOOR_RATIO,
+                f"{ratio:.2f}×",
+            )
+        )
+    at_most(
+        "mark", f"mark p99 < {MARK_MAX_P99_MS} ms", lambda r: r.p99_ms, MARK_MAX_P99_MS, "{:.0f} ms"
+    )
     at_most(
         "mark",
         f"mark ≤ {MARK_MAX_QUERIES} SQL queries",
         lambda r: r.queries,
         MARK_MAX_QUERIES + 1,
         "{} queries",
-    )
-    at_most(
-        "team200",
-        f"team dashboard (200) p50 < {TEAM_200_MAX_P50_MS} ms",
-        lambda r: r.p50_ms,
-        TEAM_200_MAX_P50_MS,
-        "{:.0f} ms",
     )
     checks.append(
         (f"worker peak memory < {WORKER_MAX_MB} MB", peak_mb < WORKER_MAX_MB, f"{peak_mb:.0f} MB")
@@ -674,6 +699,8 @@ def main() -> int:
     print()
     print(text)
     options.output.parent.mkdir(parents=True, exist_ok=True)
+    if options.output.exists():
+        text = kept_sections(options.output.read_text(), text)
     options.output.write_text(text)
     shown = options.output.resolve()
     print(f"Written to {shown.relative_to(ROOT) if shown.is_relative_to(ROOT) else shown}")
