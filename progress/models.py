@@ -112,6 +112,14 @@ class ConfidenceMark(models.Model):
             # are still looked up by one_mark_per_question (user, question)
             # (bench/results/2026-12-04-indexes.md).
             models.Index(fields=["question", "level", "user"], name="mark_question_level_user"),
+            # The checked marks alone (a typed answer checked since the rating, about one
+            # in ten), with what calibration adds up, read from the index alone: a
+            # learner's and a team's calibration (bench/results/2026-12-04-calibration.md).
+            models.Index(
+                fields=["user", "question", "level", "recall", "recalled_half"],
+                condition=Q(recall__isnull=False),
+                name="mark_user_checked",
+            ),
         ]
 
     def __str__(self) -> str:
