@@ -112,6 +112,13 @@ class ConfidenceMark(models.Model):
             # are still looked up by one_mark_per_question (user, question)
             # (bench/results/2026-12-04-indexes.md).
             models.Index(fields=["question", "level", "user"], name="mark_question_level_user"),
+            # A learner's marks with what their coverage counts read (level, verified,
+            # next review), from the index alone: the dashboard's, the topic list's and
+            # the question page's coverage (bench/results/2026-12-04-coverage.md).
+            models.Index(
+                fields=["user", "question", "level", "recalled_half", "due"],
+                name="mark_user_coverage",
+            ),
             # The checked marks alone (a typed answer checked since the rating, about one
             # in ten), with what calibration adds up, read from the index alone: a
             # learner's and a team's calibration (bench/results/2026-12-04-calibration.md).

@@ -170,6 +170,12 @@ class Question(models.Model):
 
     class Meta:
         ordering = ["position", "pk"]
+        indexes = [
+            # Whether a question counts for a viewer (its bank, whether it is retired),
+            # read without visiting its row, which holds its text: every coverage count
+            # joins each question of a topic to it (bench/results/2026-12-04-coverage.md).
+            models.Index(fields=["id", "bank", "retired_at"], name="question_scope"),
+        ]
 
     def __str__(self) -> str:
         return f"Q{self.position}. {self.text}"
