@@ -113,10 +113,11 @@ class ConfidenceMark(models.Model):
             # (bench/results/2026-12-04-indexes.md).
             models.Index(fields=["question", "level", "user"], name="mark_question_level_user"),
             # A learner's marks with what their coverage counts read (level, verified,
-            # next review), from the index alone: the dashboard's, the topic list's and
-            # the question page's coverage (bench/results/2026-12-04-coverage.md).
+            # next review, last change), from the index alone: the dashboard's, the topic
+            # list's and the question page's coverage, and a team's counts per learner
+            # (bench/results/2026-12-04-coverage.md).
             models.Index(
-                fields=["user", "question", "level", "recalled_half", "due"],
+                fields=["user", "question", "level", "recalled_half", "due", "updated_at"],
                 name="mark_user_coverage",
             ),
             # The checked marks alone (a typed answer checked since the rating, about one
