@@ -36,6 +36,9 @@ def with_my_coverage(
     retired), or given `banks`, those of the library and `banks`.
 
     One query. Ordered explicitly because Django drops Meta.ordering from GROUP BY queries.
+    Its joins give at most one row per topic and question (a question is in a topic once,
+    and a learner has one mark per question), so the counts need no DISTINCT, which cost
+    a sort per count (5.7 against 4.8 ms at 100× the data).
     """
     counted = live_in(visible_banks(user) if banks is None else banks, prefix="questions__")
     fresh: dict[str, Count] = {}
@@ -43,7 +46,6 @@ def with_my_coverage(
         fresh["fresh_count"] = Count(
             "questions",
             filter=Q(my_marks__level__gte=COVERED_LEVEL, my_marks__due__gt=now) & counted,
-            distinct=True,
         )
     return (
         topics.alias(
@@ -53,19 +55,16 @@ def with_my_coverage(
             )
         )
         .annotate(
-            question_count=Count("questions", filter=counted, distinct=True),
+            question_count=Count("questions", filter=counted),
             covered_count=Count(
-                "questions", filter=Q(my_marks__level__gte=COVERED_LEVEL) & counted, distinct=True
+                "questions", filter=Q(my_marks__level__gte=COVERED_LEVEL) & counted
             ),
             verified_count=Count(
                 "questions",
                 filter=Q(my_marks__level__gte=COVERED_LEVEL, my_marks__recalled_half=True)
                 & counted,
-                distinct=True,
             ),
-            rated_count=Count(
-                "questions", filter=Q(my_marks__isnull=False) & counted, distinct=True
-            ),
+            rated_count=Count("questions", filter=Q(my_marks__isnull=False) & counted),
             **fresh,
         )
         .order_by("position", "name")
