@@ -712,9 +712,31 @@ class LearnersOnQuestions:
         return statuses
 
 
-def learners_on_questions(team: Team, question_ids: set[int]) -> LearnersOnQuestions:
-    """Each learner's progress on `question_ids`, in two queries: the team's learners'
-    marks on those questions counted once, grouped by learner, and the learners in name
+#: A team learner's mark on a question: (user id, question id, level).
+TeamMark = tuple[int, int, int]
+
+
+def team_marks_on(team: Team, question_ids: set[int]) -> list[TeamMark]:
+    """The team's learners' marks on `question_ids`, as (user, question, level): one
+    query, which reads them from mark_user_coverage alone. The team topic page counts
+    them by learner and by question from this one read."""
+    if not question_ids:
+        return []
+    return list(
+        ConfidenceMark.objects.filter(
+            user_id__in=team.memberships.learners().values("user_id"),
+            question_id__in=question_ids,
+        )
+        .order_by()
+        .values_list("user_id", "question_id", "level")
+    )
+
+
+def learners_on_questions(
+    team: Team, question_ids: set[int], *, marks: list[TeamMark] | None = None
+) -> LearnersOnQuestions:
+    """Each learner's progress on `question_ids`, from the team's learners' marks on them
+    (`marks`, when the caller has read them with team_marks_on) and the learners in name
     order, which Python sorts by progress (a stable sort, so ties stay in name order).
 
     The work grows with the marks the team's learners have, not with learners times
@@ -723,18 +745,14 @@ def learners_on_questions(team: Team, question_ids: set[int]) -> LearnersOnQuest
     100× the data on SQLite; bench/results/2026-12-04-team-topic.md)."""
     total = len(question_ids)
     learners = team.memberships.learners()
-    progress: dict[int, tuple[int, int]] = {}
-    if question_ids:
-        progress = {
-            user_id: (covered, rated)
-            for user_id, covered, rated in ConfidenceMark.objects.filter(
-                user_id__in=learners.values("user_id"), question_id__in=question_ids
-            )
-            .order_by()
-            .values("user_id")
-            .annotate(covered=Count("pk", filter=Q(level__gte=COVERED_LEVEL)), rated=Count("pk"))
-            .values_list("user_id", "covered", "rated")
-        }
+    if marks is None:
+        marks = team_marks_on(team, question_ids)
+    tally: dict[int, list[int]] = {}
+    for user_id, _question_id, level in marks:
+        learner = tally.setdefault(user_id, [0, 0])
+        learner[0] += level >= COVERED_LEVEL
+        learner[1] += 1
+    progress = {user_id: (covered, rated) for user_id, (covered, rated) in tally.items()}
 
     def state(user_id: int) -> str:
         covered, rated = progress.get(user_id, (0, 0))
@@ -780,40 +798,45 @@ def topic_sets_with_size(team: Team) -> list[tuple[TopicSet, int]]:
 
 
 def weakest_questions(
-    team: Team, topic: Topic, limit: int = 5, *, question_ids: set[int] | None = None
+    team: Team,
+    topic: Topic,
+    limit: int = 5,
+    *,
+    question_ids: set[int] | None = None,
+    marks: list[TeamMark] | None = None,
 ) -> list[Question]:
     """The topic's questions the team's learners have covered least (then rated least,
     then in question order), with `covered_by` and `rated_by`.
 
-    Counted from the team's learners' marks on the topic's questions (`question_ids`
-    when the caller has them), grouped by question: the work grows with what the team
-    has rated, not with every learner's marks on the topic (which joining from the
+    Counted from the team's learners' marks on the topic's questions (`marks`, when the
+    caller has read them with team_marks_on), by question: the work grows with what the
+    team has rated, not with every learner's marks on the topic (which joining from the
     questions read: 458 ms on SQLite and 1.8 s on PostgreSQL at 100× the data, against
-    105 and 112 ms this way)."""
+    105 and 112 ms this way). Only the questions' positions are read to sort them, and
+    only the `limit` weakest are loaded."""
     if question_ids is None:
         question_ids = set(topic.questions.live_in([team.bank_id]).values_list("pk", flat=True))
-    learner_ids = team.memberships.learners().values("user_id")
-    counts = {
-        row["question_id"]: row
-        for row in ConfidenceMark.objects.filter(
-            user_id__in=learner_ids, question_id__in=question_ids
-        )
-        .order_by()
-        .values("question_id")
-        .annotate(
-            covered_by=Count("pk", filter=Q(level__gte=COVERED_LEVEL)),
-            rated_by=Count("pk"),
-        )
-    }
+    if marks is None:
+        marks = team_marks_on(team, question_ids)
+    tally: dict[int, list[int]] = {}
+    for _user_id, question_id, level in marks:
+        question_tally = tally.setdefault(question_id, [0, 0])
+        question_tally[0] += level >= COVERED_LEVEL
+        question_tally[1] += 1
+    positions = Question.objects.filter(pk__in=question_ids).values_list("pk", "position")
 
-    questions = Question.objects.filter(pk__in=question_ids).only(
-        "key", "position", "text", "bank_id"
-    )
-    for question in questions:
-        row = counts.get(question.pk, {})
-        question.covered_by = row.get("covered_by", 0)  # type: ignore[attr-defined]
-        question.rated_by = row.get("rated_by", 0)  # type: ignore[attr-defined]
-    return sorted(
-        questions,
-        key=lambda q: (q.covered_by, q.rated_by, q.position, q.pk),  # type: ignore[attr-defined]
-    )[:limit]
+    def weakness(row: tuple[int, int]) -> tuple[int, int, int, int]:
+        pk, position = row
+        covered_by, rated_by = tally.get(pk, (0, 0))
+        return covered_by, rated_by, position, pk
+
+    chosen = [pk for pk, _position in sorted(positions, key=weakness)[:limit]]
+    if not chosen:
+        return []
+    loaded = Question.objects.only("key", "position", "text", "bank_id").in_bulk(chosen)
+    weakest = []
+    for pk in chosen:
+        question = loaded[pk]
+        question.covered_by, question.rated_by = tally.get(pk, (0, 0))  # type: ignore[attr-defined]
+        weakest.append(question)
+    return weakest

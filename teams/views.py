@@ -41,6 +41,7 @@ from teams.selectors import (
     progress_of_learners,
     sort_headers,
     team_grid,
+    team_marks_on,
     team_matrix,
     topic_sets_with_size,
     weakest_questions,
@@ -510,7 +511,8 @@ def team_topic(request: AuthenticatedHttpRequest, team_id: int, slug: str) -> Ht
     banks = [team.bank_id]
     topic = get_object_or_404(Topic.objects.in_scope(banks), slug=slug)
     question_ids = set(topic.questions.live_in(banks).values_list("pk", flat=True))
-    learners = learners_on_questions(team, question_ids)
+    marks = team_marks_on(team, question_ids)  # both counts below come from this read
+    learners = learners_on_questions(team, question_ids, marks=marks)
     pager = paginate(request, learners.ordered, noun="learners", count=learners.learner_count)
     on_page = group_by_state(learners.statuses(pager.rows))
     groups = [(state, learners.counts[state], on_page[state]) for state in on_page]
@@ -521,7 +523,7 @@ def team_topic(request: AuthenticatedHttpRequest, team_id: int, slug: str) -> Ht
         "groups": groups,
         "pager": pager,
         "question_count": len(question_ids),
-        "weakest": weakest_questions(team, topic, question_ids=question_ids),
+        "weakest": weakest_questions(team, topic, question_ids=question_ids, marks=marks),
         "learner_count": learners.learner_count,
         "breadcrumbs": [*team_crumbs(team), dashboard, (topic.name, None)],
     }
