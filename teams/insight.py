@@ -479,12 +479,17 @@ def assignment_gaps(team: Team, user: User) -> list[AssignmentGap]:
 @dataclass
 class HardQuestion:
     """A question with its learners' current levels and their Not yet/Shaky share
-    `CHANGE_DAYS` days ago (from the events: each learner's latest one by then)."""
+    `CHANGE_DAYS` days ago (from the events: each learner's latest one by then).
 
-    question: Question
+    The report sorts on the question's id and position alone; the question itself (its
+    text) is loaded for the rows shown (HardReport.rows_of, HardReport.rows)."""
+
+    pk: int
+    position: int
     levels: list[int]
     then_rated: int = 0
     then_struggling: int = 0
+    question: Question = field(init=False, repr=False, compare=False)
 
     @property
     def rated(self) -> int:
@@ -552,10 +557,10 @@ DEFAULT_SORT = "-struggling"
 
 @dataclass
 class HardReport:
-    """The report's questions in its order (`questions`, to page), their rows (`rows_of`
-    a page; `rows` all of them, for the CSV) and how they were chosen."""
+    """The report's question ids in its order (`questions`, to page), their rows
+    (`rows_of` a page; `rows` all of them, for the CSV) and how they were chosen."""
 
-    questions: list[Question]
+    questions: list[int]
     sort: str
     descending: bool
     learner_count: int
@@ -580,19 +585,20 @@ class HardReport:
         query["sort"] = ("-" if self.descending else "") + self.sort
         return query
 
-    def rows_of(self, questions: Iterable[Question]) -> list[HardQuestion]:
-        """The rows of some of `questions` (a page), in their order, with the shares then:
-        one query more, none when the order needed them all already."""
-        rows = [self.by_id[q.pk] for q in questions]
-        return self._with_shares_then(rows)
+    def rows_of(self, question_ids: Iterable[int]) -> list[HardQuestion]:
+        """The rows of some of `questions` (a page), in their order, their questions
+        loaded, with the shares then: two queries (one when the order needed every
+        share then already)."""
+        rows = [self.by_id[pk] for pk in question_ids]
+        return self._with_shares_then(_with_questions(rows))
 
     @cached_property
     def rows(self) -> list[HardQuestion]:
         """Every row of the report, in its order, with the shares then."""
-        return self._with_shares_then([self.by_id[q.pk] for q in self.questions])
+        return self.rows_of(self.questions)
 
     def _with_shares_then(self, rows: list[HardQuestion]) -> list[HardQuestion]:
-        wanted = [row.question.pk for row in rows if row.question.pk not in self.then_known]
+        wanted = [row.pk for row in rows if row.pk not in self.then_known]
         if not wanted or self.learner_ids is None or self.cutoff is None:
             return rows
         for then in _shares_then(self.learner_ids, wanted, self.cutoff):
@@ -631,8 +637,10 @@ def hard_questions(
         held = TopicSet.objects.filter(pk=assignment.topic_set_id).question_ids()
         questions = questions.filter(pk__in=held.get(assignment.topic_set_id, set()))
 
-    in_scope = list(questions.only("key", "position", "text", "bank_id").order_by("position", "pk"))
-    by_id = {q.pk: HardQuestion(q, [0] * len(LEVELS)) for q in in_scope}
+    # Ids and positions only: at 100× the data, making 5,000 questions with their text
+    # to show 50 cost more than counting their marks.
+    in_scope = questions.order_by("position", "pk").values_list("pk", "position")
+    by_id = {pk: HardQuestion(pk, position, [0] * len(LEVELS)) for pk, position in in_scope}
     counts = (
         ConfidenceMark.objects.filter(user_id__in=learner_ids)
         .order_by()
@@ -644,10 +652,6 @@ def hard_questions(
         row = by_id.get(question_id)
         if row is not None:
             row.levels[level - 1] = n
-    for q in in_scope:  # the rows show them, and the CSV too
-        for (level, _name), n in zip(LEVELS, by_id[q.pk].levels, strict=True):
-            setattr(q, f"level_{level}", n)
-
     cutoff = now - timedelta(days=CHANGE_DAYS)
     key, descending = _parse_sort(sort)
     report = HardReport(
@@ -669,16 +673,28 @@ def hard_questions(
     def order(row: HardQuestion) -> tuple[bool, float, int, int]:
         figure = value(row)
         if figure is None:
-            return (True, 0.0, row.question.position, row.question.pk)
-        return (False, -figure if descending else figure, row.question.position, row.question.pk)
+            return (True, 0.0, row.position, row.pk)
+        return (False, -figure if descending else figure, row.position, row.pk)
 
-    report.questions = [row.question for row in sorted(rows, key=order)]
+    report.questions = [row.pk for row in sorted(rows, key=order)]
     return report
+
+
+def _with_questions(rows: list[HardQuestion]) -> list[HardQuestion]:
+    """`rows` with their questions loaded (key, position, text, bank): one query for those
+    not loaded yet."""
+    wanted = [row.pk for row in rows if not hasattr(row, "question")]
+    if wanted:
+        loaded = Question.objects.only("key", "position", "text", "bank_id").in_bulk(wanted)
+        for row in rows:
+            if row.pk in loaded:
+                row.question = loaded[row.pk]
+    return rows
 
 
 #: The figure the report sorts on, as the rows show it (None where a row shows none).
 _SORT_VALUES: dict[str, Callable[[HardQuestion], float | None]] = {
-    "number": lambda row: row.question.position,
+    "number": lambda row: row.position,
     "rated": lambda row: row.rated,
     "struggling": lambda row: row.exact_share,
     "average": lambda row: row.average,

@@ -367,15 +367,15 @@ def test_no_note_shows(world, instructor_client):
 # --- Query counts ----------------------------------------------------------------------------
 
 #: Session and user (2), the viewer's membership (1), the assignments and topics of the
-#: filter (2), the questions, the team's level counts, the learner count and the page's
-#: shares then (4; the pager counts the sorted list, no query) and the navigation's
-#: teams (1).
-HARD_QUESTIONS_QUERIES = 10
+#: filter (2), the question ids, the team's level counts, the learner count, the page's
+#: questions and their shares then (5; the pager counts the sorted list, no query) and
+#: the navigation's teams (1).
+HARD_QUESTIONS_QUERIES = 11
 #: With a topic (1 more: the topic) and an assignment (2 more: its questions).
-HARD_QUESTIONS_FILTERED_QUERIES = 13
+HARD_QUESTIONS_FILTERED_QUERIES = 14
 #: The CSV reads no topics for the filter, no navigation, and assignments only if asked
-#: (the questions and the team's level counts are two queries).
-HARD_QUESTIONS_CSV_QUERIES = 7
+#: (the question ids, the team's level counts and the questions are three queries).
+HARD_QUESTIONS_CSV_QUERIES = 8
 
 SIZES = SCALE_SIZES
 
@@ -428,21 +428,23 @@ def scaled(request, db) -> Scaled:
 def test_the_report_itself_reads_three_queries_five_with_an_assignment(
     scaled, django_assert_num_queries
 ):
-    # The learner count, the questions, the team's level counts; the rows' shares then.
-    with django_assert_num_queries(3 + 1):
+    # The learner count, the question ids, the team's level counts; the rows' questions
+    # and shares then.
+    with django_assert_num_queries(3 + 2):
         report = hard_questions(scaled.team, topic=scaled.topics[1])
         assert len(report.rows) == 2
-    with django_assert_num_queries(5 + 1):
+    with django_assert_num_queries(5 + 2):
         report = hard_questions(scaled.team, assignment=scaled.assignment)
         assert len(report.rows) == 3 * 2 + 2
-    # A page of the rows reads one more: their shares then.
+    # A page of the rows reads two more: their questions and their shares then.
     report = hard_questions(scaled.team, assignment=scaled.assignment)
-    with django_assert_num_queries(1):
-        assert len(report.rows_of(report.questions[:5])) == 5
+    with django_assert_num_queries(2):
+        rows = report.rows_of(report.questions[:5])
+    assert [row.question.pk for row in rows] == report.questions[:5]
     # Sorted by the change, every row's share then is read to sort, and no more after.
     with django_assert_num_queries(3 + 1):
         report = hard_questions(scaled.team, sort="-change")
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(1):
         assert len(report.rows_of(report.questions[:5])) == 5
 
 
