@@ -322,8 +322,8 @@ def without_fresh(row: list[str]) -> list[str]:
 
 #: Each with the session and user look-ups (2); see tests/teams/test_team_dashboard.py.
 #: The grid shows a page of learners: counting them for the pager is one query more.
-DASHBOARD = 16
-FILTERED = 17  # the assignment's questions (2) instead of counting the bank's (1)
+DASHBOARD = 17  # the assignments: the learners shown in each state are loaded last
+FILTERED = 18  # the assignment's questions (2) instead of counting the bank's (1)
 FRAGMENT = 10
 FRAGMENT_FILTERED = 11
 CSV = 8
