@@ -54,13 +54,17 @@ wsgi.Response.default_headers = _default_headers_without_server
 
 
 def on_starting(server):
-    """Load the answer check's embedding model (questions/semantic.py) in the master,
+    """Load the answer check's embedding model (questions/semantic.py) and the Markdown
+    parser (studyhub/markdown.py) in the master,
     before any worker forks: every worker, and every worker that replaces a recycled
     one, starts with it loaded and shares its memory, and no learner's first check
     waits for the load (about half a second)."""
     from questions import semantic
 
     semantic.model()
+    # The Markdown parser's extensions are registered on import, once, in the master:
+    # a worker's threads never race to do it (studyhub/markdown.py).
+    import studyhub.markdown  # noqa: F401
 
 
 def post_worker_init(worker):

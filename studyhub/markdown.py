@@ -23,8 +23,18 @@ import re
 
 import cmarkgfm
 import nh3
+from cmarkgfm import cmark
 from cmarkgfm.cmark import Options
 from django.utils.safestring import SafeString, mark_safe
+
+# cmark-gfm registers its extensions on a process's first render, behind a plain
+# check-then-set flag: two threads rendering their first note at once both register,
+# and the second aborts the whole process ("flag initialization error in
+# cmark_register_node_flag"), taking a gunicorn worker's other requests with it. Found
+# by tests/security/test_redis_outage.py, reproduced 4 times in 200 with 32 threads.
+# Registering here runs once, under Python's import lock, before any render; gunicorn's
+# master imports this module before it forks its workers (gunicorn.conf.py).
+cmark.core_extensions_ensure_registered()
 
 ALLOWED_TAGS = {
     "a", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",

@@ -1,4 +1,6 @@
 import re
+import subprocess
+import sys
 import time
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -324,3 +326,36 @@ def test_random_text_never_renders_scripts_or_handlers(text):
             href = re.sub(r"[\x00-\x20]", "", href).lower()
             scheme = urlsplit(href).scheme
             assert scheme in {"", "http", "https", "mailto"}, html
+
+
+#: In a fresh interpreter: importing the module has registered cmark-gfm's extensions,
+#: so no two threads can race to register them on their first render (which aborts the
+#: process); then 32 threads render their first note at once.
+FIRST_RENDERS = """
+import threading
+from cmarkgfm import cmark
+assert cmark.find_syntax_extension("table") is None, "registered before the import"
+from studyhub.markdown import render_markdown
+assert cmark.find_syntax_extension("table") is not None, "not registered on import"
+start = threading.Barrier(32)
+def render():
+    start.wait()
+    render_markdown("| a |\\n|---|\\n| b |\\n\\n~~gone~~ www.example.org")
+threads = [threading.Thread(target=render) for _ in range(32)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print("rendered")
+"""
+
+
+def test_threads_rendering_their_first_notes_at_once_do_not_abort_the_process():
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_RENDERS],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "rendered"), done.stderr
