@@ -116,8 +116,12 @@ class ConfidenceMark(models.Model):
             # next review, last change), from the index alone: the dashboard's, the topic
             # list's and the question page's coverage, and a team's counts per learner
             # (bench/results/2026-12-04-coverage.md).
+            # The id is included for PostgreSQL, whose indexes do not carry the primary key
+            # as SQLite's carry the rowid: counts of "pk" stay index-only (SQLite ignores
+            # INCLUDE).
             models.Index(
                 fields=["user", "question", "level", "recalled_half", "due", "updated_at"],
+                include=["id"],
                 name="mark_user_coverage",
             ),
             # The checked marks alone (a typed answer checked since the rating, about one
@@ -125,6 +129,7 @@ class ConfidenceMark(models.Model):
             # learner's and a team's calibration (bench/results/2026-12-04-calibration.md).
             models.Index(
                 fields=["user", "question", "level", "recall", "recalled_half"],
+                include=["id"],
                 condition=Q(recall__isnull=False),
                 name="mark_user_checked",
             ),

@@ -21,6 +21,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='confidencemark',
-            index=models.Index(condition=models.Q(('recall__isnull', False)), fields=['user', 'question', 'level', 'recall', 'recalled_half'], name='mark_user_checked'),
+            index=models.Index(condition=models.Q(('recall__isnull', False)), fields=['user', 'question', 'level', 'recall', 'recalled_half'], include=('id',), name='mark_user_checked'),
         ),
     ]

@@ -22,6 +22,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='confidencemark',
-            index=models.Index(fields=['user', 'question', 'level', 'recalled_half', 'due', 'updated_at'], name='mark_user_coverage'),
+            index=models.Index(fields=['user', 'question', 'level', 'recalled_half', 'due', 'updated_at'], include=('id',), name='mark_user_coverage'),
         ),
     ]
