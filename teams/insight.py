@@ -682,14 +682,14 @@ def hard_questions(
 
 def _with_questions(rows: list[HardQuestion]) -> list[HardQuestion]:
     """`rows` with their questions loaded (key, position, text, bank): one query for those
-    not loaded yet."""
+    not loaded yet. A question deleted since the report counted it is left out."""
     wanted = [row.pk for row in rows if not hasattr(row, "question")]
     if wanted:
         loaded = Question.objects.only("key", "position", "text", "bank_id").in_bulk(wanted)
         for row in rows:
             if row.pk in loaded:
                 row.question = loaded[row.pk]
-    return rows
+    return [row for row in rows if hasattr(row, "question")]
 
 
 #: The figure the report sorts on, as the rows show it (None where a row shows none).

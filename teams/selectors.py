@@ -683,13 +683,12 @@ def progress_of_learners_by_set(
     learner with their user (for an export or a page of them all), and their counts
     (_progress_by_set). The most covered first, ties by name."""
     members = list(team.memberships.learners().select_related("user"))
-    progress = _progress_by_set(team, sets) if members else None
+    if not members:
+        return {key: [] for key in sets}
+    progress = _progress_by_set(team, sets)
     result: dict[_Key, list[MemberStatus]] = {}
     for key in sets:
-        statuses = []
-        for membership in members:
-            assert progress is not None
-            statuses.append(MemberStatus(membership, *progress(key, membership.user_id)))
+        statuses = [MemberStatus(m, *progress(key, m.user_id)) for m in members]
         statuses.sort(key=lambda s: (-s.progress.covered, s.membership.user.shown_name))
         result[key] = statuses
     return result
@@ -734,7 +733,9 @@ class LearnersOnQuestions:
         members = Membership.objects.select_related("user").in_bulk(membership_ids)
         statuses = []
         for pk in membership_ids:
-            member = members[pk]
+            member = members.get(pk)
+            if member is None:  # left the team since it was counted
+                continue
             covered, rated = self.progress.get(member.user_id, (0, 0))
             statuses.append(MemberStatus(member, Progress(covered, self.total, rated), None))
         return statuses
@@ -742,6 +743,16 @@ class LearnersOnQuestions:
 
 #: A team learner's mark on a question: (user id, question id, level).
 TeamMark = tuple[int, int, int]
+
+
+def _covered_and_rated(marks: list[TeamMark], by: int) -> dict[int, tuple[int, int]]:
+    """(covered, rated) counts of `marks` by their user id (`by` 0) or question id (1)."""
+    tally: dict[int, list[int]] = {}
+    for mark in marks:
+        counts = tally.setdefault(mark[by], [0, 0])
+        counts[0] += mark[2] >= COVERED_LEVEL
+        counts[1] += 1
+    return {key: (covered, rated) for key, (covered, rated) in tally.items()}
 
 
 def team_marks_on(team: Team, question_ids: set[int]) -> list[TeamMark]:
@@ -775,12 +786,7 @@ def learners_on_questions(
     learners = team.memberships.learners()
     if marks is None:
         marks = team_marks_on(team, question_ids)
-    tally: dict[int, list[int]] = {}
-    for user_id, _question_id, level in marks:
-        learner = tally.setdefault(user_id, [0, 0])
-        learner[0] += level >= COVERED_LEVEL
-        learner[1] += 1
-    progress = {user_id: (covered, rated) for user_id, (covered, rated) in tally.items()}
+    progress = _covered_and_rated(marks, by=0)
 
     def state(user_id: int) -> str:
         covered, rated = progress.get(user_id, (0, 0))
@@ -825,14 +831,15 @@ def assignment_statuses(
             "pk", "user_id", "user__display_name", "user__username"
         )
     )
-    progress = _progress_by_set(team, sets) if learners and sets else None
+    progress = _progress_by_set(team, sets) if learners else None
     chosen: dict[int, dict[str, list[tuple[int, Progress, datetime | None]]]] = {}
     counts: dict[int, dict[str, int]] = {}
     for assignment in assignments:
-        rows = []
-        for pk, user_id, display_name, username in learners:
-            assert progress is not None
-            rows.append((pk, display_name or username, *progress(assignment.pk, user_id)))
+        rows = [
+            (pk, display_name or username, *progress(assignment.pk, user_id))
+            for pk, user_id, display_name, username in learners
+            if progress is not None
+        ]
         rows.sort(key=lambda row: (-row[2].covered, row[1]))
         by_state: dict[str, list[tuple[int, Progress, datetime | None]]] = {
             COMPLETE: [],
@@ -854,7 +861,8 @@ def assignment_statuses(
             {
                 state: StateGroup(
                     counts[assignment.pk][state],
-                    [MemberStatus(members[pk], p, last) for pk, p, last in rows],
+                    # A learner who left the team since it was counted is left out.
+                    [MemberStatus(members[pk], p, last) for pk, p, last in rows if pk in members],
                 )
                 for state, rows in chosen[assignment.pk].items()
             },
@@ -892,11 +900,7 @@ def weakest_questions(
         question_ids = set(topic.questions.live_in([team.bank_id]).values_list("pk", flat=True))
     if marks is None:
         marks = team_marks_on(team, question_ids)
-    tally: dict[int, list[int]] = {}
-    for _user_id, question_id, level in marks:
-        question_tally = tally.setdefault(question_id, [0, 0])
-        question_tally[0] += level >= COVERED_LEVEL
-        question_tally[1] += 1
+    tally = _covered_and_rated(marks, by=1)
     positions = Question.objects.filter(pk__in=question_ids).values_list("pk", "position")
 
     def weakness(row: tuple[int, int]) -> tuple[int, int, int, int]:
@@ -910,7 +914,9 @@ def weakest_questions(
     loaded = Question.objects.only("key", "position", "text", "bank_id").in_bulk(chosen)
     weakest = []
     for pk in chosen:
-        question = loaded[pk]
+        question = loaded.get(pk)
+        if question is None:  # deleted since it was counted
+            continue
         question.covered_by, question.rated_by = tally.get(pk, (0, 0))  # type: ignore[attr-defined]
         weakest.append(question)
     return weakest

@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from progress.models import ConfidenceEvent
+from questions.models import Question
 from teams.insight import hard_questions
 from tests.factories import make_question, make_topic, make_user, mark
 from tests.pages import csv_rows, html_of, squash, table_rows
@@ -476,3 +477,11 @@ def test_hard_questions_queries(scaled, django_assert_num_queries):
     with django_assert_num_queries(HARD_QUESTIONS_CSV_QUERIES):
         response = client.get(reverse("teams:hard_questions_csv", args=[scaled.team.pk]))
     assert len(csv_rows(response)) == 1 + 2 * len(scaled.topics)
+
+
+def test_a_question_deleted_after_the_count_is_left_out_of_the_rows(scaled):
+    report = hard_questions(scaled.team, assignment=scaled.assignment)
+    first, *rest = report.questions[:5]
+    Question.objects.filter(pk=first).delete()
+    rows = report.rows_of(report.questions[:5])
+    assert [row.question.pk for row in rows] == rest
