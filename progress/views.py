@@ -75,10 +75,7 @@ def question_page_context(
     `check_id`: the typed answer's check to show (`?check=`), if it is the learner's own
     on this question; `recall_form`: the typing form as posted, with its errors."""
     user = request.user
-    topics = [
-        t for t in question.topics.all() if t.bank_id is None or t.bank_id == question.bank_id
-    ]
-    topic = next((t for t in topics if t.slug == topic_slug), topics[0] if topics else None)
+    topic = _page_topic(question, topic_slug)
     if note is False:  # not looked up by the caller yet
         note = user.notes.filter(question=question).first()
     mark = user.confidence_marks.filter(question=question).first()
@@ -110,6 +107,40 @@ def question_page_context(
         "note_return": _note_return(request),
         **note_context(request, question, note, note_form),
         **_place_in_topic(user, question, topic),
+    }
+
+
+def _page_topic(question: Question, topic_slug: str | None) -> Topic | None:
+    """The topic the page was opened from (`?topic=`), if it is one of the question's
+    own, else its first."""
+    topics = [
+        t for t in question.topics.all() if t.bank_id is None or t.bank_id == question.bank_id
+    ]
+    return next((t for t in topics if t.slug == topic_slug), topics[0] if topics else None)
+
+
+def note_answer_context(
+    request: AuthenticatedHttpRequest,
+    question: Question,
+    *,
+    topic_slug: str | None,
+    note_form: NoteForm | None = None,
+    note: Note | None | Literal[False] = False,
+) -> dict:
+    """What an answer to the note editor shows: the whole question page, or for htmx
+    only what its note section needs (the page's ratings, coverage and pager cost more
+    than the section itself: 11 against 4 ms for the editor)."""
+    if not request.htmx:
+        return question_page_context(
+            request, question, topic_slug=topic_slug, note_form=note_form, note=note
+        )
+    if note is False:
+        note = request.user.notes.filter(question=question).first()
+    return {
+        "question": question,
+        "topic": _page_topic(question, topic_slug),
+        "note_return": _note_return(request),
+        **note_context(request, question, note, note_form),
     }
 
 
@@ -267,7 +298,7 @@ def edit_note(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     if request.htmx and request.POST.get("autosave") == "1":
         return _autosave_note(request, question, form)
     if not form.is_valid():
-        context = question_page_context(request, question, topic_slug=topic_slug, note_form=form)
+        context = note_answer_context(request, question, topic_slug=topic_slug, note_form=form)
         return TemplateResponse(request, _note_section(request), context, status=422)
     try:
         # The answer is made inside the write's transaction (_answered_before_commit).
@@ -295,7 +326,7 @@ def _note_editor(
     if _refused_note_text(request, question, note) is None:
         revision = note_revision(note)
         form = NoteForm(initial={"text": note.text if note else "", "version": revision})
-    context = question_page_context(
+    context = note_answer_context(
         request, question, topic_slug=topic_slug, note_form=form, note=note
     )
     return TemplateResponse(request, _note_section(request), context)
@@ -334,7 +365,7 @@ def _note_saved(
     if not request.htmx:
         messages.success(request, "Note saved.")
         return redirect((_note_return(request) or question_url(question, topic_slug)) + "#note")
-    context = question_page_context(request, question, topic_slug=topic_slug)
+    context = note_answer_context(request, question, topic_slug=topic_slug)
     context["saved_at"] = timezone.localtime()
     return _answered_before_commit(
         TemplateResponse(request, NOTE_SECTION + "#note-section", context)
@@ -376,7 +407,7 @@ def _note_conflict(
 ) -> HttpResponse:
     """409: the note changed since this editor opened; show both versions to choose from."""
     form = NoteForm(initial={"text": mine, "version": note_revision(saved)})
-    context = question_page_context(
+    context = note_answer_context(
         request, question, topic_slug=topic_slug, note_form=form, note=saved
     )
     context["note_conflict"] = {"mine": mine, "saved": saved}
@@ -392,7 +423,7 @@ def _keep_saved_note(
     if not request.htmx:
         messages.info(request, message)
         return redirect((_note_return(request) or question_url(question, topic_slug)) + "#note")
-    context = question_page_context(request, question, topic_slug=topic_slug)
+    context = note_answer_context(request, question, topic_slug=topic_slug)
     context["note_message"] = message
     return TemplateResponse(request, NOTE_SECTION + "#note-section", context)
 

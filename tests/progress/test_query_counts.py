@@ -36,8 +36,8 @@ MARK_CONFIDENCE_HTMX_QUERIES = 8
 MARK_SAME_COVERAGE_HTMX_QUERIES = 7
 #: question + answers, topics, related; note (twice), mark, topic's keys, coverage
 EDIT_NOTE_GET_QUERIES = 11
-#: question, note (twice), topics, mark, topic's keys, coverage
-EDIT_NOTE_GET_HTMX_QUERIES = 8
+#: session, user, question, note, topics: the section only (no mark, pager or coverage)
+EDIT_NOTE_GET_HTMX_QUERIES = 5
 
 DASHBOARD = reverse("progress:dashboard")
 NOTES = reverse("progress:note_list")

@@ -48,7 +48,7 @@ def test_a_mark_whose_answer_fails_is_not_saved(logged_in_client, user, question
 
 def test_a_note_whose_answer_fails_is_not_saved(logged_in_client, user, question):
     url = reverse("progress:edit_note", args=[question.key])
-    with mock.patch("progress.views.question_page_context", side_effect=GONE):
+    with mock.patch("progress.views.note_context", side_effect=GONE):
         response = logged_in_client.post(url, {"text": "kept once", "version": ""}, headers=HTMX)
 
     assert response.status_code == 503
