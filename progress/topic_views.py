@@ -54,7 +54,7 @@ def search_asked(params: QueryDict, topics: list[Topic]) -> dict:
 @require_GET
 @login_required
 def topic_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    topics = with_my_coverage(visible_topics(request.user), request.user)
+    topics = with_my_coverage(visible_topics(request.user), request.user, rated=False)
     return TemplateResponse(request, "progress/topic_list.html", {"topics": topics})
 
 
@@ -63,7 +63,7 @@ def topic_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def topic_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     user = request.user
-    topic = get_object_or_404(with_my_coverage(visible_topics(user), user), slug=slug)
+    topic = get_object_or_404(with_my_coverage(visible_topics(user), user, rated=False), slug=slug)
     level = level_filter(request.GET.get("level", ""))
     questions = with_my_level_and_note_flag(visible_questions(user).filter(topics=topic), user)
     template = "progress/topic_detail.html"
