@@ -41,7 +41,7 @@ import uuid
 from typing import Any
 
 import psutil  # type: ignore[import-untyped]
-from locust import LoadTestShape, between, constant, events, task
+from locust import LoadTestShape, constant, events, task
 from locust.contrib.fasthttp import FastHttpUser, ResponseContextManager
 
 #: Every path the load test requests: name → (path template, Django URL name). The path
@@ -120,7 +120,15 @@ class Person(FastHttpUser):
     """A signed-in browser: its session cookie, CSRF token and htmx headers."""
 
     abstract = True
-    wait_time = between(5, 15)
+
+    def wait_time(self) -> float:
+        """5–15 s of thought. gunicorn closes a connection idle for 5 s (`keepalive` in
+        gunicorn.conf.py), so after such a pause a browser's next request opens a new
+        one. Closing ours now does the same: otherwise a request sent just as the server
+        closes the connection fails (locust retries nothing; a browser sends it again)."""
+        self.client.client.clientpool.close()
+        return random.uniform(5, 15)
+
     csrf = ""
     username = ""
 
