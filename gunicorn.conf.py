@@ -13,12 +13,14 @@ _cores = os.cpu_count() or 1
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 worker_class = "gthread"
-# One process per core, and threads for the time a request waits on the database. Gunicorn's
-# (2 × cores) + 1 is for sync workers: with threads too, five processes on two cores spent
-# about a third more CPU per request than two under the same load, and served fewer people
-# within the latency goal (bench/results/2026-12-04-gunicorn-workers.md).
-workers = int(os.environ.get("GUNICORN_WORKERS", _cores))
-threads = int(os.environ.get("GUNICORN_THREADS", 8))
+# One process per core and one more, each with 4 threads for the time a request waits on
+# the database. Gunicorn's (2 × cores) + 1 is for sync workers: with threads too, five
+# processes on two cores spent a third more CPU a request than two or three under the same
+# load, and served fewer people within the latency goal; eight threads a process slowed
+# SQLite's writer, which holds the write lock while its siblings take the interpreter
+# (bench/results/2026-12-04-gunicorn-workers.md).
+workers = int(os.environ.get("GUNICORN_WORKERS", _cores + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
 
 # A request that takes longer is stuck: the worker is restarted. The database's own
 # statement_timeout (DJANGO_DB_STATEMENT_TIMEOUT_MS) ends slow queries well before this.

@@ -160,12 +160,12 @@ def test_gunicorn_uses_threaded_workers_sized_from_the_cores(monkeypatch):
     conf = load_gunicorn_conf(monkeypatch)
 
     assert conf.worker_class == "gthread"
-    assert (conf.workers, conf.threads) == (4, 8)
+    assert (conf.workers, conf.threads) == (5, 4)
     assert conf.bind == "127.0.0.1:8000"
     assert conf.accesslog is None  # Django's request log already has every request
 
-    conf = load_gunicorn_conf(monkeypatch, GUNICORN_WORKERS="5", GUNICORN_THREADS="4")
-    assert (conf.workers, conf.threads) == (5, 4)
+    conf = load_gunicorn_conf(monkeypatch, GUNICORN_WORKERS="2", GUNICORN_THREADS="8")
+    assert (conf.workers, conf.threads) == (2, 8)
 
 
 def test_the_master_loads_the_answer_checks_model_before_workers_fork(monkeypatch):
