@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -114,12 +115,17 @@ def delete_checks(user: User, checks: list[RecallCheck] | None = None) -> int:
     return deleted
 
 
+def _checks_newest_first(user: User, question: Question) -> QuerySet[RecallCheck]:
+    return RecallCheck.objects.filter(user=user, question=question).order_by("-created_at", "-pk")
+
+
 def latest_check(user: User, question: Question) -> RecallCheck | None:
-    return (
-        RecallCheck.objects.filter(user=user, question=question)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
+    return _checks_newest_first(user, question).first()
+
+
+def latest_check_id(user: User, question: Question) -> int | None:
+    """The id of latest_check(user, question), without loading the check."""
+    return _checks_newest_first(user, question).values_list("pk", flat=True).first()
 
 
 #: The ConfidenceMark fields that carry the latest check.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 
@@ -10,7 +11,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from progress.models import Confidence, ConfidenceEvent, ConfidenceMark, Note
-from progress.recall import CHECK_FIELDS, FRESH_CHECK_FIELDS, latest_check, mark_fields
+from progress.recall import (
+    CHECK_FIELDS,
+    FRESH_CHECK_FIELDS,
+    latest_check,
+    latest_check_id,
+    mark_fields,
+)
 from progress.scheduling import SCHEDULE_FIELDS, review, schedule_fields
 from questions.models import Question
 from studyhub.markdown import render_markdown
@@ -25,15 +32,114 @@ class _LookUp(Enum):
 _LOOK_UP = _LookUp.MARK
 
 
-def locked_mark_for(user: User, key: str) -> ConfidenceMark | None:
-    """The user's current mark on the question with this key, locked for update, with
-    its question loaded: one query on the hot path of marking. Call inside a transaction."""
-    return (
-        ConfidenceMark.objects.select_for_update(of=("self",))
-        .select_related("question")
-        .filter(user=user, question__key=key)
-        .first()
+def mark_for(user: User, key: str, *, lock: bool = False) -> ConfidenceMark | None:
+    """The user's current mark on the question with this key, with its question loaded:
+    one query on the hot path of marking. With `lock`, locked for update (PostgreSQL;
+    SQLite's transaction holds the write lock anyway): call it inside a transaction."""
+    marks = ConfidenceMark.objects.select_related("question")
+    if lock:
+        marks = marks.select_for_update(of=("self",))
+    return marks.filter(user=user, question__key=key).first()
+
+
+class MarkChanged(Exception):
+    """The learner's mark changed after a rating read it: another tab or device rated the
+    question, or a typed answer was checked, in between. Rate it again from the new mark."""
+
+
+@dataclass(frozen=True)
+class Rating:
+    """What one rating writes, worked out before anything is written: the event, the new
+    current mark, and what they were computed from (to tell whether it still holds)."""
+
+    event: ConfidenceEvent
+    mark: ConfidenceMark
+    #: The current mark the rating started from (None: the learner's first rating).
+    current: ConfidenceMark | None
+    #: A first rating carries the learner's latest check on the question: its id.
+    check_id: int | None
+
+
+def rate(
+    *,
+    user: User,
+    question: Question,
+    level: int,
+    current: ConfidenceMark | None,
+    at: datetime | None = None,
+) -> Rating:
+    """The rating of `question` at `level`, from the learner's `current` mark: its FSRS
+    step and the cap of a fresh typed-answer check. Reads nothing but, on a first
+    rating, the latest check; writes nothing (save_rating does)."""
+    if type(level) is not int or level not in Confidence.values:
+        raise ValueError(f"confidence level must be 1–5, not {level!r}")
+    when = at or timezone.now()
+    # A typed answer checked since the last rating is this rating's: its score caps it.
+    # A first mark takes the learner's latest check (one query, on a first mark only).
+    check_id = None
+    if current is None:
+        check = latest_check(user, question)
+        check_id = check.pk if check else None
+        carried = mark_fields(check)
+    else:
+        carried = {field: getattr(current, field) for field in CHECK_FIELDS}
+    fresh = current is None or current.has_fresh_check
+    recall = carried["recall"] if fresh else None
+    card, rating = review(current, level, when, recall=recall)
+    event = ConfidenceEvent(
+        user=user, question=question, level=level, rating=int(rating), created_at=when
     )
+    mark = ConfidenceMark(
+        user=user,
+        question=question,
+        level=level,
+        updated_at=when,
+        **schedule_fields(card),
+        **carried,
+    )
+    return Rating(event=event, mark=mark, current=current, check_id=check_id)
+
+
+def save_rating(rating: Rating, *, if_unchanged: bool = False) -> None:
+    """Write a rating's event and make its mark the current one. Call inside a transaction.
+
+    By default the mark is upserted on (user, question), so two ratings at once still
+    leave exactly one current row and both events; `rating.current` should then have been
+    read locked in this transaction (mark_for(lock=True)).
+
+    With `if_unchanged`, the rating was worked out before the transaction (so that the
+    write lock is held only for the write): it is written only if the stored mark is
+    still the one it started from, and MarkChanged says otherwise.
+    """
+    mark, current = rating.mark, rating.current
+    if not if_unchanged:
+        ConfidenceMark.objects.bulk_create(
+            [mark],
+            update_conflicts=True,
+            unique_fields=["user", "question"],
+            update_fields=["level", "updated_at", *SCHEDULE_FIELDS],
+        )
+    elif current is None:
+        # A first rating: no mark was there, and its check is still the latest.
+        if latest_check_id(mark.user, mark.question) != rating.check_id:
+            raise MarkChanged
+        try:
+            mark.save(force_insert=True)
+        except IntegrityError as error:  # another first rating came first
+            raise MarkChanged from error
+    else:
+        # Every rating moves updated_at, and every check made or deleted moves recall_at.
+        written = ConfidenceMark.objects.filter(
+            pk=current.pk, updated_at=current.updated_at, recall_at=current.recall_at
+        ).update(
+            level=mark.level,
+            updated_at=mark.updated_at,
+            **{field: getattr(mark, field) for field in SCHEDULE_FIELDS},
+        )
+        if not written:
+            raise MarkChanged
+        mark.pk = current.pk
+    rating.event.save(force_insert=True)
 
 
 def record_confidence(
@@ -49,7 +155,7 @@ def record_confidence(
     The current row is written with an upsert on (user, question), so two
     requests at once still leave exactly one current row and both events.
     `current`: the learner's current mark (or None), if the caller has already
-    loaded it with select_for_update in this transaction (see locked_mark_for).
+    loaded it with select_for_update in this transaction (see mark_for).
     """
     # Checked before the transaction: a bad level must not spoil a caller's transaction.
     if type(level) is not int or level not in Confidence.values:
@@ -66,7 +172,6 @@ def _record(
     at: datetime | None,
     current: ConfidenceMark | None | _LookUp,
 ) -> ConfidenceMark:
-    when = at or timezone.now()
     if current is _LOOK_UP:
         # Lock the current row (PostgreSQL) so concurrent marks schedule one after another.
         current = (
@@ -75,33 +180,9 @@ def _record(
             .only(*SCHEDULE_FIELDS, *FRESH_CHECK_FIELDS)
             .first()
         )
-    # A typed answer checked since the last rating is this rating's: its score caps it.
-    # A first mark takes the learner's latest check (one query, on a first mark only).
-    if current is None:
-        carried = mark_fields(latest_check(user, question))
-    else:
-        carried = {field: getattr(current, field) for field in CHECK_FIELDS}
-    fresh = current is None or current.has_fresh_check
-    recall = carried["recall"] if fresh else None
-    card, rating = review(current, level, when, recall=recall)
-    ConfidenceEvent.objects.create(
-        user=user, question=question, level=level, rating=int(rating), created_at=when
-    )
-    mark = ConfidenceMark(
-        user=user,
-        question=question,
-        level=level,
-        updated_at=when,
-        **schedule_fields(card),
-        **carried,
-    )
-    ConfidenceMark.objects.bulk_create(
-        [mark],
-        update_conflicts=True,
-        unique_fields=["user", "question"],
-        update_fields=["level", "updated_at", *SCHEDULE_FIELDS],
-    )
-    return mark
+    rating = rate(user=user, question=question, level=level, current=current, at=at)
+    save_rating(rating)
+    return rating.mark
 
 
 class NoteConflict(Exception):

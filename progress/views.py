@@ -20,16 +20,19 @@ from accounts.models import User
 from progress.dashboard import learner_dashboard
 from progress.drafts import forget_refused_text, keep_refused_text, refused_text
 from progress.forms import ConfidenceForm, NoteForm, RecallForm
-from progress.models import Confidence, ConfidenceMark, Note
+from progress.models import Confidence, Note
 from progress.recall_page import question_page_recall, with_my_check_count
 from progress.scheduling import rating_buttons
 from progress.selectors import question_topics_with_my_coverage
 from progress.services import (
+    MarkChanged,
     NoteConflict,
-    locked_mark_for,
+    Rating,
+    mark_for,
     note_revision,
-    record_confidence,
+    rate,
     save_note_from_editor,
+    save_rating,
 )
 from questions.access import (
     can_edit_bank,
@@ -218,20 +221,49 @@ def mark_confidence(request: AuthenticatedHttpRequest, key: str) -> HttpResponse
     if not form.is_valid():
         return _confidence_refused(request, key, topic_slug, str(form.errors["level"][0]))
     level = form.cleaned_data["level"]
-    # The answer is made inside the write's transaction (_answered_before_commit).
-    with transaction.atomic():
-        # The hot path: one query finds the question and locks the current mark.
-        current = locked_mark_for(request.user, key)
-        question = current.question if current else get_object_or_404(Question, key=key)
-        if question.is_retired or not can_see(request.user, question):
-            raise Http404("No such question.")
-        mark = record_confidence(user=request.user, question=question, level=level, current=current)
-        if not request.htmx:
-            messages.success(request, f"Marked “{Confidence(level).label}”.")
-            # A typed answer's check on show stays on show beside the rating.
-            url = with_check(question_url(question, topic_slug), request.POST.get("check"))
-            return redirect(url + "#confidence")
-        return _answered_before_commit(_confidence_update(request, question, current, mark))
+    try:
+        return _rate(request, key, level, topic_slug, locked=False)
+    except MarkChanged:
+        # Another tab or device rated the question, or a typed answer was checked, since
+        # the mark was read: rate it again, with the mark locked from its read to its write.
+        with transaction.atomic():
+            return _rate(request, key, level, topic_slug, locked=True)
+
+
+def _rate(
+    request: AuthenticatedHttpRequest,
+    key: str,
+    level: int,
+    topic_slug: str | None,
+    *,
+    locked: bool,
+) -> HttpResponse:
+    """Rate the question, make the answer, then write the rating.
+
+    The answer is made before the write: should it fail, nothing was written; once the
+    write has committed, nothing is left that can fail, so a saved mark is never
+    answered as a failure (and a retry never records it twice). Unless `locked`, the
+    mark is read without a lock and written only if it is still the one read
+    (MarkChanged otherwise), so SQLite's write lock is held for the write alone.
+    """
+    current = mark_for(request.user, key, lock=locked)
+    question = current.question if current else get_object_or_404(Question, key=key)
+    if question.is_retired or not can_see(request.user, question):
+        raise Http404("No such question.")
+    rating = rate(user=request.user, question=question, level=level, current=current)
+    if request.htmx:
+        answer: HttpResponse = _answered_before_commit(_confidence_update(request, rating))
+    else:
+        # A typed answer's check on show stays on show beside the rating.
+        url = with_check(question_url(question, topic_slug), request.POST.get("check"))
+        answer = redirect(url + "#confidence")
+    # When `locked`, inside the caller's transaction; if not, a MarkChanged rolls back
+    # this transaction alone (or its savepoint, inside a test's).
+    with transaction.atomic(savepoint=not locked):
+        save_rating(rating, if_unchanged=not locked)
+    if not request.htmx:
+        messages.success(request, f"Marked “{Confidence(level).label}”.")
+    return answer
 
 
 def _confidence_refused(
@@ -246,31 +278,33 @@ def _confidence_refused(
     return TemplateResponse(request, template, context, status=422)
 
 
-def _confidence_update(
-    request: AuthenticatedHttpRequest,
-    question: Question,
-    current: ConfidenceMark | None,
-    mark: ConfidenceMark,
-) -> TemplateResponse:
-    """Only what the fragments show: the control, its status line and, when this mark
-    covered or uncovered the question, the coverage panel (otherwise no count in it
-    can have changed, and the query that fills it was a quarter of a mark's time)."""
+def _confidence_update(request: AuthenticatedHttpRequest, rating: Rating) -> TemplateResponse:
+    """Only what the fragments show: the control, its status line and, when this rating
+    covers or uncovers the question, the coverage panel (otherwise no count in it can
+    change, and the query that fills it was a quarter of a mark's time)."""
+    question, current, mark = rating.mark.question, rating.current, rating.mark
     coverage_changed = (current is not None and current.is_covered) != mark.is_covered
+    coverage_topics = []
+    if coverage_changed:
+        # Counted before the rating is written: it changes each of the question's
+        # topics by one (the question is live and seen, so each one counts it).
+        coverage_topics = question_topics_with_my_coverage(question, request.user)
+        for topic in coverage_topics:
+            topic.covered_count += 1 if mark.is_covered else -1
     context = {
         "question": question,
         "mark": mark,
         "levels": rating_buttons(mark, mark.updated_at),
         "coverage_changed": coverage_changed,
-        "coverage_topics": (
-            question_topics_with_my_coverage(question, request.user) if coverage_changed else []
-        ),
+        "coverage_topics": coverage_topics,
         "oob": True,
     }
     return TemplateResponse(request, QUESTION_PAGE + "#confidence-update", context)
 
 
 def _answered_before_commit(response: TemplateResponse) -> TemplateResponse:
-    """`response`, rendered now, inside the caller's write transaction.
+    """`response`, rendered now, before the write commits (a mark renders it before
+    its write, a note inside the write's transaction).
 
     Whatever the answer reads runs before the commit: should the database go away
     meanwhile, nothing was written and the 503 page's "not saved" is true; once the

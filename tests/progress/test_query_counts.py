@@ -30,7 +30,8 @@ from tests.pages import HTMX, coverage_figures, html_of, pressed_levels, section
 DASHBOARD_QUERIES = 14
 #: the count of notes (all, and on questions not retired), a page of notes with their questions
 NOTE_LIST_QUERIES = 5
-#: question, savepoint, event, mark upsert, release savepoint, coverage of its topics
+#: the mark with its question, coverage of its topics (read before the write), savepoint,
+#: the mark's update, the event, release savepoint
 MARK_CONFIDENCE_HTMX_QUERIES = 8
 #: the same when the question stays covered (or uncovered): no coverage to send
 MARK_SAME_COVERAGE_HTMX_QUERIES = 7

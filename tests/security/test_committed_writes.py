@@ -1,9 +1,10 @@
 """A mark or note answered as a failure was not saved, and one answered as saved was.
 
-The answer to a mark or a note is made inside the write's transaction
-(progress.views._answered_before_commit): if the database goes away while the answer
-is being put together, the write is rolled back and the 503 page's "not saved" is true,
-so the learner's retry records it once, not twice.
+The answer to a mark or a note is made before the write commits
+(progress.views._answered_before_commit; a mark's before its transaction opens, a
+note's inside it): if the database goes away while the answer is being put together,
+nothing is saved and the 503 page's "not saved" is true, so the learner's retry records
+it once, not twice.
 """
 
 from __future__ import annotations

@@ -198,11 +198,11 @@ def test_a_query_the_database_refuses_is_a_500_logged_as_an_error(
     exceeded") is the query's fault: the plain 500 page, an error in the log with the
     request's id, and no word of an outage."""
 
-    def too_complex(**kwargs):
+    def too_complex(*args, **kwargs):
         with connection.cursor() as cursor:
             cursor.execute(TOO_COMPLEX)
 
-    with mock.patch("progress.views.record_confidence", too_complex):
+    with mock.patch("progress.views.save_rating", too_complex):
         response = logged_in_client.post(
             reverse("progress:mark_confidence", args=[question.key]), {"level": "4"}, headers=HTMX
         )
