@@ -4,11 +4,12 @@ the apps, because the count is of proposals (authoring) and the list of teams (t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import cast
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value, When
-from django.db.models.expressions import Case
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import IntegerField
+from django.db.models.expressions import RawSQL
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
@@ -35,23 +36,36 @@ def teams(request: HttpRequest) -> dict:
 def navigation_teams(user: User) -> TeamQuerySet:
     """Team.objects.for_member, each team annotated with `waiting_proposals`: how many
     proposals wait for review in its bank when the user instructs it (else 0). A
-    subquery of the teams' one query, so the navigation adds no query to any page."""
-    waiting = (
-        Proposal.objects.filter(bank=OuterRef("bank_id"), status=Proposal.Status.PENDING)
-        .order_by()
-        .values("bank")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+    subquery of the teams' one query, so the navigation adds no query to any page.
+
+    Written as SQL: built from expressions (Case, Subquery, Coalesce), the annotation
+    cost every page of every learner about 0.65 ms of the ORM's time (1.0 against
+    0.35 ms for the query without it), for a count only instructors see."""
     return Team.objects.for_member(user).annotate(
-        waiting_proposals=Case(
-            When(
-                my_role=Membership.Role.INSTRUCTOR,
-                then=Coalesce(Subquery(waiting, output_field=IntegerField()), 0),
-            ),
-            default=Value(0),
+        waiting_proposals=RawSQL(
+            _waiting_sql(),
+            [Membership.Role.INSTRUCTOR, Proposal.Status.PENDING],
             output_field=IntegerField(),
         )
+    )
+
+
+@cache
+def _waiting_sql() -> str:
+    """CASE WHEN the user's role in the team is instructor THEN the pending proposals of
+    the team's bank ELSE 0. The role is for_member's join of the memberships, which
+    Django names after its table (the query's first join of it)."""
+    q = connection.ops.quote_name
+    membership, team = Membership._meta.db_table, Team._meta.db_table
+    proposals = Proposal._meta.db_table
+    bank = Proposal._meta.get_field("bank").column
+    status = Proposal._meta.get_field("status").column
+    role = Membership._meta.get_field("role").column
+    team_bank = Team._meta.get_field("bank").column
+    return (
+        f"CASE WHEN {q(membership)}.{q(role)} = %s THEN (SELECT COUNT(*) FROM {q(proposals)}"
+        f" WHERE {q(proposals)}.{q(bank)} = {q(team)}.{q(team_bank)}"
+        f" AND {q(proposals)}.{q(status)} = %s) ELSE 0 END"
     )
 
 
