@@ -48,7 +48,7 @@ class MarkChanged(Exception):
 
 
 @dataclass(frozen=True)
-class Rating:
+class PendingRating:
     """What one rating writes, worked out before anything is written: the event, the new
     current mark, and what they were computed from (to tell whether it still holds)."""
 
@@ -67,7 +67,7 @@ def rate(
     level: int,
     current: ConfidenceMark | None,
     at: datetime | None = None,
-) -> Rating:
+) -> PendingRating:
     """The rating of `question` at `level`, from the learner's `current` mark: its FSRS
     step and the cap of a fresh typed-answer check. Reads nothing but, on a first
     rating, the latest check; writes nothing (save_rating does)."""
@@ -97,10 +97,10 @@ def rate(
         **schedule_fields(card),
         **carried,
     )
-    return Rating(event=event, mark=mark, current=current, check_id=check_id)
+    return PendingRating(event=event, mark=mark, current=current, check_id=check_id)
 
 
-def save_rating(rating: Rating, *, if_unchanged: bool = False) -> None:
+def save_rating(rating: PendingRating, *, if_unchanged: bool = False) -> None:
     """Write a rating's event and make its mark the current one. Call inside a transaction.
 
     By default the mark is upserted on (user, question), so two ratings at once still

@@ -27,7 +27,7 @@ from progress.selectors import question_topics_with_my_coverage
 from progress.services import (
     MarkChanged,
     NoteConflict,
-    Rating,
+    PendingRating,
     mark_for,
     note_revision,
     rate,
@@ -278,7 +278,9 @@ def _confidence_refused(
     return TemplateResponse(request, template, context, status=422)
 
 
-def _confidence_update(request: AuthenticatedHttpRequest, rating: Rating) -> TemplateResponse:
+def _confidence_update(
+    request: AuthenticatedHttpRequest, rating: PendingRating
+) -> TemplateResponse:
     """Only what the fragments show: the control, its status line and, when this rating
     covers or uncovers the question, the coverage panel (otherwise no count in it can
     change, and the query that fills it was a quarter of a mark's time)."""

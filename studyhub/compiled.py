@@ -68,7 +68,7 @@ class CompiledQuery(Generic[M]):
         for param in raw_params:
             if param in by_value and type(param) is int:
                 params.append(_Slot(by_value[param]))
-            elif isinstance(param, int) and param <= _STAND_IN_BASE + len(stand_ins):
+            elif isinstance(param, int) and param <= _STAND_IN_BASE:
                 raise ValueError(f"a parameter of the query looks like a stand-in: {param}")
             else:
                 params.append(param)

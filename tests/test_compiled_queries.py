@@ -88,3 +88,11 @@ def test_values_must_be_the_named_ones():
     query = CompiledQuery(lambda shape, *, topic_id: Topic.objects.filter(pk=topic_id), "topic_id")
     with pytest.raises(TypeError):
         query.run((), user_id=1)
+
+
+def test_a_constant_that_could_pass_for_a_stand_in_is_refused():
+    def build(shape, *, topic_id):
+        return Topic.objects.filter(pk=topic_id).exclude(pk=-8_000_000_000_000)
+
+    with pytest.raises(ValueError, match="looks like a stand-in"):
+        CompiledQuery(build, "topic_id").run((), topic_id=1)
