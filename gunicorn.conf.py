@@ -1,8 +1,9 @@
 """Gunicorn settings for `make serve` (docs/deploy.md).
 
-Threaded workers sized from the machine's cores; every number can be set from the
-environment. Each worker thread keeps its own persistent database connection, so
-PostgreSQL needs at least workers × threads connections per app server.
+Synchronous workers sized from the machine's cores; every number can be set from the
+environment. Each worker (each thread, with GUNICORN_THREADS) keeps its own persistent
+database connection, so PostgreSQL needs at least workers × threads connections per
+app server.
 """
 
 import os
@@ -12,15 +13,23 @@ from gunicorn.http import wsgi
 _cores = os.cpu_count() or 1
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-worker_class = "gthread"
-# One process per core and one more, each with 4 threads for the time a request waits on
-# the database. Gunicorn's (2 × cores) + 1 is for sync workers: with threads too, five
-# processes on two cores spent a third more CPU a request than two or three under the same
-# load, and served fewer people within the latency goal; eight threads a process slowed
-# SQLite's writer, which holds the write lock while its siblings take the interpreter
-# (bench/results/2026-12-04-gunicorn-workers.md).
+# Synchronous workers, one request at a time each, one process per core and one more.
+# A sync worker takes a connection only when it is free, so the kernel hands each new
+# connection to an idle process and both cores stay busy. Threaded workers (gthread)
+# accept every connection they can and keep it alive: under load some processes held
+# most of the busy connections while others idled, and the cores ran half used (the
+# question page: 81 requests a second against 207 with sync workers, wrk, 8
+# connections). Under the real mix on SQLite this served 1,600 people within the
+# latency goal instead of 900 (bench/results/2026-12-05-sync-workers.md).
+# Sync workers read requests from one client at a time, so they belong behind a
+# buffering proxy, as gunicorn asks and docs/deploy.md sets up (nginx): a client that
+# trickles its request ties up only the proxy. GUNICORN_THREADS above 1 turns them into
+# gthread workers again.
+worker_class = "sync"
 workers = int(os.environ.get("GUNICORN_WORKERS", _cores + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", 4))
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
+if threads > 1:
+    worker_class = "gthread"
 
 # A request that takes longer is stuck: the worker is restarted. The database's own
 # statement_timeout (DJANGO_DB_STATEMENT_TIMEOUT_MS) ends slow queries well before this.

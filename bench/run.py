@@ -542,9 +542,10 @@ def report(results: dict[str, Result], peak_mb: float, meta: dict) -> tuple[str,
         "",
         f"Database: {meta['database']}. Sessions: {meta['sessions']}. "
         f"Machine: {meta['cores']} cores. gunicorn: "
-        f"{meta['workers']} workers × {meta['threads']} threads (gthread). wrk on the same "
-        f"machine, {meta['connections']} connections, {meta['seconds']} s per endpoint after a "
-        f"{meta['warmup']} s warm-up, best of {meta['rounds']} rounds. Data: {meta['data']}.",
+        f"{meta['workers']} workers × {meta['threads']} threads ({meta['worker_class']}). "
+        f"wrk on the same machine, {meta['connections']} connections, {meta['seconds']} s per "
+        f"endpoint after a {meta['warmup']} s warm-up, best of {meta['rounds']} rounds. "
+        f"Data: {meta['data']}.",
         "",
         "| endpoint | req/s | × floor | p50 ms | p99 ms | SQL | bytes raw | bytes gzip | errors "
         "| server ms |",
@@ -688,6 +689,7 @@ def main() -> int:
         "cores": os.cpu_count(),
         "workers": gunicorn_config.get("workers"),
         "threads": gunicorn_config.get("threads"),
+        "worker_class": gunicorn_config.get("worker_class"),
         "connections": options.connections,
         "seconds": options.seconds,
         "warmup": options.warmup,

@@ -155,17 +155,19 @@ def load_gunicorn_conf(monkeypatch, **env: str):
     return module
 
 
-def test_gunicorn_uses_threaded_workers_sized_from_the_cores(monkeypatch):
+def test_gunicorn_uses_sync_workers_sized_from_the_cores(monkeypatch):
     monkeypatch.setattr("os.cpu_count", lambda: 4)
     conf = load_gunicorn_conf(monkeypatch)
 
-    assert conf.worker_class == "gthread"
-    assert (conf.workers, conf.threads) == (5, 4)
+    # One request at a time a process, so a busy process takes no new connection
+    # (bench/results/2026-12-05-sync-workers.md).
+    assert conf.worker_class == "sync"
+    assert (conf.workers, conf.threads) == (5, 1)
     assert conf.bind == "127.0.0.1:8000"
     assert conf.accesslog is None  # Django's request log already has every request
 
     conf = load_gunicorn_conf(monkeypatch, GUNICORN_WORKERS="2", GUNICORN_THREADS="8")
-    assert (conf.workers, conf.threads) == (2, 8)
+    assert (conf.workers, conf.threads, conf.worker_class) == (2, 8, "gthread")
 
 
 def test_the_master_loads_the_answer_checks_model_before_workers_fork(monkeypatch):
