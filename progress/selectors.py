@@ -17,7 +17,7 @@ from accounts.models import User
 from progress.models import COVERED_LEVEL, ConfidenceMark, Note
 from progress.recall import FRESH_CHECK_FIELDS
 from progress.scheduling import SCHEDULE_FIELDS
-from questions.access import visible_banks, visible_topics
+from questions.access import visible_banks, visible_questions, visible_topics
 from questions.models import BankIds, Question, QuestionQuerySet, Topic, live_in
 from studyhub.compiled import CompiledQuery
 
@@ -102,22 +102,77 @@ def question_topics_with_my_coverage(question: Question, user: User) -> list[Top
 
     Its SQL is compiled once per process (studyhub.compiled): building it cost 1.84 ms of
     the ORM's time a request, running it 0.05 ms."""
-    shape = (settings.QUESTIONS_BANK_ACCESS, user.is_staff)
-    return _QUESTION_TOPICS_COVERAGE.run(shape, user_id=user.pk, question_id=question.pk)
+    return _QUESTION_TOPICS_COVERAGE.run(
+        _viewer_shape(user), user_id=user.pk, question_id=question.pk
+    )
+
+
+def topics_with_my_coverage(user: User) -> list[Topic]:
+    """The topic list: every topic the user sees, with_my_coverage (all but rated_count).
+    Compiled once per process, as the panel's query is: the ORM took about 1.9 ms to
+    build it, SQLite 0.1 ms to run it (0.18 ms compiled, all told)."""
+    return _TOPICS_COVERAGE.run(_viewer_shape(user), user_id=user.pk)
+
+
+def topic_with_my_coverage(user: User, slug: str) -> Topic | None:
+    """One topic the user sees, by its slug, with the topic list's counts; None if the
+    user sees no such topic."""
+    found = _TOPIC_COVERAGE.run(_viewer_shape(user), user_id=user.pk, slug=slug)
+    return found[0] if found else None
+
+
+def topic_question_keys(user: User, topic: Topic) -> list[str]:
+    """The keys of the topic's questions the user sees, in the bank's order: the
+    question page's pager. Compiled once per process: the ORM took about 0.5 ms to build
+    it on every question page."""
+    found = _TOPIC_QUESTION_KEYS.run(_viewer_shape(user), user_id=user.pk, topic_id=topic.pk)
+    return [question.key for question in found]
+
+
+def _viewer_shape(user: User) -> tuple[str, bool]:
+    """What changes the shape of a query of what the user sees: the bank-access policy
+    (a setting) and whether the user is staff (who see every bank)."""
+    return (settings.QUESTIONS_BANK_ACCESS, user.is_staff)
+
+
+def _viewer(shape: tuple[str, bool], user_id: int) -> User:
+    """A stand-in for the user of a compiled query: all the queries read of them."""
+    _access, is_staff = shape
+    return User(pk=user_id, is_staff=is_staff)
 
 
 def _question_topics_coverage(
     shape: tuple[str, bool], *, user_id: int, question_id: int
 ) -> QuerySet[Topic]:
-    _access, is_staff = shape
-    user = User(pk=user_id, is_staff=is_staff)
+    user = _viewer(shape, user_id)
     topics = visible_topics(user).filter(
         pk__in=Question.topics.through.objects.filter(question_id=question_id).values("topic_id")
     )
     return with_my_coverage(topics, user, verified=False, rated=False)
 
 
+def _topics_coverage(shape: tuple[str, bool], *, user_id: int) -> QuerySet[Topic]:
+    user = _viewer(shape, user_id)
+    return with_my_coverage(visible_topics(user), user, rated=False)
+
+
+def _topic_coverage(shape: tuple[str, bool], *, user_id: int, slug: str) -> QuerySet[Topic]:
+    return _topics_coverage(shape, user_id=user_id).filter(slug=slug)
+
+
+def _topic_question_keys(
+    shape: tuple[str, bool], *, user_id: int, topic_id: int
+) -> QuestionQuerySet:
+    return visible_questions(_viewer(shape, user_id)).filter(topics=topic_id).only("key")
+
+
 _QUESTION_TOPICS_COVERAGE = CompiledQuery(_question_topics_coverage, "user_id", "question_id")
+# Staff see every bank, whoever they are: their query need not read their id.
+_TOPIC_QUESTION_KEYS = CompiledQuery(
+    _topic_question_keys, "user_id", "topic_id", may_ignore=("user_id",)
+)
+_TOPICS_COVERAGE = CompiledQuery(_topics_coverage, "user_id")
+_TOPIC_COVERAGE = CompiledQuery(_topic_coverage, "user_id", texts=("slug",))
 
 
 def with_my_level(questions: QuestionQuerySet, user: User) -> QuestionQuerySet:

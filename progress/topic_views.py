@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponse, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +18,8 @@ from progress.search import page_saying_why, search_questions, search_text_error
 from progress.selectors import (
     LEVEL_FILTERS,
     filter_by_my_level,
-    with_my_coverage,
+    topic_with_my_coverage,
+    topics_with_my_coverage,
     with_my_level_and_note_flag,
 )
 from questions.access import visible_questions, visible_topics
@@ -54,7 +54,7 @@ def search_asked(params: QueryDict, topics: list[Topic]) -> dict:
 @require_GET
 @login_required
 def topic_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    topics = with_my_coverage(visible_topics(request.user), request.user, rated=False)
+    topics = topics_with_my_coverage(request.user)
     return TemplateResponse(request, "progress/topic_list.html", {"topics": topics})
 
 
@@ -63,7 +63,9 @@ def topic_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def topic_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     user = request.user
-    topic = get_object_or_404(with_my_coverage(visible_topics(user), user, rated=False), slug=slug)
+    topic = topic_with_my_coverage(user, slug)
+    if topic is None:
+        raise Http404("No such topic.")
     level = level_filter(request.GET.get("level", ""))
     questions = with_my_level_and_note_flag(visible_questions(user).filter(topics=topic), user)
     template = "progress/topic_detail.html"

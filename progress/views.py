@@ -23,7 +23,7 @@ from progress.forms import ConfidenceForm, NoteForm, RecallForm
 from progress.models import Confidence, Note
 from progress.recall_page import question_page_recall, with_my_check_count
 from progress.scheduling import rating_buttons
-from progress.selectors import question_topics_with_my_coverage
+from progress.selectors import question_topics_with_my_coverage, topic_question_keys
 from progress.services import (
     MarkChanged,
     NoteConflict,
@@ -182,7 +182,7 @@ def _place_in_topic(user: User, question: Question, topic: Topic | None) -> dict
     neighbours' keys, for the pager (a retired question stands alone)."""
     keys = [question.key]
     if topic is not None and not question.is_retired:
-        keys = list(visible_questions(user).filter(topics=topic).values_list("key", flat=True))
+        keys = topic_question_keys(user, topic)
     index = keys.index(question.key)
     return {
         "position_in_topic": index + 1,

@@ -96,3 +96,127 @@ def test_a_constant_that_could_pass_for_a_stand_in_is_refused():
 
     with pytest.raises(ValueError, match="looks like a stand-in"):
         CompiledQuery(build, "topic_id").run((), topic_id=1)
+
+
+def test_text_values_are_compiled_and_checked_like_numbers():
+    query = CompiledQuery(
+        lambda shape, *, topic_id, slug: Topic.objects.filter(pk__gte=topic_id, slug=slug),
+        "topic_id",
+        texts=("slug",),
+    )
+    first, second = make_topic(slug="first"), make_topic(slug="second")
+    assert query.run((), topic_id=0, slug="second") == [second]
+    assert query.run((), topic_id=0, slug="first") == [first]
+    assert query.run((), topic_id=second.pk + 1, slug="second") == []
+    with pytest.raises(TypeError, match="type"):
+        query.run((), topic_id=0, slug=1)
+    with pytest.raises(TypeError, match="type"):
+        query.run((), topic_id="0", slug="first")
+    wrapped = CompiledQuery(
+        lambda shape, *, slug: Topic.objects.filter(slug__contains=slug), texts=("slug",)
+    )
+    with pytest.raises(ValueError, match="looks like a stand-in"):
+        wrapped.run((), slug="ir")  # "%slug%" is not the value: it cannot be compiled
+
+
+def _a_bank_seen_three_ways():
+    """A learner in a team with its own topic and questions, an outsider, staff, and
+    marks of each on library and team questions (one retired)."""
+    learner, outsider = make_user(), make_user()
+    staff = make_user(is_staff=True)
+    team = make_team(learners=[learner])
+    shared, library_only, team_topic = make_topic(), make_topic(), make_topic(bank=team.bank)
+    questions = [make_question(topics=[shared, library_only]) for _ in range(3)]
+    questions += [make_question(topics=[shared, team_topic], bank=team.bank) for _ in range(2)]
+    make_question(topics=[shared, library_only], retired_at=timezone.now())
+    for user in (learner, outsider, staff):
+        mark(user, questions[0], 4)
+        mark(user, questions[3], 5)
+        mark(user, questions[1], 1)
+    return [learner, outsider, staff], [shared, library_only, team_topic]
+
+
+def counts(topics) -> list[tuple]:
+    return [(t.pk, t.slug, t.question_count, t.covered_count, t.verified_count) for t in topics]
+
+
+def test_the_compiled_topic_list_and_topic_count_as_the_orm_does():
+    from progress.selectors import topic_with_my_coverage, topics_with_my_coverage
+
+    users, topics = _a_bank_seen_three_ways()
+    learner, outsider, staff = users
+    for user in users:
+        expected = counts(with_my_coverage(visible_topics(user), user, rated=False))
+        assert counts(topics_with_my_coverage(user)) == expected
+        for topic in topics:
+            one = [row for row in expected if row[0] == topic.pk]
+            found = topic_with_my_coverage(user, topic.slug)
+            assert counts([found] if found else []) == one
+    # The figures themselves: the team's topic is the learner's and staff's only.
+    assert [row[2:] for row in counts(topics_with_my_coverage(learner))] == [
+        (5, 2, 0),
+        (3, 1, 0),
+        (2, 1, 0),
+    ]
+    assert topic_with_my_coverage(outsider, topics[2].slug) is None
+    assert topic_with_my_coverage(staff, topics[2].slug) is not None
+    assert topic_with_my_coverage(learner, "no-such-topic") is None
+
+
+def test_the_compiled_pager_lists_the_topics_questions_the_user_sees():
+    from progress.selectors import topic_question_keys
+    from questions.access import visible_questions
+
+    users, topics = _a_bank_seen_three_ways()
+    for user in users:
+        for topic in topics:
+            expected = list(
+                visible_questions(user).filter(topics=topic).values_list("key", flat=True)
+            )
+            assert topic_question_keys(user, topic) == expected
+    learner, outsider, _ = users
+    assert len(topic_question_keys(learner, topics[0])) == 5
+    assert len(topic_question_keys(outsider, topics[0])) == 3
+
+
+def test_the_compiled_navigation_lists_teams_and_waiting_proposals_as_the_orm_does():
+    from authoring.context_processors import _NAVIGATION_TEAMS, navigation_teams
+    from authoring.models import Proposal
+
+    instructor, learner = make_user(), make_user()
+    taught = make_team("B taught", instructor=instructor, learners=[learner])
+    learned = make_team("A learned", learners=[instructor])
+    for _ in range(2):
+        Proposal.objects.create(bank=taught.bank, author=learner, text="Q?", answer="A.")
+    Proposal.objects.create(bank=learned.bank, author=learner, text="Q?", answer="A.")
+
+    def listed(teams):
+        return [(t.pk, t.name, t.my_role, t.waiting_proposals) for t in teams]
+
+    for user in (instructor, learner, make_user()):
+        compiled = listed(_NAVIGATION_TEAMS.run(None, user_id=user.pk))
+        assert compiled == listed(navigation_teams(user))
+    assert listed(_NAVIGATION_TEAMS.run(None, user_id=instructor.pk)) == [
+        (learned.pk, "A learned", "learner", 0),
+        (taught.pk, "B taught", "instructor", 2),
+    ]
+
+
+def test_a_value_written_into_the_sql_is_refused_and_one_left_unread_only_if_allowed():
+    from django.db.models.expressions import RawSQL
+
+    def inlined(shape, *, topic_id):
+        # Written into the SQL's text: every request would run the stand-in's query.
+        return Topic.objects.filter(pk=topic_id).filter(pk__gt=RawSQL(f"{topic_id}", []))
+
+    with pytest.raises(ValueError, match="writes"):
+        CompiledQuery(inlined, "topic_id").run((), topic_id=1)
+
+    def unread(shape, *, topic_id, user_id):
+        return Topic.objects.filter(pk=topic_id)
+
+    topic = make_topic()
+    with pytest.raises(ValueError, match="user_id"):
+        CompiledQuery(unread, "topic_id", "user_id").run((), topic_id=topic.pk, user_id=1)
+    allowed = CompiledQuery(unread, "topic_id", "user_id", may_ignore=("user_id",))
+    assert allowed.run((), topic_id=topic.pk, user_id=1) == [topic]
