@@ -159,8 +159,8 @@ def report(
     lines = [
         f"# StudyHub under a real mix — {meta['database']}, {meta['when']}",
         "",
-        f"bench/load.py: gunicorn as in production ({meta['workers']} workers × "
-        f"{meta['threads']} threads, {meta['worker_class']}, DEBUG off, no page cache, sessions: "
+        f"bench/load.py: gunicorn as in production ({meta['gunicorn']}, DEBUG off, no page "
+        f"cache, sessions: "
         f"{meta['sessions']}), {meta['cores']} cores shared with the load generator (locust "
         f"{meta['locust']}, one process) and with whatever else runs on the machine. "
         f"Data: bench/seed.py's (500 learners, 11 teams). People sign in once and then "
@@ -433,7 +433,7 @@ def main() -> int:
         "cores": os.cpu_count(),
         "workers": gunicorn_config.get("workers"),
         "threads": gunicorn_config.get("threads"),
-        "worker_class": gunicorn_config.get("worker_class"),
+        "gunicorn": run.gunicorn_size(gunicorn_config),
         "locust": version[1] if len(version) > 1 else "?",
         "hold": options.hold,
         "settle": options.settle,

@@ -436,6 +436,23 @@ end
 # --- gunicorn ------------------------------------------------------------------------------
 
 
+def latest_path(database_url: str | None = None) -> Path:
+    """Where a whole run's table goes: latest.md for SQLite (beside bench/load.py's
+    capacity sections), latest-postgresql.md for PostgreSQL, so neither overwrites the
+    other's figures."""
+    scheme = urlsplit(database_url or os.environ.get("DATABASE_URL", "")).scheme
+    return RESULTS / ("latest-postgresql.md" if scheme.startswith("postgres") else "latest.md")
+
+
+def gunicorn_size(config: dict) -> str:
+    """gunicorn.conf.py's workers as a report names them: "3 sync workers"."""
+    workers, threads = config.get("workers"), config.get("threads")
+    kind = config.get("worker_class")
+    if kind == "sync":
+        return f"{workers} sync workers"
+    return f"{workers} {kind} workers × {threads} threads"
+
+
 def start_server(env: dict[str, str], log: Path) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
@@ -560,8 +577,7 @@ def report(results: dict[str, Result], peak_mb: float, meta: dict) -> tuple[str,
         f"# StudyHub benchmark — {meta['when']}",
         "",
         f"Database: {meta['database']}. Sessions: {meta['sessions']}. "
-        f"Machine: {meta['cores']} cores. gunicorn: "
-        f"{meta['workers']} workers × {meta['threads']} threads ({meta['worker_class']}). "
+        f"Machine: {meta['cores']} cores. gunicorn: {meta['gunicorn']}. "
         f"wrk on the same machine, {meta['connections']} connections, {meta['seconds']} s per "
         f"endpoint after a {meta['warmup']} s warm-up, best of {meta['rounds']} rounds. "
         f"Data: {meta['data']}.",
@@ -628,7 +644,10 @@ def main() -> int:
         "each one's best run (other programs on the machine only ever slow a run down)",
     )
     parser.add_argument(
-        "--output", type=Path, default=None, help="default: bench/results/latest.md"
+        "--output",
+        type=Path,
+        default=None,
+        help="default: bench/results/latest.md (latest-postgresql.md on PostgreSQL)",
     )
     parser.add_argument(
         "--only",
@@ -640,7 +659,7 @@ def main() -> int:
     options = parser.parse_args()
     only = {key for key in options.only.split(",") if key}
     if options.output is None:
-        options.output = ROOT / "var" / "bench-partial.md" if only else RESULTS / "latest.md"
+        options.output = ROOT / "var" / "bench-partial.md" if only else latest_path()
 
     if subprocess.run(["which", "wrk"], capture_output=True).returncode:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
@@ -708,7 +727,7 @@ def main() -> int:
         "cores": os.cpu_count(),
         "workers": gunicorn_config.get("workers"),
         "threads": gunicorn_config.get("threads"),
-        "worker_class": gunicorn_config.get("worker_class"),
+        "gunicorn": gunicorn_size(gunicorn_config),
         "connections": options.connections,
         "seconds": options.seconds,
         "warmup": options.warmup,

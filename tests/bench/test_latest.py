@@ -42,3 +42,23 @@ def test_the_mark_is_held_to_issue_18s_budgets():
     checks = {name: (ok, shown) for name, ok, shown in budgets(results, peak_mb=100)}
     assert checks["mark ≥ 0.8× the write floor"] == (True, "0.83×")
     assert checks["mark p99 < 100 ms"] == (True, "60 ms")
+
+
+def test_reports_name_gunicorns_workers_as_configured():
+    from bench.run import gunicorn_size
+
+    assert gunicorn_size({"workers": 3, "threads": 1, "worker_class": "sync"}) == "3 sync workers"
+    assert gunicorn_size({"workers": 2, "threads": 8, "worker_class": "gthread"}) == (
+        "2 gthread workers × 8 threads"
+    )
+
+
+def test_a_postgresql_run_does_not_overwrite_the_sqlite_figures():
+    from bench.run import RESULTS, latest_path
+
+    assert latest_path("") == RESULTS / "latest.md"
+    assert latest_path("sqlite:////tmp/x.sqlite3") == RESULTS / "latest.md"
+    assert latest_path("postgres://postgres@127.0.0.1:5432/test") == (
+        RESULTS / "latest-postgresql.md"
+    )
+    assert latest_path("postgresql://u@h/db") == RESULTS / "latest-postgresql.md"
