@@ -440,7 +440,9 @@ def latest_path(database_url: str | None = None) -> Path:
     """Where a whole run's table goes: latest.md for SQLite (beside bench/load.py's
     capacity sections), latest-postgresql.md for PostgreSQL, so neither overwrites the
     other's figures."""
-    scheme = urlsplit(database_url or os.environ.get("DATABASE_URL", "")).scheme
+    if database_url is None:
+        database_url = os.environ.get("DATABASE_URL", "")
+    scheme = urlsplit(database_url).scheme
     return RESULTS / ("latest-postgresql.md" if scheme.startswith("postgres") else "latest.md")
 
 

@@ -53,10 +53,14 @@ def test_reports_name_gunicorns_workers_as_configured():
     )
 
 
-def test_a_postgresql_run_does_not_overwrite_the_sqlite_figures():
+def test_a_postgresql_run_does_not_overwrite_the_sqlite_figures(monkeypatch):
     from bench.run import RESULTS, latest_path
 
-    assert latest_path("") == RESULTS / "latest.md"
+    assert latest_path("") == RESULTS / "latest.md"  # no DATABASE_URL: SQLite
+    monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+    assert latest_path() == RESULTS / "latest-postgresql.md"
+    monkeypatch.delenv("DATABASE_URL")
+    assert latest_path() == RESULTS / "latest.md"
     assert latest_path("sqlite:////tmp/x.sqlite3") == RESULTS / "latest.md"
     assert latest_path("postgres://postgres@127.0.0.1:5432/test") == (
         RESULTS / "latest-postgresql.md"
