@@ -16,10 +16,14 @@
 (function () {
   "use strict";
 
-  // Browsers allow 64 KiB of keep-alive request bodies in flight (so a save in flight
-  // is aborted before the last one is sent); a longer note is sent as a normal request
-  // (and the browser warns before the page closes on it).
+  // Browsers allow 64 KiB of keep-alive request bodies in flight, a save in flight's
+  // included, and give back an aborted one's share only a moment later, sometimes after
+  // the page is gone. So an autosave is a keep-alive request only when it leaves room for
+  // a last save as long beside it; a longer one is a normal request, and the last save,
+  // sent as the page goes away, has the allowance to itself. A note over
+  // KEEPALIVE_BYTES cannot outlive the page (the browser warns before it closes on it).
   var KEEPALIVE_BYTES = 60000;
+  var AUTOSAVE_KEEPALIVE_BYTES = 30000;
   var LINK_WAIT_MS = 5000; // a followed link goes on after this, saved or not
   var RETRY_MS = [5000, 10000, 30000, 60000];
 
@@ -96,8 +100,8 @@
     }, ms);
   }
 
-  function fitsKeepalive(text) {
-    return new Blob([text]).size <= KEEPALIVE_BYTES;
+  function bytes(text) {
+    return new Blob([text]).size;
   }
 
   // Save the textarea's text unless it is saved already. `final`: the page may go away
@@ -108,9 +112,11 @@
   function save(state, final, closing) {
     clearTimeout(state.timer);
     var text = state.textarea.value;
-    var now = final && fitsKeepalive(text);
+    var size = bytes(text);
+    var now = final && size <= KEEPALIVE_BYTES;
     if (state.sending) {
-      if (state.sendingText === text) return state.sending;
+      // A normal request carrying the text may not outlive the page: sent again.
+      if (state.sendingText === text && (state.sendingKeepalive || !now)) return state.sending;
       if (!now) {
         // One save at a time: the next one needs the version this one brings back.
         return state.sending.then(function () {
@@ -122,14 +128,13 @@
     }
     if (text === state.refused || (state.stopped && !final)) return Promise.resolve(false);
     if (closing && !now) return Promise.resolve(false); // it could not outlive the page
-    return send(state, text);
+    return send(state, text, now || size <= AUTOSAVE_KEEPALIVE_BYTES);
   }
 
   // `again`: once more, right after a send that followed an abort failed.
-  function send(state, text, again) {
+  function send(state, text, keepalive, again) {
     var aborted = Boolean(state.abort);
-    if (aborted) state.abort(); // frees its share of the keep-alive allowance
-    var keepalive = fitsKeepalive(text);
+    if (aborted) state.abort(); // frees its share of the keep-alive allowance, maybe late
     var controller = new AbortController();
     var body = new FormData(state.form); // the token, the newest version and the topic
     body.set("text", text);
@@ -157,7 +162,7 @@
       function () {
         if (controller.signal.aborted) return superseded();
         // The browser may give back the aborted save's share only a moment later.
-        if (aborted && !again) return send(state, text, true);
+        if (aborted && !again) return send(state, text, keepalive, true);
         return failed(state, true);
       }
     );

@@ -251,7 +251,8 @@ def first_answer_held(monkeypatch) -> Iterator[threading.Event]:
         done.wait(20)
 
 
-# Two saves of this note are 72 KB of keep-alive bodies, over the browser's 64 KiB.
+# Two saves of this note would be 72 KB of keep-alive bodies, over the browser's 64 KiB:
+# its autosave goes as a normal request, leaving the allowance to the last save.
 LONG_START = "Якорь — априорная рамка. " * 700  # 17,500 characters, 32 KB as UTF-8
 
 
@@ -272,11 +273,18 @@ def hide(page: Page) -> None:
         ("hidden", "Anchors are priors;"),
         ("hidden", LONG_START),
         # Playwright's context.close() ends the page without beforeunload (no browser
-        # closes a tab so); Chromium then gives back the aborted save's keep-alive share
-        # only sometimes in time for the last one, so a long note is not tested there.
+        # closes a tab so): pagehide sends the last save.
         ("close-window", "Anchors are priors;"),
+        ("close-window", LONG_START),
     ],
-    ids=["close-tab-short", "close-tab-long", "hidden-short", "hidden-long", "close-window-short"],
+    ids=[
+        "close-tab-short",
+        "close-tab-long",
+        "hidden-short",
+        "hidden-long",
+        "close-window-short",
+        "close-window-long",
+    ],
 )
 def test_hiding_or_closing_the_tab_while_a_save_is_in_flight_saves_the_newest_text(
     new_context, learner, log_in_as, first_answer_held, how, start
@@ -314,3 +322,31 @@ def test_hiding_or_closing_the_tab_while_a_save_is_in_flight_saves_the_newest_te
     expect(note_section).to_contain_text(start.strip() + " NMS prunes.")
     expect(note_section).not_to_contain_text("Not saved")
     expect(note_section.get_by_role("link", name="Edit note")).to_be_visible()
+
+
+def test_closing_the_tab_while_a_long_autosave_is_in_flight_sends_it_again_to_outlive_the_page(
+    new_context, learner, log_in_as, first_answer_held
+):
+    """A long note's autosave is a normal request, which the page's end may cut off: as
+    the tab closes the same text goes again as a keep-alive request, with no warning."""
+    context: BrowserContext = new_context()
+    log_in_as(context, learner)
+    page = context.new_page()
+    open_editor(page)
+    page.get_by_label("Note", exact=True).fill(LONG_START)
+    page.clock.run_for(1_500)  # the autosave goes out and its answer is held
+    assert wait_for_note(LONG_START).version == 1
+
+    dialogs = record_dialogs(page)
+    with page.expect_event("close"):
+        page.close(run_before_unload=True)
+
+    assert dialogs == []
+    first_answer_held.set()
+    again = new_context()
+    log_in_as(again, learner)
+    page = again.new_page()
+    open_question(page)
+    note_section = page.get_by_role("region", name="My note")
+    expect(note_section).to_contain_text(LONG_START.strip())
+    expect(note_section).not_to_contain_text("Not saved")
