@@ -7,8 +7,9 @@ import pytest
 from django.db.models import Count, Max
 
 from accounts.models import User
-from bench.scale_data import HEAVY, HEAVY_EVENTS_PER_SCALE, build, simulate_histories
+from bench.scale_data import HEAVY, HEAVY_EVENTS_PER_SCALE, load, simulate_histories
 from progress.models import ConfidenceEvent, ConfidenceMark, Note, RecallCheck, StudySession
+from progress.search import search_questions
 from questions.models import Question
 from teams.models import Assignment, Membership, Team
 
@@ -20,7 +21,7 @@ LEARNERS = 50
 
 @pytest.fixture
 def built():
-    return build(2, learners_per_scale=LEARNERS, log=lambda _line: None)
+    return load(2, learners_per_scale=LEARNERS, log=lambda _line: None)
 
 
 def test_the_counts_it_reports_are_the_rows_it_wrote(built):
@@ -65,6 +66,20 @@ def test_the_pages_objects_exist(built):
     assert session.question_ids and session.current_question_id is not None
     # Copies keep the seed's topics: every question has at least one.
     assert not Question.objects.annotate(n=Count("topics")).filter(n=0).exists()
+
+
+def test_search_finds_the_questions_it_wrote(built):
+    """On PostgreSQL the load runs without triggers, the search index's among them: the
+    index is written afterwards, or every search of the benchmark finds nothing."""
+    heavy = User.objects.get(username=built["ids"]["heavy"])
+    named = set(
+        Question.objects.filter(text__icontains="quantization").values_list("pk", flat=True)
+    )
+    assert len(named) >= 2  # a seed question and its copy
+
+    found = {question.pk for question in search_questions(heavy, text="quantization")}
+
+    assert named <= found
 
 
 def test_histories_are_scheduled_by_fsrs():
