@@ -8,8 +8,8 @@ DATABASE_URL          any dj-database-url URL (default: SQLite under var/ in WAL
 Production (README.md and docs/deploy.md list every variable): DJANGO_HTTPS,
 DJANGO_HSTS_SECONDS, DJANGO_SECURE_PROXY_SSL_HEADER, DJANGO_PROXY_COUNT,
 DJANGO_CSRF_TRUSTED_ORIGINS, DJANGO_DB_CONN_MAX_AGE, DJANGO_DB_STATEMENT_TIMEOUT_MS,
-DJANGO_DB_CONNECT_TIMEOUT, REDIS_URL, DJANGO_REDIS_TIMEOUT_MS, DJANGO_REDIS_RETRY_SECONDS,
-DJANGO_SESSION_ENGINE,
+DJANGO_DB_CONNECT_TIMEOUT, DJANGO_DB_RANDOM_PAGE_COST, REDIS_URL, DJANGO_REDIS_TIMEOUT_MS,
+DJANGO_REDIS_RETRY_SECONDS, DJANGO_SESSION_ENGINE,
 DJANGO_STATIC_URL, DJANGO_STATIC_ROOT, DJANGO_LOG_LEVEL, DJANGO_LOG_FORMAT.
 """
 
@@ -123,13 +123,17 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _random_page_cost = env_str("DJANGO_DB_RANDOM_PAGE_COST", default="1.1")
+    if _random_page_cost:
+        _random_page_cost = f" -c random_page_cost={float(_random_page_cost)}"
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             # A database that is down answers within seconds (a 503), not never.
             "connect_timeout": env_int("DJANGO_DB_CONNECT_TIMEOUT", default=5),
             # A runaway query is cancelled instead of holding a worker thread.
             "options": "-c statement_timeout="
-            + str(env_int("DJANGO_DB_STATEMENT_TIMEOUT_MS", default=30_000)),
+            + str(env_int("DJANGO_DB_STATEMENT_TIMEOUT_MS", default=30_000))
+            + _random_page_cost,
             "application_name": "studyhub",
         }
     )

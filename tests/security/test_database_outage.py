@@ -237,9 +237,10 @@ def test_a_database_busy_past_its_timeout_is_a_503_that_says_so(
 # --- For real: make serve on a PostgreSQL server of our own ---------------------------
 # (fixtures in tests/security/conftest.py, machinery in tests/security/own_postgres.py)
 
-SHOW_STATEMENT_TIMEOUT = (
+SHOW_SETTINGS = (
     "from django.db import connection; cursor = connection.cursor(); "
-    "cursor.execute('SHOW statement_timeout'); print(cursor.fetchone()[0])"
+    "cursor.execute('SHOW statement_timeout'); timeout = cursor.fetchone()[0]; "
+    "cursor.execute('SHOW random_page_cost'); print(timeout, cursor.fetchone()[0])"
 )
 
 
@@ -252,7 +253,7 @@ def test_make_serve_survives_its_database_going_away(own_postgres, serving):
     assert "Hello, Lena Park" in app.get(home).text
 
     # Production settings reach the database connections.
-    assert serving.manage("shell", "-c", SHOW_STATEMENT_TIMEOUT).splitlines()[-1] == "30s"
+    assert serving.manage("shell", "-c", SHOW_SETTINGS).splitlines()[-1] == "30s 1.1"
 
     # Connections persist between requests; killing them costs no request.
     app.get(reverse("progress:topic_list"))
