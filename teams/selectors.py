@@ -884,7 +884,7 @@ def weakest_questions(
     topic: Topic,
     limit: int = 5,
     *,
-    question_ids: set[int] | None = None,
+    positions: dict[int, int] | None = None,
     marks: list[TeamMark] | None = None,
 ) -> list[Question]:
     """The topic's questions the team's learners have covered least (then rated least,
@@ -894,21 +894,21 @@ def weakest_questions(
     caller has read them with team_marks_on), by question: the work grows with what the
     team has rated, not with every learner's marks on the topic (which joining from the
     questions read: 458 ms on SQLite and 1.8 s on PostgreSQL at 100× the data, against
-    105 and 112 ms this way). Only the questions' positions are read to sort them, and
-    only the `limit` weakest are loaded."""
-    if question_ids is None:
-        question_ids = set(topic.questions.live_in([team.bank_id]).values_list("pk", flat=True))
+    105 and 112 ms this way). Only the questions' positions are read to sort them
+    (`positions`, {id: position} of the topic's live questions, when the caller has read
+    them), and only the `limit` weakest are loaded."""
+    if positions is None:
+        positions = dict(topic.questions.live_in([team.bank_id]).values_list("pk", "position"))
     if marks is None:
-        marks = team_marks_on(team, question_ids)
+        marks = team_marks_on(team, set(positions))
     tally = _covered_and_rated(marks, by=1)
-    positions = Question.objects.filter(pk__in=question_ids).values_list("pk", "position")
 
     def weakness(row: tuple[int, int]) -> tuple[int, int, int, int]:
         pk, position = row
         covered_by, rated_by = tally.get(pk, (0, 0))
         return covered_by, rated_by, position, pk
 
-    chosen = [pk for pk, _position in sorted(positions, key=weakness)[:limit]]
+    chosen = [pk for pk, _position in sorted(positions.items(), key=weakness)[:limit]]
     if not chosen:
         return []
     loaded = Question.objects.only("key", "position", "text", "bank_id").in_bulk(chosen)

@@ -510,7 +510,9 @@ def team_topic(request: AuthenticatedHttpRequest, team_id: int, slug: str) -> Ht
     team = instructor_or_403(request, team_id).team
     banks = [team.bank_id]
     topic = get_object_or_404(Topic.objects.in_scope(banks), slug=slug)
-    question_ids = set(topic.questions.live_in(banks).values_list("pk", flat=True))
+    # Ids with their positions: the weakest questions are sorted on them.
+    positions = dict(topic.questions.live_in(banks).values_list("pk", "position"))
+    question_ids = set(positions)
     marks = team_marks_on(team, question_ids)  # both counts below come from this read
     learners = learners_on_questions(team, question_ids, marks=marks)
     pager = paginate(request, learners.ordered, noun="learners", count=learners.learner_count)
@@ -523,7 +525,7 @@ def team_topic(request: AuthenticatedHttpRequest, team_id: int, slug: str) -> Ht
         "groups": groups,
         "pager": pager,
         "question_count": len(question_ids),
-        "weakest": weakest_questions(team, topic, question_ids=question_ids, marks=marks),
+        "weakest": weakest_questions(team, topic, positions=positions, marks=marks),
         "learner_count": learners.learner_count,
         "breadcrumbs": [*team_crumbs(team), dashboard, (topic.name, None)],
     }
