@@ -1,5 +1,6 @@
 """Small readers for environment variables, so settings say what they expect."""
 
+import math
 import os
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -27,6 +28,21 @@ def env_list(name: str, *, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_cost(name: str, *, default: str) -> str:
+    """A planner cost for PostgreSQL as it is written into a setting ("1.1"), or "" when
+    the variable is set empty (the server's own setting stands)."""
+    raw = os.environ.get(name, default).strip()
+    if not raw:
+        return ""
+    try:
+        cost = float(raw)
+    except ValueError:
+        cost = -1.0
+    if not (math.isfinite(cost) and cost > 0):
+        raise ValueError(f"{name} must be a number above 0 (1.1 for SSD), or empty; got {raw!r}")
+    return str(cost)
 
 
 def env_int(name: str, *, default: int) -> int:

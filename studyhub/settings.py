@@ -23,7 +23,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
-from studyhub.env import env_bool, env_int, env_list, env_str
+from studyhub.env import env_bool, env_cost, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -123,9 +123,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    _random_page_cost = env_str("DJANGO_DB_RANDOM_PAGE_COST", default="1.1")
+    _random_page_cost = env_cost("DJANGO_DB_RANDOM_PAGE_COST", default="1.1")
     if _random_page_cost:
-        _random_page_cost = f" -c random_page_cost={float(_random_page_cost)}"
+        _random_page_cost = f" -c random_page_cost={_random_page_cost}"
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             # A database that is down answers within seconds (a 503), not never.

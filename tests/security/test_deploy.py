@@ -151,6 +151,13 @@ def test_postgresql_plans_for_data_in_memory_unless_told_otherwise(run_django):
         "-c statement_timeout=30000 -c random_page_cost=2.0"
     )
     assert options(DJANGO_DB_RANDOM_PAGE_COST="") == "-c statement_timeout=30000"
+    for wrong in ("fast", "0", "-1", "nan", "1.1; DROP"):
+        result = run_django(
+            code=SETUP,
+            **{**PRODUCTION_ENV, "DATABASE_URL": url, "DJANGO_DB_RANDOM_PAGE_COST": wrong},
+        )
+        assert result.returncode != 0
+        assert "DJANGO_DB_RANDOM_PAGE_COST must be a number above 0" in result.stderr
 
 
 def test_redis_holds_the_cache_and_sessions_when_configured(run_django):
