@@ -265,6 +265,17 @@ def hide(page: Page) -> None:
     )
 
 
+def expect_saved_in_a_new_tab(context: BrowserContext, learner, log_in_as, text: str) -> None:
+    """The learner, in a new browser context, finds `text` saved as their note."""
+    log_in_as(context, learner)
+    page = context.new_page()
+    open_question(page)
+    note_section = page.get_by_role("region", name="My note")
+    expect(note_section).to_contain_text(text)
+    expect(note_section).not_to_contain_text("Not saved")
+    expect(note_section.get_by_role("link", name="Edit note")).to_be_visible()
+
+
 @pytest.mark.parametrize(
     ("how", "start"),
     [
@@ -314,14 +325,7 @@ def test_hiding_or_closing_the_tab_while_a_save_is_in_flight_saves_the_newest_te
 
     assert wait_for_note(start + " NMS prunes.").version == 2
     first_answer_held.set()
-    again = new_context()
-    log_in_as(again, learner)
-    page = again.new_page()
-    open_question(page)
-    note_section = page.get_by_role("region", name="My note")
-    expect(note_section).to_contain_text(start.strip() + " NMS prunes.")
-    expect(note_section).not_to_contain_text("Not saved")
-    expect(note_section.get_by_role("link", name="Edit note")).to_be_visible()
+    expect_saved_in_a_new_tab(new_context(), learner, log_in_as, start.strip() + " NMS prunes.")
 
 
 def test_closing_the_tab_while_a_long_autosave_is_in_flight_sends_it_again_to_outlive_the_page(
@@ -343,10 +347,4 @@ def test_closing_the_tab_while_a_long_autosave_is_in_flight_sends_it_again_to_ou
 
     assert dialogs == []
     first_answer_held.set()
-    again = new_context()
-    log_in_as(again, learner)
-    page = again.new_page()
-    open_question(page)
-    note_section = page.get_by_role("region", name="My note")
-    expect(note_section).to_contain_text(LONG_START.strip())
-    expect(note_section).not_to_contain_text("Not saved")
+    expect_saved_in_a_new_tab(new_context(), learner, log_in_as, LONG_START.strip())
