@@ -54,9 +54,13 @@ class ImportUploadForm(forms.Form):
     )
     file = forms.FileField(
         label="Question file",
-        help_text="Markdown, CSV, JSON, or a numbered or notebook text file, saved as UTF-8.",
+        help_text="Markdown, CSV, JSON, a numbered or notebook text file, or a Moodle "
+        "question file (GIFT, Aiken or Moodle XML), saved as UTF-8.",
         widget=forms.ClearableFileInput(
-            attrs={"accept": ".md,.markdown,.txt,.csv,.tsv,.json,text/*,application/json"}
+            attrs={
+                "accept": ".md,.markdown,.txt,.csv,.tsv,.json,.gift,.xml,text/*,"
+                "application/json,application/xml"
+            }
         ),
     )
     format = forms.ChoiceField(label="Format", choices=FORMAT_CHOICES, initial="auto")

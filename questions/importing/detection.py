@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import re
 
+from questions.importing.aiken import AIKEN_SIGNS
 from questions.importing.csv import csv_header
 from questions.importing.document import ParseError, check_text
+from questions.importing.gift import looks_like_gift
 from questions.importing.markdown import scan_markdown
+from questions.importing.moodle_xml import XML_START
 from questions.importing.notebook import NOTEBOOK_CELL
 from questions.importing.numbered import ANSWER_SEPARATOR, QUESTION_LINE
 
@@ -41,6 +44,8 @@ def detect_format(text: str, *, source: str = "<text>") -> str:
     lines = check_text(text, source)
     content = [line for line in lines if line.strip()]
     first = content[0].strip()
+    if XML_START.match(text):
+        return "moodle_xml"
     if first.startswith("{") or re.match(r"^\[\s*(?:[{\]\"]|$)", first):
         return "json"
     if any(NOTEBOOK_CELL.match(line) for line in lines):
@@ -49,14 +54,20 @@ def detect_format(text: str, *, source: str = "<text>") -> str:
         return "csv"
     if any(ANSWER_SEPARATOR.match(line) for line in lines):
         return "numbered"
+    option, answer = AIKEN_SIGNS
+    if answer.search(text) and any(option.match(line) for line in content):
+        return "aiken"
     if all(QUESTION_LINE.match(line) and not line[:1].isspace() for line in content):
         # Only numbered lines: both readers agree; the numbered one checks the order.
         return "numbered"
+    if looks_like_gift(lines, source):
+        return "gift"
     if any(line.heading or line.item is not None for line in scan_markdown(lines)):
         return "markdown"
     raise ParseError(
         source,
         None,
         "cannot tell the file's format: expected Markdown headings or numbered questions, "
-        "a CSV header with a 'question' column, or JSON; choose the format explicitly",
+        "a CSV header with a 'question' column, JSON, or Moodle's GIFT, Aiken or XML; "
+        "choose the format explicitly",
     )

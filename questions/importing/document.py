@@ -19,13 +19,16 @@ FORMATS: dict[str, str] = {
     "markdown": "Markdown",
     "csv": "CSV",
     "json": "JSON",
+    "gift": "Moodle GIFT",
+    "aiken": "Moodle Aiken",
+    "moodle_xml": "Moodle XML",
 }
 
 #: Bounds on what one import file may hold, checked while it is read, so reading any
 #: file costs time in proportion to its size whatever it holds (docs/importing.md).
 QUESTION_MAX_CHARS = 1_000  # one question's text (the seed bank's longest: 126)
 ANSWER_MAX_CHARS = 20_000  # one answer, or a topic's description (as a note)
-LINE_MAX_CHARS = 10_000  # one line of a Markdown, numbered or notebook file
+LINE_MAX_CHARS = 10_000  # one line of a Markdown, numbered, notebook, GIFT or Aiken file
 ITEMS_MAX = 10_000  # questions, CSV rows, Markdown headings, entries of a JSON list
 TOPICS_PER_QUESTION_MAX = 20
 RELATED_PER_QUESTION_MAX = 50

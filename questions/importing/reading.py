@@ -3,6 +3,7 @@ bounds on each question and the warnings about missing answers."""
 
 from __future__ import annotations
 
+from questions.importing.aiken import parse_aiken
 from questions.importing.csv import parse_csv
 from questions.importing.detection import detect_format
 from questions.importing.document import (
@@ -16,8 +17,10 @@ from questions.importing.document import (
     ParseError,
     document_from_parsed,
 )
+from questions.importing.gift import parse_gift
 from questions.importing.json import parse_json
 from questions.importing.markdown import parse_markdown
+from questions.importing.moodle_xml import parse_moodle_xml
 from questions.importing.notebook import parse_notebook
 from questions.importing.numbered import parse_numbered
 
@@ -31,6 +34,9 @@ _PARSERS = {
     "markdown": lambda text, source: parse_markdown(text, source=source),
     "csv": lambda text, source: parse_csv(text, source=source),
     "json": lambda text, source: parse_json(text, source=source),
+    "gift": lambda text, source: parse_gift(text, source=source),
+    "aiken": lambda text, source: parse_aiken(text, source=source),
+    "moodle_xml": lambda text, source: parse_moodle_xml(text, source=source),
 }
 
 
@@ -100,6 +106,9 @@ def _answer_warnings(document: ImportDocument) -> list[str]:
                 "markdown": "An answer is the text under its question.",
                 "csv": "Answers go in the 'answer' column.",
                 "json": 'Answers go in each question\'s "answer".',
+                "gift": "An essay's answer is its general feedback, after “####”.",
+                "aiken": "Each question ends with a line such as 'ANSWER: B'.",
+                "moodle_xml": "An essay's answer is its <graderinfo>.",
             }[document.format]
         ]
     shown = ", ".join(str(line) for line in missing[:10])

@@ -23,6 +23,7 @@ from questions.importing import (
     parse_notebook,
     parse_numbered,
 )
+from questions.importing.aiken import parse_aiken
 from questions.importing.csv import parse_csv
 from questions.importing.document import (
     ANSWER_MAX_CHARS,
@@ -35,8 +36,12 @@ from questions.importing.document import (
     TOPICS_PER_QUESTION_MAX,
     ParsedDocument,
 )
+from questions.importing.gift import parse_gift
+from questions.importing.html import html_to_markdown, html_to_text
 from questions.importing.json import parse_json
 from questions.importing.markdown import parse_markdown
+from questions.importing.moodle_xml import parse_moodle_xml
+from studyhub.markdown import render_markdown
 
 FUZZ = settings(max_examples=200, deadline=None)
 SOURCE = "fuzz.txt"
@@ -84,6 +89,34 @@ FRAGMENTS = [
     "\u2028",
     "\r",
     "\t",
+    "::Q1:: What is a stride? {",
+    "=the step #right",
+    "~%50%half #part",
+    "~%-100%wrong",
+    "}",
+    "{T}",
+    "{FALSE#no#yes}",
+    "{#3:1}",
+    "{=a -> b}",
+    "####general",
+    "$CATEGORY: $course$/top/CNN",
+    "[html]<p>What?</p>{}",
+    "\\{ \\} \\= \\~ \\# \\:",
+    "// comment",
+    "A. an option",
+    "B) another",
+    "ANSWER: B",
+    "ANSWER: Z",
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    "<quiz>",
+    "</quiz>",
+    '<question type="multichoice">',
+    '<question type="category"><category><text>$course$/top/X</text></category></question>',
+    '<questiontext format="html"><text><![CDATA[<p>Which?</p>]]></text></questiontext>',
+    '<answer fraction="100"><text>a</text></answer>',
+    "</question>",
+    "<!DOCTYPE quiz>",
+    "&amp; &lt; &bogus;",
 ]
 
 lines = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=30)), max_size=25)
@@ -176,6 +209,118 @@ def csv_documents(draw) -> str:
     return draw(mutated(out.getvalue().split("\n")))
 
 
+HTML_BITS = st.sampled_from(
+    [
+        "<p>",
+        "</p>",
+        "<b>",
+        "</b>",
+        "<ul><li>",
+        "</li></ul>",
+        "<ol>",
+        "<li>",
+        "<br>",
+        "<pre>",
+        "</pre>",
+        "<code>",
+        "</code>",
+        '<a href="https://x.org">',
+        '<a href="javascript:x">',
+        "</a>",
+        '<img alt="a">',
+        "<script>",
+        "</script>",
+        "&amp;",
+        "&#0;",
+        "&#x110000;",
+        "<!--",
+        "-->",
+        "<![CDATA[",
+        "<![ x",
+        "<![",
+        "]]>",
+        "<!",
+        "<?x",
+        "</",
+        "<",
+        ">",
+        "```",
+        "*",
+        "_",
+        "#",
+        "1.",
+    ]
+)
+html_text = st.lists(st.one_of(HTML_BITS, sentence, st.text(max_size=8)), max_size=20).map("".join)
+
+
+@st.composite
+def gift_documents(draw) -> str:
+    out = []
+    for _ in range(draw(st.integers(1, 5))):
+        if draw(st.integers(0, 4)) == 0:
+            out += [f"$CATEGORY: {draw(sentence)}", ""]
+        title = draw(st.sampled_from(["", "::Q1:: ", "::", "[html]", "[markdown]"]))
+        options = draw(
+            st.lists(
+                st.tuples(
+                    st.sampled_from(["=", "~", "~%50%", "=%100%", "~%-5%"]),
+                    st.one_of(sentence, html_text),
+                    st.sampled_from(["", "#", " # why"]),
+                ),
+                max_size=4,
+            )
+        )
+        body = " ".join(marker + text + feedback for marker, text, feedback in options)
+        body = draw(st.sampled_from([body, "", "T", "FALSE#a#b", "#3:1", "=a -> b"]))
+        general = draw(st.sampled_from(["", "####" + draw(html_text)]))
+        close = draw(st.sampled_from(["}", "}", "", "} and more"]))
+        out += [f"{title}{draw(st.one_of(sentence, html_text))} {{{body}{general}{close}", ""]
+    return draw(mutated(out))
+
+
+@st.composite
+def aiken_documents(draw) -> str:
+    out = []
+    for _ in range(draw(st.integers(1, 4))):
+        out.append(draw(sentence))
+        count = draw(st.integers(0, 5))
+        for n in range(count):
+            out.append(f"{chr(65 + n)}{draw(st.sampled_from(['.', ')']))} {draw(sentence)}")
+        out.append(f"ANSWER: {draw(st.sampled_from(['A', 'B', 'C', 'Z', '', 'a']))}")
+        if draw(st.booleans()):
+            out.append("")
+    return draw(mutated(out))
+
+
+@st.composite
+def moodle_xml_documents(draw) -> str:
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
+    for _ in range(draw(st.integers(0, 4))):
+        kind = draw(
+            st.sampled_from(
+                ["multichoice", "truefalse", "shortanswer", "essay", "category", "matching", ""]
+            )
+        )
+        fmt = draw(st.sampled_from(["html", "plain_text", "markdown", "moodle_auto_format", "x"]))
+        text = draw(st.one_of(sentence, html_text)).replace("]]>", "")
+        out.append(f'<question type="{kind}">')
+        out.append(f'<questiontext format="{fmt}"><text><![CDATA[{text}]]></text></questiontext>')
+        if kind == "category":
+            out.append(f"<category><text>{draw(sentence).replace('<', '')}</text></category>")
+        for _ in range(draw(st.integers(0, 3))):
+            fraction = draw(st.sampled_from(["100", "0", "50", "-1", "x", ""]))
+            answer = draw(st.one_of(sentence, html_text)).replace("]]>", "")
+            out.append(f'<answer fraction="{fraction}"><text><![CDATA[{answer}]]></text></answer>')
+        if draw(st.booleans()):
+            out.append(
+                "<graderinfo><text>" + draw(sentence).replace("<", "") + "</text></graderinfo>"
+            )
+        out.append("</question>")
+    out.append("</quiz>")
+    return draw(mutated(out))
+
+
 any_text = st.one_of(
     st.text(),
     shaped_text,
@@ -183,6 +328,9 @@ any_text = st.one_of(
     notebook_documents(),
     markdown_documents(),
     csv_documents(),
+    gift_documents(),
+    aiken_documents(),
+    moodle_xml_documents(),
 )
 
 json_values = st.recursive(
@@ -282,6 +430,9 @@ PARSERS = {
     "markdown": parse_markdown,
     "csv": parse_csv,
     "json": parse_json,
+    "gift": parse_gift,
+    "aiken": parse_aiken,
+    "moodle_xml": parse_moodle_xml,
 }
 
 
@@ -323,6 +474,9 @@ SHAPED = {
     "markdown": markdown_documents(),
     "csv": csv_documents(),
     "json": json_documents,
+    "gift": gift_documents(),
+    "aiken": aiken_documents(),
+    "moodle_xml": moodle_xml_documents(),
 }
 
 
@@ -379,3 +533,14 @@ def test_decoding_any_bytes(data):
         assert str(error).startswith(SOURCE)
     else:
         assert isinstance(text, str)
+
+
+@FUZZ
+@given(html=st.one_of(html_text, st.text()))
+def test_html_from_other_tools_becomes_text_and_markdown_without_markup(html):
+    text = html_to_text(html)
+    assert text.text == " ".join(text.text.split())
+    markdown = html_to_markdown(html)
+    assert markdown.media == text.media
+    rendered = render_markdown(markdown.text)
+    assert "<script" not in rendered.lower() and "javascript:" not in rendered.lower()

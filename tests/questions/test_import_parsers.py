@@ -58,6 +58,9 @@ EXAMPLE_FORMATS = {
     "questions.md": ("markdown", 3, 3),
     "questions.csv": ("csv", 3, 3),
     "questions.json": ("json", 2, 3),
+    "moodle.gift": ("gift", 4, 7),
+    "aiken.txt": ("aiken", 2, 4),
+    "moodle.xml": ("moodle_xml", 3, 5),
 }
 
 

@@ -15,6 +15,7 @@ from django.utils.html import escape
 
 from accounts.models import User
 from questions import access
+from questions.importing import parse_import
 from questions.importing.planning import KEY_MAX, bank_name, derived_key
 from questions.models import ImportRecord, Question, Topic
 from tests.factories import make_question, make_topic, make_user
@@ -431,3 +432,56 @@ def test_who_may_import_where():
 
 def team_bank_of(instructor: User):
     return instructor.memberships.get().team.bank
+
+
+# --- Moodle's files through the pages (issue 19) -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "label", "topic", "added"),
+    [
+        ("moodle.gift", "Moodle GIFT (detected)", "Model deployment", 4),
+        ("aiken.txt", "Moodle Aiken (detected)", "", 2),
+        ("moodle.xml", "Moodle XML (detected)", "Robustness", 3),
+    ],
+)
+def test_moodle_files_go_through_upload_preview_and_confirm(
+    instructor_client, seed_bank, name, label, topic, added
+):
+    content = (EXAMPLES / name).read_text(encoding="utf-8")
+    fields = {} if topic else {"new_topic": "Week 3 quiz"}
+    response = upload(instructor_client, name, content, **fields)
+    assert response.status_code == 302, html_of(response)
+    record = ImportRecord.objects.get()
+    preview = instructor_client.get(record.get_absolute_url())
+    assert summary(preview)["Format"] == label
+    assert summary(preview)["New questions"] == str(added)
+    assert instructor_client.post(record.get_absolute_url()).status_code == 302
+    imported = Question.objects.filter(import_record=record).order_by("position")
+    assert imported.count() == added
+    topics = {t.name for q in imported for t in q.topics.all()}
+    assert topics == {topic or "Week 3 quiz"}
+    expected = parse_import(content, source=name).items[0]
+    first = imported[0]
+    answers = dict(first.answers.values_list("kind", "text"))
+    assert (first.text, answers.get("concise"), first.bank) == (
+        expected.text,
+        expected.answer,
+        record.bank,
+    )
+    assert answers["concise"] in {"ONNX", "Max pooling", "FGSM"}
+
+
+def test_a_moodle_file_with_skipped_types_says_so_on_the_preview(instructor_client, seed_bank):
+    content = "::A:: What is a stride? {=the step ~the size}\n\n::B:: Match. {=a -> b =c -> d}\n"
+    upload(instructor_client, "quiz.gift", content, topics=["ocr"])
+    page = html_of(instructor_client.get(ImportRecord.objects.get().get_absolute_url()))
+    assert "1 question of types StudyHub cannot study was skipped: matching (line 3)." in page
+
+
+def test_a_broken_moodle_file_names_its_line_on_the_form(instructor_client, seed_bank):
+    content = "<quiz>\n<question type='essay'>\n</quiz>\n"
+    response = upload(instructor_client, "bank.xml", content, topics=["ocr"])
+    assert response.status_code == 422
+    assert "bank.xml, line 3: is not well-formed XML: mismatched tag" in html_of(response)
+    assert ImportRecord.objects.count() == 0

@@ -22,7 +22,8 @@ from questions.importing import (
 
 class Command(BaseCommand):
     help = (
-        "Import questions from a Markdown, CSV, JSON, numbered or notebook file into the "
+        "Import questions from a Markdown, CSV, JSON, numbered, notebook or Moodle (GIFT, "
+        "Aiken, Moodle XML) file into the "
         "question bank (see docs/importing.md). Questions already in the bank are skipped, "
         "so importing a file twice adds nothing; a problem anywhere writes nothing."
     )
