@@ -25,7 +25,7 @@ from bench import throwaway  # noqa: F401 — sets Django up; must come first
 from django.conf import settings  # noqa: E402
 
 from questions.importing import ParseError, parse_import  # noqa: E402
-from questions.importing.moodle import FIELD_MAX_CHARS  # noqa: E402
+from questions.importing.foreign import FIELD_MAX_CHARS  # noqa: E402
 
 
 def _fill(unit: str, size: int, head: str = "", tail: str = "") -> str:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from progress import (
+    anki_views,
     calibration_views,
     export_views,
     history_views,
@@ -35,6 +36,10 @@ urlpatterns = [
     path("checks/<int:check_id>/delete/", recall_views.delete_check, name="delete_check"),
     path("checks/delete/", recall_views.delete_all_checks, name="delete_all_checks"),
     path("checks/typing/", recall_views.typing_preference, name="typing_preference"),
+    # Questions to take to Anki (.apkg): the bank, a topic, what is due.
+    path("anki/bank.apkg", anki_views.anki_bank, name="anki_bank"),
+    path("anki/topics/<slug:slug>.apkg", anki_views.anki_topic, name="anki_topic"),
+    path("anki/due.apkg", anki_views.anki_due, name="anki_due"),
     path("notes/", views.note_list, name="note_list"),
     path("notes/<int:pk>/", views.note_detail, name="note_detail"),
     path("history/", history_views.history, name="history"),

@@ -15,6 +15,7 @@ from questions.importing import (
     parse_import,
     plan_import,
 )
+from questions.importing.anki import is_notes_text, notes_text, read_anki_package
 from questions.models import Bank, Topic
 
 FORMAT_CHOICES = [("auto", "Detect automatically"), *FORMATS.items()]
@@ -54,11 +55,12 @@ class ImportUploadForm(forms.Form):
     )
     file = forms.FileField(
         label="Question file",
-        help_text="Markdown, CSV, JSON, a numbered or notebook text file, or a Moodle "
-        "question file (GIFT, Aiken or Moodle XML), saved as UTF-8.",
+        help_text="Markdown, CSV, JSON, a numbered or notebook text file, a Moodle "
+        "question file (GIFT, Aiken or Moodle XML), saved as UTF-8, or an Anki package "
+        "(.apkg, .colpkg).",
         widget=forms.ClearableFileInput(
             attrs={
-                "accept": ".md,.markdown,.txt,.csv,.tsv,.json,.gift,.xml,text/*,"
+                "accept": ".md,.markdown,.txt,.csv,.tsv,.json,.gift,.xml,.apkg,.colpkg,text/*,"
                 "application/json,application/xml"
             }
         ),
@@ -98,23 +100,53 @@ class ImportUploadForm(forms.Form):
         bank_ids = [b.pk for b in banks if b is not None]
         in_scope = Topic.objects.in_scope(bank_ids).select_related("bank")
         topics.queryset = in_scope.order_by("position", "name")
-        self.fields["file"].help_text += f" Up to {filesizeformat(settings.IMPORT_MAX_BYTES)}."
+        self.fields["file"].help_text += (
+            f" Up to {filesizeformat(settings.IMPORT_MAX_BYTES)}; an Anki package up to "
+            f"{filesizeformat(settings.IMPORT_ANKI_MAX_BYTES)}."
+        )
         self.text = ""
+        self.is_anki = False
 
     def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
-        limit = settings.IMPORT_MAX_BYTES
+        self.is_anki = self.data.get("format") == "anki" or upload.name.lower().endswith(
+            (".apkg", ".colpkg")
+        )
+        limit = settings.IMPORT_ANKI_MAX_BYTES if self.is_anki else settings.IMPORT_MAX_BYTES
         if upload.size > limit:
+            advice = (
+                "Export it again from Anki without media (untick “Include media”), or fewer "
+                "notes at a time."
+                if self.is_anki
+                else "Split it into smaller files."
+            )
             raise forms.ValidationError(
                 f"This file is {filesizeformat(upload.size)}; the limit is "
-                f"{filesizeformat(limit)}. Split it into smaller files.",
+                f"{filesizeformat(limit)}. {advice}",
                 code="too_big",
             )
         try:
-            self.text = decode_text(upload.read(), source=upload.name)
+            if self.is_anki:
+                self.text = self._anki_notes(upload)
+            else:
+                self.text = decode_text(upload.read(), source=upload.name)
         except ParseError as error:
             raise forms.ValidationError(str(error), code="unreadable") from error
         return upload
+
+    def _anki_notes(self, upload: UploadedFile) -> str:
+        """The package's notes as the text the import keeps (questions/importing/anki.py)."""
+        name = upload.name or "package.apkg"
+        text = notes_text(read_anki_package(upload.read(), source=name), source=name)
+        size = len(text.encode())
+        if size > settings.IMPORT_MAX_BYTES:
+            raise ParseError(
+                name,
+                None,
+                f"its notes are {filesizeformat(size)} of text; an import takes at most "
+                f"{filesizeformat(settings.IMPORT_MAX_BYTES)}: export fewer notes at a time",
+            )
+        return text
 
     def clean_bank(self) -> str:
         value = self.cleaned_data["bank"] or next(iter(self.banks), "")
@@ -165,7 +197,9 @@ class ImportUploadForm(forms.Form):
             )
         except ParseError as error:
             self.add_error("file", forms.ValidationError(str(error), code="parse"))
-            if excerpt := line_excerpt(self.text, error.line):
+            # An Anki package's notes are named by number, not by a line of this text.
+            kept_anki = self.is_anki or is_notes_text(self.text)
+            if not kept_anki and (excerpt := line_excerpt(self.text, error.line)):
                 self.add_error("file", f"Line {error.line} reads: “{excerpt}”")
             return cleaned
         if not self.errors:

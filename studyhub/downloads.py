@@ -24,7 +24,7 @@ def escape_cell(value: object) -> str:
     return "'" + text if first and first in FORMULA_START else text
 
 
-def attachment(filename: str, *, content_type: str, content: str = "") -> HttpResponse:
+def attachment(filename: str, *, content_type: str, content: str | bytes = "") -> HttpResponse:
     """A response the browser saves as `filename` instead of showing it; write into it
     (a csv.writer can) when there is no `content` to give."""
     response = HttpResponse(content, content_type=content_type)

@@ -403,6 +403,9 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 # questions one import takes, so a preview stays readable and quick to check.
 IMPORT_MAX_BYTES = 1024 * 1024
 IMPORT_MAX_QUESTIONS = 2000
+# An Anki package (.apkg, .colpkg) holds a database and maybe media, larger than the text
+# it yields: its notes are read at upload into text of at most IMPORT_MAX_BYTES.
+IMPORT_ANKI_MAX_BYTES = 8 * 1024 * 1024
 # The work units (counted, not timed: see questions.importing.duplicates.Work) comparing
 # one file with the bank may take; a file needing more is refused. Each upload,
 # preview and confirm plans once. The sizes of lines, cells, numbers and nesting a

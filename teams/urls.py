@@ -51,6 +51,12 @@ urlpatterns = [
         name="assignment_withdraw",
     ),
     path(
+        "<int:team_id>/assignments/<int:assignment_id>/anki.apkg",
+        views.assignment_anki,
+        name="assignment_anki",
+    ),
+    path("<int:team_id>/sets/<int:set_id>/anki.apkg", views.topic_set_anki, name="topic_set_anki"),
+    path(
         "<int:team_id>/assignments/<int:assignment_id>/status.csv",
         views.assignment_status_csv,
         name="assignment_status_csv",

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.http import AuthenticatedHttpRequest
+from progress.anki_views import anki_download
 from progress.models import StudySession
 from progress.selectors import with_my_level_and_note_flag
 from progress.study import NothingToStudy, start_questions
@@ -442,6 +443,36 @@ def assignment_detail(
         "breadcrumbs": [*team_crumbs(team), (assignment.topic_set.name, None)],
     }
     return TemplateResponse(request, "teams/assignment_detail.html", context)
+
+
+@require_GET
+@login_required
+def assignment_anki(
+    request: AuthenticatedHttpRequest, team_id: int, assignment_id: int
+) -> HttpResponse:
+    """An assignment's questions as an Anki package; any member may download it."""
+    team = membership_or_404(request, team_id).team
+    assignment = get_object_or_404(team.assignments.select_related("topic_set"), pk=assignment_id)
+    return anki_download(
+        request,
+        assignment.topic_set.question_ids(),
+        deck_name=assignment.topic_set.name,
+        deck_key=f"assignment-{assignment.pk}",
+    )
+
+
+@require_GET
+@login_required
+def topic_set_anki(request: AuthenticatedHttpRequest, team_id: int, set_id: int) -> HttpResponse:
+    """A topic set's questions as an Anki package, for the team's instructors."""
+    team = instructor_or_403(request, team_id).team
+    topic_set = get_object_or_404(team.topic_sets, pk=set_id)
+    return anki_download(
+        request,
+        topic_set.question_ids(),
+        deck_name=topic_set.name,
+        deck_key=f"topic-set-{topic_set.pk}",
+    )
 
 
 # --- The team dashboard -------------------------------------------------------

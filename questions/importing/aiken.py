@@ -12,7 +12,8 @@ from questions.importing.document import (
     check_line_lengths,
     check_text,
 )
-from questions.importing.moodle import PLAIN, MoodleQuestion, MoodleReader, Option
+from questions.importing.foreign import PLAIN
+from questions.importing.moodle import MoodleQuestion, MoodleReader, Option
 
 _OPTION = re.compile(r"^\s*([A-Z])[.)]\s+(\S.*)$")
 _ANSWER = re.compile(r"^\s*ANSWER\s*:\s*(.*?)\s*$", re.I)

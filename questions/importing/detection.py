@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from questions.importing.aiken import AIKEN_SIGNS
+from questions.importing.anki import is_notes_text
 from questions.importing.csv import csv_header
 from questions.importing.document import ParseError, check_text
 from questions.importing.gift import looks_like_gift
@@ -46,6 +47,8 @@ def detect_format(text: str, *, source: str = "<text>") -> str:
     first = content[0].strip()
     if XML_START.match(text):
         return "moodle_xml"
+    if is_notes_text(text):
+        return "anki"
     if first.startswith("{") or re.match(r"^\[\s*(?:[{\]\"]|$)", first):
         return "json"
     if any(NOTEBOOK_CELL.match(line) for line in lines):

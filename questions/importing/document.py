@@ -22,6 +22,7 @@ FORMATS: dict[str, str] = {
     "gift": "Moodle GIFT",
     "aiken": "Moodle Aiken",
     "moodle_xml": "Moodle XML",
+    "anki": "Anki package",
 }
 
 #: Bounds on what one import file may hold, checked while it is read, so reading any

@@ -21,11 +21,8 @@ from questions.importing.document import (
     check_text,
     too_many,
 )
+from questions.importing.foreign import AUTO, HTML, MARKDOWN, PLAIN
 from questions.importing.moodle import (
-    AUTO,
-    HTML,
-    MARKDOWN,
-    PLAIN,
     MoodleQuestion,
     MoodleReader,
     Option,

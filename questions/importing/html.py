@@ -74,6 +74,7 @@ class _State:
     pre: int = 0
     link: str = ""
     media: int = 0
+    code: list[str] | None = None  # the text of an open code span, written at its end
 
 
 class _Converter(HTMLParser):
@@ -167,7 +168,8 @@ class _Converter(HTMLParser):
         if tag in _EMPHASIS:
             self._write(_EMPHASIS[tag])
         elif tag == "code":
-            self._write("`")
+            if self.state.code is None:
+                self.state.code = []
         elif tag == "a":
             href = (attrs.get("href") or "").strip()
             self.state.link = href if urlsplit(href).scheme in ("http", "https") else ""
@@ -177,8 +179,9 @@ class _Converter(HTMLParser):
     def _inline_end(self, tag: str) -> None:
         if tag in _EMPHASIS:
             self._write(_EMPHASIS[tag])
-        elif tag == "code":
-            self._write("`")
+        elif tag == "code" and self.state.code is not None:
+            self._write(_code_span("".join(self.state.code)))
+            self.state.code = None
         elif tag == "a" and self.state.link:
             link = self.state.link.replace(")", "%29").replace(" ", "%20")
             self._write(f"]({link})")
@@ -196,17 +199,33 @@ class _Converter(HTMLParser):
         self._write_text(re.sub(r"\s+", " ", data))
 
     def _write_text(self, text: str) -> None:
+        if self.state.code is not None:  # code shows its text as it is: nothing escaped
+            self.state.code.append(text)
+            return
         if self.state.markdown and text.strip():
             text = escape_inline(text)
         self._write(text)
 
     def result(self) -> str:
+        if self.state.code is not None:  # a code span never closed keeps its text
+            self._write(_code_span("".join(self.state.code)))
+            self.state.code = None
         lines = [line.rstrip() for line in "".join(self.state.out).split("\n")]
         if self.state.markdown:
             lines = _outside_code(lines)
         else:
             lines = [line.replace(_LIST_ITEM, "") for line in lines]
         return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+
+
+def _code_span(text: str) -> str:
+    """A code span holding `text`: fenced with one backtick more than its longest run
+    of them, and spaced from them where it starts or ends with one."""
+    if not text.strip():
+        return text
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    padded = f" {text} " if text.startswith("`") or text.endswith("`") else text
+    return f"{fence}{padded}{fence}"
 
 
 def _outside_code(lines: list[str]) -> list[str]:

@@ -10,33 +10,18 @@ are skipped and reported with their lines.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from questions.importing.document import (
-    ANSWER_MAX_CHARS,
     ITEMS_MAX,
     ImportDocument,
     ImportItem,
     ParseError,
     too_many,
 )
-from questions.importing.html import (
-    Converted,
-    HtmlBudget,
-    TooMuchHtml,
-    escape_markdown,
-    html_to_markdown,
-    html_to_text,
-    looks_like_html,
-)
+from questions.importing.foreign import ForeignText
 
-#: Moodle's text formats, as GIFT's "[html]" and the XML's format="…" name them.
-HTML, MARKDOWN, PLAIN, AUTO = "html", "markdown", "plain_text", "moodle_auto_format"
-#: Bounds checked before any text is converted, so no file costs more than its size.
-FIELD_MAX_CHARS = 3 * ANSWER_MAX_CHARS  # one text as written: HTML is wordier than Markdown
 OPTIONS_MAX = 100  # options of one question (Moodle's forms offer 5 at a time)
-HTML_PARTS_MAX = 100_000  # tags and runs of text in all of a file's HTML (HtmlBudget)
 
 
 @dataclass(frozen=True)
@@ -57,70 +42,18 @@ class MoodleQuestion:
     category: str = ""
 
 
-class MoodleReader:
+class MoodleReader(ForeignText):
     """Collects a file's questions, the ones skipped and the media left out, and makes
     the import document."""
 
     def __init__(self, source: str, format: str) -> None:
+        super().__init__(source)
         self.document = ImportDocument(source=source, format=format)
         self.skipped: dict[str, list[int]] = defaultdict(list)
-        self.media = 0
-        self.line = 1  # of the question being read
-        self.budget = HtmlBudget(left=HTML_PARTS_MAX)
-
-    def _converted(self, raw: str, convert: Callable[[str, HtmlBudget], Converted]) -> str:
-        try:
-            converted = convert(raw, self.budget)
-        except TooMuchHtml:
-            raise self.error(
-                f"the file's HTML holds more than {HTML_PARTS_MAX:,} tags and texts: split "
-                "it into smaller files"
-            ) from None
-        self.media += converted.media
-        return converted.text
-
-    def error(self, reason: str, line: int | None = None) -> ParseError:
-        return ParseError(self.document.source, line or self.line, reason)
 
     def check_options(self, count: int) -> None:
         if count > OPTIONS_MAX:
             raise self.error(f"the question has more than {OPTIONS_MAX} options")
-
-    def _check_size(self, raw: str) -> None:
-        if len(raw) > FIELD_MAX_CHARS:
-            raise self.error(
-                f"a text of this question is {len(raw):,} characters long as written; the "
-                f"limit is {FIELD_MAX_CHARS:,}"
-            )
-
-    def text(self, raw: str, format: str) -> str:
-        """A question's text as one plain line."""
-        self._check_size(raw)
-        if format == HTML or (format == AUTO and looks_like_html(raw)):
-            return self._converted(raw, html_to_text)
-        return " ".join(raw.split())
-
-    def inline(self, raw: str, format: str) -> str:
-        """An option's text as one line of Markdown."""
-        if format == MARKDOWN:
-            return " ".join(raw.split())
-        return escape_markdown(self.text(raw, format))
-
-    def markdown(self, raw: str, format: str) -> str:
-        """An answer's or a feedback's text as Markdown."""
-        self._check_size(raw)
-        if format == MARKDOWN:
-            markdown = raw.strip()
-        elif format == HTML or (format == AUTO and looks_like_html(raw)):
-            markdown = self._converted(raw, html_to_markdown)
-        else:
-            markdown = escape_markdown(raw.strip())
-        if len(markdown) > ANSWER_MAX_CHARS:  # refused now, not once the file is read
-            raise self.error(
-                f"an answer or feedback of this question is {len(markdown):,} characters "
-                f"long; the limit is {ANSWER_MAX_CHARS:,}"
-            )
-        return markdown
 
     def skip(self, kind: str, line: int) -> None:
         self.skipped[kind].append(line)

@@ -15,11 +15,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from questions.importing.document import ImportDocument, ParseError, check_text
+from questions.importing.foreign import AUTO, HTML, MARKDOWN, PLAIN
 from questions.importing.moodle import (
-    AUTO,
-    HTML,
-    MARKDOWN,
-    PLAIN,
     MoodleQuestion,
     MoodleReader,
     Option,

@@ -4,6 +4,7 @@ bounds on each question and the warnings about missing answers."""
 from __future__ import annotations
 
 from questions.importing.aiken import parse_aiken
+from questions.importing.anki import parse_anki_notes
 from questions.importing.csv import parse_csv
 from questions.importing.detection import detect_format
 from questions.importing.document import (
@@ -37,6 +38,7 @@ _PARSERS = {
     "gift": lambda text, source: parse_gift(text, source=source),
     "aiken": lambda text, source: parse_aiken(text, source=source),
     "moodle_xml": lambda text, source: parse_moodle_xml(text, source=source),
+    "anki": lambda text, source: parse_anki_notes(text, source=source),
 }
 
 
@@ -109,6 +111,7 @@ def _answer_warnings(document: ImportDocument) -> list[str]:
                 "gift": "An essay's answer is its general feedback, after “####”.",
                 "aiken": "Each question ends with a line such as 'ANSWER: B'.",
                 "moodle_xml": "An essay's answer is its <graderinfo>.",
+                "anki": "A note's second field is its answer.",
             }[document.format]
         ]
     shown = ", ".join(str(line) for line in missing[:10])

@@ -24,9 +24,11 @@ from questions.importing import (
     parse_numbered,
 )
 from questions.importing.aiken import parse_aiken
+from questions.importing.anki import parse_anki_notes
 from questions.importing.csv import parse_csv
 from questions.importing.document import (
     ANSWER_MAX_CHARS,
+    ITEMS_MAX,
     JSON_DEPTH_MAX,
     JSON_KEYS_MAX,
     JSON_NUMBER_MAX_CHARS,
@@ -117,6 +119,9 @@ FRAGMENTS = [
     "</question>",
     "<!DOCTYPE quiz>",
     "&amp; &lt; &bogus;",
+    '{"format": "studyhub-anki-notes", "cloze": 2, "media": 1}',
+    '{"note": 1, "question": "What?", "answer": "a", "long_answer": "", "tags": ["x"]}',
+    '{"note": 2, "question": "", "answer": 1, "long_answer": null, "tags": "x"}',
 ]
 
 lines = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=30)), max_size=25)
@@ -433,7 +438,34 @@ PARSERS = {
     "gift": parse_gift,
     "aiken": parse_aiken,
     "moodle_xml": parse_moodle_xml,
+    "anki": parse_anki_notes,
 }
+
+
+@st.composite
+def anki_documents(draw) -> str:
+    header = {"format": draw(st.sampled_from(["studyhub-anki-notes", "x"]))}
+    header |= draw(
+        st.dictionaries(st.sampled_from(["cloze", "media", "many_tags"]), st.integers(-1, 3))
+    )
+    out = [json.dumps(header)]
+    for _ in range(draw(st.integers(0, 4))):
+        note = {
+            "note": draw(st.one_of(st.integers(-1, 12_000), st.text(max_size=3))),
+            "question": draw(st.one_of(sentence, st.text(max_size=20))),
+            "answer": draw(st.one_of(sentence, st.none())),
+            "long_answer": draw(sentence),
+            "tags": draw(
+                st.one_of(st.lists(st.text(max_size=8), max_size=25), st.text(max_size=5))
+            ),
+        }
+        for key in draw(st.lists(st.sampled_from(sorted(note)), max_size=1)):
+            del note[key]
+        out.append(json.dumps(note))
+    return draw(mutated(out))
+
+
+ANKI_HEADER = '{"format": "studyhub-anki-notes"'
 
 
 def line_count(text: str) -> int:
@@ -442,12 +474,14 @@ def line_count(text: str) -> int:
 
 def check(parse, text: str) -> None:
     """Assert the parser's outcome is a sound document or a ParseError about `text`."""
+    # An Anki upload's "line" is its note's number in the package (questions/importing/anki.py).
+    last = ITEMS_MAX if text.startswith(ANKI_HEADER) else line_count(text)
     try:
         document = parse(text, source=SOURCE)
     except ParseError as error:
         assert str(error).startswith(SOURCE)
         assert error.reason.strip()
-        assert error.line is None or 1 <= error.line <= line_count(text)
+        assert error.line is None or 1 <= error.line <= last
         return
     if isinstance(document, ParsedDocument):
         assert document.questions, "a document without questions must be an error"
@@ -458,7 +492,7 @@ def check(parse, text: str) -> None:
     assert document.items, "a document without questions must be an error"
     for item in document.items:
         assert item.text == " ".join(item.text.split()) and item.text
-        assert 1 <= item.line <= line_count(text)
+        assert 1 <= item.line <= last
 
 
 @pytest.mark.parametrize("name", sorted(PARSERS))
@@ -477,6 +511,7 @@ SHAPED = {
     "gift": gift_documents(),
     "aiken": aiken_documents(),
     "moodle_xml": moodle_xml_documents(),
+    "anki": st.deferred(lambda: anki_documents()),
 }
 
 

@@ -402,6 +402,20 @@ def test_html_answers_keep_structure_and_lose_everything_else():
     assert "<strong>ONNX</strong>" in rendered and "<em>" not in rendered
 
 
+@pytest.mark.parametrize(
+    ("html", "markdown"),
+    [
+        ("<code>2 < 3 * 4</code>", "`2 < 3 * 4`"),
+        ("<code>a`b</code>", "``a`b``"),
+        ("<code>`tick`</code>", "`` `tick` ``"),
+        ("x <code>never closed", "x `never closed`"),
+    ],
+)
+def test_code_keeps_its_text_as_written(html, markdown):
+    assert html_to_markdown(html).text == markdown
+    assert "<code>" in render_markdown(markdown)
+
+
 @pytest.mark.parametrize("html", ["<![ x", "<![if x]>y<![endif]>", "<p><![CDATA[a]]></p>"])
 def test_marked_sections_are_text_not_a_crash(html):
     # The standard library's parser raises AssertionError on "<![ x".

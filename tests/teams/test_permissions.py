@@ -70,6 +70,12 @@ EXPECTATIONS: dict[str, dict[str, tuple[int, ...]]] = {
     # The note is the team learner's: nobody else may read it, their instructor included.
     "progress:note_detail": {"GET": (302, 200, 404, 404, 404, 404)},
     "progress:history": {"GET": SIGNED_IN_200},
+    # Anki packages of what the user sees (the walk's topic is the library's).
+    "progress:anki_bank": {"GET": SIGNED_IN_200},
+    "progress:anki_topic": {"GET": SIGNED_IN_200},
+    # Nothing is due for anyone in the walk: the study page says so (the download is
+    # tested in tests/progress/test_anki_export.py).
+    "progress:anki_due": {"GET": (302,) * 6},
     "progress:study_home": {"GET": SIGNED_IN_200},
     # No source chosen: everyone signed in is sent back to the study page with a message.
     "progress:study_start": {"GET": POST_ONLY, "POST": (302,) * 6},
@@ -157,6 +163,8 @@ EXPECTATIONS: dict[str, dict[str, tuple[int, ...]]] = {
     "teams:assignment_edit": {"GET": INSTRUCTORS_200},
     "teams:assignment_withdraw": {"GET": POST_ONLY, "POST": INSTRUCTORS_302},
     "teams:assignment_status_csv": {"GET": INSTRUCTORS_200},
+    "teams:assignment_anki": {"GET": MEMBERS_200},
+    "teams:topic_set_anki": {"GET": INSTRUCTORS_200},
     "teams:team_dashboard": {"GET": INSTRUCTORS_200},
     "teams:team_matrix_csv": {"GET": INSTRUCTORS_200},
     "teams:team_topic": {"GET": INSTRUCTORS_200},
@@ -502,6 +510,8 @@ CROSS_TEAM = [
     ("teams:assignment_edit", "GET", {"assignment_id": "other_assignment"}),
     ("teams:assignment_withdraw", "POST", {"assignment_id": "other_assignment"}),
     ("teams:assignment_status_csv", "GET", {"assignment_id": "other_assignment"}),
+    ("teams:assignment_anki", "GET", {"assignment_id": "other_assignment"}),
+    ("teams:topic_set_anki", "GET", {"set_id": "other_set"}),
     ("teams:promote_member", "POST", {"membership_id": "other_membership"}),
     ("teams:remove_member", "POST", {"membership_id": "other_membership"}),
     ("teams:member_detail", "GET", {"membership_id": "other_membership"}),

@@ -24,6 +24,7 @@ from accounts.models import User
 from authoring.proposals import propose
 from progress.models import RecallCheck, StudySession
 from progress.recall import record_check
+from questions.importing.anki import read_anki_package
 from questions.models import ImportRecord
 from tests.factories import mark, note
 from tests.pages import HTMX, html_of
@@ -65,6 +66,9 @@ QUERIES: dict[str, list[dict[str, str]]] = {
     "progress:delete_all_checks": [],
     "progress:typing_preference": [],
     "progress:download_my_data": [],
+    "progress:anki_bank": [{"notes": "1"}],
+    "progress:anki_topic": [{"notes": "1"}],
+    "progress:anki_due": [{"notes": "1"}],
     # The bank and authoring.
     "questions:bank": [],
     "questions:export_bank_json": [],
@@ -121,6 +125,8 @@ QUERIES: dict[str, list[dict[str, str]]] = {
     "teams:assignment_edit": [],
     "teams:assignment_withdraw": [],
     "teams:assignment_status_csv": [],
+    "teams:assignment_anki": [{"notes": "1"}],
+    "teams:topic_set_anki": [{"notes": "1"}],
     "teams:team_dashboard": [
         {"cells": "levels"},
         {"assignment": "<assignment>", "sort": "-overall"},
@@ -248,6 +254,10 @@ def requested_as(viewer: User, method: str, path: str, query=None, headers=None)
 
 
 def body_of(response) -> str:
+    if response.get("Content-Type") == "application/apkg":
+        # An Anki package is compressed: what counts is what its notes hold.
+        notes = read_anki_package(response.content, source="download").notes
+        return "\n".join(" ".join([*note.fields, *note.tags]) for note in notes)
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content).decode("utf-8", "replace")
     return response.content.decode("utf-8", "replace")

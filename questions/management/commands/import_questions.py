@@ -18,6 +18,7 @@ from questions.importing import (
     plan_import,
     write_plan,
 )
+from questions.importing.anki import notes_text, read_anki_package
 
 
 class Command(BaseCommand):
@@ -71,7 +72,10 @@ class Command(BaseCommand):
                 )
         try:
             document = parse_import(
-                self._read(path),
+                self._read(
+                    path,
+                    anki=options["format"] == "anki" or path.suffix.lower() in (".apkg", ".colpkg"),
+                ),
                 source=str(path),
                 format=options["format"],
                 max_questions=settings.IMPORT_MAX_QUESTIONS,
@@ -102,8 +106,9 @@ class Command(BaseCommand):
         if options["verbosity"] >= 1:
             self.stdout.write(self.style.SUCCESS(str(report)))
 
-    def _read(self, path: Path) -> str:
-        limit = settings.IMPORT_MAX_BYTES
+    def _read(self, path: Path, *, anki: bool = False) -> str:
+        """The file as text; an Anki package's notes as the text the upload page keeps."""
+        limit = settings.IMPORT_ANKI_MAX_BYTES if anki else settings.IMPORT_MAX_BYTES
         try:
             size = path.stat().st_size
             if size > limit:
@@ -123,6 +128,8 @@ class Command(BaseCommand):
         except ParseError as error:
             raise CommandError(f"Nothing was imported. {error}") from error
         try:
+            if anki:
+                return notes_text(read_anki_package(data, source=str(path)), source=str(path))
             return decode_text(data, source=str(path))
         except ParseError as error:
             raise CommandError(f"Nothing was imported. {error}") from error
