@@ -77,3 +77,37 @@ class ProfileForm(forms.ModelForm):
             "Times, “due today”, your calendar and your streak follow it. "
             f"Your time now: {format_date(now, 'D j M, H:i')}."
         )
+
+
+class AccessTokenForm(forms.Form):
+    """A new API token: a name to know it by, what it may do, how long it lasts."""
+
+    LIFETIMES = {"30": 30, "90": 90, "365": 365, "never": None}
+
+    name = forms.CharField(
+        label="Name",
+        max_length=80,
+        help_text="What it is for, such as “Team scripts” or “My laptop”.",
+    )
+    scope = forms.ChoiceField(
+        label="Access",
+        choices=[
+            ("read", "Read only: the bank, my marks, notes and progress"),
+            ("write", "Read and write: also rate questions and write notes"),
+        ],
+        initial="read",
+        widget=forms.RadioSelect,
+    )
+    lifetime = forms.ChoiceField(
+        label="Expires",
+        choices=[
+            ("30", "In 30 days"),
+            ("90", "In 90 days"),
+            ("365", "In a year"),
+            ("never", "Never"),
+        ],
+        initial="90",
+    )
+
+    def clean_name(self) -> str:
+        return " ".join(self.cleaned_data["name"].split())

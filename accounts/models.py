@@ -108,3 +108,51 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count} until {self.resets_at:%Y-%m-%d %H:%M}"
+
+
+class AccessTokenQuerySet(models.QuerySet["AccessToken"]):
+    def usable(self, now: datetime | None = None) -> AccessTokenQuerySet:
+        """Tokens neither revoked nor expired."""
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
+class AccessToken(models.Model):
+    """A personal access token for the API (accounts/tokens.py, docs/api.md): its owner
+    made it on the profile page and saw it once. Only a hash of it is kept."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read only"
+        WRITE = "write", "Read and write"
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="access_tokens"
+    )
+    name = models.CharField(max_length=80)
+    #: SHA-256 of the whole token, hex: a token is 32 random bytes, so a fast hash is safe.
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    #: The token's first characters, shown in the list so its owner can tell tokens apart.
+    prefix = models.CharField(max_length=16, editable=False)
+    scope = models.CharField(max_length=5, choices=Scope.choices, default=Scope.READ)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = AccessTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…) of {self.user}"
+
+    def is_usable(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.WRITE

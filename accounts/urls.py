@@ -16,6 +16,12 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
+    path("profile/tokens/", views.api_tokens, name="api_tokens"),
+    path(
+        "profile/tokens/<int:token_id>/revoke/",
+        views.revoke_api_token,
+        name="revoke_api_token",
+    ),
     path(
         "password/",
         views.PasswordChangeView.as_view(),

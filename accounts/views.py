@@ -1,4 +1,5 @@
 import math
+from datetime import timedelta
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
@@ -17,10 +18,11 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from accounts.forms import ProfileForm, SignUpForm
+from accounts.forms import AccessTokenForm, ProfileForm, SignUpForm
 from accounts.http import AuthenticatedHttpRequest
 from accounts.lockout import locked_out
 from accounts.services import TooManyResetRequests, request_password_reset
+from accounts.tokens import TooManyTokens, create_token, revoke_token
 from studyhub.http import local_url
 from studyhub.security import client_ip
 
@@ -53,6 +55,51 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
         return redirect("accounts:profile")
     status = 422 if form.is_bound else 200
     return TemplateResponse(request, "accounts/profile.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The user's API tokens, and a form for a new one. A new token's text is shown in
+    the answer to the POST that made it, once, and never stored."""
+    form = AccessTokenForm(request.POST or None)
+    created = None
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            days = AccessTokenForm.LIFETIMES[form.cleaned_data["lifetime"]]
+            try:
+                token, plain = create_token(
+                    user=request.user,
+                    name=form.cleaned_data["name"],
+                    scope=form.cleaned_data["scope"],
+                    expires_at=timezone.now() + timedelta(days=days) if days else None,
+                )
+            except TooManyTokens as error:
+                form.add_error(None, str(error))
+            else:
+                created, status = (token, plain), 201
+                form = AccessTokenForm()
+    context = {
+        "form": form,
+        "created": created,
+        "tokens": request.user.access_tokens.filter(revoked_at__isnull=True),
+        "now": timezone.now(),
+    }
+    response = TemplateResponse(request, "accounts/api_tokens.html", context, status=status)
+    response["Cache-Control"] = "no-store"  # the page may hold a token's text
+    return response
+
+
+@require_http_methods(["POST"])
+@login_required
+def revoke_api_token(request: AuthenticatedHttpRequest, token_id: int) -> HttpResponse:
+    if revoke_token(user=request.user, token_id=token_id):
+        messages.success(request, "Token revoked: it no longer works.")
+    else:
+        messages.info(request, "That token was already revoked.")
+    return redirect("accounts:api_tokens")
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

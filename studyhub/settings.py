@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "progress",
     "teams",
     "authoring",
+    "ninja",  # the API's interactive docs: their templates and static files
+    "api",
 ]
 
 MIDDLEWARE = [

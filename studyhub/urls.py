@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from api.main import api
 from studyhub import views
 
 urlpatterns = [
@@ -12,6 +13,7 @@ urlpatterns = [
     path("", include("questions.urls")),
     path("accounts/", include("accounts.urls")),
     path("teams/", include("teams.urls")),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
 

@@ -12,6 +12,7 @@ for anonymous visitors.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 
 import pytest
@@ -48,6 +49,11 @@ POST_ONLY = (405,) * 6
 #: Who sees a library question but may not change it gets a 403; staff change it.
 STAFF_200 = (302, 403, 403, 403, 403, 200)
 STAFF_302 = (302, 403, 403, 403, 403, 302)
+#: The API: 401 without a token or session, then as the pages.
+API_200 = (401, 200, 200, 200, 200, 200)
+API_OWN = (401, 200, 404, 404, 404, 404)
+#: What the walk's PUT and DELETE requests to the API send.
+API_BODIES = {"PUT": {"level": 3, "text": "From the walk", "revision": ""}, "DELETE": {}}
 
 #: Every URL name -> {method: statuses by role}. GET is always requested; POST too
 #: when listed (it must be for POST-only views). POSTs carry no data.
@@ -132,6 +138,32 @@ EXPECTATIONS: dict[str, dict[str, tuple[int, ...]]] = {
     "accounts:login": {"GET": SIGNED_OUT_ONLY},
     "accounts:logout": {"GET": POST_ONLY, "POST": (302,) * 6},
     "accounts:profile": {"GET": SIGNED_IN_200},
+    "accounts:api_tokens": {"GET": SIGNED_IN_200, "POST": (302, 422, 422, 422, 422, 422)},
+    # Only one's own tokens: the walk's id is nobody's token, so nothing is revoked.
+    "accounts:revoke_api_token": {"GET": POST_ONLY, "POST": (302,) * 6},
+    # The API (docs/api.md): 401, not a log-in page, for no token or session; the same
+    # rules as the pages. PUT and DELETE carry a valid body (API_BODIES).
+    "api:openapi-json": {"GET": EVERYONE_200},
+    "api:openapi-view": {"GET": EVERYONE_200},
+    "api:api-root": {"GET": (404,) * 6},
+    "api:list_topics": {"GET": API_200},
+    "api:list_questions": {"GET": API_200},
+    "api:get_question": {"GET": API_200},  # the walk's question is the library's
+    "api:me": {"GET": API_200},
+    "api:list_marks": {"GET": API_200},
+    "api:list_notes": {"GET": API_200},
+    "api:coverage": {"GET": API_200},
+    "api:calibration": {"GET": API_200},
+    "api:list_teams": {"GET": API_200},
+    # Only the team's learner has rated the question and written a note on it.
+    "api:get_mark": {"GET": API_OWN},
+    "api:put_mark": {"GET": API_OWN, "PUT": API_200},
+    "api:get_note": {"GET": API_OWN},
+    # From no revision: a new note for everyone but the learner, whose note conflicts.
+    "api:put_note": {"GET": API_OWN, "PUT": (401, 409, 200, 200, 200, 200)},
+    "api:delete_note": {"GET": API_OWN, "DELETE": (401, 409, 204, 204, 204, 204)},
+    "api:team_progress": {"GET": (401, 403, 404, 200, 404, 404)},
+    "api:team_assignments": {"GET": (401, 403, 404, 200, 404, 404)},
     "progress:download_my_data": {"GET": SIGNED_IN_200},  # only ever the user's own
     "accounts:password_change": {"GET": SIGNED_IN_200},
     "accounts:password_change_done": {"GET": SIGNED_IN_200},
@@ -395,6 +427,7 @@ def kwargs_for(url: Url, objects: Objects) -> dict[str, object]:
         "app_label": "accounts",
         "id": objects.users["learner"].pk,
         "check_id": objects.recall_check.pk,
+        "token_id": 999_999,  # nobody's: revoking it changes nothing
         "index": 0,
     }
     kwargs: dict[str, object] = {}
@@ -414,7 +447,15 @@ def request_as(user: User | None, method: str, path: str):
         client = Client()
         if user is not None:
             client.force_login(user)
-        response = client.get(path) if method == "GET" else client.post(path)
+        if method == "GET":
+            response = client.get(path)
+        elif method == "POST":
+            response = client.post(path)
+        elif method == "DELETE":
+            response = client.delete(f"{path}?revision=")
+        else:
+            body = json.dumps(API_BODIES[method])
+            response = client.generic(method, path, body, content_type="application/json")
         transaction.set_rollback(True)
     return response
 
@@ -587,6 +628,13 @@ TEAM_CONTENT: dict[str, dict[str, tuple[int, ...]]] = {
     "questions:import_preview": {"GET": (302, 403, 403, 200, 404, 404)},
     "authoring:import_undo": {"POST": TEAM_EDITORS_302},
     "authoring:proposal_review": {"GET": INSTRUCTORS_200, "POST": (302, 403, 404, 422, 404, 404)},
+    # The API: the same members see, rate and note the team's question; nobody has yet.
+    "api:get_question": {"GET": (401, 200, 404, 200, 404, 200)},
+    "api:get_mark": {"GET": (401, 404, 404, 404, 404, 404)},
+    "api:put_mark": {"PUT": (401, 200, 404, 200, 404, 200)},
+    "api:get_note": {"GET": (401, 404, 404, 404, 404, 404)},
+    "api:put_note": {"PUT": (401, 200, 404, 200, 404, 200)},
+    "api:delete_note": {"DELETE": (401, 204, 404, 204, 404, 204)},
 }
 TEAM_CONTENT_PARAMS = frozenset({"key", "number", "proposal_id", "import_id"})
 
