@@ -6,6 +6,7 @@ never a note or a typed answer."""
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -21,9 +22,16 @@ from progress.models import ConfidenceMark, Note
 from progress.selectors import topics_with_my_coverage
 from progress.services import NoteConflict, note_revision, record_confidence, save_note
 from questions.access import visible_banks, visible_questions, visible_topics
-from questions.models import Answer, Question, Topic, live_in
+from questions.models import Answer, Question, live_in
 from teams.models import Membership, Team
-from teams.selectors import progress_of_learners_by_set, team_matrix
+from teams.selectors import (
+    COMPLETE,
+    IN_PROGRESS,
+    NOT_STARTED,
+    progress_of_learners,
+    progress_of_learners_by_set,
+    team_grid,
+)
 
 PAGE_SIZE = 50
 PAGE_MAX = 10_000
@@ -351,13 +359,22 @@ def _taught(request: HttpRequest, team_id: int) -> Team:
     response={200: schemas.TeamProgress, **WRITE_ERRORS},
     tags=["teams"],
 )
-def team_progress(request: HttpRequest, team_id: int = TeamId) -> schemas.TeamProgress:
-    """The team dashboard's grid: each learner's coverage per topic (instructors)."""
+def team_progress(
+    request: HttpRequest, team_id: int = TeamId, page: int = Page
+) -> schemas.TeamProgress:
+    """The team dashboard's grid: each learner's coverage per topic, a page of 50
+    learners in the dashboard's order (instructors)."""
     team = _taught(request, team_id)
-    matrix = team_matrix(team)
+    grid = team_grid(team)
+    count = grid.learners.count()
+    start = (page - 1) * PAGE_SIZE
+    matrix = grid.matrix(list(grid.learners[start : start + PAGE_SIZE]))
     return schemas.TeamProgress(
         team=team.pk,
         question_count=matrix.question_count,
+        count=count,
+        page=page,
+        pages=max(1, math.ceil(count / PAGE_SIZE)),
         learners=[
             schemas.LearnerProgress(
                 username=row.user.username,
@@ -377,34 +394,63 @@ def team_progress(request: HttpRequest, team_id: int = TeamId) -> schemas.TeamPr
 
 @router.get(
     "/teams/{team_id}/assignments",
-    response={200: list[schemas.AssignmentStatus], **WRITE_ERRORS},
+    response={200: list[schemas.Assignment], **WRITE_ERRORS},
     tags=["teams"],
 )
-def team_assignments(request: HttpRequest, team_id: int = TeamId) -> list[schemas.AssignmentStatus]:
-    """Each assignment with every learner's status on it (instructors)."""
+def team_assignments(request: HttpRequest, team_id: int = TeamId) -> list[schemas.Assignment]:
+    """The team's assignments, with how many learners are in each state (instructors)."""
     team = _taught(request, team_id)
     assignments = list(team.assignments.select_related("topic_set").order_by("due_date", "pk"))
     held = {a.pk: a.topic_set.question_ids() for a in assignments}
     statuses = progress_of_learners_by_set(team, held)
-    return [
-        schemas.AssignmentStatus(
-            id=a.pk,
-            topic_set=a.topic_set.name,
-            due_date=a.due_date,
-            question_count=len(held[a.pk]),
-            learners=[
-                schemas.LearnerStatus(
-                    username=s.membership.user.username,
-                    display_name=s.membership.user.shown_name,
-                    state=s.progress.state,
-                    covered=s.progress.covered,
-                    total=s.progress.total,
-                )
-                for s in statuses[a.pk]
-            ],
+    found = []
+    for a in assignments:
+        states = Counter(s.progress.state for s in statuses[a.pk])
+        found.append(
+            schemas.Assignment(
+                id=a.pk,
+                topic_set=a.topic_set.name,
+                due_date=a.due_date,
+                question_count=len(held[a.pk]),
+                complete=states[COMPLETE],
+                in_progress=states[IN_PROGRESS],
+                not_started=states[NOT_STARTED],
+            )
         )
-        for a in assignments
-    ]
+    return found
 
 
-__all__ = ["router", "Topic"]
+@router.get(
+    "/teams/{team_id}/assignments/{assignment_id}/learners",
+    response={200: schemas.AssignmentLearners, **WRITE_ERRORS},
+    tags=["teams"],
+)
+def assignment_learners(
+    request: HttpRequest,
+    team_id: int = TeamId,
+    assignment_id: int = Path(..., ge=1, le=2_147_483_647),
+    page: int = Page,
+) -> schemas.AssignmentLearners:
+    """Each learner's status on one assignment, the most covered first, 50 a page."""
+    team = _taught(request, team_id)
+    assignment = team.assignments.select_related("topic_set").filter(pk=assignment_id).first()
+    if assignment is None:
+        raise HttpError(404, "No such assignment.")
+    statuses = progress_of_learners(team, assignment.topic_set.question_ids())
+    start = (page - 1) * PAGE_SIZE
+    return schemas.AssignmentLearners(
+        assignment=assignment.pk,
+        count=len(statuses),
+        page=page,
+        pages=max(1, math.ceil(len(statuses) / PAGE_SIZE)),
+        learners=[
+            schemas.LearnerStatus(
+                username=s.membership.user.username,
+                display_name=s.membership.user.shown_name,
+                state=s.progress.state,
+                covered=s.progress.covered,
+                total=s.progress.total,
+            )
+            for s in statuses[start : start + PAGE_SIZE]
+        ],
+    )

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from django.conf import settings
 from ninja import Field, Schema
 
-#: The statuses every signed-in endpoint may answer with besides its own.
+#: A question's key in a path: what the bank's keys may hold.
 Key = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[-a-zA-Z0-9_]+$")]
 
 
@@ -168,6 +168,9 @@ class LearnerProgress(Schema):
 class TeamProgress(Schema):
     team: int
     question_count: int
+    count: int = Field(description="Learners in the team; `learners` holds one page of them.")
+    page: int
+    pages: int
     learners: list[LearnerProgress]
 
 
@@ -179,9 +182,19 @@ class LearnerStatus(Schema):
     total: int
 
 
-class AssignmentStatus(Schema):
+class Assignment(Schema):
     id: int
     topic_set: str
     due_date: date | None
     question_count: int
-    learners: list[LearnerStatus]
+    complete: int = Field(description="Learners who cover all of its questions.")
+    in_progress: int
+    not_started: int
+
+
+class AssignmentLearners(Schema):
+    assignment: int
+    count: int
+    page: int
+    pages: int
+    learners: list[LearnerStatus] = Field(description="The most covered first.")

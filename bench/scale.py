@@ -115,6 +115,22 @@ def pages(ids: dict[str, Any]) -> list[Page]:
             "heavy",
             export=True,
         ),
+        Page(
+            "anki_bank",
+            "Anki package of the bank, with notes",
+            "/anki/bank.apkg?notes=1",
+            "heavy",
+            export=True,
+        ),
+        # The API, with the session (docs/api.md): a page of 50 at every size.
+        Page("api_questions", "API: questions, page 1", "/api/v1/questions", "heavy"),
+        Page("api_marks", "API: my marks, page 1", "/api/v1/me/marks", "heavy"),
+        Page(
+            "api_progress",
+            "API: big team's progress",
+            f"/api/v1/teams/{big}/progress",
+            "instructor_big",
+        ),
     ]
 
 

@@ -19,10 +19,13 @@ import io
 import itertools
 import json
 import sqlite3
+import tempfile
 import time
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 
 import genanki
 from django.utils.html import escape
@@ -74,9 +77,17 @@ def note_guid(key: str) -> str:
     return str(genanki.guid_for("studyhub question", key))
 
 
-def anki_package(notes: Iterable[AnkiNote], *, deck_name: str, deck_key: str) -> bytes:
-    """The notes as an .apkg holding one deck, "StudyHub::`deck_name`"; `deck_key`
-    names what was exported (a topic's slug, "bank") so its deck id stays the same."""
+def write_anki_package(
+    notes: Iterable[AnkiNote], out: BinaryIO, *, deck_name: str, deck_key: str
+) -> None:
+    """Write the notes as an .apkg into `out`, holding one deck, "StudyHub::`deck_name`";
+    `deck_key` names what was exported (a topic's slug, "bank") so its deck id stays the
+    same.
+
+    The collection is built in a file of a temporary directory that is removed at once
+    (genanki's own write_to_file leaves its temporary file behind), then deflated into
+    `out`: a bank of 5,000 questions is a collection of several megabytes, which a
+    worker need not hold twice in memory, as an in-memory database and its copy did."""
     deck = genanki.Deck(stable_id("deck", deck_key), f"StudyHub::{deck_name}")
     for note in notes:
         deck.add_note(
@@ -92,21 +103,26 @@ def anki_package(notes: Iterable[AnkiNote], *, deck_name: str, deck_key: str) ->
                 tags=[_tag(tag) for tag in note.tags],
             )
         )
-    # genanki's write_to_file builds the collection in a temporary file it never
-    # removes; built in memory here and zipped as it would zip it.
-    connection = sqlite3.connect(":memory:")
-    try:
-        cursor = connection.cursor()
-        started = time.time()
-        genanki.Package(deck).write_to_db(cursor, started, itertools.count(int(started * 1000)))
-        connection.commit()
-        collection = connection.serialize()
-    finally:
-        connection.close()
+    with tempfile.TemporaryDirectory(prefix="studyhub-anki-") as directory:
+        path = Path(directory) / "collection.anki2"
+        connection = sqlite3.connect(path)
+        try:
+            started = time.time()
+            package = genanki.Package(deck)
+            package.write_to_db(connection.cursor(), started, itertools.count(int(started * 1000)))
+            connection.commit()
+        finally:
+            connection.close()
+        del deck, package
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.write(path, "collection.anki2")
+            archive.writestr("media", json.dumps({}))
+
+
+def anki_package(notes: Iterable[AnkiNote], *, deck_name: str, deck_key: str) -> bytes:
+    """write_anki_package into bytes (tests, and small exports)."""
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as package:
-        package.writestr("collection.anki2", collection)
-        package.writestr("media", json.dumps({}))
+    write_anki_package(notes, out, deck_name=deck_name, deck_key=deck_key)
     return out.getvalue()
 
 

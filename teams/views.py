@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -449,7 +450,7 @@ def assignment_detail(
 @login_required
 def assignment_anki(
     request: AuthenticatedHttpRequest, team_id: int, assignment_id: int
-) -> HttpResponse:
+) -> HttpResponseBase:
     """An assignment's questions as an Anki package; any member may download it."""
     team = membership_or_404(request, team_id).team
     assignment = get_object_or_404(team.assignments.select_related("topic_set"), pk=assignment_id)
@@ -463,7 +464,9 @@ def assignment_anki(
 
 @require_GET
 @login_required
-def topic_set_anki(request: AuthenticatedHttpRequest, team_id: int, set_id: int) -> HttpResponse:
+def topic_set_anki(
+    request: AuthenticatedHttpRequest, team_id: int, set_id: int
+) -> HttpResponseBase:
     """A topic set's questions as an Anki package, for the team's instructors."""
     team = instructor_or_403(request, team_id).team
     topic_set = get_object_or_404(team.topic_sets, pk=set_id)

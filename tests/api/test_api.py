@@ -243,15 +243,44 @@ def test_instructors_read_their_teams_progress_and_nothing_private(world):
     note(learner, world["library"], "PRIVATE NOTE")
     make_assignment(world["team"], topics=[world["topic"]])
     client, _ = token_client(world["instructor"])
-    progress = client.get(f"{API}/teams/{world['team'].pk}/progress")
+    team = world["team"]
+    progress = client.get(f"{API}/teams/{team.pk}/progress")
     assert progress.status_code == 200
     (row,) = progress.json()["learners"]
     assert (row["username"], row["covered"], row["total"]) == ("lena", 1, 2)
     assert row["topics"] == [{"topic": "deployment", "covered": 1, "total": 2}]
-    assignments = client.get(f"{API}/teams/{world['team'].pk}/assignments")
-    ((status,),) = [a["learners"] for a in assignments.json()]
+    assignments = client.get(f"{API}/teams/{team.pk}/assignments")
+    (assignment,) = assignments.json()
+    assert (assignment["question_count"], assignment["in_progress"]) == (2, 1)
+    assert (assignment["complete"], assignment["not_started"]) == (0, 0)
+    learners = client.get(f"{API}/teams/{team.pk}/assignments/{assignment['id']}/learners")
+    (status,) = learners.json()["learners"]
     assert (status["username"], status["state"], status["covered"]) == ("lena", "in progress", 1)
-    assert "PRIVATE NOTE" not in progress.content.decode() + assignments.content.decode()
+    bodies = progress.content + assignments.content + learners.content
+    assert b"PRIVATE NOTE" not in bodies
+    other = make_assignment(make_team(), topics=[world["topic"]])
+    wrong = client.get(f"{API}/teams/{team.pk}/assignments/{other.pk}/learners")
+    assert wrong.status_code == 404
+
+
+def test_a_big_teams_progress_comes_in_pages_with_exact_counts(world):
+    team = world["team"]
+    for n in range(60):
+        add_member(team, make_user(username=f"learner-{n:02d}"))
+    make_assignment(team, topics=[world["topic"]])
+    client, _ = token_client(world["instructor"])
+    first = client.get(f"{API}/teams/{team.pk}/progress").json()
+    second = client.get(f"{API}/teams/{team.pk}/progress", {"page": 2}).json()
+    assert (first["count"], first["pages"], len(first["learners"])) == (61, 2, 50)
+    assert len(second["learners"]) == 11
+    names = [r["username"] for r in first["learners"] + second["learners"]]
+    assert len(set(names)) == 61
+    assignment = team.assignments.get()
+    path = f"{API}/teams/{team.pk}/assignments/{assignment.pk}/learners"
+    pages = [client.get(path, {"page": n}).json() for n in (1, 2)]
+    assert [len(p["learners"]) for p in pages] == [50, 11]
+    assert pages[0]["learners"][0]["username"] == "lena"  # the most covered first
+    assert len({s["username"] for p in pages for s in p["learners"]}) == 61
 
 
 def test_team_progress_is_403_to_learners_and_404_to_outsiders(world):
@@ -279,7 +308,7 @@ def test_the_schema_documents_every_operation_and_how_to_authenticate(client):
         (method.upper(), path) for path, item in schema["paths"].items() for method in item
     }
     assert ("PUT", "/api/v1/me/notes/{key}") in operations
-    assert len(operations) == 16
+    assert len(operations) == 17
     for path, item in schema["paths"].items():
         for method, operation in item.items():
             assert {"401", "422", "429"} <= set(operation["responses"]), (method, path)

@@ -101,6 +101,7 @@ NOT_PAGES = {
     "api:list_teams": "JSON (the API)",
     "api:team_progress": "JSON (the API)",
     "api:team_assignments": "JSON (the API)",
+    "api:assignment_learners": "JSON (the API)",
     "api:openapi-json": "JSON (the API)",
 }
 

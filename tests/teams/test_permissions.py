@@ -164,6 +164,7 @@ EXPECTATIONS: dict[str, dict[str, tuple[int, ...]]] = {
     "api:delete_note": {"GET": API_OWN, "DELETE": (401, 409, 204, 204, 204, 204)},
     "api:team_progress": {"GET": (401, 403, 404, 200, 404, 404)},
     "api:team_assignments": {"GET": (401, 403, 404, 200, 404, 404)},
+    "api:assignment_learners": {"GET": (401, 403, 404, 200, 404, 404)},
     "progress:download_my_data": {"GET": SIGNED_IN_200},  # only ever the user's own
     "accounts:password_change": {"GET": SIGNED_IN_200},
     "accounts:password_change_done": {"GET": SIGNED_IN_200},
@@ -553,6 +554,7 @@ CROSS_TEAM = [
     ("teams:assignment_status_csv", "GET", {"assignment_id": "other_assignment"}),
     ("teams:assignment_anki", "GET", {"assignment_id": "other_assignment"}),
     ("teams:topic_set_anki", "GET", {"set_id": "other_set"}),
+    ("api:assignment_learners", "GET", {"assignment_id": "other_assignment"}),
     ("teams:promote_member", "POST", {"membership_id": "other_membership"}),
     ("teams:remove_member", "POST", {"membership_id": "other_membership"}),
     ("teams:member_detail", "GET", {"membership_id": "other_membership"}),

@@ -86,6 +86,7 @@ QUERIES: dict[str, list[dict[str, str]]] = {
     "api:list_teams": [],
     "api:team_progress": [],
     "api:team_assignments": [],
+    "api:assignment_learners": [],
     "accounts:api_tokens": [],
     "accounts:revoke_api_token": [],
     "progress:download_my_data": [],
@@ -280,7 +281,8 @@ def requested_as(viewer: User, method: str, path: str, query=None, headers=None)
 def body_of(response) -> str:
     if response.get("Content-Type") == "application/apkg":
         # An Anki package is compressed: what counts is what its notes hold.
-        notes = read_anki_package(response.content, source="download").notes
+        package = b"".join(response.streaming_content)
+        notes = read_anki_package(package, source="download").notes
         return "\n".join(" ".join([*note.fields, *note.tags]) for note in notes)
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content).decode("utf-8", "replace")
