@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, BinaryIO, cast
 
 from django import forms
 from django.conf import settings
@@ -137,7 +137,9 @@ class ImportUploadForm(forms.Form):
     def _anki_notes(self, upload: UploadedFile) -> str:
         """The package's notes as the text the import keeps (questions/importing/anki.py)."""
         name = upload.name or "package.apkg"
-        text = notes_text(read_anki_package(upload.read(), source=name), source=name)
+        upload.seek(0)  # read in place (Django keeps a large upload in a temporary file)
+        package = cast(BinaryIO, upload.file)
+        text = notes_text(read_anki_package(package, source=name), source=name)
         size = len(text.encode())
         if size > settings.IMPORT_MAX_BYTES:
             raise ParseError(

@@ -5,11 +5,12 @@ A package is a zip archive holding a SQLite database: `collection.anki2` (Anki 2
 is compressed with zstd, which Python 3.11's standard library cannot read: refused with
 how to export an older layout). Both archive and database are untrusted:
 
-- the archive is read from memory; only the collection is read from it, by its exact
-  name, so no path in it is ever used and no file is written;
+- only the collection is read from the archive, by its exact name, and decompressed a
+  chunk at a time into a file of our own name in a temporary directory, removed with
+  it: no path in the archive is ever used, and no file is written anywhere else;
 - the collection's size is bounded before and while it is decompressed;
-- the database is opened in memory (`deserialize`), read-only, and every statement is
-  stopped after a bounded number of steps, so a view or trigger made to loop ends;
+- the database is opened read-only and immutable, only its tables are read, and every
+  statement is stopped after a bounded number of steps, so nothing made to loop runs on;
 - corrupt, encrypted or unexpected files are refused with what they are.
 
 At upload, `read_anki_package` reads the notes and `notes_text` writes them as JSON
@@ -23,9 +24,12 @@ import io
 import json
 import re
 import sqlite3
+import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
 
 from questions.importing.document import (
     ITEMS_MAX,
@@ -42,6 +46,7 @@ NOTES_FORMAT = "studyhub-anki-notes"
 COLLECTION_MAX_BYTES = 32 * 1024 * 1024  # 10,000 notes with long answers are a few MB
 _STEPS_MAX = 50_000_000  # SQLite virtual-machine steps for all the reading
 _STEP_CHECK = 1000  # steps between two looks at the count
+_CHUNK = 1024 * 1024  # decompressed at a time
 _LAYOUTS = ("collection.anki21b", "collection.anki21", "collection.anki2")
 _CLOZE = re.compile(r"\{\{c\d+::")
 _SOUND = re.compile(r"\[sound:[^\]]*\]")
@@ -64,14 +69,15 @@ class AnkiCollection:
     notes: list[AnkiNote] = field(default_factory=list)
 
 
-def read_anki_package(data: bytes, *, source: str) -> AnkiCollection:
-    """The notes of an .apkg or .colpkg, or a ParseError saying what is wrong."""
+def read_anki_package(data: bytes | BinaryIO, *, source: str) -> AnkiCollection:
+    """The notes of an .apkg or .colpkg (its bytes, or a file open for reading, as an
+    upload is), or a ParseError saying what is wrong."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data)
     except (zipfile.BadZipFile, ValueError, NotImplementedError, OSError, EOFError) as error:
         # NotImplementedError: a damaged header claims a zip version from the future.
         raise ParseError(source, None, "is not an Anki package: not a zip archive") from error
-    with archive:
+    with archive, tempfile.TemporaryDirectory(prefix="studyhub-apkg-") as directory:
         names = {info.filename: info for info in archive.infolist()}
         layout = next((name for name in _LAYOUTS if name in names), None)
         if layout is None:
@@ -88,11 +94,15 @@ def read_anki_package(data: bytes, *, source: str) -> AnkiCollection:
             )
         if layout == "collection.anki21b":
             layout = "collection.anki21"
-        collection = _read_member(archive, names[layout], source)
-    return AnkiCollection(layout=layout, notes=_notes(collection, source))
+        # A name of ours, never one from the archive.
+        path = Path(directory) / "collection.sqlite3"
+        _extract(archive, names[layout], path, source)
+        return AnkiCollection(layout=layout, notes=_notes(path, source))
 
 
-def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) -> bytes:
+def _extract(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, source: str) -> None:
+    """Decompress the collection into `path` a chunk at a time, never past the limit:
+    the size the archive states is checked first, and may be a lie."""
     if info.flag_bits & 0x1:
         raise ParseError(source, None, "is encrypted: export it from Anki without a password")
     if info.file_size > COLLECTION_MAX_BYTES:
@@ -101,10 +111,14 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) -
             None,
             f"its collection is {info.file_size:,} bytes; the limit is {COLLECTION_MAX_BYTES:,}",
         )
+    written = 0
     try:
-        with archive.open(info) as member:
-            # Read one byte past the limit: the size the archive states may be a lie.
-            collection = member.read(COLLECTION_MAX_BYTES + 1)
+        with archive.open(info) as member, path.open("wb") as out:
+            while chunk := member.read(_CHUNK):
+                written += len(chunk)
+                if written > COLLECTION_MAX_BYTES:
+                    raise ParseError(source, None, "its collection is larger than it says: refused")
+                out.write(chunk)
     except (
         zipfile.BadZipFile,
         zlib.error,
@@ -114,16 +128,19 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) -
         NotImplementedError,
         ValueError,  # "negative seek value" from a damaged header
     ) as error:
+        if isinstance(error, ParseError):
+            raise
         raise ParseError(source, None, f"is a damaged archive: {error}") from error
-    if len(collection) > COLLECTION_MAX_BYTES:
-        raise ParseError(source, None, "its collection is larger than it says: refused")
-    return collection
 
 
-def _notes(collection: bytes, source: str) -> list[AnkiNote]:
-    if not collection.startswith(b"SQLite format 3\x00"):
-        raise ParseError(source, None, "is not an Anki package: its collection is not a database")
-    connection = sqlite3.connect(":memory:")
+def _notes(path: Path, source: str) -> list[AnkiNote]:
+    with path.open("rb") as collection:
+        if collection.read(16) != b"SQLite format 3\x00":
+            raise ParseError(
+                source, None, "is not an Anki package: its collection is not a database"
+            )
+    # Read-only and immutable: SQLite writes nothing, not even a journal, beside it.
+    connection = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)
     steps = 0
 
     def stop_runaway() -> int:
@@ -132,7 +149,6 @@ def _notes(collection: bytes, source: str) -> list[AnkiNote]:
         return 1 if steps > _STEPS_MAX else 0
 
     try:
-        connection.deserialize(collection)
         # Text that is not UTF-8 (a damaged page) is read with U+FFFD, not an exception.
         connection.text_factory = lambda raw: raw.decode("utf-8", "replace")
         connection.execute("PRAGMA query_only = ON")
