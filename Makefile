@@ -25,16 +25,22 @@ run: $(STAMP)
 
 ## Production: collect static files, migrate, serve with gunicorn (gunicorn.conf.py).
 ## Needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS; docs/deploy.md lists the rest.
-## SERVE_MIGRATE=0 skips migrating (on all but one of several app servers).
+## SERVE_MIGRATE=0 skips migrating (on all but one of several app servers);
+## SERVE_COLLECTSTATIC=0 skips collecting static files (already in DJANGO_STATIC_ROOT,
+## e.g. collected when an image was built: compressing them takes about 30 s of CPU).
 SERVE_MIGRATE ?= 1
+SERVE_COLLECTSTATIC ?= 1
 serve: $(STAMP)
-	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	if [ "$(SERVE_COLLECTSTATIC)" = 1 ]; then $(BIN)/python manage.py collectstatic --noinput --verbosity 0; fi
 	if [ "$(SERVE_MIGRATE)" = 1 ]; then $(BIN)/python manage.py migrate --noinput; fi
 	exec $(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) studyhub.wsgi
 
-## Run the whole suite, browser tests included.
+## Run the whole suite, browser tests included, in TEST_WORKERS processes (pytest-xdist),
+## each running whole test files: while one waits on Chromium, a server or a database the
+## other has the CPU. TEST_WORKERS=0 runs it in this one process.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## Benchmark StudyHub as in production (docs/performance.md): gunicorn, wrk, budgets.
 ## Uses PostgreSQL when DATABASE_URL is set (database <name>_bench), else SQLite.

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from questions.services import DEFAULT_TOPIC_MAP
 from tests.factories import PASSWORD, make_user
 from tests.pages import HTMX
+from tests.sessions import Sessions
 
 
 @pytest.fixture
@@ -30,6 +31,12 @@ def other_user(db):
 def logged_in_client(client, user):
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def sessions(db) -> Sessions:
+    """Clients logged in as users, each user logged in once per test (tests/sessions.py)."""
+    return Sessions()
 
 
 @pytest.fixture

@@ -86,7 +86,9 @@ def test_every_write_keeps_the_stored_document_as_search_read_it():
 
     Answer.objects.filter(question=q).delete()
     q.delete()
-    assert set(documents()) == {other.pk}
+    # Only this test's two questions: a transactional test's flush before it leaves its
+    # questions' documents behind (test_after_a_flush_old_documents_are_never_found).
+    assert set(documents()) & {q.pk, other.pk} == {other.pk}
 
 
 @pytest.mark.django_db

@@ -57,6 +57,31 @@ def run_django(tmp_path) -> Callable[..., subprocess.CompletedProcess]:
 # --- A PostgreSQL server of our own, and `make serve` on it ------------------------
 
 
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory) -> dict[str, str]:
+    """Static files collected once with production settings, and the settings that make
+    `make serve` use them as they are: collecting and compressing them costs about 30 s
+    of CPU, which three servers a run would otherwise spend again each.
+    (tests/security/test_serving.py checks that `make serve` collects them by default.)"""
+    root = tmp_path_factory.mktemp("collected-static")
+    env = clean_environment(
+        **PRODUCTION_ENV,
+        DJANGO_STATIC_ROOT=str(root),
+        DATABASE_URL=f"sqlite:///{root / 'unused.sqlite3'}",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        env=env,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (root / "staticfiles.json").exists()
+    return {"DJANGO_STATIC_ROOT": str(root), "SERVE_COLLECTSTATIC": "0"}
+
+
 @pytest.fixture
 def own_postgres():
     """A fresh PostgreSQL server on a free port, removed afterwards."""
@@ -78,7 +103,7 @@ LENA_PASSWORD = "a-long-enough-passphrase-7"
 
 
 @pytest.fixture
-def serving(own_postgres, tmp_path):
+def serving(own_postgres, tmp_path, collected_static):
     """`make serve` with production settings on `own_postgres`, with the seed question
     bank and one learner, lena. Stopped afterwards."""
     from tests.security.own_postgres import Serving
@@ -88,7 +113,7 @@ def serving(own_postgres, tmp_path):
             **PRODUCTION_ENV,
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "DATABASE_URL": own_postgres.url,
-            "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
+            **collected_static,
             "DJANGO_DB_CONNECT_TIMEOUT": "3",
             "GUNICORN_WORKERS": "1",
             "GUNICORN_THREADS": "2",

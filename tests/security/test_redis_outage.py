@@ -137,7 +137,7 @@ def test_healthz_reports_the_cache_and_stays_up_without_it(client, db, settings,
 
 
 @pytest.fixture
-def serving_with_redis(own_redis, tmp_path):
+def serving_with_redis(own_redis, tmp_path, collected_static):
     """`make serve` with production settings on SQLite and `own_redis`: cached_db
     sessions, a 1 s retry period. Learners and the seed bank loaded."""
     env = clean_environment(
@@ -148,7 +148,7 @@ def serving_with_redis(own_redis, tmp_path):
             "REDIS_URL": own_redis.url,
             "DJANGO_SESSION_ENGINE": CACHED_DB,
             "DJANGO_REDIS_RETRY_SECONDS": "1",
-            "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
+            **collected_static,
             "GUNICORN_WORKERS": "2",
             "GUNICORN_THREADS": "4",
         }

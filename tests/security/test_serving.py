@@ -201,10 +201,26 @@ def test_make_serve_collects_static_files_migrates_and_starts_gunicorn():
     assert result.returncode == 0, result.stderr
     lines = [line.strip() for line in result.stdout.splitlines()]
     assert lines == [
-        ".venv/bin/python manage.py collectstatic --noinput --verbosity 0",
+        'if [ "1" = 1 ]; then .venv/bin/python manage.py collectstatic --noinput --verbosity 0; fi',
         'if [ "1" = 1 ]; then .venv/bin/python manage.py migrate --noinput; fi',
         "exec .venv/bin/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:9999 studyhub.wsgi",
     ]
+
+
+def test_make_serve_can_skip_collecting_and_migrating():
+    result = subprocess.run(
+        [
+            *("make", "--no-print-directory", "-n", "-o", ".venv/.installed", "serve"),
+            *("SERVE_COLLECTSTATIC=0", "SERVE_MIGRATE=0"),
+        ],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    assert 'if [ "0" = 1 ]; then .venv/bin/python manage.py collectstatic' in result.stdout
+    assert 'if [ "0" = 1 ]; then .venv/bin/python manage.py migrate' in result.stdout
 
 
 # --- Headers --------------------------------------------------------------------------

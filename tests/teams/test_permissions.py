@@ -33,6 +33,7 @@ from questions.models import ImportRecord, Question, Topic
 from teams import urls as team_urls
 from teams.models import Assignment, Membership, Team, TopicSet
 from tests.factories import make_bank, make_user, mark, note
+from tests.sessions import Sessions
 from tests.teams.factories import add_member, make_assignment, make_team, make_topic_set
 
 ROLES = ("anonymous", "learner", "other_learner", "instructor", "other_instructor", "staff")
@@ -442,12 +443,15 @@ def kwargs_for(url: Url, objects: Objects) -> dict[str, object]:
     return kwargs
 
 
-def request_as(user: User | None, method: str, path: str):
-    """One request in a savepoint that is rolled back, so each starts from the same data."""
+def request_as(user: User | None, method: str, path: str, sessions: Sessions | None = None):
+    """One request in a savepoint that is rolled back, so each starts from the same data;
+    with `sessions`, as the user's session of this test (logged in once, before)."""
+    client = sessions.client(user) if sessions is not None else None
     with transaction.atomic():
-        client = Client()
-        if user is not None:
-            client.force_login(user)
+        if client is None:
+            client = Client()
+            if user is not None:
+                client.force_login(user)
         if method == "GET":
             response = client.get(path)
         elif method == "POST":
@@ -499,7 +503,7 @@ def test_the_walk_finds_every_kind_of_url():
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_url_gives_the_expected_status(objects, role):
+def test_every_url_gives_the_expected_status(objects, role, sessions):
     user = objects.users[role]
     index = ROLES.index(role)
     mismatches, requested = [], 0
@@ -510,7 +514,7 @@ def test_every_url_gives_the_expected_status(objects, role):
             continue
         path = reverse(name, kwargs=kwargs_for(url, objects))
         for method, row in rows.items():
-            response = request_as(user, method, path)
+            response = request_as(user, method, path, sessions)
             requested += 1
             if response.status_code != row[index]:
                 mismatches.append(
@@ -659,7 +663,7 @@ def team_kwargs(url: Url, objects: Objects) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_the_teams_content_gives_the_expected_status(objects, role):
+def test_the_teams_content_gives_the_expected_status(objects, role, sessions):
     user = objects.users[role]
     index = ROLES.index(role)
     urls = named_urls()
@@ -667,7 +671,7 @@ def test_the_teams_content_gives_the_expected_status(objects, role):
     for name, rows in sorted(TEAM_CONTENT.items()):
         path = reverse(name, kwargs=team_kwargs(urls[name], objects))
         for method, row in rows.items():
-            response = request_as(user, method, path)
+            response = request_as(user, method, path, sessions)
             if response.status_code != row[index]:
                 mismatches.append(
                     f"{method} {name} ({path}): {response.status_code} != {row[index]}"
@@ -680,7 +684,7 @@ def test_the_teams_content_gives_the_expected_status(objects, role):
     ).exists()
 
 
-def test_another_teams_question_is_a_404_on_every_page_that_names_it(objects):
+def test_another_teams_question_is_a_404_on_every_page_that_names_it(objects, sessions):
     """The team's members, its instructor included, never reach the other team's
     question, whatever page they try."""
     key = objects.team_content.other_question.key
@@ -692,6 +696,6 @@ def test_another_teams_question_is_a_404_on_every_page_that_names_it(objects):
                 continue
             for method in TEAM_CONTENT[name]:
                 response = request_as(
-                    objects.users[role], method, reverse(name, kwargs={"key": key})
+                    objects.users[role], method, reverse(name, kwargs={"key": key}), sessions
                 )
                 assert response.status_code == 404, (role, method, name)

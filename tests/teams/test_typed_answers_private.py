@@ -28,6 +28,7 @@ from questions.importing.anki import read_anki_package
 from questions.models import ImportRecord
 from tests.factories import mark, note
 from tests.pages import HTMX, html_of
+from tests.sessions import Sessions
 from tests.teams.factories import checked, membership
 from tests.teams.test_permissions import Url, walk_urls
 
@@ -265,11 +266,13 @@ def query_for(params: dict[str, str], typed: Typed, viewer: User) -> dict[str, o
     }
 
 
-def requested_as(viewer: User, method: str, path: str, query=None, headers=None):
-    """One request in a savepoint that is rolled back, so each starts from the same data."""
+def requested_as(
+    sessions: Sessions, viewer: User, method: str, path: str, query=None, headers=None
+):
+    """One request in a savepoint that is rolled back, so each starts from the same data,
+    as the viewer's session of this test."""
+    client = sessions.client(viewer)
     with transaction.atomic():
-        client = Client()
-        client.force_login(viewer)
         if method == "GET":
             response = client.get(path, query or {}, headers=headers or {})
         else:
@@ -315,7 +318,7 @@ def test_the_author_sees_the_phrase(typed):
 
 
 @pytest.mark.parametrize("who", ["instructor", "bo"])
-def test_nobody_else_meets_the_phrase_anywhere(typed, who):
+def test_nobody_else_meets_the_phrase_anywhere(typed, who, sessions):
     viewer = getattr(typed.world, who)
     seen, requested = [], 0
     for name, url in urls_to_walk().items():
@@ -323,7 +326,7 @@ def test_nobody_else_meets_the_phrase_anywhere(typed, who):
         for params in [{}, *QUERIES[name]]:
             query = query_for(params, typed, viewer)
             for method, headers in (("GET", {}), ("GET", HTMX), ("POST", {}), ("POST", HTMX)):
-                response = requested_as(viewer, method, path, query, headers)
+                response = requested_as(sessions, viewer, method, path, query, headers)
                 requested += 1
                 if PHRASE in body_of(response) or PHRASE in response.get("Location", ""):
                     seen.append(f"{method} {path} {query} {headers}: {response.status_code}")
