@@ -56,6 +56,18 @@ class ProfileForm(forms.ModelForm):
         help_text=User._meta.get_field("type_answers").help_text,
         template_name="forms/checkbox_field.html",
     )
+    email_due_reminders = forms.BooleanField(
+        required=False,
+        label=User._meta.get_field("email_due_reminders").verbose_name,
+        help_text=User._meta.get_field("email_due_reminders").help_text,
+        template_name="forms/checkbox_field.html",
+    )
+    email_team_digest = forms.BooleanField(
+        required=False,
+        label=User._meta.get_field("email_team_digest").verbose_name,
+        help_text=User._meta.get_field("email_team_digest").help_text,
+        template_name="forms/checkbox_field.html",
+    )
     time_zone = forms.ChoiceField(
         label="Time zone",
         choices=time_zone_choices,
@@ -65,7 +77,14 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ("display_name", "email", "time_zone", "type_answers")
+        fields = (
+            "display_name",
+            "email",
+            "time_zone",
+            "type_answers",
+            "email_due_reminders",
+            "email_team_digest",
+        )
         labels = {"email": "E-mail"}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -54,6 +54,20 @@ class User(AbstractUser):
         "answer's key points.",
     )
 
+    #: E-mails StudyHub may send (reminders/): each can be turned off on the profile or
+    #: from the signed link in every such e-mail.
+    email_due_reminders = models.BooleanField(
+        default=True,
+        verbose_name="E-mail me before my assignments are due",
+        help_text="A few days before an assignment you have not finished is due.",
+    )
+    email_team_digest = models.BooleanField(
+        default=True,
+        verbose_name="E-mail me who has not started (instructors)",
+        help_text="A daily note, when an assignment of a team you teach is due soon and "
+        "some learners have not started it.",
+    )
+
     # django-stubs 5.2.9 lacks AbstractUser.Meta (typeddjango/django-stubs#2112).
     class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
         swappable = "AUTH_USER_MODEL"

@@ -379,9 +379,14 @@ def build(
                 "date_joined",
                 "time_zone",
                 "type_answers",
+                "email_due_reminders",
+                "email_team_digest",
             ),
             (
-                (pk, name, shown, PASSWORD_HASH, False, "", "", "", False, True, joined, "", False)
+                (
+                    *(pk, name, shown, PASSWORD_HASH, False, "", "", "", False, True, joined),
+                    *("", False, True, True),
+                )
                 for pk, name, shown in user_rows
             ),
         )

@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "authoring",
     "ninja",  # the API's interactive docs: their templates and static files
     "api",
+    "django_tasks",
+    "django_tasks_db",  # the tasks' database backend: its queue table and db_worker
+    "reminders",
 ]
 
 MIDDLEWARE = [
@@ -280,6 +283,25 @@ EMAIL_BACKEND = env_str(
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", default="StudyHub <studyhub@localhost>")
 # Seconds an SMTP server may take to answer before a send gives up (and is logged).
 EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", default=10)
+# The SMTP server, for DJANGO_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend.
+EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", default="localhost")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", default=False)  # STARTTLS, usually port 587
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", default=False)  # TLS from the start, 465
+
+# --- Reminders (reminders/) -------------------------------------------------
+# The address e-mails link to: there is no request to take it from.
+SITE_URL = env_str("DJANGO_SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
+# A learner hears of an assignment this many days before it is due (and on the day).
+REMINDER_DAYS_AHEAD = env_int("DJANGO_REMINDER_DAYS", default=3)
+
+# Django's tasks framework (the django-tasks backport): queued in the database, run by
+# `manage.py db_worker`. Only the daily reminders use it (reminders/tasks.py).
+TASKS = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+}
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("questions.urls")),
     path("accounts/", include("accounts.urls")),
     path("teams/", include("teams.urls")),
+    path("reminders/", include("reminders.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

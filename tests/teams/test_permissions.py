@@ -30,6 +30,7 @@ from authoring.services import QuestionContent, edit_question, write_question
 from progress.models import ConfidenceEvent, ConfidenceMark, Note, RecallCheck, StudySession
 from progress.recall import record_check
 from questions.models import ImportRecord, Question, Topic
+from reminders.tasks import send_reminders_task
 from teams import urls as team_urls
 from teams.models import Assignment, Membership, Team, TopicSet
 from tests.factories import make_bank, make_user, mark, note
@@ -173,6 +174,9 @@ EXPECTATIONS: dict[str, dict[str, tuple[int, ...]]] = {
     "accounts:password_reset_done": {"GET": EVERYONE_200},
     "accounts:password_reset_confirm": {"GET": EVERYONE_200},  # a dummy token: "invalid link"
     "accounts:password_reset_complete": {"GET": EVERYONE_200},
+    # A reminder e-mail's signed link works without logging in; the walk's token is
+    # nobody's, so it is refused (tests/reminders covers real ones).
+    "reminders:unsubscribe": {"GET": (404,) * 6, "POST": (404,) * 6},
     # Teams anyone signed in may use
     "teams:team_list": {"GET": SIGNED_IN_200},
     "teams:team_create": {"GET": SIGNED_IN_200},
@@ -220,6 +224,9 @@ EXPECTATIONS: dict[str, dict[str, tuple[int, ...]]] = {
     "admin:logout": {"GET": (302, 302, 302, 302, 302, 405), "POST": (302,) * 6},
     "admin:autocomplete": {"GET": (302,) * 5 + (403,)},  # no model/field asked for
     "admin:view_on_site": {"GET": (302,) * 6},  # staff are sent on to the team page
+    # Tasks (the daily reminders) are read-only in the admin: staff may look, not add.
+    "admin:django_tasks_database_dbtaskresult_add": {"GET": (302,) * 5 + (403,)},
+    "admin:django_tasks_database_dbtaskresult_delete": {"GET": (302,) * 5 + (403,)},
 }
 
 #: Prefix rules for URL names not listed above: every other admin page sends anyone
@@ -290,6 +297,7 @@ class Objects:
 
 @pytest.fixture
 def objects(db) -> Objects:
+    send_reminders_task.enqueue()  # a queued task: the admin's read-only task pages show it
     (topic,) = make_bank(topics=1, questions_per_topic=2)
     question = topic.questions.first()
     assert question is not None

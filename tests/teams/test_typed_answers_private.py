@@ -126,6 +126,7 @@ QUERIES: dict[str, list[dict[str, str]]] = {
     "accounts:password_reset": [],
     "accounts:password_reset_done": [],
     "accounts:password_reset_confirm": [],
+    "reminders:unsubscribe": [],
     "accounts:password_reset_complete": [],
     # Teams: every view of the dashboard and its CSV, the reports and their filters.
     "teams:team_list": [],
