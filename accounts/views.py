@@ -11,13 +11,16 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm
 from django.contrib.auth.signals import user_login_failed
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from accounts import sso
 from accounts.forms import AccessTokenForm, ProfileForm, SignUpForm
 from accounts.http import AuthenticatedHttpRequest
 from accounts.lockout import locked_out
@@ -31,6 +34,10 @@ from studyhub.security import client_ip
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("progress:dashboard")
+    if not settings.PASSWORD_LOGIN:
+        # Accounts come from the organisation's log-in (its first use makes one).
+        messages.info(request, "Log in with your organisation's account: that makes yours.")
+        return redirect_to_login(request.GET.get("next") or reverse("progress:dashboard"))
     next_url = local_url(request, request.POST.get("next") or request.GET.get("next") or "")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -102,6 +109,62 @@ def revoke_api_token(request: AuthenticatedHttpRequest, token_id: int) -> HttpRe
     return redirect("accounts:api_tokens")
 
 
+class LoginView(auth_views.LoginView):
+    """The password form and a button for each single sign-on provider (accounts/sso.py).
+
+    With DJANGO_PASSWORD_LOGIN=0 only the buttons show and a posted password is refused.
+    A password log-in also links a provider account waiting for it (sso.link_pending)."""
+
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return sso.allow_provider_forms(super().dispatch(request, *args, **kwargs))
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        pending = self.request.session.get(sso.PENDING_LINK) or {}
+        context.update(
+            sso_buttons=sso.sso_buttons(),
+            password_login=settings.PASSWORD_LOGIN,
+            pending_email=pending.get("email"),
+        )
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not settings.PASSWORD_LOGIN:
+            messages.error(request, "Log in with your organisation's account.")
+            return self.render_to_response(self.get_context_data(), status=403)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        linked = sso.link_pending(self.request, form.get_user())
+        if linked:
+            messages.success(
+                self.request, f"Linked: from now on “{linked}” logs you in to this account."
+            )
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """Log out of StudyHub, and say so; after a single sign-on log-in, also that the
+    provider's own session is still there (StudyHub cannot end it)."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        provider = request.session.get(sso.LOGGED_IN_WITH)
+        response = super().post(request, *args, **kwargs)
+        if provider:
+            messages.info(
+                request,
+                f"You are logged out of StudyHub. You are still signed in with "
+                f"“{sso.provider_label(provider)}”: log out there too on a shared computer.",
+            )
+        else:
+            messages.info(request, "You are logged out of StudyHub.")
+        return response
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     """A wrong current password counts as a failed log-in (django-axes), so an open
     session cannot be used to guess it: after AXES_FAILURE_LIMIT of them from one
@@ -143,6 +206,11 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     template_name = "accounts/password_reset.html"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not settings.PASSWORD_LOGIN:  # no passwords to reset
+            return redirect("accounts:login")
+        return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         try:

@@ -23,6 +23,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
+from accounts.sso_config import providers_from_env
 from studyhub.env import env_bool, env_cost, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -60,6 +61,12 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    # Single sign-on (accounts/sso.py): allauth's social accounts, OpenID Connect only.
+    # Before accounts, whose admin module takes allauth's unused models off the admin.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "accounts",
     "questions",
     "progress",
@@ -84,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -189,6 +197,30 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "progress:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
+
+# --- Single sign-on (accounts/sso.py, docs/deploy.md) -------------------------
+# DJANGO_OIDC_PROVIDERS names the providers; each reads DJANGO_OIDC_<ID>_ISSUER,
+# _CLIENT_ID, _CLIENT_SECRET and _LABEL. DJANGO_PASSWORD_LOGIN=0 leaves only them.
+PASSWORD_LOGIN = env_bool("DJANGO_PASSWORD_LOGIN", default=True)
+try:
+    SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": providers_from_env(os.environ)}}
+except ValueError as error:
+    raise ImproperlyConfigured(str(error)) from error
+if not PASSWORD_LOGIN and not SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"]:
+    raise ImproperlyConfigured(
+        "DJANGO_PASSWORD_LOGIN=0 needs a single sign-on provider (DJANGO_OIDC_PROVIDERS)"
+    )
+ACCOUNT_ADAPTER = "accounts.sso.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.sso.SocialAdapter"
+SOCIALACCOUNT_LOGIN_ON_GET = False  # leaving for the provider is a POST with a CSRF token
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # an e-mail match never logs anyone in
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = False
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("progress.urls")),
     path("", include("questions.urls")),
     path("accounts/", include("accounts.urls")),
+    # Single sign-on: /accounts/oidc/<provider id>/login/ and its callback (accounts/sso.py).
+    path("accounts/", include("accounts.sso_urls")),
     path("teams/", include("teams.urls")),
     path("reminders/", include("reminders.urls")),
     path("api/v1/", api.urls),

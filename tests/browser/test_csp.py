@@ -42,6 +42,16 @@ pytestmark = [
 #: URL names that are not pages a browser shows, and why.
 NOT_PAGES = {
     "healthz": "JSON for load balancers",
+    # Single sign-on: leaving for the provider and coming back (tests/browser/test_sso.py
+    # drives both in Chromium), and names allauth reverses, redirected to StudyHub's pages.
+    "openid_connect_login": "a POST that leaves for the provider",
+    "openid_connect_callback": "a redirect back from the provider",
+    "account_login": "a redirect to the log-in page",
+    "account_signup": "a redirect to the log-in page",
+    "account_inactive": "a redirect to the log-in page",
+    "socialaccount_login_cancelled": "a redirect to the log-in page",
+    "socialaccount_signup": "a redirect to the log-in page",
+    "socialaccount_connections": "a redirect to the profile",
     "favicon": "a redirect to the static icon",
     "progress:study_start": "POST only",
     "progress:study_these": "POST only",

@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, replace
 
 import pytest
+from allauth.socialaccount.models import SocialAccount
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
@@ -174,6 +175,16 @@ EXPECTATIONS: dict[str, dict[str, tuple[int, ...]]] = {
     "accounts:password_reset_done": {"GET": EVERYONE_200},
     "accounts:password_reset_confirm": {"GET": EVERYONE_200},  # a dummy token: "invalid link"
     "accounts:password_reset_complete": {"GET": EVERYONE_200},
+    # Single sign-on (accounts/sso.py): the walk's provider id is not configured.
+    "openid_connect_login": {"GET": (404,) * 6, "POST": (404,) * 6},
+    "openid_connect_callback": {"GET": (404,) * 6},
+    # Names allauth reverses, each sent to StudyHub's own page.
+    "account_login": {"GET": (302,) * 6},
+    "account_signup": {"GET": (302,) * 6},
+    "account_inactive": {"GET": (302,) * 6},
+    "socialaccount_login_cancelled": {"GET": (302,) * 6},
+    "socialaccount_signup": {"GET": (302,) * 6},
+    "socialaccount_connections": {"GET": (302,) * 6},
     # A reminder e-mail's signed link works without logging in; the walk's token is
     # nobody's, so it is refused (tests/reminders covers real ones).
     "reminders:unsubscribe": {"GET": (404,) * 6, "POST": (404,) * 6},
@@ -302,6 +313,8 @@ def objects(db) -> Objects:
     question = topic.questions.first()
     assert question is not None
     learner = make_user(username="team-learner")
+    # A provider account linked to the learner: the admin's single sign-on pages show it.
+    SocialAccount.objects.create(user=learner, provider="acme", uid="team-learner")
     instructor = make_user(username="team-instructor")
     other_learner = make_user(username="other-learner")
     other_instructor = make_user(username="other-instructor")
@@ -438,6 +451,7 @@ def kwargs_for(url: Url, objects: Objects) -> dict[str, object]:
         "id": objects.users["learner"].pk,
         "check_id": objects.recall_check.pk,
         "token_id": 999_999,  # nobody's: revoking it changes nothing
+        "provider_id": "not-configured",
         "index": 0,
     }
     kwargs: dict[str, object] = {}

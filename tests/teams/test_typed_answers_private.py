@@ -127,6 +127,14 @@ QUERIES: dict[str, list[dict[str, str]]] = {
     "accounts:password_reset_done": [],
     "accounts:password_reset_confirm": [],
     "reminders:unsubscribe": [],
+    "openid_connect_login": [],
+    "openid_connect_callback": [],
+    "account_login": [],
+    "account_signup": [],
+    "account_inactive": [],
+    "socialaccount_login_cancelled": [],
+    "socialaccount_signup": [],
+    "socialaccount_connections": [],
     "accounts:password_reset_complete": [],
     # Teams: every view of the dashboard and its CSV, the reports and their filters.
     "teams:team_list": [],
@@ -231,6 +239,7 @@ def typed(world) -> Typed:
         "code": lambda viewer: w.team.invite_code,
         "uidb64": lambda viewer: "MQ",
         "token": lambda viewer: "not-a-real-token",
+        "provider_id": lambda viewer: "not-configured",
         "check_id": lambda viewer: check.pk,
         "index": lambda viewer: 0,
         "token_id": lambda viewer: 999_999,  # nobody's
