@@ -100,6 +100,23 @@ class AccountAdapter(DefaultAccountAdapter):
             request.session[LOGGED_IN_WITH] = sociallogin.account.provider
         return super().post_login(request, user, **kwargs)
 
+    def add_message(  # type: ignore[no-untyped-def]
+        self,
+        request,
+        level,
+        message_template=None,
+        message_context=None,
+        extra_tags="",
+        message=None,
+    ) -> None:
+        if message_template == "account/messages/logged_in.txt":
+            # allauth's "Successfully signed in as alice." names the username.
+            user = (message_context or {}).get("user")
+            name = f", {user.shown_name}" if user is not None else ""
+            messages.add_message(request, level, f"Welcome{name}.")
+            return
+        super().add_message(request, level, message_template, message_context, extra_tags, message)
+
     def respond_user_inactive(self, request: HttpRequest, user: User):  # type: ignore[no-untyped-def]
         messages.error(request, "This account is turned off. Ask an administrator.")
         return HttpResponseRedirect(reverse("accounts:login"))

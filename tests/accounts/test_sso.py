@@ -158,3 +158,35 @@ def test_an_unverified_address_is_dropped():
     SocialAdapter().pre_social_login(request, login)  # no redirect: a new account follows
     assert login.email_addresses == []
     assert PENDING_LINK not in request.session
+
+
+@pytest.mark.django_db
+def test_with_password_log_in_off_no_password_form_takes_a_password(client, settings):
+    settings.PASSWORD_LOGIN = False
+    make_user(username="lena", password="a-long-enough-passphrase-7")
+    page = client.get("/accounts/login/")
+    assert b"Acme staff log-in" in page.content
+    assert b'name="password"' not in page.content
+    refused = client.post(
+        "/accounts/login/", {"username": "lena", "password": "a-long-enough-passphrase-7"}
+    )
+    assert refused.status_code == 403
+    assert "_auth_user_id" not in client.session
+    # Nor the admin's own form, sign-up or a password reset.
+    assert client.get("/admin/login/?next=/admin/")["Location"].startswith("/accounts/login/")
+    assert client.post("/admin/login/", {"username": "lena"}).status_code == 302
+    assert client.get("/accounts/signup/")["Location"].startswith("/accounts/login/")
+    assert client.get("/accounts/password/reset/")["Location"] == "/accounts/login/"
+
+
+@pytest.mark.django_db
+def test_the_log_in_page_lets_its_forms_lead_to_the_providers(client):
+    policy = client.get("/accounts/login/")["Content-Security-Policy"]
+    form_action = next(d for d in policy.split(";") if d.strip().startswith("form-action"))
+    assert form_action.split()[1:] == [
+        "'self'",
+        "https://login.uni.example",
+        "https://sso.acme.example",
+    ]
+    # Other pages keep to 'self'.
+    assert "form-action 'self';" in client.get("/accounts/signup/")["Content-Security-Policy"]

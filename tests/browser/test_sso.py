@@ -68,6 +68,7 @@ def test_a_first_log_in_makes_the_account(page: Page, sso, live_server, caplog):
     expect(page).to_have_url(re.compile(re.escape(sso.issuer)))
     sign_in_at_provider(page, "alice")
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Alice Adams")
+    expect(page.get_by_role("status")).to_have_text("Welcome, Alice Adams.")
 
     [params] = seen
     callback = live_server.url + reverse(
