@@ -168,7 +168,8 @@ class SocialAdapter(DefaultSocialAccountAdapter):
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
         claims = (sociallogin.account.extra_data or {}).get("id_token") or {}
         expected = (sociallogin.state or {}).get("nonce")
-        if not expected or not secrets.compare_digest(str(claims.get("nonce", "")), expected):
+        got = str(claims.get("nonce", "")).encode()  # bytes: any text compares, safely
+        if not expected or not secrets.compare_digest(got, str(expected).encode()):
             raise ImmediateHttpResponse(
                 authentication_error(request, "The sign-in could not be checked (nonce).")
             )

@@ -13,7 +13,7 @@ import logging
 import smtplib
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime, formataddr
 
@@ -52,7 +52,6 @@ class Report:
     reminders: int = 0
     digests: int = 0
     failed: int = 0
-    recipients: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         text = (
@@ -309,7 +308,6 @@ def _send_due(
     message = _message(user, "due", subject, "reminders/email/due", context, now)
     if _deliver(mailer, message, claimed):
         report.reminders += 1
-        report.recipients.append(user.email)
     else:
         report.failed += 1
 
@@ -353,7 +351,6 @@ def _send_digest(
     message = _message(user, "digest", subject, "reminders/email/digest", {"teams": teams}, now)
     if _deliver(mailer, message, claimed):
         report.digests += 1
-        report.recipients.append(user.email)
     else:
         report.failed += 1
 

@@ -116,9 +116,10 @@ def request_with_session():
 
 
 @pytest.mark.django_db
-def test_an_id_token_with_another_nonce_is_refused():
+@pytest.mark.parametrize("in_token", ["x" * 43, "", "ñónce-" * 8], ids=["other", "none", "utf8"])
+def test_an_id_token_with_another_nonce_is_refused(in_token):
     login = social_login(
-        nonce_in_token="x" * 43, nonce_sent="y" * 43, email="a@x.org", verified=True
+        nonce_in_token=in_token, nonce_sent="y" * 43, email="a@x.org", verified=True
     )
     with pytest.raises(ImmediateHttpResponse) as refused:
         SocialAdapter().pre_social_login(request_with_session(), login)
