@@ -65,6 +65,18 @@ def type_note(page: Page, text: str = TYPED) -> None:
     page.get_by_label("Note", exact=True).press_sequentially(text, delay=2)
 
 
+def close_window(page: Page) -> None:
+    """Close the page as closing its window does: no beforeunload, only pagehide, whose
+    keep-alive request carries the last save.
+
+    The page is closed, not its browser context: context.close() also drops the
+    context's network session at once, and with it a keep-alive request still in flight,
+    which a real browser lets finish. That made this a race the save lost once under
+    CI's load (2026-12-05)."""
+    with page.expect_event("close"):
+        page.close()  # run_before_unload defaults to False
+
+
 def wait_for_note(text: str, seconds: float = 10.0) -> Note:
     """The saved note once it holds `text` (a request sent as a page closes lands a
     moment later); fails after `seconds`."""
@@ -166,7 +178,7 @@ def test_closing_the_tab_right_after_typing_saves(new_context, learner, log_in_a
             page.close(run_before_unload=True)
         assert dialogs == []
     else:
-        context.close()  # no beforeunload: only pagehide's keep-alive request
+        close_window(page)  # no beforeunload: only pagehide's keep-alive request
 
     assert wait_for_note(TYPED).version == 1
     again = new_context()
@@ -283,8 +295,8 @@ def expect_saved_in_a_new_tab(context: BrowserContext, learner, log_in_as, text:
         ("close-tab", LONG_START),
         ("hidden", "Anchors are priors;"),
         ("hidden", LONG_START),
-        # Playwright's context.close() ends the page without beforeunload (no browser
-        # closes a tab so): pagehide sends the last save.
+        # Closing the window ends the page without beforeunload: pagehide sends the
+        # last save (close_window).
         ("close-window", "Anchors are priors;"),
         ("close-window", LONG_START),
     ],
@@ -321,7 +333,7 @@ def test_hiding_or_closing_the_tab_while_a_save_is_in_flight_saves_the_newest_te
     elif how == "hidden":
         hide(page)  # a phone may freeze the page from here on
     else:
-        context.close()
+        close_window(page)
 
     assert wait_for_note(start + " NMS prunes.").version == 2
     first_answer_held.set()

@@ -16,7 +16,7 @@ from progress.study import start_questions
 from questions.models import Answer, Question
 from tests.browser.conftest import DEVICES, rating_button, wait_for_htmx
 from tests.browser.test_accessibility import assert_accessible
-from tests.browser.test_note_never_lost import wait_for_note
+from tests.browser.test_note_never_lost import close_window, wait_for_note
 
 pytestmark = [
     pytest.mark.browser,
@@ -214,7 +214,7 @@ def test_a_note_typed_on_the_card_is_kept(new_context, learner, log_in_as, how):
         with page.expect_event("close"):
             page.close(run_before_unload=True)
     else:
-        context.close()
+        close_window(page)
 
     note = wait_for_note(TYPED)
     assert (note.user, note.question_id) == (learner, first)
