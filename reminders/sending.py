@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime, formataddr
+from typing import Literal
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -256,8 +257,15 @@ def _claim(rows: list[SentReminder]) -> list[SentReminder]:
     return claimed
 
 
-def _deliver(mailer: _Mailer, message: EmailMultiAlternatives, claimed: list[SentReminder]) -> bool:
-    """Send `message`; if it cannot be sent, give the claims back for the next run."""
+def _deliver(
+    mailer: _Mailer,
+    message: EmailMultiAlternatives,
+    claimed: list[SentReminder],
+    report: Report,
+    kind: Literal["reminders", "digests"],
+) -> None:
+    """Send `message` and count it in `report` (`kind`: "reminders" or "digests"); if it
+    cannot be sent, give the claims back for the next run and count a failure."""
     try:
         mailer.send(message)
     except (OSError, smtplib.SMTPException) as error:
@@ -269,8 +277,9 @@ def _deliver(mailer: _Mailer, message: EmailMultiAlternatives, claimed: list[Sen
             extra={"user_id": claimed[0].user_id if claimed else None},
         )
         SentReminder.objects.filter(pk__in=[row.pk for row in claimed]).delete()
-        return False
-    return True
+        report.failed += 1
+        return
+    setattr(report, kind, getattr(report, kind) + 1)
 
 
 def _send_due(
@@ -306,10 +315,7 @@ def _send_due(
     }
     context = {"items": [(item, links[item.assignment.pk]) for item in items]}
     message = _message(user, "due", subject, "reminders/email/due", context, now)
-    if _deliver(mailer, message, claimed):
-        report.reminders += 1
-    else:
-        report.failed += 1
+    _deliver(mailer, message, claimed, report, "reminders")
 
 
 def _send_digest(
@@ -349,10 +355,7 @@ def _send_digest(
         for team, items in digest
     ]
     message = _message(user, "digest", subject, "reminders/email/digest", {"teams": teams}, now)
-    if _deliver(mailer, message, claimed):
-        report.digests += 1
-    else:
-        report.failed += 1
+    _deliver(mailer, message, claimed, report, "digests")
 
 
 def _message(

@@ -3,6 +3,7 @@ whole log-in against a real one)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -84,6 +85,19 @@ def test_usernames_are_made_unique():
     assert unique_username("alice") == "alice-2"
     assert unique_username("Ali ce<script>") == "Alicescript"
     assert unique_username("") == "user"
+
+
+@pytest.mark.django_db
+def test_a_taken_username_costs_one_query_however_many_are_taken(django_assert_num_queries):
+    make_user(username="Bo.Li")
+    for n in range(2, 21):
+        make_user(username=f"bo.li-{n}")
+    make_user(username="bo.lix")  # only like it: not in the way
+    with django_assert_num_queries(1):
+        name = unique_username("bo.li")
+    assert re.fullmatch(r"bo\.li-[0-9a-f]{8}", name)
+    User.objects.filter(username="bo.li-7").delete()
+    assert unique_username("bo.li") == "bo.li-7"
 
 
 def social_login(*, email: str, verified: bool, nonce_in_token="n" * 43, nonce_sent="n" * 43):

@@ -48,6 +48,13 @@ def sign_in_at_provider(page: Page, login: str) -> None:
     page.get_by_role("button", name="Continue").click()
 
 
+def log_in_through_provider(page: Page, login: str) -> None:
+    """From StudyHub's log-in page, through the provider's button, as `login`."""
+    open_page(page, "accounts:login")
+    page.get_by_role("button", name=LABEL).click()
+    sign_in_at_provider(page, login)
+
+
 def authorization_requests(page: Page, issuer: str) -> list[dict[str, list[str]]]:
     seen: list[dict[str, list[str]]] = []
 
@@ -134,9 +141,7 @@ def test_a_tampered_state_is_refused(page: Page, sso, console):
 
     page.route(re.compile(re.escape(sso.issuer) + r"/interaction/[^/?]+$"), tamper)
     console.allow(r"status of 400")  # the refusal's page, which Chromium reports
-    open_page(page, "accounts:login")
-    page.get_by_role("button", name=LABEL).click()
-    sign_in_at_provider(page, "alice")
+    log_in_through_provider(page, "alice")
     expect(page.get_by_role("heading", level=1)).to_have_text("Log-in failed")
     expect(page.get_by_role("alert")).to_contain_text("You are not logged in")
     assert not User.objects.filter(username="alice").exists()
@@ -146,9 +151,7 @@ def test_a_tampered_state_is_refused(page: Page, sso, console):
 
 def test_an_unverified_email_is_not_linked(page: Page, sso):
     lena = make_user(username="lena", display_name="Lena Park", email="lena@example.com")
-    open_page(page, "accounts:login")
-    page.get_by_role("button", name=LABEL).click()
-    sign_in_at_provider(page, "mallory")
+    log_in_through_provider(page, "mallory")
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Mallory Mallet")
     mallory = User.objects.get(username="mallory")
     assert mallory.email == ""  # the provider did not vouch for it
@@ -158,9 +161,7 @@ def test_an_unverified_email_is_not_linked(page: Page, sso):
 
 def test_an_existing_account_is_linked_only_after_its_password(page: Page, sso):
     lena = make_user(username="lena", display_name="Lena Park", email="lena@example.com")
-    open_page(page, "accounts:login")
-    page.get_by_role("button", name=LABEL).click()
-    sign_in_at_provider(page, "lena-sso")
+    log_in_through_provider(page, "lena-sso")
     # Back on StudyHub, not logged in: the provider's word is not enough.
     expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
     expect(
